@@ -1,0 +1,180 @@
+import { SplitflowError } from '../errors/splitflow-error.js';
+import type { Datatype } from '../schema/common.js';
+import { DATATYPE_INFO, type DataByType, elementCount, type FixedDatatype, isDatatype, type TensorData } from './datatype.js';
+import { decodeFloat16, encodeFloat16 } from './fp16.js';
+
+/** A tensor as Splitflow moves it: datatype, shape and a flat row-major typed array. */
+export interface Tensor<D extends Datatype = Datatype> {
+  datatype: D;
+  shape: number[];
+  data: DataByType[D];
+}
+
+export interface NamedTensor<D extends Datatype = Datatype> extends Tensor<D> {
+  name: string;
+}
+
+const invalid = (name: string, message: string) => new SplitflowError('INVALID_TENSOR', { message: `tensor "${name}": ${message}`, details: { tensor: name } });
+
+/** Builds a tensor, checking that the data matches the datatype and the shape. */
+export function createTensor<D extends Datatype>(datatype: D, shape: number[], data: DataByType[D], name = '(unnamed)'): Tensor<D> {
+  checkTensor({ datatype, shape, data }, name);
+  return { datatype, shape, data };
+}
+
+/** Throws INVALID_TENSOR unless the tensor's datatype, shape and data agree. */
+export function checkTensor(tensor: Tensor, name = '(unnamed)'): void {
+  if (!isDatatype(tensor.datatype)) throw invalid(name, `unknown datatype ${JSON.stringify(tensor.datatype)}`);
+  if (!Array.isArray(tensor.shape) || !tensor.shape.every((d) => Number.isInteger(d) && d >= 0)) {
+    throw invalid(name, `shape must be a list of integers >= 0, got ${JSON.stringify(tensor.shape)}`);
+  }
+  const count = elementCount(tensor.shape);
+  const info = DATATYPE_INFO[tensor.datatype];
+  if (tensor.datatype === 'BYTES') {
+    if (!Array.isArray(tensor.data) || !tensor.data.every((e) => e instanceof Uint8Array)) throw invalid(name, 'BYTES data must be a list of Uint8Array');
+  } else if (!(info.array && tensor.data instanceof info.array)) {
+    throw invalid(name, `${tensor.datatype} data must be a ${info.array?.name}`);
+  }
+  if (tensor.data.length !== count) throw invalid(name, `shape [${tensor.shape.join(',')}] needs ${count} elements, data has ${tensor.data.length}`);
+}
+
+const textEncoder = new TextEncoder();
+const textDecoder = new TextDecoder();
+
+export const bytesFromStrings = (values: readonly string[]): Uint8Array[] => values.map((s) => textEncoder.encode(s));
+export const stringsFromBytes = (values: readonly Uint8Array[]): string[] => values.map((b) => textDecoder.decode(b));
+
+/** Raw little-endian bytes of a tensor, as Triton's binary extension sends them (BYTES: u32 length + bytes each). */
+export function tensorToBytes(tensor: Tensor): Uint8Array {
+  if (tensor.datatype === 'BYTES') {
+    const items = tensor.data as Uint8Array[];
+    const out = new Uint8Array(items.reduce((n, b) => n + 4 + b.length, 0));
+    const view = new DataView(out.buffer);
+    let offset = 0;
+    for (const item of items) {
+      view.setUint32(offset, item.length, true);
+      out.set(item, offset + 4);
+      offset += 4 + item.length;
+    }
+    return out;
+  }
+  const data = tensor.data as DataByType[FixedDatatype];
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+/** Reads a tensor from raw little-endian bytes; the byte count must match the shape exactly. */
+export function tensorFromBytes(datatype: Datatype, shape: number[], bytes: Uint8Array, name = '(unnamed)'): Tensor {
+  const count = elementCount(shape);
+  if (datatype === 'BYTES') {
+    const items: Uint8Array[] = [];
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    let offset = 0;
+    while (offset < bytes.length) {
+      if (offset + 4 > bytes.length) throw invalid(name, 'BYTES element length prefix is cut off');
+      const length = view.getUint32(offset, true);
+      if (offset + 4 + length > bytes.length) throw invalid(name, `BYTES element ${items.length} runs past the end of the data`);
+      items.push(bytes.slice(offset + 4, offset + 4 + length));
+      offset += 4 + length;
+    }
+    if (items.length !== count) throw invalid(name, `shape [${shape.join(',')}] needs ${count} elements, data has ${items.length}`);
+    return { datatype, shape, data: items };
+  }
+  const info = DATATYPE_INFO[datatype];
+  const expected = count * info.bytes;
+  if (bytes.length !== expected) throw invalid(name, `shape [${shape.join(',')}] of ${datatype} needs ${expected} bytes, got ${bytes.length}`);
+  const Ctor = info.array as NonNullable<typeof info.array>;
+  // Copy into a fresh, aligned buffer: the slice of a request body is rarely aligned to the element size.
+  const copy = new Uint8Array(expected);
+  copy.set(bytes);
+  return { datatype, shape, data: new Ctor(copy.buffer, 0, count) } as Tensor;
+}
+
+type JsonScalar = number | boolean | string;
+
+/** The flat JSON `data` array of an OIP tensor. */
+export function tensorToJson(tensor: Tensor, name = '(unnamed)'): JsonScalar[] {
+  switch (tensor.datatype) {
+    case 'BOOL':
+      return Array.from(tensor.data as Uint8Array, (v) => v !== 0);
+    case 'FP16':
+      return Array.from(decodeFloat16(tensor.data as Uint16Array));
+    case 'INT64':
+    case 'UINT64':
+      return Array.from(tensor.data as BigInt64Array | BigUint64Array, (v) => {
+        const n = Number(v);
+        if (!Number.isSafeInteger(n)) throw invalid(name, `value ${v} is beyond JSON's exact integers; use the binary extension`);
+        return n;
+      });
+    case 'BYTES':
+      return stringsFromBytes(tensor.data as Uint8Array[]);
+    default:
+      return Array.from(tensor.data as ArrayLike<number>);
+  }
+}
+
+function flatten(data: unknown, out: unknown[], name: string, depth = 0): void {
+  if (depth > 32) throw invalid(name, 'data is nested too deeply');
+  for (const item of data as unknown[]) {
+    if (Array.isArray(item)) flatten(item, out, name, depth + 1);
+    else out.push(item);
+  }
+}
+
+const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
+  UINT8: [0, 255],
+  UINT16: [0, 65535],
+  UINT32: [0, 4294967295],
+  INT8: [-128, 127],
+  INT16: [-32768, 32767],
+  INT32: [-2147483648, 2147483647],
+  INT64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
+  UINT64: [0, Number.MAX_SAFE_INTEGER],
+};
+
+/**
+ * Reads an OIP JSON `data` array (flat or nested) into a tensor, checking every element's type and
+ * range and the element count. NaN and Infinity cannot be written in JSON; they travel in binary.
+ */
+export function tensorFromJson(datatype: Datatype, shape: number[], data: unknown, name = '(unnamed)'): Tensor {
+  if (!Array.isArray(data)) throw invalid(name, '"data" must be an array');
+  const flat: unknown[] = [];
+  flatten(data, flat, name);
+  const count = elementCount(shape);
+  if (flat.length !== count) throw invalid(name, `shape [${shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
+  const bad = (i: number, what: string) => invalid(name, `data[${i}] must be ${what}, got ${JSON.stringify(flat[i])}`);
+  switch (datatype) {
+    case 'BOOL':
+      return {
+        datatype,
+        shape,
+        data: Uint8Array.from(flat, (v, i) => (typeof v === 'boolean' ? Number(v) : v === 0 || v === 1 ? v : throwErr(bad(i, 'a boolean')))),
+      };
+    case 'BYTES':
+      return { datatype, shape, data: flat.map((v, i) => (typeof v === 'string' ? textEncoder.encode(v) : throwErr(bad(i, 'a string')))) };
+    case 'FP16':
+    case 'FP32':
+    case 'FP64': {
+      const nums = flat.map((v, i) => (typeof v === 'number' ? v : throwErr(bad(i, 'a number'))));
+      if (datatype === 'FP16') return { datatype, shape, data: encodeFloat16(nums) };
+      return { datatype, shape, data: datatype === 'FP32' ? Float32Array.from(nums) : Float64Array.from(nums) };
+    }
+    default: {
+      const [lo, hi] = INT_RANGES[datatype] as [number, number];
+      const ints = flat.map((v, i) =>
+        typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : throwErr(bad(i, `an integer in [${lo}, ${hi}]`)),
+      );
+      if (datatype === 'INT64') return { datatype, shape, data: BigInt64Array.from(ints, (v) => BigInt(v)) };
+      if (datatype === 'UINT64') return { datatype, shape, data: BigUint64Array.from(ints, (v) => BigInt(v)) };
+      const Ctor = DATATYPE_INFO[datatype].array as NonNullable<(typeof DATATYPE_INFO)['INT32']['array']>;
+      const out = new Ctor(ints.length) as Int32Array;
+      out.set(ints);
+      return { datatype, shape, data: out } as Tensor;
+    }
+  }
+}
+
+function throwErr(error: Error): never {
+  throw error;
+}
+
+export type { TensorData };

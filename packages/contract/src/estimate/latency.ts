@@ -1,0 +1,86 @@
+import type { ModelManifest } from '../schema/manifest.js';
+import type { Throughput } from '../schema/pool.js';
+import { type DimBinding, evalTerms } from './cost-terms.js';
+
+/**
+ * The one latency and cost model that the SDK router and the broker scheduler share, so both sides
+ * reason about a request with the same numbers. All pure; all inputs measured or assumed by callers.
+ */
+
+export interface WorkEstimate {
+  flops: number;
+  /** Bytes the run must touch at least once: weights plus peak activations. */
+  bytes: number;
+}
+
+export function workOf(manifest: Pick<ModelManifest, 'cost'>, dims: DimBinding): WorkEstimate {
+  return {
+    flops: evalTerms(manifest.cost.flops, dims),
+    bytes: manifest.cost.parameterBytes + evalTerms(manifest.cost.activationBytes, dims),
+  };
+}
+
+/**
+ * Compute time of one run on a target, in ms: its fixed overhead plus the slower of the compute and
+ * memory bounds (a roofline). Non-decreasing in work, non-increasing in the target's speed.
+ */
+export function computeMs(target: Throughput, work: WorkEstimate): number {
+  const computeBound = work.flops / (target.gflops * 1e6);
+  const memoryBound = target.memoryGBps ? work.bytes / (target.memoryGBps * 1e6) : 0;
+  return target.fixedOverheadMs + Math.max(computeBound, memoryBound);
+}
+
+export interface Link {
+  rttMs: number;
+  /** Throughput of the link, megabits per second. */
+  mbps: number;
+}
+
+/** Time to move `bytes` over a link, one round trip included, in ms. */
+export function transferMs(bytes: number, link: Link): number {
+  if (link.mbps <= 0) return Number.POSITIVE_INFINITY;
+  return link.rttMs + (bytes * 8) / (link.mbps * 1e3);
+}
+
+/** Dollar cost of occupying one of `concurrency` slots of hardware priced per hour for `busyMs`. */
+export function costUsd(costPerHour: number, busyMs: number, concurrency = 1): number {
+  return (costPerHour * busyMs) / 3.6e6 / Math.max(1, concurrency);
+}
+
+export interface CloudEstimateInput {
+  link: Link;
+  requestBytes: number;
+  responseBytes: number;
+  queueMs: number;
+  computeMs: number;
+}
+
+/** End-to-end time of a cloud route: upload, queue, compute, download. */
+export function cloudMs(e: CloudEstimateInput): number {
+  return transferMs(e.requestBytes + e.responseBytes, e.link) + e.queueMs + e.computeMs;
+}
+
+export interface LocalEstimateInput {
+  computeMs: number;
+  /** Bytes still to download before the first run (0 once cached). */
+  downloadBytes?: number;
+  link?: Link;
+  /** Session creation (compile) time, paid once per model. */
+  compileMs?: number;
+}
+
+/** End-to-end time of a local route; the first run pays the download and the compile. */
+export function localMs(e: LocalEstimateInput): number {
+  const download = e.downloadBytes && e.downloadBytes > 0 ? (e.link ? transferMs(e.downloadBytes, e.link) : Number.POSITIVE_INFINITY) : 0;
+  return download + (e.compileMs ?? 0) + e.computeMs;
+}
+
+/** Bytes of a request's tensors with the given datatype sizes (BYTES counts as given). */
+export function tensorBytes(shape: readonly number[], bytesPerElement: number): number {
+  return shape.reduce((n, d) => n * d, 1) * bytesPerElement;
+}
+
+/** Exponentially weighted moving average, for learned service times and RTTs. */
+export function ewma(previous: number | undefined, sample: number, alpha = 0.2): number {
+  return previous === undefined ? sample : previous + alpha * (sample - previous);
+}

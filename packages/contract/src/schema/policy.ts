@@ -1,0 +1,55 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { NonNegative, Positive } from './common.js';
+
+export const ROUTING_MODES = ['auto', 'prefer-local', 'prefer-cloud', 'local-only', 'cloud-only'] as const;
+export const RoutingMode = Type.Union(
+  ROUTING_MODES.map((m) => Type.Literal(m)),
+  { $id: 'RoutingMode', errorMessage: `expected one of ${ROUTING_MODES.join(', ')}` },
+);
+export type RoutingMode = Static<typeof RoutingMode>;
+
+export const Privacy = Type.Union([Type.Literal('any'), Type.Literal('local-only')], { errorMessage: 'expected "any" or "local-only"' });
+export type Privacy = Static<typeof Privacy>;
+
+export const RoutingThresholds = Type.Object(
+  {
+    /** Largest model (bytes of its files) the SDK will download and run on the device. */
+    maxLocalModelBytes: Type.Integer({ minimum: 0 }),
+    /** Devices measuring fewer GFLOPS than this do not run models locally in `auto` mode. */
+    minDeviceGflops: NonNegative,
+    /** Default latency budget of a request. */
+    latencyBudgetMs: Positive,
+    privacy: Privacy,
+    mode: RoutingMode,
+  },
+  { $id: 'RoutingThresholds', additionalProperties: false },
+);
+export type RoutingThresholds = Static<typeof RoutingThresholds>;
+
+/** A policy: global thresholds overridden in part per model. */
+export const RoutingPolicy = Type.Object(
+  {
+    ...Type.Partial(RoutingThresholds).properties,
+    models: Type.Optional(Type.Record(Type.String(), Type.Partial(RoutingThresholds, { additionalProperties: false }))),
+  },
+  { $id: 'RoutingPolicy', additionalProperties: false },
+);
+export type RoutingPolicy = Static<typeof RoutingPolicy>;
+
+export const DEFAULT_THRESHOLDS: RoutingThresholds = Object.freeze({
+  maxLocalModelBytes: 64 * 1024 * 1024,
+  minDeviceGflops: 1,
+  latencyBudgetMs: 1000,
+  privacy: 'any',
+  mode: 'auto',
+});
+
+/** Thresholds in force for one model: catalog defaults, then the policy, then its per-model part. */
+export function resolveThresholds(model: string, base: RoutingThresholds, policy: RoutingPolicy = {}): RoutingThresholds {
+  const { models, ...global } = policy;
+  return { ...base, ...stripUndefined(global), ...stripUndefined(models?.[model] ?? {}) };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
