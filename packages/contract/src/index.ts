@@ -54,6 +54,19 @@ export {
   type WorkEstimate,
   workOf,
 } from './estimate/latency.js';
+export {
+  AnonymousAccess,
+  BrokerConfig,
+  BrokerLimits,
+  BrokerPool,
+  CorsConfig,
+  HealthConfig,
+  JOB_STORES,
+  JobsConfig,
+  LinkConfig,
+  RateLimit,
+  TenantConfig,
+} from './schema/broker-config.js';
 export { ModelCatalog } from './schema/catalog.js';
 export { DATATYPES, Datatype, DIM_NAME_PATTERN, Dim } from './schema/common.js';
 export { DeviceProfile, NetworkInfo, WebGpuInfo } from './schema/device.js';
@@ -103,3 +116,4 @@ export {
   validatePolicy,
   validatePoolConfig,
 } from './validate.js';
+export { checkBrokerConfigSemantics, validateBrokerConfig } from './validate-broker-config.js';

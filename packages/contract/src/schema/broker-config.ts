@@ -1,0 +1,147 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Identifier, NonNegative, Positive } from './common.js';
+import { PoolConfig } from './pool.js';
+
+/** The network between the broker and a pool; the scheduler's transfer term. @default loopback */
+export const LinkConfig = Type.Object(
+  {
+    rttMs: NonNegative,
+    /** Megabits per second. */
+    mbps: Positive,
+  },
+  { $id: 'LinkConfig', additionalProperties: false },
+);
+export type LinkConfig = Static<typeof LinkConfig>;
+
+/** A pool as the broker reads it: the contract's PoolConfig plus how far away it is. */
+export const BrokerPool = Type.Object({ ...PoolConfig.properties, link: Type.Optional(LinkConfig) }, { $id: 'BrokerPool', additionalProperties: false });
+export type BrokerPool = Static<typeof BrokerPool>;
+
+/** Token bucket: `requestsPerSecond` sustained, `burst` at once. */
+export const RateLimit = Type.Object(
+  { requestsPerSecond: Positive, burst: Type.Integer({ minimum: 1, errorMessage: 'expected integer >= 1' }) },
+  { $id: 'RateLimit', additionalProperties: false },
+);
+export type RateLimit = Static<typeof RateLimit>;
+
+const Quota = {
+  rateLimit: Type.Optional(RateLimit),
+  /** Requests of this tenant in flight at once (sync requests; async jobs queue instead). */
+  maxConcurrency: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'expected integer >= 1' })),
+};
+
+export const TenantConfig = Type.Object(
+  {
+    id: Identifier,
+    /** Bearer tokens of this tenant. Long random strings; compared in constant time. */
+    apiKeys: Type.Array(Type.String({ minLength: 16, errorMessage: 'expected an API key of at least 16 characters' }), { minItems: 1 }),
+    ...Quota,
+  },
+  { $id: 'TenantConfig', additionalProperties: false },
+);
+export type TenantConfig = Static<typeof TenantConfig>;
+
+/** Present: requests without a key are admitted as tenant `anonymous` under these quotas. Absent: 401. */
+export const AnonymousAccess = Type.Object(Quota, { $id: 'AnonymousAccess', additionalProperties: false });
+export type AnonymousAccess = Static<typeof AnonymousAccess>;
+
+export const BrokerLimits = Type.Object(
+  {
+    /** Largest request body, JSON or binary. @default 16777216 */
+    maxBodyBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
+    /** Deadline of a request that names none; soft (the fastest pool serves it when none meets it). @default 1000 */
+    defaultDeadlineMs: Type.Optional(Positive),
+    /** Tries per request across endpoints and pools, the first included. @default 3 */
+    maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, errorMessage: 'expected integer in [1, 10]' })),
+    /** Longest wait for one upstream answer. @default 30000 */
+    upstreamTimeoutMs: Type.Optional(Positive),
+  },
+  { $id: 'BrokerLimits', additionalProperties: false },
+);
+export type BrokerLimits = Static<typeof BrokerLimits>;
+
+export const CorsConfig = Type.Object(
+  {
+    /** Browser origins allowed to call the broker, e.g. `https://app.example.com`; `*` for any. */
+    origins: Type.Array(Type.String({ pattern: '^(\\*|https?://[^\\s/]+)$', errorMessage: 'expected "*" or an origin such as https://app.example.com' })),
+  },
+  { $id: 'CorsConfig', additionalProperties: false },
+);
+export type CorsConfig = Static<typeof CorsConfig>;
+
+export const JOB_STORES = ['sqlite', 'memory', 'redis'] as const;
+
+export const JobsConfig = Type.Object(
+  {
+    /** `sqlite` is durable across restarts; `memory` is for tests; `redis` for shared replicas. @default sqlite */
+    store: Type.Optional(
+      Type.Union(
+        JOB_STORES.map((s) => Type.Literal(s)),
+        { errorMessage: `expected one of ${JOB_STORES.join(', ')}` },
+      ),
+    ),
+    /** SQLite file. @default splitflow-jobs.db */
+    path: Type.Optional(Type.String({ minLength: 1 })),
+    /** Redis URL, for `store: redis`. */
+    url: Type.Optional(Type.String({ pattern: '^rediss?://', errorMessage: 'expected a redis:// URL' })),
+    /** Jobs run at once by this broker. @default 4 */
+    concurrency: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'expected integer >= 1' })),
+    /** Finished jobs are kept this long for fetching. @default 86400 */
+    retentionS: Type.Optional(Positive),
+  },
+  { $id: 'JobsConfig', additionalProperties: false },
+);
+export type JobsConfig = Static<typeof JobsConfig>;
+
+export const HealthConfig = Type.Object(
+  {
+    /** @default 1000 */
+    intervalMs: Type.Optional(Positive),
+    /** @default 500 */
+    timeoutMs: Type.Optional(Positive),
+    /** Consecutive failures (probes or proxied requests) that eject an endpoint. @default 2 */
+    unhealthyAfter: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'expected integer >= 1' })),
+    /** Consecutive passing probes that readmit it. @default 1 */
+    healthyAfter: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'expected integer >= 1' })),
+  },
+  { $id: 'HealthConfig', additionalProperties: false },
+);
+export type HealthConfig = Static<typeof HealthConfig>;
+
+export const BrokerConfig = Type.Object(
+  {
+    listen: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, errorMessage: 'expected a port in [0, 65535]' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Path of the model catalog (catalog.json), relative to the config file. */
+    catalog: Type.Optional(Type.String({ minLength: 1 })),
+    pools: Type.Array(BrokerPool, { minItems: 1 }),
+    tenants: Type.Optional(Type.Array(TenantConfig)),
+    anonymous: Type.Optional(AnonymousAccess),
+    limits: Type.Optional(BrokerLimits),
+    cors: Type.Optional(CorsConfig),
+    jobs: Type.Optional(JobsConfig),
+    health: Type.Optional(HealthConfig),
+    log: Type.Optional(
+      Type.Object(
+        {
+          level: Type.Optional(
+            Type.Union(
+              ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+              { errorMessage: 'expected one of fatal, error, warn, info, debug, trace, silent' },
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { $id: 'BrokerConfig', additionalProperties: false },
+);
+export type BrokerConfig = Static<typeof BrokerConfig>;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { isSplitflowError } from './errors/splitflow-error.js';
+import type { BrokerConfig } from './schema/broker-config.js';
+import { validateBrokerConfig } from './validate-broker-config.js';
+
+const pool = {
+  name: 'cpu',
+  hardware: 'cpu',
+  protocol: 'oip-v2',
+  endpoints: [{ url: 'http://127.0.0.1:8001' }],
+  costPerHour: 0.5,
+  maxConcurrency: 4,
+  models: ['tiny'],
+};
+const good: BrokerConfig = {
+  pools: [pool as BrokerConfig['pools'][number]],
+  tenants: [{ id: 'acme', apiKeys: ['k'.repeat(16)], rateLimit: { requestsPerSecond: 10, burst: 5 }, maxConcurrency: 2 }],
+  limits: { maxBodyBytes: 1 << 20 },
+  cors: { origins: ['https://app.example.com', '*'] },
+  jobs: { store: 'sqlite', path: 'jobs.db' },
+};
+
+function issuesOf(value: unknown): { path: string; message: string }[] {
+  try {
+    validateBrokerConfig(value);
+  } catch (error) {
+    expect(isSplitflowError(error, 'INVALID_DOCUMENT')).toBe(true);
+    return (error as { details: { issues: { path: string; message: string }[] } }).details.issues;
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('validateBrokerConfig', () => {
+  it('accepts a full config and returns it', () => {
+    expect(validateBrokerConfig(good)).toBe(good);
+  });
+
+  it('names the path and the rule of each problem', () => {
+    const issues = issuesOf({ ...good, pools: [{ ...pool, costPerHour: -1, hardware: 'fpga' }], limits: { maxAttempts: 0 } });
+    expect(issues).toContainEqual({ path: 'pools[0].costPerHour', message: 'expected a number >= 0' });
+    expect(issues).toContainEqual({ path: 'pools[0].hardware', message: 'expected one of gpu, tpu, cpu' });
+    expect(issues).toContainEqual({ path: 'limits.maxAttempts', message: 'expected integer in [1, 10]' });
+  });
+
+  it('refuses unknown keys, short API keys and bad origins', () => {
+    const issues = issuesOf({ ...good, extra: 1, tenants: [{ id: 'a', apiKeys: ['short'] }], cors: { origins: ['app.example.com'] } });
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['extra', 'tenants[0].apiKeys[0]', 'cors.origins[0]']));
+  });
+
+  it('refuses duplicate pools, tenants and shared keys without echoing the key', () => {
+    const key = 's'.repeat(20);
+    const issues = issuesOf({
+      ...good,
+      pools: [pool, pool],
+      tenants: [
+        { id: 'a', apiKeys: [key] },
+        { id: 'a', apiKeys: [key] },
+      ],
+    });
+    expect(issues.map((i) => i.path)).toEqual(['pools[1].name', 'tenants[1].id', 'tenants[1].apiKeys[0]']);
+    expect(JSON.stringify(issues)).not.toContain(key);
+  });
+
+  it('needs a url for the redis store and reserves the anonymous tenant id', () => {
+    const issues = issuesOf({ ...good, tenants: [{ id: 'anonymous', apiKeys: ['x'.repeat(16)] }], jobs: { store: 'redis' } });
+    expect(issues.map((i) => i.path)).toEqual(['tenants[0].id', 'jobs.url']);
+  });
+});
