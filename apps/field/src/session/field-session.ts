@@ -1,0 +1,121 @@
+/**
+ * The field session: every run made in the app, with the device and network it ran on, so people can
+ * send results from the field as JSON or CSV. Pure: storage and downloads are the caller's business.
+ */
+export interface RunRecord {
+  seq: number;
+  at: string;
+  model: string;
+  /** The mode the person chose: auto, local or cloud. */
+  mode: string;
+  input: string;
+  ok: boolean;
+  /** local | cloud (where it finally ran), or none when it failed everywhere. */
+  where: string;
+  backend: string;
+  reason: string;
+  /** Set when the first route failed and another answered. */
+  fallback: string;
+  totalMs: number;
+  computeMs: number | null;
+  queueMs: number | null;
+  networkType: string;
+  rttMs: number | null;
+  errorCode: string;
+  errorMessage: string;
+  /** A short, comparable digest of the outputs (first values of the first output). */
+  outputDigest: string;
+}
+
+export const CSV_COLUMNS: readonly (keyof RunRecord)[] = [
+  'seq',
+  'at',
+  'model',
+  'mode',
+  'input',
+  'ok',
+  'where',
+  'backend',
+  'reason',
+  'fallback',
+  'totalMs',
+  'computeMs',
+  'queueMs',
+  'networkType',
+  'rttMs',
+  'errorCode',
+  'errorMessage',
+  'outputDigest',
+];
+
+export interface FieldSession {
+  readonly startedAt: string;
+  readonly runs: readonly RunRecord[];
+  record(run: Omit<RunRecord, 'seq' | 'at'>, at?: Date): RunRecord;
+  toJSON(extra?: Record<string, unknown>): string;
+  toCSV(): string;
+  clear(): void;
+}
+
+export function createFieldSession(start: Date = new Date(), restore: RunRecord[] = []): FieldSession {
+  const runs: RunRecord[] = [...restore];
+  return {
+    startedAt: start.toISOString(),
+    get runs() {
+      return runs;
+    },
+    record(run, at = new Date()) {
+      const record: RunRecord = { seq: (runs.at(-1)?.seq ?? 0) + 1, at: at.toISOString(), ...run };
+      runs.push(record);
+      return record;
+    },
+    toJSON(extra = {}) {
+      return JSON.stringify({ format: 'splitflow-field-session/1', startedAt: this.startedAt, exportedAt: new Date().toISOString(), ...extra, runs }, null, 2);
+    },
+    toCSV() {
+      const lines = [CSV_COLUMNS.join(',')];
+      for (const run of runs) lines.push(CSV_COLUMNS.map((c) => csvCell(run[c])).join(','));
+      return `${lines.join('\r\n')}\r\n`;
+    },
+    clear() {
+      runs.length = 0;
+    },
+  };
+}
+
+/** RFC 4180: quote cells holding a comma, quote, CR or LF; double the quotes inside. */
+export function csvCell(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+/** Parses the CSV this module writes (for tests and for people re-importing an export). */
+export function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n' || (ch === '\r' && text[i + 1] === '\n')) {
+      if (ch === '\r') i++;
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (cell !== '' || row.length > 0) rows.push([...row, cell]);
+  return rows;
+}
