@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isSplitflowError, type ModelFile } from '@splitflow/contract';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryCacheStorage } from '../testing/memory-cache.js';
+import { type StaticServer, startStaticServer } from '../testing/static-server.js';
+import { createModelStore, type DownloadProgress } from './model-store.js';
+import { sha256Hex } from './verify-file.js';
+
+let server: StaticServer;
+let file: ModelFile;
+let bytes: Uint8Array;
+
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'sdk-store-'));
+  bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7919) % 251);
+  await writeFile(join(dir, 'm.onnx'), bytes);
+  file = { path: 'm.onnx', bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex'), role: 'model' };
+  server = await startStaticServer(dir);
+});
+afterAll(() => server.close());
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return 'resolved';
+  } catch (error) {
+    expect(isSplitflowError(error)).toBe(true);
+    return (error as { code: string }).code;
+  }
+}
+
+describe('model store', () => {
+  it('hashes like node:crypto', async () => {
+    expect(await sha256Hex(bytes)).toBe(file.sha256);
+  });
+
+  it('downloads with progress, verifies, caches, and serves the second load from the cache alone', async () => {
+    const caches = createMemoryCacheStorage();
+    const progress: DownloadProgress[] = [];
+    const store = createModelStore({ baseUrl: server.url, caches, onProgress: (p) => progress.push(p) });
+    expect(await store.missingBytes([file])).toBe(file.bytes);
+    const before = server.requests.length;
+    const [first] = await store.load('m', [file]);
+    expect(first?.fromCache).toBe(false);
+    expect(first?.bytes).toEqual(bytes);
+    expect(progress.at(-1)).toMatchObject({ loaded: file.bytes, total: file.bytes, fromCache: false });
+    expect(progress.map((p) => p.loaded)).toEqual([...progress.map((p) => p.loaded)].sort((a, b) => a - b));
+    expect(server.requests.length).toBe(before + 1);
+    expect(await store.missingBytes([file])).toBe(0);
+    const [second] = await store.load('m', [file]);
+    expect(second?.fromCache).toBe(true);
+    expect(second?.bytes).toEqual(bytes);
+    expect(server.requests.length).toBe(before + 1);
+  });
+
+  it('refuses tampered bytes from the network with MODEL_INTEGRITY and stores nothing', async () => {
+    const caches = createMemoryCacheStorage();
+    const store = createModelStore({ baseUrl: server.url, caches });
+    const tampered = bytes.slice();
+    tampered[1234] = (tampered[1234] as number) ^ 1;
+    server.override('/m.onnx', tampered);
+    try {
+      let error: unknown;
+      await store.load('m', [file]).catch((e) => {
+        error = e;
+      });
+      expect(isSplitflowError(error, 'MODEL_INTEGRITY')).toBe(true);
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({ file: 'm.onnx', expectedSha256: file.sha256 });
+      expect(await store.missingBytes([file])).toBe(file.bytes);
+      server.override('/m.onnx', bytes.subarray(0, 1000));
+      expect(await codeOf(store.load('m', [file]))).toBe('MODEL_INTEGRITY');
+      server.override('/m.onnx', new Uint8Array(file.bytes + 10));
+      expect(await codeOf(store.load('m', [file]))).toBe('MODEL_INTEGRITY');
+    } finally {
+      server.override('/m.onnx', undefined);
+    }
+  });
+
+  it('drops a tampered cache entry and fetches a good copy', async () => {
+    const caches = createMemoryCacheStorage();
+    const store = createModelStore({ baseUrl: server.url, caches });
+    await store.load('m', [file]);
+    const entry = [...(caches.entries.get('splitflow-models')?.values() ?? [])][0] as Uint8Array;
+    entry[0] = (entry[0] as number) ^ 0xff;
+    const before = server.requests.length;
+    const [again] = await store.load('m', [file]);
+    expect(again?.fromCache).toBe(false);
+    expect(again?.bytes).toEqual(bytes);
+    expect(server.requests.length).toBe(before + 1);
+  });
+
+  it('says MODEL_NOT_FOUND for a missing file and works without any Cache API', async () => {
+    const store = createModelStore({ baseUrl: server.url, caches: undefined });
+    expect(await codeOf(store.load('m', [{ ...file, path: 'absent.onnx' }]))).toBe('MODEL_NOT_FOUND');
+    const [loaded] = await store.load('m', [file]);
+    expect(loaded?.bytes).toEqual(bytes);
+    expect(await store.missingBytes([file])).toBe(file.bytes);
+  });
+});

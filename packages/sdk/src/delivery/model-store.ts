@@ -1,0 +1,142 @@
+import { isSplitflowError, type ModelFile, SplitflowError } from '@splitflow/contract';
+import { verifyFile } from './verify-file.js';
+
+export interface DownloadProgress {
+  model: string;
+  file: string;
+  /** Bytes of this file received so far. */
+  loaded: number;
+  total: number;
+  fromCache: boolean;
+}
+
+export interface ModelStoreOptions {
+  /** Base URL that manifest file paths are relative to (usually the catalog's URL). */
+  baseUrl: string;
+  /** Cache API name; files are keyed by URL and SHA-256, so a new version never reads old bytes. @default 'splitflow-models' */
+  cacheName?: string;
+  /** Where the Cache API lives; absent (Node, old WebViews, opaque origins) means no persistence. @default globalThis.caches */
+  caches?: CacheStorage;
+  fetch?: typeof fetch;
+  onProgress?: (progress: DownloadProgress) => void;
+}
+
+export interface LoadedFile {
+  path: string;
+  role: ModelFile['role'];
+  bytes: Uint8Array;
+  fromCache: boolean;
+}
+
+export interface ModelStore {
+  /** Bytes of `files` not yet in the cache. */
+  missingBytes(files: readonly ModelFile[]): Promise<number>;
+  /** Every file, from the cache or the network, verified (size and SHA-256) before it is returned. */
+  load(model: string, files: readonly ModelFile[], signal?: AbortSignal): Promise<LoadedFile[]>;
+  /** Removes the model's files from the cache. */
+  evict(files: readonly ModelFile[]): Promise<void>;
+}
+
+/**
+ * Model delivery: fetch with progress, verify size and SHA-256 against the manifest before any use,
+ * keep verified files in the Cache API. A cached copy that fails verification (disk corruption, a
+ * tampered cache) is dropped and fetched again; a network copy that fails is refused with
+ * MODEL_INTEGRITY and never stored.
+ */
+export function createModelStore(options: ModelStoreOptions): ModelStore {
+  const cacheName = options.cacheName ?? 'splitflow-models';
+  const storage = 'caches' in options ? options.caches : (globalThis as { caches?: CacheStorage }).caches;
+  const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
+  let cachePromise: Promise<Cache | undefined> | undefined;
+  const openCache = () => {
+    // Opening can throw (Firefox private mode, opaque origins): then the store runs without persistence.
+    cachePromise ??= storage ? storage.open(cacheName).catch(() => undefined) : Promise.resolve(undefined);
+    return cachePromise;
+  };
+  const urlOf = (file: ModelFile) => new URL(file.path, options.baseUrl).href;
+  const keyOf = (file: ModelFile) => {
+    const url = new URL(urlOf(file));
+    url.searchParams.set('splitflow-sha256', file.sha256);
+    return url.href;
+  };
+
+  async function readCached(cache: Cache | undefined, file: ModelFile): Promise<Uint8Array | undefined> {
+    const hit = await cache?.match(keyOf(file));
+    return hit ? new Uint8Array(await hit.arrayBuffer()) : undefined;
+  }
+
+  async function download(model: string, file: ModelFile, signal?: AbortSignal): Promise<Uint8Array> {
+    let response: Response;
+    try {
+      response = await doFetch(urlOf(file), { signal });
+    } catch (error) {
+      if (signal?.aborted) throw new SplitflowError('ABORTED', { cause: error });
+      throw new SplitflowError('NETWORK', { message: `model "${model}" file ${file.path}: ${(error as Error).message}`, cause: error });
+    }
+    if (!response.ok) {
+      throw new SplitflowError(response.status === 404 ? 'MODEL_NOT_FOUND' : 'NETWORK', {
+        message: `model "${model}" file ${file.path}: HTTP ${response.status}`,
+        details: { model, file: file.path, status: response.status },
+      });
+    }
+    const out = new Uint8Array(file.bytes);
+    let loaded = 0;
+    const reader = response.body?.getReader();
+    if (!reader) {
+      const whole = new Uint8Array(await response.arrayBuffer());
+      options.onProgress?.({ model, file: file.path, loaded: whole.byteLength, total: file.bytes, fromCache: false });
+      return whole;
+    }
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      if (loaded + value.byteLength > file.bytes) {
+        // Longer than the manifest says: stop reading, it can never verify.
+        await reader.cancel();
+        throw new SplitflowError('MODEL_INTEGRITY', {
+          message: `model "${model}" file ${file.path}: more than the manifest's ${file.bytes} bytes`,
+          details: { model, file: file.path, expectedBytes: file.bytes },
+        });
+      }
+      out.set(value, loaded);
+      loaded += value.byteLength;
+      options.onProgress?.({ model, file: file.path, loaded, total: file.bytes, fromCache: false });
+    }
+    return loaded === file.bytes ? out : out.subarray(0, loaded);
+  }
+
+  async function loadOne(model: string, file: ModelFile, signal?: AbortSignal): Promise<LoadedFile> {
+    const cache = await openCache();
+    const cached = await readCached(cache, file);
+    if (cached) {
+      try {
+        await verifyFile(model, file, cached);
+        options.onProgress?.({ model, file: file.path, loaded: cached.byteLength, total: file.bytes, fromCache: true });
+        return { path: file.path, role: file.role, bytes: cached, fromCache: true };
+      } catch (error) {
+        if (!isSplitflowError(error, 'MODEL_INTEGRITY')) throw error;
+        await cache?.delete(keyOf(file));
+      }
+    }
+    const bytes = await download(model, file, signal);
+    await verifyFile(model, file, bytes);
+    // Storing can fail on quota; the verified bytes are still good for this session.
+    await cache?.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
+    return { path: file.path, role: file.role, bytes, fromCache: false };
+  }
+
+  return {
+    async missingBytes(files) {
+      const cache = await openCache();
+      if (!cache) return files.reduce((n, f) => n + f.bytes, 0);
+      let missing = 0;
+      for (const file of files) if (!(await cache.match(keyOf(file)))) missing += file.bytes;
+      return missing;
+    },
+    load: (model, files, signal) => Promise.all(files.map((f) => loadOne(model, f, signal))),
+    async evict(files) {
+      const cache = await openCache();
+      for (const file of files) await cache?.delete(keyOf(file));
+    },
+  };
+}

@@ -1,0 +1,210 @@
+import { cloudMs, type DeviceProfile, isSplitflowError, localMs, ROUTING_MODES, type RoutingMode, transferMs } from '@splitflow/contract';
+import { describe, expect, it } from 'vitest';
+import { DEVICES, MODELS, NETWORKS, thresholds } from '../testing/profiles.js';
+import { createCostRouter, type LocalPlan, type RouteInput } from './cost-router.js';
+import type { RouteDecision } from './decision.js';
+import { createLiveEstimates } from './live-estimates.js';
+
+type Model = (typeof MODELS)[string];
+
+function input(model: Model, device: DeviceProfile, over: Partial<RouteInput> = {}, local: Partial<LocalPlan> = {}): RouteInput {
+  return {
+    manifest: model,
+    thresholds: thresholds(),
+    dims: { batch: 1 },
+    requestBytes: model.inputBytes,
+    responseBytes: model.outputBytes,
+    device,
+    local: {
+      runnable: true,
+      backend: device.webgpu.available ? 'webgpu' : 'wasm',
+      modelBytes: model.fileBytes,
+      missingBytes: 0,
+      sessionWarm: true,
+      ...local,
+    },
+    cloud: { configured: true },
+    ...over,
+  };
+}
+
+const withNetwork = (device: DeviceProfile, network: string): DeviceProfile => ({ ...device, network: NETWORKS[network] as DeviceProfile['network'] });
+
+/** Runs the router and returns the decision or the error code. */
+function route(router: ReturnType<typeof createCostRouter>, i: RouteInput): RouteDecision | string {
+  try {
+    return router.decide(i);
+  } catch (error) {
+    if (isSplitflowError(error)) return error.code;
+    throw error;
+  }
+}
+
+const grid = () => {
+  const cases: { name: string; model: Model; device: DeviceProfile; mode: RoutingMode; privacy: 'any' | 'local-only'; cold: boolean }[] = [];
+  for (const [m, model] of Object.entries(MODELS))
+    for (const [d, base] of Object.entries(DEVICES))
+      for (const n of Object.keys(NETWORKS))
+        for (const mode of ROUTING_MODES)
+          for (const privacy of ['any', 'local-only'] as const)
+            for (const cold of [false, true])
+              cases.push({ name: `${m}/${d}/${n}/${mode}/${privacy}/${cold ? 'cold' : 'warm'}`, model, device: withNetwork(base, n), mode, privacy, cold });
+  return cases;
+};
+
+describe('cost router over a grid of device, network and model profiles', () => {
+  const router = createCostRouter({ estimates: createLiveEstimates() });
+  const cases = grid().map((c) => {
+    const i = input(
+      c.model,
+      c.device,
+      { thresholds: thresholds({ mode: c.mode, privacy: c.privacy }) },
+      c.cold ? { missingBytes: c.model.fileBytes, sessionWarm: false } : {},
+    );
+    return { ...c, input: i, result: route(router, i) };
+  });
+
+  it('covers the whole grid', () => {
+    expect(cases.length).toBe(3 * 5 * 5 * 5 * 2 * 2);
+  });
+
+  it('never sends data to the cloud when privacy is local-only', () => {
+    for (const c of cases.filter((c) => c.privacy === 'local-only')) {
+      if (typeof c.result === 'string') expect(['LOCAL_UNAVAILABLE', 'INVALID_REQUEST'], c.name).toContain(c.result);
+      else {
+        expect(c.result.where, c.name).toBe('local');
+        expect(c.result.fallback, c.name).toBeUndefined();
+      }
+    }
+  });
+
+  it('runs locally when offline, or says OFFLINE when it cannot', () => {
+    for (const c of cases.filter((c) => c.device.network.online === false)) {
+      if (typeof c.result === 'string') expect(['OFFLINE', 'LOCAL_UNAVAILABLE', 'INVALID_REQUEST'], c.name).toContain(c.result);
+      else expect(c.result.where, c.name).toBe('local');
+    }
+  });
+
+  it('obeys local-only and cloud-only modes', () => {
+    for (const c of cases) {
+      if (typeof c.result === 'string') continue;
+      if (c.mode === 'local-only') expect(c.result.where, c.name).toBe('local');
+      if (c.mode === 'cloud-only') expect(c.result.where, c.name).toBe('cloud');
+    }
+  });
+
+  it('in auto mode picks the route with the smaller estimate whenever both are allowed', () => {
+    let both = 0;
+    for (const c of cases.filter((c) => c.mode === 'auto')) {
+      if (typeof c.result === 'string' || c.result.localBlocked || c.result.cloudBlocked) continue;
+      both++;
+      const { local, cloud } = c.result.estimates;
+      expect(c.result.where, c.name).toBe((local?.totalMs ?? Infinity) <= (cloud?.totalMs ?? Infinity) ? 'local' : 'cloud');
+      expect(c.result.fallback, c.name).toBe(c.result.where === 'local' ? 'cloud' : 'local');
+    }
+    expect(both).toBeGreaterThan(20);
+  });
+
+  it('explains every decision with a reason and estimates that add up with the contract estimator', () => {
+    for (const c of cases) {
+      if (typeof c.result === 'string') continue;
+      expect(c.result.reason.length, c.name).toBeGreaterThan(5);
+      const { local, cloud, budgetMs } = c.result.estimates;
+      expect(budgetMs).toBe(c.input.thresholds.latencyBudgetMs);
+      if (local) {
+        const link = {
+          rttMs: c.device.network.rttMs === 'unknown' ? 100 : c.device.network.rttMs,
+          mbps: c.device.network.downlinkMbps === 'unknown' ? 10 : c.device.network.downlinkMbps,
+        };
+        expect(local.totalMs, c.name).toBeCloseTo(
+          localMs({ computeMs: local.computeMs, compileMs: local.compileMs, downloadBytes: c.input.local.missingBytes, link }),
+          6,
+        );
+        if (c.cold) expect(local.compileMs, c.name).toBeGreaterThan(0);
+        else expect(local.downloadMs + local.compileMs, c.name).toBe(0);
+      }
+      if (cloud) {
+        const link = { rttMs: cloud.rttMs, mbps: c.device.network.downlinkMbps === 'unknown' ? 10 : c.device.network.downlinkMbps };
+        expect(cloud.transferMs).toBeCloseTo(transferMs(c.input.requestBytes + c.input.responseBytes, link), 6);
+        expect(cloud.totalMs).toBeCloseTo(
+          cloudMs({ link, requestBytes: c.input.requestBytes, responseBytes: c.input.responseBytes, queueMs: cloud.queueMs, computeMs: cloud.computeMs }),
+          6,
+        );
+      }
+    }
+  });
+
+  it('keeps auto decisions monotone: a faster network never moves a request from cloud to local', () => {
+    const order = ['3g', '4g', 'wifi'];
+    for (const [m, model] of Object.entries(MODELS))
+      for (const [d, device] of Object.entries(DEVICES)) {
+        const wheres = order.map((n) => route(router, input(model, withNetwork(device, n))));
+        const clouds = wheres.map((w) => typeof w !== 'string' && w.where === 'cloud');
+        for (let k = 1; k < clouds.length; k++) if (clouds[k - 1]) expect(clouds[k], `${m}/${d}/${order[k]}`).toBe(true);
+      }
+  });
+
+  it('sends a model over the local size limit to the cloud, and refuses it under local-only', () => {
+    const big = input(MODELS.large as Model, DEVICES.desktop as DeviceProfile);
+    const decision = router.decide(big);
+    expect(decision.where).toBe('cloud');
+    expect(decision.localBlocked).toMatch(/over the 64\.0 MB local limit/);
+    expect(route(router, { ...big, thresholds: thresholds({ privacy: 'local-only' }) })).toBe('LOCAL_UNAVAILABLE');
+  });
+
+  it('keeps a slow device off the local route in auto mode but lets prefer-local use it', () => {
+    const slow = { ...(DEVICES['low-end'] as DeviceProfile), gflops: 0.15 };
+    const i = input(MODELS.tiny as Model, slow);
+    expect(router.decide(i).localBlocked).toMatch(/under the 1 GFLOPS minimum/);
+    expect(router.decide({ ...i, thresholds: thresholds({ mode: 'prefer-local' }) }).where).toBe('local');
+  });
+
+  it('prefers the requested route until it misses the budget and the other meets it', () => {
+    const vision = input(MODELS['vision-s'] as Model, withNetwork(DEVICES['low-end'] as DeviceProfile, 'wifi'));
+    const preferLocal = router.decide({ ...vision, thresholds: thresholds({ mode: 'prefer-local', latencyBudgetMs: 200 }) });
+    expect(preferLocal.estimates.local?.totalMs).toBeGreaterThan(200);
+    expect(preferLocal.where).toBe('cloud');
+    const generous = router.decide({ ...vision, thresholds: thresholds({ mode: 'prefer-local', latencyBudgetMs: 1e9 }) });
+    expect(generous.where).toBe('local');
+  });
+});
+
+describe('cost router with live estimates', () => {
+  it('moves a model to the cloud after measured local runs turn out slow, and back when they speed up', () => {
+    const live = createLiveEstimates({ alpha: 1 });
+    const router = createCostRouter({ estimates: live });
+    const i = input(MODELS.tiny as Model, withNetwork(DEVICES.laptop as DeviceProfile, 'wifi'));
+    const flops = MODELS.tiny?.cost.flops[0]?.coefficient as number;
+    const first = router.decide(i);
+    expect(first.where).toBe('local');
+    expect(first.estimates.local?.source).toBe('prior');
+    live.recordLocal('tiny', flops, 500);
+    const slow = router.decide(i);
+    expect(slow.estimates.local?.source).toBe('measured');
+    expect(slow.estimates.local?.computeMs).toBe(500);
+    expect(slow.where).toBe('cloud');
+    live.recordLocal('tiny', flops, 0.1);
+    expect(router.decide(i).where).toBe('local');
+  });
+
+  it('uses the measured broker RTT and reported queue time in the cloud estimate', () => {
+    const live = createLiveEstimates({ alpha: 1 });
+    const router = createCostRouter({ estimates: live });
+    const i = input(MODELS['vision-s'] as Model, withNetwork(DEVICES.phone as DeviceProfile, 'wifi'));
+    live.recordCloud('vision-s', 6e8, { rttMs: 40, queueMs: 25, computeMs: 12 });
+    const cloud = router.decide(i).estimates.cloud;
+    expect(cloud).toMatchObject({ rttMs: 40, queueMs: 25, computeMs: 12, source: 'measured' });
+  });
+
+  it('counts download and compile on the first local run and drops them once warm', () => {
+    const router = createCostRouter({ estimates: createLiveEstimates() });
+    const model = MODELS['vision-s'] as Model;
+    const device = withNetwork(DEVICES.desktop as DeviceProfile, '3g');
+    const cold = router.decide(input(model, device, {}, { missingBytes: model.fileBytes, sessionWarm: false }));
+    expect(cold.estimates.local?.downloadMs).toBeGreaterThan(100_000);
+    expect(cold.where).toBe('cloud');
+    const warm = router.decide(input(model, device));
+    expect(warm.estimates.local?.downloadMs).toBe(0);
+    expect(warm.where).toBe('local');
+  });
+});

@@ -1,0 +1,180 @@
+import {
+  type CloudEstimateInput,
+  cloudMs,
+  computeMs,
+  type DeviceProfile,
+  type DimBinding,
+  type Link,
+  localMs,
+  type ModelManifest,
+  type RoutingThresholds,
+  SplitflowError,
+  type Throughput,
+  transferMs,
+  workOf,
+} from '@splitflow/contract';
+import type { CloudEstimate, LocalEstimate, RouteDecision, RouteEstimates, Where } from './decision.js';
+import { compilePriorMs, localThroughput } from './device-throughput.js';
+import type { LiveEstimates } from './live-estimates.js';
+
+/** What the client knows about running one model locally, before the router weighs it. */
+export interface LocalPlan {
+  /** False when no runtime or variant on this device can run the model. */
+  runnable: boolean;
+  reason?: string;
+  backend: string;
+  /** Bytes of the chosen variant's files. */
+  modelBytes: number;
+  /** Bytes not yet in the cache (0 when all cached). */
+  missingBytes: number;
+  sessionWarm: boolean;
+}
+
+export interface RouteInput {
+  manifest: Pick<ModelManifest, 'id' | 'cost'>;
+  /** Thresholds in force for this request (catalog, policy and per-call options merged). */
+  thresholds: RoutingThresholds;
+  dims: DimBinding;
+  requestBytes: number;
+  responseBytes: number;
+  device: DeviceProfile;
+  local: LocalPlan;
+  cloud: { configured: boolean };
+}
+
+export interface CostRouterOptions {
+  estimates: LiveEstimates;
+  /** Speed assumed for the cloud before any answer reports compute time. @default { gflops: 100, fixedOverheadMs: 1 } */
+  cloudThroughput?: Throughput;
+  /** Link assumed when the probe has no network information. @default { rttMs: 100, mbps: 10 } */
+  defaultLink?: Link;
+  /** Share of device memory a local model may use (weights plus activations). @default 0.25 */
+  memoryShare?: number;
+}
+
+export interface CostRouter {
+  /** Picks a route, or throws LOCAL_UNAVAILABLE / OFFLINE / INVALID_REQUEST when no route is allowed. */
+  decide(input: RouteInput): RouteDecision;
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+/**
+ * The SDK's router: local or cloud per request, from the manifest's cost profile, the thresholds,
+ * the device profile and live estimates. Estimates come from the contract's estimator (`computeMs`,
+ * `transferMs`, `localMs`, `cloudMs`) so the SDK and the broker agree on the numbers.
+ */
+export function createCostRouter(options: CostRouterOptions): CostRouter {
+  const live = options.estimates;
+  const cloudThroughput = options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 };
+  const defaultLink = options.defaultLink ?? { rttMs: 100, mbps: 10 };
+  const memoryShare = options.memoryShare ?? 0.25;
+
+  const deviceLink = (device: DeviceProfile): Link => ({
+    rttMs: device.network.rttMs === 'unknown' ? defaultLink.rttMs : device.network.rttMs,
+    // Browsers round downlink and report 0 for some links; never divide by a zero link.
+    mbps: device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? defaultLink.mbps : device.network.downlinkMbps,
+  });
+
+  function estimateLocal(input: RouteInput): LocalEstimate {
+    const work = workOf(input.manifest, input.dims);
+    const measured = live.localComputeMs(input.manifest.id, work.flops);
+    const compute = measured ?? computeMs(localThroughput(input.device, input.local.backend), work);
+    const link = deviceLink(input.device);
+    const downloadMs = input.local.missingBytes > 0 ? transferMs(input.local.missingBytes, link) : 0;
+    const compileMs = input.local.sessionWarm ? 0 : (live.compileMs(input.manifest.id) ?? compilePriorMs(input.manifest.cost.parameterBytes));
+    const totalMs = localMs({ computeMs: compute, downloadBytes: input.local.missingBytes, link, compileMs });
+    return { totalMs, computeMs: compute, downloadMs, compileMs, source: measured === undefined ? 'prior' : 'measured', backend: input.local.backend };
+  }
+
+  function estimateCloud(input: RouteInput): CloudEstimate {
+    const work = workOf(input.manifest, input.dims);
+    const probed = deviceLink(input.device);
+    const measuredRtt = live.rttMs();
+    const link: Link = { rttMs: measuredRtt ?? probed.rttMs, mbps: probed.mbps };
+    const measuredCompute = live.cloudComputeMs(input.manifest.id, work.flops);
+    const e: CloudEstimateInput = {
+      link,
+      requestBytes: input.requestBytes,
+      responseBytes: input.responseBytes,
+      queueMs: live.cloudQueueMs(input.manifest.id) ?? 0,
+      computeMs: measuredCompute ?? computeMs(cloudThroughput, work),
+    };
+    return {
+      totalMs: cloudMs(e),
+      transferMs: transferMs(e.requestBytes + e.responseBytes, link),
+      rttMs: link.rttMs,
+      queueMs: e.queueMs,
+      computeMs: e.computeMs,
+      source: measuredCompute === undefined && measuredRtt === undefined ? 'prior' : 'measured',
+    };
+  }
+
+  function localBlock(input: RouteInput): string | undefined {
+    const t = input.thresholds;
+    if (t.mode === 'cloud-only') return 'mode is cloud-only';
+    if (!input.local.runnable) return input.local.reason ?? 'no local runtime can run this model';
+    if (input.local.modelBytes > t.maxLocalModelBytes) return `model is ${mb(input.local.modelBytes)}, over the ${mb(t.maxLocalModelBytes)} local limit`;
+    const memory = input.device.deviceMemoryGb;
+    if (memory !== 'unknown') {
+      const need = workOf(input.manifest, input.dims).bytes;
+      const allowed = memory * 1024 ** 3 * memoryShare;
+      if (need > allowed) return `model needs ${mb(need)}, over ${Math.round(memoryShare * 100)}% of the device's ${memory} GB`;
+    }
+    const gflops = input.device.gflops;
+    if (t.mode === 'auto' && gflops !== 'unknown' && gflops < t.minDeviceGflops) {
+      return `device measures ${gflops.toFixed(2)} GFLOPS, under the ${t.minDeviceGflops} GFLOPS minimum for auto mode`;
+    }
+    return undefined;
+  }
+
+  function cloudBlock(input: RouteInput): string | undefined {
+    if (input.thresholds.privacy === 'local-only') return 'privacy is local-only: the data never leaves the device';
+    if (input.thresholds.mode === 'local-only') return 'mode is local-only';
+    if (!input.cloud.configured) return 'no cloud endpoint is configured';
+    if (input.device.network.online === false) return 'the device is offline';
+    return undefined;
+  }
+
+  return {
+    decide(input) {
+      const { mode, privacy, latencyBudgetMs: budgetMs } = input.thresholds;
+      if (privacy === 'local-only' && mode === 'cloud-only') {
+        throw new SplitflowError('INVALID_REQUEST', { message: 'privacy local-only and mode cloud-only rule out every route' });
+      }
+      const localBlocked = localBlock(input);
+      const cloudBlocked = cloudBlock(input);
+      const estimates: RouteEstimates = { budgetMs };
+      if (input.local.runnable) estimates.local = estimateLocal(input);
+      if (input.cloud.configured) estimates.cloud = estimateCloud(input);
+      const base = { mode, privacy, estimates, localBlocked, cloudBlocked };
+
+      if (localBlocked !== undefined && cloudBlocked !== undefined) {
+        const offline = input.device.network.online === false && input.cloud.configured && privacy !== 'local-only' && mode !== 'local-only';
+        throw new SplitflowError(offline ? 'OFFLINE' : 'LOCAL_UNAVAILABLE', {
+          message: `model "${input.manifest.id}" has no route: local: ${localBlocked}; cloud: ${cloudBlocked}`,
+          details: { model: input.manifest.id, localBlocked, cloudBlocked },
+        });
+      }
+      if (cloudBlocked !== undefined) return { ...base, where: 'local', reason: `local: ${cloudBlocked}` };
+      if (localBlocked !== undefined) return { ...base, where: 'cloud', reason: `cloud: local is ruled out (${localBlocked})` };
+
+      const local = estimates.local as LocalEstimate;
+      const cloud = estimates.cloud as CloudEstimate;
+      const pick = (where: Where, reason: string): RouteDecision => ({ ...base, where, reason, fallback: where === 'local' ? 'cloud' : 'local' });
+      const numbers = `local ${ms(local.totalMs)} (${local.source}) vs cloud ${ms(cloud.totalMs)} (${cloud.source}), budget ${ms(budgetMs)}`;
+      if (mode === 'prefer-local') {
+        if (local.totalMs > budgetMs && cloud.totalMs <= budgetMs) return pick('cloud', `prefer-local, but only cloud meets the budget: ${numbers}`);
+        return pick('local', `prefer-local: ${numbers}`);
+      }
+      if (mode === 'prefer-cloud') {
+        if (cloud.totalMs > budgetMs && local.totalMs <= budgetMs) return pick('local', `prefer-cloud, but only local meets the budget: ${numbers}`);
+        return pick('cloud', `prefer-cloud: ${numbers}`);
+      }
+      // auto: the faster estimate; a tie goes local (no data leaves the device, no cloud cost).
+      if (local.totalMs <= cloud.totalMs) return pick('local', `auto: local is faster: ${numbers}`);
+      return pick('cloud', `auto: cloud is faster: ${numbers}`);
+    },
+  };
+}

@@ -1,0 +1,96 @@
+import { ewma } from '@splitflow/contract';
+
+/** A learned time at a known amount of work, so it can be scaled to requests of other sizes. */
+interface Sample {
+  ms: number;
+  flops: number;
+}
+
+export interface CloudObservation {
+  rttMs: number;
+  queueMs: number;
+  computeMs: number;
+}
+
+export interface LiveEstimatesSnapshot {
+  local: Record<string, Sample & { compileMs?: number }>;
+  cloud: Record<string, Sample & { queueMs: number }>;
+  cloudRttMs?: number;
+}
+
+/**
+ * Live estimates the router reads: this device's measured local latency per model (updated after
+ * every run), compile time per model, and the cloud's recent RTT and reported queue and compute times.
+ * All are EWMAs (the contract's `ewma`) so a slow outlier moves them but does not own them.
+ */
+export interface LiveEstimates {
+  recordLocal(model: string, flops: number, computeMs: number): void;
+  recordCompile(model: string, compileMs: number): void;
+  recordCloud(model: string, flops: number, observed: CloudObservation): void;
+  recordRtt(rttMs: number): void;
+  /** Measured local compute for `flops` of work, scaled from the last runs of the same model. */
+  localComputeMs(model: string, flops: number): number | undefined;
+  compileMs(model: string): number | undefined;
+  cloudComputeMs(model: string, flops: number): number | undefined;
+  cloudQueueMs(model: string): number | undefined;
+  rttMs(): number | undefined;
+  snapshot(): LiveEstimatesSnapshot;
+}
+
+export interface LiveEstimatesOptions {
+  /** Weight of the newest sample. @default 0.3 */
+  alpha?: number;
+}
+
+// Scale a measured time by the work ratio. Time is overhead plus work; scaling both overstates small
+// requests after a large one was measured (safe: it errs toward the other route), and the next run of
+// the same size corrects it.
+const scale = (sample: Sample, flops: number) => (sample.flops > 0 ? sample.ms * (flops / sample.flops) : sample.ms);
+
+export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEstimates {
+  const alpha = options.alpha ?? 0.3;
+  const local = new Map<string, Sample>();
+  const compile = new Map<string, number>();
+  const cloud = new Map<string, Sample & { queueMs: number }>();
+  let rtt: number | undefined;
+
+  const update = (previous: Sample | undefined, flops: number, ms: number): Sample => {
+    // Bring the previous sample to the new size before averaging, so mixed sizes average in time per flop.
+    const prior = previous ? scale(previous, flops) : undefined;
+    return { ms: ewma(prior, ms, alpha), flops };
+  };
+
+  return {
+    recordLocal(model, flops, computeMs) {
+      local.set(model, update(local.get(model), flops, computeMs));
+    },
+    recordCompile(model, compileMs) {
+      compile.set(model, ewma(compile.get(model), compileMs, alpha));
+    },
+    recordCloud(model, flops, observed) {
+      const previous = cloud.get(model);
+      const next = update(previous, flops, observed.computeMs);
+      cloud.set(model, { ...next, queueMs: ewma(previous?.queueMs, observed.queueMs, alpha) });
+      rtt = ewma(rtt, observed.rttMs, alpha);
+    },
+    recordRtt(rttMs) {
+      rtt = ewma(rtt, rttMs, alpha);
+    },
+    localComputeMs(model, flops) {
+      const sample = local.get(model);
+      return sample ? scale(sample, flops) : undefined;
+    },
+    compileMs: (model) => compile.get(model),
+    cloudComputeMs(model, flops) {
+      const sample = cloud.get(model);
+      return sample ? scale(sample, flops) : undefined;
+    },
+    cloudQueueMs: (model) => cloud.get(model)?.queueMs,
+    rttMs: () => rtt,
+    snapshot() {
+      const localOut: LiveEstimatesSnapshot['local'] = {};
+      for (const [k, v] of local) localOut[k] = { ...v, compileMs: compile.get(k) };
+      return { local: localOut, cloud: Object.fromEntries(cloud), cloudRttMs: rtt };
+    },
+  };
+}
