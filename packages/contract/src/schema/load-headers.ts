@@ -1,0 +1,47 @@
+/**
+ * Headers a Splitflow worker puts on every response, so a broker sees its load without reading the
+ * body (the same figures ride in OIP `parameters` under SPLITFLOW_PARAMS on inference responses).
+ * Lower-case, as Node and HTTP/2 deliver header names.
+ */
+export const LOAD_HEADERS = {
+  /** Requests waiting in the worker's batch queues (all models), when the response was sent. */
+  queueDepth: 'splitflow-queue-depth',
+  /** Inference requests the worker had received and not yet answered. */
+  inFlight: 'splitflow-in-flight',
+  /** This request's wait in the batch queue, microseconds. */
+  queueUs: 'splitflow-queue-us',
+  /** The run that answered this request, microseconds. */
+  computeUs: 'splitflow-compute-us',
+  /** Rows in that run after dynamic batching. */
+  batchSize: 'splitflow-batch-size',
+  /** Hardware class of the worker: cpu, gpu or tpu. */
+  hardware: 'splitflow-hardware',
+} as const;
+
+export interface LoadReport {
+  queueDepth?: number;
+  inFlight?: number;
+  queueUs?: number;
+  computeUs?: number;
+  batchSize?: number;
+  hardware?: string;
+}
+
+/** Reads the load headers from any header getter (fetch's `Headers#get`, or a lookup in a Node headers object). */
+export function readLoadHeaders(get: (name: string) => string | string[] | null | undefined): LoadReport {
+  const report: LoadReport = {};
+  const num = (name: string): number | undefined => {
+    const raw = get(name);
+    const value = Array.isArray(raw) ? raw[0] : raw;
+    if (value === null || value === undefined || !/^\d+$/.test(value.trim())) return undefined;
+    return Number(value);
+  };
+  for (const key of ['queueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize'] as const) {
+    const value = num(LOAD_HEADERS[key]);
+    if (value !== undefined) report[key] = value;
+  }
+  const hardware = get(LOAD_HEADERS.hardware);
+  const h = Array.isArray(hardware) ? hardware[0] : hardware;
+  if (typeof h === 'string' && h !== '') report.hardware = h;
+  return report;
+}

@@ -1,0 +1,209 @@
+import { type NamedTensor, SplitflowError } from '@splitflow/contract';
+import type { BatchingConfig } from '../config.js';
+import { type BatchLayout, mergeKey, rowsOf } from './batch-layout.js';
+import { concatAlong, splitAlong } from './batch-tensors.js';
+
+/** What a request learns about the run that answered it. */
+export interface BatchOutcome {
+  outputs: NamedTensor[];
+  /** Time from queueing to the start of its run. */
+  queueUs: number;
+  /** Time of the run (merge, model, split). */
+  computeUs: number;
+  /** Rows in the run (1 for models that cannot batch). */
+  batchSize: number;
+  /** Requests that shared the run. */
+  requests: number;
+}
+
+export interface BatchStats {
+  rows: number;
+  requests: number;
+  computeUs: number;
+}
+
+export interface BatchQueue {
+  /** Queues one request (inputs in the model's input order) and resolves with its own outputs. */
+  submit(inputs: NamedTensor[]): Promise<BatchOutcome>;
+  /** Requests waiting, not yet running. */
+  readonly depth: number;
+  /** Runs in progress. */
+  readonly running: number;
+  /** Runs everything queued without further delay, refuses new work, resolves when idle. */
+  drain(): Promise<void>;
+}
+
+export interface BatchQueueOptions {
+  model: string;
+  run: (inputs: readonly NamedTensor[]) => Promise<NamedTensor[]>;
+  /** Absent: the model cannot batch, and runs one request at a time. */
+  layout: BatchLayout | undefined;
+  config: BatchingConfig;
+  onBatch?: (stats: BatchStats) => void;
+}
+
+interface Pending {
+  inputs: NamedTensor[];
+  rows: number;
+  key: string;
+  enqueuedAt: number;
+  resolve: (outcome: BatchOutcome) => void;
+  reject: (error: unknown) => void;
+}
+
+const micros = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - fromMs) * 1000));
+
+/**
+ * A per-model dynamic batcher in the manner of Triton's: requests with the same non-batch dims are
+ * merged along the batch dim up to `maxBatch` rows, waiting at most `maxQueueDelayUs` for company;
+ * one with more rows than `maxBatch` runs alone. The queue is bounded: beyond `maxQueue` waiting
+ * requests, submit fails with OVERLOADED and a Retry-After estimate.
+ */
+export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
+  const { layout, config, run, model } = options;
+  const canMerge = layout !== undefined && config.maxBatch > 1;
+  const delayMs = config.maxQueueDelayUs / 1000;
+  const queue: Pending[] = [];
+  let running = 0;
+  let draining = false;
+  let timer: NodeJS.Timeout | undefined;
+  let idleWaiters: (() => void)[] = [];
+  // Recent run time, for Retry-After; starts at 1 ms so the first estimate is not zero.
+  let runMsEwma = 1;
+
+  const compatibleRows = (head: Pending) => queue.reduce((n, p) => (p.key === head.key && p.rows <= config.maxBatch ? n + p.rows : n), 0);
+
+  function ready(head: Pending, now: number): boolean {
+    if (draining || !canMerge || head.rows >= config.maxBatch) return true;
+    if (now - head.enqueuedAt >= delayMs) return true;
+    return compatibleRows(head) >= config.maxBatch;
+  }
+
+  /** The head, plus (when merging) later requests of the same shape that fit, in queue order. */
+  function take(): Pending[] {
+    const head = queue.shift() as Pending;
+    if (!canMerge || head.rows >= config.maxBatch) return [head];
+    const batch = [head];
+    let rows = head.rows;
+    for (let i = 0; i < queue.length && rows < config.maxBatch; ) {
+      const p = queue[i] as Pending;
+      if (p.key === head.key && rows + p.rows <= config.maxBatch) {
+        batch.push(p);
+        rows += p.rows;
+        queue.splice(i, 1);
+      } else i++;
+    }
+    return batch;
+  }
+
+  function pump(): void {
+    if (timer) {
+      clearTimeout(timer);
+      timer = undefined;
+    }
+    while (running < config.instances && queue.length > 0) {
+      const head = queue[0] as Pending;
+      const now = performance.now();
+      if (!ready(head, now)) {
+        timer = setTimeout(pump, Math.max(0, head.enqueuedAt + delayMs - now));
+        return;
+      }
+      void execute(take());
+    }
+    if (running === 0 && queue.length === 0) {
+      const waiters = idleWaiters;
+      idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  async function runOne(batch: Pending[]): Promise<NamedTensor[][]> {
+    if (batch.length === 1) return [await run((batch[0] as Pending).inputs)];
+    const l = layout as BatchLayout;
+    const first = batch[0] as Pending;
+    const merged = first.inputs.map((t, i) =>
+      concatAlong(
+        batch.map((p) => p.inputs[i] as NamedTensor),
+        l.inputAxes.get(t.name) ?? 0,
+      ),
+    );
+    const outputs = await run(merged);
+    const rows = batch.map((p) => p.rows);
+    const parts = outputs.map((o) => splitAlong(o, l.outputAxes.get(o.name) ?? 0, rows));
+    return batch.map((_, b) => parts.map((p) => p[b] as NamedTensor));
+  }
+
+  async function execute(batch: Pending[]): Promise<void> {
+    running++;
+    const start = performance.now();
+    const rows = canMerge ? batch.reduce((n, p) => n + p.rows, 0) : 1;
+    try {
+      const results = await runOne(batch);
+      const end = performance.now();
+      runMsEwma = 0.8 * runMsEwma + 0.2 * (end - start);
+      options.onBatch?.({ rows, requests: batch.length, computeUs: micros(start, end) });
+      batch.forEach((p, i) => {
+        p.resolve({
+          outputs: results[i] as NamedTensor[],
+          queueUs: micros(p.enqueuedAt, start),
+          computeUs: micros(start, end),
+          batchSize: rows,
+          requests: batch.length,
+        });
+      });
+    } catch (error) {
+      if (batch.length === 1) (batch[0] as Pending).reject(error);
+      else {
+        // One bad request must not fail the others it was merged with: rerun each on its own.
+        for (const p of batch) {
+          const t0 = performance.now();
+          try {
+            const outputs = await run(p.inputs);
+            const t1 = performance.now();
+            p.resolve({ outputs, queueUs: micros(p.enqueuedAt, start), computeUs: micros(t0, t1), batchSize: p.rows, requests: 1 });
+          } catch (e) {
+            p.reject(e);
+          }
+        }
+      }
+    } finally {
+      running--;
+      pump();
+    }
+  }
+
+  return {
+    submit(inputs) {
+      if (draining) return Promise.reject(new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
+      if (queue.length >= config.maxQueue) {
+        const waitS = ((queue.length / Math.max(1, canMerge ? config.maxBatch : 1) + 1) * runMsEwma) / 1000 / config.instances;
+        return Promise.reject(
+          new SplitflowError('OVERLOADED', {
+            message: `model "${model}": ${queue.length} requests are queued, the limit is ${config.maxQueue}`,
+            details: { model, queueDepth: queue.length, maxQueue: config.maxQueue },
+            retryAfterS: Math.max(1, Math.ceil(waitS)),
+          }),
+        );
+      }
+      return new Promise<BatchOutcome>((resolve, reject) => {
+        const rows = layout ? rowsOf(layout, inputs) : 1;
+        const key = layout ? mergeKey(layout, inputs) : '';
+        queue.push({ inputs, rows, key, enqueuedAt: performance.now(), resolve, reject });
+        pump();
+      });
+    },
+    get depth() {
+      return queue.length;
+    },
+    get running() {
+      return running;
+    },
+    drain() {
+      draining = true;
+      return new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        pump();
+      });
+    },
+  };
+}

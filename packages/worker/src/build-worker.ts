@@ -1,0 +1,121 @@
+import { LOAD_HEADERS, SplitflowError } from '@splitflow/contract';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type WorkerConfig } from './config.js';
+import { asSplitflowError } from './http/error-reply.js';
+import { registerInferRoute } from './http/infer-route.js';
+import { registerMetadataRoutes } from './http/metadata-routes.js';
+import type { WorkerState } from './http/worker-state.js';
+import { createWorkerMetrics } from './metrics/worker-metrics.js';
+import { loadModelSources } from './models/load-catalog.js';
+import { loadModels, type ModelRegistry } from './models/model-registry.js';
+import { EXECUTION_PROVIDERS, parseExecutionProvider } from './session/execution-provider.js';
+import { createOrtSessionFactory, listedProviders, probeProviders } from './session/ort-node.js';
+
+function batchingFor(config: WorkerConfig, id: string): BatchingConfig {
+  const merged = { ...DEFAULT_BATCHING, ...config.batching, ...config.modelBatching?.[id] };
+  for (const [key, value] of Object.entries(merged)) {
+    const min = key === 'maxQueueDelayUs' || key === 'maxQueue' ? 0 : 1;
+    if (!Number.isInteger(value) || value < min) {
+      throw new SplitflowError('INVALID_DOCUMENT', { message: `batching.${key} for model "${id}" must be an integer >= ${min}, got ${JSON.stringify(value)}` });
+    }
+  }
+  return merged;
+}
+
+/**
+ * Builds a worker without listening: verifies and opens the catalog's models, and returns the
+ * fastify app (`app.inject()` in tests, `app.listen()` to serve). Rejects with PROVIDER_UNAVAILABLE
+ * when the execution provider cannot start here, naming the ones that can. Closing the app drains
+ * queued and running requests, then releases the sessions.
+ */
+export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance> {
+  const provider = parseExecutionProvider(config.provider ?? 'cpu');
+  const listed = listedProviders();
+  if (!listed.includes(provider)) {
+    throw new SplitflowError('PROVIDER_UNAVAILABLE', {
+      message: `execution provider "${provider}" is not in this onnxruntime-node build; it has ${listed.join(', ')}`,
+      details: { requested: provider, available: listed },
+    });
+  }
+  const hardware = config.hardware ?? EXECUTION_PROVIDERS[provider].hardware;
+  const bodyLimit = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+  const sources = await loadModelSources(config);
+  for (const source of sources) batchingFor(config, source.manifest.id);
+
+  const app = Fastify({
+    logger: config.logLevel ? { level: config.logLevel } : false,
+    bodyLimit,
+    // Our own SHUTTING_DOWN answer (with its code and load headers) replaces fastify's bare 503.
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  });
+
+  let registry: ModelRegistry | undefined;
+  const metrics = createWorkerMetrics(() => registry?.depths() ?? {});
+  const factory = createOrtSessionFactory({ provider, ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}) });
+  try {
+    registry = await loadModels({
+      sources,
+      factory,
+      batchingFor: (id) => batchingFor(config, id),
+      onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),
+      log: (message, fields) => app.log.warn(fields, message),
+      async diagnose(model, error) {
+        if (provider === 'cpu') return undefined;
+        const probe = await probeProviders(model);
+        // The model opens elsewhere, so the provider is at fault: stop the worker rather than fall back.
+        if (!probe.available.includes('cpu')) return undefined;
+        return new SplitflowError('PROVIDER_UNAVAILABLE', {
+          message: `execution provider "${provider}" cannot start here: ${(error as Error).message}. Available here: ${probe.available.join(', ')}`,
+          details: { requested: provider, available: probe.available, failures: probe.failures },
+          cause: error,
+        });
+      },
+    });
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+
+  const state: WorkerState = { name: config.name ?? 'splitflow-worker', provider, hardware, registry, metrics, draining: false, inFlight: 0 };
+
+  // Every body reaches the routes as raw bytes: the OIP codec reads JSON and Triton's binary extension alike.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
+
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.header(LOAD_HEADERS.queueDepth, String(state.registry.totalDepth()));
+    reply.header(LOAD_HEADERS.inFlight, String(state.inFlight));
+    reply.header(LOAD_HEADERS.hardware, state.hardware);
+    return payload;
+  });
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const failure = asSplitflowError(error);
+    if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
+    metrics.errors.inc({ code: failure.code });
+    if (failure.retryAfterS !== undefined) reply.header('retry-after', String(failure.retryAfterS));
+    return reply.code(failure.status).type('application/json').send(JSON.stringify(failure.toJSON()));
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw new SplitflowError('NOT_FOUND', { message: `no route ${request.method} ${request.url}` });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const name = (request.params as { name?: string } | undefined)?.name;
+    if (request.routeOptions.url?.endsWith('/infer') && name !== undefined && state.registry.get(name)) {
+      metrics.requests.inc({ model: name, status: String(reply.statusCode) });
+    }
+  });
+
+  registerMetadataRoutes(app, state);
+  registerInferRoute(app, state);
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+
+  app.addHook('preClose', async () => {
+    state.draining = true;
+  });
+  app.addHook('onClose', async () => {
+    await state.registry.close();
+  });
+  return app;
+}

@@ -1,0 +1,101 @@
+import { parseArgs } from 'node:util';
+import { HARDWARE_CLASSES, type HardwareClass, SplitflowError } from '@splitflow/contract';
+import type { BatchingConfig } from './config.js';
+import { parseExecutionProvider } from './session/execution-provider.js';
+import type { StartWorkerOptions } from './start-worker.js';
+
+export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on onnxruntime-node
+
+  --models <catalog.json>     model catalog (default models/catalog.json)
+  --model-dir <dir>           directory of the model files (default build/ beside the catalog)
+  --serve <id,id>             only these models (default every ONNX model built)
+  --ep cpu|webgpu|cuda        execution provider (default cpu)
+  --hardware cpu|gpu|tpu      hardware class to report (default from the provider)
+  --port <n>                  port (default 8001; 0 picks a free one)
+  --host <addr>               address (default 127.0.0.1)
+  --max-batch <n>             rows per merged run, 1 = no batching (default 64)
+  --max-queue-delay-us <n>    longest wait for a batch to fill (default 0)
+  --max-queue <n>             waiting requests per model before 503 (default 256)
+  --instances <n>             concurrent runs per model (default 1)
+  --threads <n>               onnxruntime intra-op threads (default: all cores)
+  --body-limit <bytes>        largest request body (default 67108864)
+  --log-level <level>         fatal|error|warn|info|debug|trace (default info)
+  --help`;
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+function integer(name: string, value: string | undefined, min: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min)
+    throw new SplitflowError('INVALID_REQUEST', { message: `--${name} must be an integer >= ${min}, got "${value}"` });
+  return Number(value);
+}
+
+/** CLI arguments to worker options; a bad flag or value throws INVALID_REQUEST naming it. Undefined means --help. */
+export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | undefined {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        models: { type: 'string' },
+        'model-dir': { type: 'string' },
+        serve: { type: 'string' },
+        ep: { type: 'string' },
+        hardware: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'max-batch': { type: 'string' },
+        'max-queue-delay-us': { type: 'string' },
+        'max-queue': { type: 'string' },
+        instances: { type: 'string' },
+        threads: { type: 'string' },
+        'body-limit': { type: 'string' },
+        'log-level': { type: 'string' },
+        help: { type: 'boolean' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new SplitflowError('INVALID_REQUEST', { message: `${(error as Error).message}\n\n${USAGE}` });
+  }
+  if (values.help) return undefined;
+  const str = (k: string) => values[k] as string | undefined;
+  const hardware = str('hardware');
+  if (hardware !== undefined && !(HARDWARE_CLASSES as readonly string[]).includes(hardware)) {
+    throw new SplitflowError('INVALID_REQUEST', { message: `--hardware must be one of ${HARDWARE_CLASSES.join(', ')}, got "${hardware}"` });
+  }
+  const logLevel = str('log-level') ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new SplitflowError('INVALID_REQUEST', { message: `--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"` });
+  }
+  const batching: Partial<BatchingConfig> = {};
+  const maxBatch = integer('max-batch', str('max-batch'), 1);
+  const delay = integer('max-queue-delay-us', str('max-queue-delay-us'), 0);
+  const maxQueue = integer('max-queue', str('max-queue'), 0);
+  const instances = integer('instances', str('instances'), 1);
+  if (maxBatch !== undefined) batching.maxBatch = maxBatch;
+  if (delay !== undefined) batching.maxQueueDelayUs = delay;
+  if (maxQueue !== undefined) batching.maxQueue = maxQueue;
+  if (instances !== undefined) batching.instances = instances;
+
+  const options: StartWorkerOptions = {
+    catalog: str('models') ?? 'models/catalog.json',
+    provider: parseExecutionProvider(str('ep') ?? 'cpu'),
+    port: integer('port', str('port'), 0) ?? 8001,
+    host: str('host') ?? '127.0.0.1',
+    batching,
+    logLevel: logLevel as (typeof LOG_LEVELS)[number],
+  };
+  if (hardware !== undefined) options.hardware = hardware as HardwareClass;
+  const modelDir = str('model-dir');
+  if (modelDir !== undefined) options.modelDir = modelDir;
+  const serve = str('serve');
+  if (serve !== undefined) options.models = serve.split(',').filter((s) => s !== '');
+  const threads = integer('threads', str('threads'), 1);
+  if (threads !== undefined) options.intraOpThreads = threads;
+  const bodyLimit = integer('body-limit', str('body-limit'), 1);
+  if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
+  return options;
+}

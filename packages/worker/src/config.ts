@@ -1,0 +1,78 @@
+import type { HardwareClass, ModelCatalog } from '@splitflow/contract';
+import type { ExecutionProvider } from './session/execution-provider.js';
+
+/** How one model's requests are merged (Triton's dynamic batcher, per model). */
+export interface BatchingConfig {
+  /**
+   * Most rows (along the manifest's `batchDim`) in one merged run; 1 turns merging off. A request
+   * with more rows than this runs alone.
+   * @default 64
+   */
+  maxBatch: number;
+  /**
+   * How long the oldest queued request may wait for others to join it, in microseconds. 0 merges
+   * only what queued while the model was busy, so a lone request never waits.
+   * @default 0
+   */
+  maxQueueDelayUs: number;
+  /**
+   * Requests that may wait per model; one more is refused with 503 OVERLOADED and Retry-After.
+   * @default 256
+   */
+  maxQueue: number;
+  /**
+   * Merged runs of the same model at a time.
+   * @default 1
+   */
+  instances: number;
+}
+
+export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({ maxBatch: 64, maxQueueDelayUs: 0, maxQueue: 256, instances: 1 });
+
+export interface WorkerConfig {
+  /**
+   * The model catalog: a path to catalog.json, or the parsed catalog (then `modelDir` is required).
+   * @example 'models/catalog.json'
+   */
+  catalog: string | ModelCatalog;
+  /**
+   * Directory the manifests' file paths are relative to.
+   * @default `build/` beside the catalog file when it exists, else the catalog's directory
+   */
+  modelDir?: string;
+  /**
+   * Model ids to serve. An id missing from the catalog is a startup error.
+   * @default every ONNX model of the catalog, except on-demand ones whose files were not built
+   */
+  models?: string[];
+  /**
+   * onnxruntime execution provider. One that cannot start here is a startup error naming those that can.
+   * @default 'cpu'
+   */
+  provider?: ExecutionProvider;
+  /**
+   * Hardware class reported on responses and metadata (a CPU worker may stand in for a `tpu` pool in tests).
+   * @default 'cpu' for the cpu provider, 'gpu' for webgpu and cuda
+   */
+  hardware?: HardwareClass;
+  /** Batching for every model. @default DEFAULT_BATCHING */
+  batching?: Partial<BatchingConfig>;
+  /** Per-model overrides of `batching`, by model id. */
+  modelBatching?: Record<string, Partial<BatchingConfig>>;
+  /**
+   * Largest request body; larger ones get 413 PAYLOAD_TOO_LARGE.
+   * @default 67108864 (64 MiB)
+   */
+  bodyLimitBytes?: number;
+  /** onnxruntime intra-op threads per session. @default onnxruntime's choice */
+  intraOpThreads?: number;
+  /**
+   * pino log level, or false for no logs.
+   * @default false
+   */
+  logLevel?: false | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /** Server name in `GET /v2`. @default 'splitflow-worker' */
+  name?: string;
+}
+
+export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;

@@ -1,0 +1,93 @@
+import {
+  BINARY_HEADER,
+  bindInputs,
+  decodeInferRequest,
+  encodeInferResponse,
+  LOAD_HEADERS,
+  type NamedTensor,
+  type Parameters,
+  SPLITFLOW_PARAMS,
+  SplitflowError,
+} from '@splitflow/contract';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { lookupReadyModel } from './lookup-model.js';
+import type { WorkerState } from './worker-state.js';
+
+interface InferParams {
+  name: string;
+  version?: string;
+}
+
+const EMPTY = new Uint8Array(0);
+
+function bodyBytes(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  return EMPTY;
+}
+
+/** `POST /v2/models/{name}[/versions/{v}]/infer`: decode, check against the manifest, queue, encode. */
+export function registerInferRoute(app: FastifyInstance, state: WorkerState): void {
+  const { metrics } = state;
+
+  async function infer(request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply) {
+    const started = performance.now();
+    const model = lookupReadyModel(state.registry, request.params.name, request.params.version);
+    if (state.draining) throw new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
+    const { manifest } = model;
+    state.inFlight++;
+    metrics.inFlight.inc();
+    try {
+      const headerLength = request.headers[BINARY_HEADER];
+      const decoded = decodeInferRequest(bodyBytes(request.body), Array.isArray(headerLength) ? headerLength[0] : headerLength);
+      bindInputs(manifest, decoded.inputs);
+      const known = new Set(manifest.outputs.map((o) => o.name));
+      const unknown = decoded.outputNames?.filter((n) => !known.has(n)) ?? [];
+      if (unknown.length > 0) {
+        throw new SplitflowError('INVALID_REQUEST', {
+          message: `model "${manifest.id}" has no output ${unknown.map((n) => `"${n}"`).join(', ')}; it has ${[...known].map((n) => `"${n}"`).join(', ')}`,
+        });
+      }
+      const byName = new Map(decoded.inputs.map((t) => [t.name, t]));
+      const ordered = manifest.inputs.map((spec) => byName.get(spec.name) as NamedTensor);
+
+      const outcome = await model.queue.submit(ordered);
+
+      const wanted = decoded.outputNames ? new Set(decoded.outputNames) : undefined;
+      const outputs = wanted ? outcome.outputs.filter((o) => wanted.has(o.name)) : outcome.outputs;
+      const parameters: Parameters = {
+        [SPLITFLOW_PARAMS.queueUs]: outcome.queueUs,
+        [SPLITFLOW_PARAMS.computeUs]: outcome.computeUs,
+        [SPLITFLOW_PARAMS.queueDepth]: state.registry.totalDepth(),
+        [SPLITFLOW_PARAMS.batchSize]: outcome.batchSize,
+        [SPLITFLOW_PARAMS.hardware]: state.hardware,
+      };
+      const encoded = encodeInferResponse({
+        model_name: manifest.id,
+        model_version: manifest.version,
+        ...(decoded.request.id !== undefined ? { id: decoded.request.id } : {}),
+        parameters,
+        outputs,
+        // Always a function: then NaN and Infinity outputs travel binary rather than as JSON null.
+        binary: decoded.wantsBinary,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      metrics.requestSeconds.observe({ model: manifest.id }, seconds);
+      metrics.queueSeconds.observe({ model: manifest.id }, outcome.queueUs / 1e6);
+      metrics.computeSeconds.observe({ model: manifest.id }, outcome.computeUs / 1e6);
+      reply.headers({
+        ...encoded.headers,
+        [LOAD_HEADERS.queueUs]: String(outcome.queueUs),
+        [LOAD_HEADERS.computeUs]: String(outcome.computeUs),
+        [LOAD_HEADERS.batchSize]: String(outcome.batchSize),
+      });
+      const body = encoded.body;
+      return reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+    } finally {
+      state.inFlight--;
+      metrics.inFlight.dec();
+    }
+  }
+
+  app.post<{ Params: InferParams }>('/v2/models/:name/infer', infer);
+  app.post<{ Params: InferParams }>('/v2/models/:name/versions/:version/infer', infer);
+}

@@ -1,0 +1,65 @@
+import { type ModelMetadata, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
+import type { FastifyInstance } from 'fastify';
+import { lookupModel } from './lookup-model.js';
+import type { WorkerState } from './worker-state.js';
+
+export const WORKER_VERSION = '0.1.0';
+
+/** OIP extensions this server speaks: Triton's binary tensors, and Splitflow's load reporting. */
+export const EXTENSIONS = ['binary_tensor_data', 'splitflow_load_reporting'];
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+
+// OIP metadata writes a variable dim as -1.
+const metadataTensor = (t: TensorSpec) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)) });
+
+/** `GET /v2`, health, model metadata and model readiness. */
+export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState): void {
+  const serverMetadata = (): ServerMetadata => ({ name: state.name, version: WORKER_VERSION, extensions: EXTENSIONS });
+  app.get('/v2', async () => serverMetadata());
+  app.get('/v2/', async () => serverMetadata());
+
+  app.get('/v2/health/live', async (_request, reply) => reply.code(200).send());
+  app.get('/v2/health/ready', async (_request, reply) => {
+    if (state.draining) throw new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
+    // Ready once loading is over and at least one model serves; refused models are not "its models".
+    if (!state.registry.list().some((m) => m.state === 'ready')) throw new SplitflowError('MODEL_NOT_READY', { message: 'no model is ready on this worker' });
+    return reply.code(200).send();
+  });
+
+  const metadata = async (request: { params: ModelParams }): Promise<ModelMetadata> => {
+    const model = lookupModel(state.registry, request.params.name, request.params.version);
+    const { manifest } = model;
+    const properties: Record<string, string> = { state: model.state, provider: state.provider, hardware: state.hardware, task: manifest.task };
+    if (model.state === 'ready') {
+      properties.max_batch = String(model.layout ? model.batching.maxBatch : 1);
+      properties.max_queue_delay_us = String(model.batching.maxQueueDelayUs);
+      if (model.layout) properties.batch_dim = model.layout.dim;
+    } else {
+      properties.error = model.error.message;
+      properties.error_code = model.error.code;
+    }
+    return {
+      name: manifest.id,
+      versions: [manifest.version],
+      platform: 'onnxruntime_onnx',
+      inputs: manifest.inputs.map(metadataTensor),
+      outputs: manifest.outputs.map(metadataTensor),
+      properties,
+    };
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:name', metadata);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version', metadata);
+
+  const ready = async (request: { params: ModelParams }, reply: { code(n: number): { send(): unknown } }) => {
+    if (state.draining) throw new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
+    const model = lookupModel(state.registry, request.params.name, request.params.version);
+    if (model.state === 'refused') throw model.error;
+    return reply.code(200).send();
+  };
+  app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
+  app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version/ready', ready);
+}

@@ -1,0 +1,15 @@
+import type { HardwareClass } from '@splitflow/contract';
+import type { WorkerMetrics } from '../metrics/worker-metrics.js';
+import type { ModelRegistry } from '../models/model-registry.js';
+import type { ExecutionProvider } from '../session/execution-provider.js';
+
+/** What the routes share: the models, the metrics and whether the worker is draining. */
+export interface WorkerState {
+  name: string;
+  provider: ExecutionProvider;
+  hardware: HardwareClass;
+  registry: ModelRegistry;
+  metrics: WorkerMetrics;
+  draining: boolean;
+  inFlight: number;
+}

@@ -1,0 +1,69 @@
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** The worker's Prometheus metrics, on a registry of its own (never prom-client's global one). */
+export interface WorkerMetrics {
+  registry: Registry;
+  inFlight: Gauge;
+  batchSize: Histogram<'model'>;
+  requestSeconds: Histogram<'model'>;
+  queueSeconds: Histogram<'model'>;
+  computeSeconds: Histogram<'model'>;
+  requests: Counter<'model' | 'status'>;
+  errors: Counter<'code'>;
+  render(): Promise<string>;
+  contentType: string;
+}
+
+const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
+
+/** `queueDepth` is read at scrape time, so the gauge is never stale. */
+export function createWorkerMetrics(queueDepth: () => Record<string, number>): WorkerMetrics {
+  const registry = new Registry();
+  new Gauge({
+    name: 'splitflow_worker_queue_depth',
+    help: 'Requests waiting in the batch queue, per model.',
+    labelNames: ['model'],
+    registers: [registry],
+    collect() {
+      for (const [model, depth] of Object.entries(queueDepth())) this.set({ model }, depth);
+    },
+  });
+  const inFlight = new Gauge({ name: 'splitflow_worker_in_flight', help: 'Inference requests received and not yet answered.', registers: [registry] });
+  const batchSize = new Histogram({
+    name: 'splitflow_worker_batch_size',
+    help: 'Rows per model run after dynamic batching.',
+    labelNames: ['model'],
+    buckets: BATCH_BUCKETS,
+    registers: [registry],
+  });
+  const histogram = (name: string, help: string) =>
+    new Histogram({ name, help, labelNames: ['model'], buckets: LATENCY_BUCKETS, registers: [registry] }) as Histogram<'model'>;
+  const requestSeconds = histogram('splitflow_worker_request_seconds', 'Inference request time in the worker, body parsed to reply encoded.');
+  const queueSeconds = histogram('splitflow_worker_queue_seconds', 'Time requests wait in the batch queue.');
+  const computeSeconds = histogram('splitflow_worker_compute_seconds', 'Time of the model run that answered a request.');
+  const requests = new Counter({
+    name: 'splitflow_worker_requests_total',
+    help: 'Inference requests answered, by model and HTTP status.',
+    labelNames: ['model', 'status'],
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: 'splitflow_worker_errors_total',
+    help: 'Error responses, by Splitflow error code.',
+    labelNames: ['code'],
+    registers: [registry],
+  });
+  return {
+    registry,
+    inFlight,
+    batchSize,
+    requestSeconds,
+    queueSeconds,
+    computeSeconds,
+    requests,
+    errors,
+    render: () => registry.metrics(),
+    contentType: registry.contentType,
+  };
+}

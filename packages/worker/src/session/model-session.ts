@@ -1,0 +1,17 @@
+import type { NamedTensor } from '@splitflow/contract';
+import type { ExecutionProvider } from './execution-provider.js';
+
+/** One loaded model, whatever runtime holds it: the seam the batcher and the routes run against. */
+export interface ModelSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  /** Runs the model once; inputs by name, outputs in the model's output order. */
+  run(inputs: readonly NamedTensor[]): Promise<NamedTensor[]>;
+  release(): Promise<void>;
+}
+
+/** Creates sessions on one execution provider. */
+export interface SessionFactory {
+  readonly provider: ExecutionProvider;
+  create(model: Uint8Array): Promise<ModelSession>;
+}

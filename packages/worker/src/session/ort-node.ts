@@ -1,0 +1,88 @@
+import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, SplitflowError, stringsFromBytes } from '@splitflow/contract';
+// The one file that imports onnxruntime-node: swap the runtime or mock it here and nowhere else.
+import * as ort from 'onnxruntime-node';
+import { EXECUTION_PROVIDERS, type ExecutionProvider } from './execution-provider.js';
+import type { ModelSession, SessionFactory } from './model-session.js';
+
+export interface OrtSessionOptions {
+  provider: ExecutionProvider;
+  /** Threads inside one operator; onnxruntime's default (all cores) when absent. */
+  intraOpThreads?: number;
+}
+
+/** Providers this onnxruntime-node build ships or can load (`cuda` needs libraries installed beside it). */
+export function listedProviders(): ExecutionProvider[] {
+  const names = new Set(ort.listSupportedBackends().map((b) => b.name));
+  return (Object.keys(EXECUTION_PROVIDERS) as ExecutionProvider[]).filter((p) => names.has(p));
+}
+
+function toOrt(tensor: NamedTensor): ort.Tensor {
+  const type = DATATYPE_INFO[tensor.datatype].ort as ort.Tensor.Type;
+  const data = tensor.datatype === 'BYTES' ? stringsFromBytes(tensor.data as Uint8Array[]) : tensor.data;
+  return new ort.Tensor(type, data as ort.Tensor.DataType, tensor.shape);
+}
+
+function fromOrt(name: string, value: ort.Tensor): NamedTensor {
+  const datatype = datatypeFromOrt(value.type);
+  if (datatype === undefined) throw new SplitflowError('INFERENCE_FAILED', { message: `output "${name}" has type ${value.type}, which OIP cannot carry` });
+  const data = datatype === 'BYTES' ? bytesFromStrings(value.data as string[]) : value.data;
+  return { name, datatype, shape: value.dims.map(Number), data } as NamedTensor;
+}
+
+function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.SessionOptions {
+  const sessionOptions: ort.InferenceSession.SessionOptions = { executionProviders: [options.provider], graphOptimizationLevel: 'all' };
+  if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
+  return sessionOptions;
+}
+
+async function openSession(model: Uint8Array, options: OrtSessionOptions): Promise<ModelSession> {
+  const session = await ort.InferenceSession.create(model, createSessionOptions(options));
+  return {
+    inputNames: session.inputNames,
+    outputNames: session.outputNames,
+    async run(inputs) {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const input of inputs) feeds[input.name] = toOrt(input);
+      let results: ort.InferenceSession.OnnxValueMapType;
+      try {
+        results = await session.run(feeds);
+      } catch (error) {
+        throw new SplitflowError('INFERENCE_FAILED', { message: `onnxruntime failed: ${(error as Error).message}`, cause: error });
+      }
+      return session.outputNames.map((name) => fromOrt(name, results[name] as ort.Tensor));
+    },
+    release: () => session.release(),
+  };
+}
+
+/**
+ * Session factory for one execution provider. onnxruntime never falls back silently here: the
+ * provider list holds only the requested one, so a provider that cannot start fails session creation.
+ */
+export function createOrtSessionFactory(options: OrtSessionOptions): SessionFactory {
+  return { provider: options.provider, create: (model) => openSession(model, options) };
+}
+
+/**
+ * Which providers can actually open `model` here (a listed provider may still fail: webgpu without an
+ * adapter, cuda without its libraries). Returns each failure's reason, for the startup error.
+ */
+export async function probeProviders(model: Uint8Array): Promise<{ available: ExecutionProvider[]; failures: Partial<Record<ExecutionProvider, string>> }> {
+  const available: ExecutionProvider[] = [];
+  const failures: Partial<Record<ExecutionProvider, string>> = {};
+  const listed = new Set(listedProviders());
+  for (const provider of Object.keys(EXECUTION_PROVIDERS) as ExecutionProvider[]) {
+    if (!listed.has(provider)) {
+      failures[provider] = 'not in this onnxruntime-node build';
+      continue;
+    }
+    try {
+      const session = await openSession(model, { provider });
+      await session.release();
+      available.push(provider);
+    } catch (error) {
+      failures[provider] = (error as Error).message;
+    }
+  }
+  return { available, failures };
+}
