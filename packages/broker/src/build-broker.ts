@@ -1,0 +1,337 @@
+import { randomUUID } from 'node:crypto';
+import { isAbsolute, resolve } from 'node:path';
+import cors from '@fastify/cors';
+import {
+  BINARY_CONTENT_TYPE,
+  BINARY_HEADER,
+  type BrokerConfig,
+  type ModelCatalog,
+  type ModelManifest,
+  SPLITFLOW_PARAMS,
+  SplitflowError,
+  validateBrokerConfig,
+} from '@splitflow/contract';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
+import { indexModels, readCatalog } from './catalog/model-index.js';
+import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
+import { asSplitflowError } from './http/error-reply.js';
+import { parseInfer } from './http/parse-infer.js';
+import { requestIdOf, traceparentOf } from './http/request-context.js';
+import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
+import type { JobStore } from './jobs/job-store.js';
+import { createMemoryJobStore } from './jobs/memory-store.js';
+import { createSqliteJobStore } from './jobs/sqlite-store.js';
+import { createLogger, type Logger } from './observability/logger.js';
+import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
+import { createDispatcher } from './proxy/dispatcher.js';
+import { createUpstream, type Upstream } from './proxy/upstream.js';
+import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
+
+export const BROKER_VERSION = '0.1.0';
+export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+
+export interface BuildBrokerOptions {
+  /** The catalog itself; otherwise read from `config.catalog` (default `models/catalog.json`) under `baseDir`. */
+  catalog?: ModelCatalog;
+  /** Where relative paths of the config are resolved. @default process.cwd() */
+  baseDir?: string;
+  /** @default a pino logger on stdout at `config.log.level` */
+  logger?: Logger;
+  /** The seam to the pools. @default undici pools */
+  upstream?: Upstream;
+  /** Probe endpoints periodically. Tests may turn it off and call `health.probeAll()`. @default true */
+  healthChecks?: boolean;
+}
+
+export interface Broker {
+  app: FastifyInstance;
+  scheduler: Scheduler;
+  metrics: BrokerMetrics;
+  health: HealthChecker;
+  jobs: JobStore;
+  /** Listens (loopback and a free port unless the config says otherwise) and resolves with the base URL. */
+  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /** Stops taking work, lets running requests and jobs finish, closes the store and connections. */
+  close(): Promise<void>;
+}
+
+interface ModelParams {
+  name: string;
+  version?: string;
+}
+
+function openJobStore(config: BrokerConfig, baseDir: string): JobStore {
+  const jobs = config.jobs ?? {};
+  switch (jobs.store ?? 'sqlite') {
+    case 'memory':
+      return createMemoryJobStore();
+    case 'redis':
+      throw new SplitflowError('INVALID_DOCUMENT', {
+        message: 'invalid broker config: jobs.store: "redis" is not implemented in this build; use "sqlite" (durable, one broker) or "memory"',
+        details: { issues: [{ path: 'jobs.store', message: 'redis is not implemented' }] },
+      });
+    default: {
+      const path = jobs.path ?? 'splitflow-jobs.db';
+      return createSqliteJobStore(isAbsolute(path) ? path : resolve(baseDir, path));
+    }
+  }
+}
+
+/**
+ * Builds a broker without listening: an OIP v2 front door that authenticates tenants, checks requests
+ * against the catalog, places each on the pool the scheduler picks and proxies it there.
+ */
+export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerOptions = {}): Promise<Broker> {
+  const config = validateBrokerConfig(rawConfig);
+  const baseDir = options.baseDir ?? process.cwd();
+  const catalogPath = config.catalog ?? 'models/catalog.json';
+  const catalog = options.catalog ?? (await readCatalog(isAbsolute(catalogPath) ? catalogPath : resolve(baseDir, catalogPath)));
+  const models = indexModels(catalog, config);
+  const logger = options.logger ?? createLogger(config.log?.level ?? 'info');
+  const limits = config.limits ?? {};
+  const defaultDeadlineMs = limits.defaultDeadlineMs ?? 1000;
+  const upstreamTimeoutMs = limits.upstreamTimeoutMs ?? 30_000;
+
+  const scheduler = createScheduler(config.pools);
+  const upstream = options.upstream ?? createUpstream();
+  const health = createHealthChecker(scheduler.pools, upstream, config.health, {
+    onChange: (e, healthy, why) => logger.warn({ pool: e.pool.name, endpoint: e.url, healthy, why }, healthy ? 'endpoint readmitted' : 'endpoint ejected'),
+  });
+  const jobs = openJobStore(config, baseDir);
+  const metrics = createMetrics(scheduler.pools, () => jobs.counts());
+  const tenants = createTenantRegistry(config.tenants, config.anonymous);
+  const dispatcher = createDispatcher({ scheduler, upstream, health, metrics, logger, maxAttempts: limits.maxAttempts ?? 3, upstreamTimeoutMs });
+  const runner: JobRunner = createJobRunner({
+    store: jobs,
+    dispatcher,
+    models,
+    logger,
+    metrics,
+    concurrency: config.jobs?.concurrency ?? 4,
+    retentionS: config.jobs?.retentionS ?? 86_400,
+    upstreamTimeoutMs,
+  });
+
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES,
+    genReqId: requestIdOf,
+    return503OnClosing: true,
+  });
+
+  // Bodies stay bytes: the broker reads the JSON header and forwards the body as received.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser(['application/json', BINARY_CONTENT_TYPE], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+
+  if (config.cors && config.cors.origins.length > 0) {
+    const origins = config.cors.origins;
+    await app.register(cors, {
+      origin: origins.includes('*') ? true : origins,
+      methods: ['GET', 'POST', 'OPTIONS'],
+      allowedHeaders: ['authorization', 'content-type', BINARY_HEADER, 'traceparent', 'tracestate', 'x-request-id'],
+      exposedHeaders: ['retry-after', 'x-request-id', BINARY_HEADER, 'splitflow-pool', 'splitflow-hardware', 'splitflow-attempts', 'location'],
+      maxAge: 600,
+    });
+  }
+
+  app.setErrorHandler((error, request, reply) => {
+    const failure = asSplitflowError(error);
+    if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
+    if (failure.retryAfterS !== undefined) reply.header('retry-after', String(failure.retryAfterS));
+    reply.header('x-request-id', request.id);
+    return reply.code(failure.status || 500).send(failure.toJSON());
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const failure = new SplitflowError('NOT_FOUND', { message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    return reply.code(404).send(failure.toJSON());
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+  });
+
+  const authenticate = (request: FastifyRequest): Tenant => {
+    try {
+      return tenants.authenticate(request.headers.authorization);
+    } catch (error) {
+      metrics.refusals.inc({ code: 'UNAUTHORIZED' });
+      throw error;
+    }
+  };
+
+  function lookupModel(name: string, version: string | undefined): ModelManifest {
+    const manifest = models.get(name);
+    if (!manifest) throw new SplitflowError('MODEL_NOT_FOUND', { message: `no model "${name}" is served here`, details: { model: name } });
+    if (version !== undefined && version !== manifest.version) {
+      throw new SplitflowError('MODEL_NOT_FOUND', {
+        message: `model "${name}" has version ${manifest.version}, not ${version}`,
+        details: { model: name, version },
+      });
+    }
+    return manifest;
+  }
+
+  const modelReady = (name: string) => scheduler.poolsFor(name).some((p) => p.healthyCount > 0);
+
+  app.get('/v2', async () => ({ name: 'splitflow-broker', version: BROKER_VERSION, extensions: ['binary_tensor_data', 'splitflow', 'splitflow_async'] }));
+  app.get('/v2/health/live', async () => ({ live: true }));
+  app.get('/v2/health/ready', async (_request, reply) => {
+    const ready = scheduler.pools.some((p) => p.healthyCount > 0);
+    return reply.code(ready ? 200 : 503).send({ ready });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+
+  const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
+    authenticate(request);
+    const m = lookupModel(request.params.name, request.params.version);
+    const pools = scheduler.poolsFor(m.id);
+    const dims = (shape: readonly (number | string)[]) => shape.map((d) => (typeof d === 'number' ? d : -1));
+    return {
+      name: m.id,
+      versions: [m.version],
+      platform: 'splitflow_broker',
+      inputs: m.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
+      outputs: m.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
+      properties: { task: m.task, pools: pools.map((p) => p.name).join(','), hardware: [...new Set(pools.map((p) => p.hardware))].join(',') },
+    };
+  };
+  app.get('/v2/models/:name', metadata);
+  app.get('/v2/models/:name/versions/:version', metadata);
+
+  const ready = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    authenticate(request);
+    const m = lookupModel(request.params.name, request.params.version);
+    if (!modelReady(m.id)) throw new SplitflowError('NO_CAPACITY', { message: `no healthy pool serves "${m.id}" now`, retryAfterS: 1 });
+    return reply.send({ name: m.id, ready: true });
+  };
+  app.get('/v2/models/:name/ready', ready);
+  app.get('/v2/models/:name/versions/:version/ready', ready);
+
+  const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
+    const receivedAt = performance.now();
+    const tenant = authenticate(request);
+    reply.header('x-request-id', request.id);
+    const manifest = lookupModel(request.params.name, request.params.version);
+    const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
+    const rawLength = request.headers[BINARY_HEADER];
+    const headerLength = Array.isArray(rawLength) ? rawLength[0] : rawLength;
+    const contentType = headerLength !== undefined ? BINARY_CONTENT_TYPE : 'application/json';
+    let code = 'OK';
+    let admission: Admission | undefined;
+    try {
+      const parsed = parseInfer(manifest, body, headerLength, defaultDeadlineMs);
+      const async = parsed.mode === 'async';
+      try {
+        admission = tenants.admit(tenant, !async);
+      } catch (error) {
+        metrics.refusals.inc({ code: 'RATE_LIMITED' });
+        throw error;
+      }
+      const traceparent = traceparentOf(request.headers.traceparent);
+      reply.header('traceparent', traceparent);
+      if (async) {
+        const id = randomUUID();
+        jobs.insert(
+          id,
+          {
+            tenant: tenant.id,
+            model: manifest.id,
+            ...(request.params.version !== undefined ? { version: request.params.version } : {}),
+            body,
+            contentType,
+            ...(headerLength !== undefined ? { headerLength } : {}),
+            requestId: request.id,
+            traceparent,
+          },
+          Date.now(),
+        );
+        metrics.jobs.inc({ event: 'accepted' });
+        runner.wake();
+        code = 'ACCEPTED';
+        return reply
+          .code(202)
+          .header('location', `/v2/jobs/${id}`)
+          .send({ id, status: 'queued', model_name: manifest.id, parameters: { [SPLITFLOW_PARAMS.jobId]: id } });
+      }
+      const tracestate = request.headers.tracestate;
+      const result = await dispatcher.dispatch({
+        model: manifest.id,
+        ...(request.params.version !== undefined ? { version: request.params.version } : {}),
+        body,
+        contentType,
+        ...(headerLength !== undefined ? { headerLength } : {}),
+        placement: {
+          model: manifest.id,
+          work: parsed.work,
+          batch: parsed.batch,
+          bytes: body.length * 2,
+          priority: parsed.priority,
+          hardDeadline: parsed.hardDeadline,
+        },
+        deadlineAt: receivedAt + parsed.deadlineMs,
+        requestId: request.id,
+        traceparent,
+        ...(typeof tracestate === 'string' ? { tracestate } : {}),
+      });
+      code = result.status < 400 ? 'OK' : `HTTP_${result.status}`;
+      reply.code(result.status).headers(result.headers).header('content-type', result.contentType);
+      if (result.headerLength !== undefined) reply.header(BINARY_HEADER, result.headerLength);
+      return reply.send(result.body);
+    } catch (error) {
+      const failure = asSplitflowError(error);
+      code = failure.code;
+      if (failure.code === 'DEADLINE_UNMEETABLE' || failure.code === 'OVERLOADED' || failure.code === 'NO_CAPACITY')
+        metrics.refusals.inc({ code: failure.code });
+      throw failure;
+    } finally {
+      admission?.release();
+      metrics.requests.inc({ model: manifest.id, code });
+    }
+  };
+  app.post('/v2/models/:name/infer', infer);
+  app.post('/v2/models/:name/versions/:version/infer', infer);
+
+  app.get('/v2/jobs/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
+    const tenant = authenticate(request);
+    const job = jobs.get(request.params.id);
+    // Another tenant's job is as unknown as one that never was.
+    if (!job || job.tenant !== tenant.id) throw new SplitflowError('NOT_FOUND', { message: `no job "${request.params.id}"` });
+    reply.header('splitflow-job-status', job.status);
+    if (!job.result) return reply.code(202).send({ id: job.id, status: job.status, attempts: job.attempts, model_name: job.model });
+    reply.code(job.result.status).header('content-type', job.result.contentType);
+    if (job.result.headerLength !== undefined) reply.header(BINARY_HEADER, job.result.headerLength);
+    return reply.send(job.result.body);
+  });
+
+  await app.ready();
+  if (options.healthChecks !== false) health.start();
+  runner.start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    app,
+    scheduler,
+    metrics,
+    health,
+    jobs,
+    async listen(listenOptions = {}) {
+      const host = listenOptions.host ?? config.listen?.host ?? '127.0.0.1';
+      const port = listenOptions.port ?? config.listen?.port ?? 0;
+      await app.listen({ host, port });
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : port;
+      return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+    },
+    close() {
+      closing ??= (async () => {
+        health.stop();
+        await app.close();
+        await runner.stop();
+        jobs.close();
+        if (!options.upstream) await upstream.close();
+      })();
+      return closing;
+    },
+  };
+}

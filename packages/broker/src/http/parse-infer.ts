@@ -1,0 +1,91 @@
+import {
+  BINARY_DATA_SIZE,
+  bindInputs,
+  type DimBinding,
+  InferenceRequest,
+  type ModelManifest,
+  PRIORITIES,
+  type Priority,
+  SPLITFLOW_PARAMS,
+  SplitflowError,
+  splitBody,
+  validate,
+  type WorkEstimate,
+  workOf,
+} from '@splitflow/contract';
+
+export const MODES = ['sync', 'async'] as const;
+export type Mode = (typeof MODES)[number];
+
+/** What the broker reads from a request before placing it; the tensors' bytes stay untouched. */
+export interface ParsedInfer {
+  request: InferenceRequest;
+  dims: DimBinding;
+  work: WorkEstimate;
+  batch: number;
+  priority: Priority;
+  mode: Mode;
+  deadlineMs: number;
+  /** The client named the deadline (missing it is refused) rather than getting the default. */
+  hardDeadline: boolean;
+}
+
+const invalid = (message: string) => new SplitflowError('INVALID_REQUEST', { message });
+
+/**
+ * Checks an OIP request against the model's manifest without decoding tensor data: the body's JSON
+ * header, Splitflow's parameters, the binary extension's sizes, and the inputs' names, datatypes and
+ * shapes (`bindInputs`). The worker decodes the data itself, so the broker pays nothing per element.
+ */
+export function parseInfer(manifest: ModelManifest, body: Buffer, headerLength: string | undefined, defaultDeadlineMs: number): ParsedInfer {
+  if (body.length === 0) throw invalid('the request has no body; expected an OIP inference request');
+  const { header, binary } = splitBody(body, headerLength);
+  const request = validate(InferenceRequest, header, 'inference request', 'INVALID_REQUEST');
+  const p = request.parameters ?? {};
+
+  const deadline = p[SPLITFLOW_PARAMS.deadlineMs];
+  if (deadline !== undefined && (typeof deadline !== 'number' || !Number.isFinite(deadline) || deadline <= 0)) {
+    throw invalid(`parameters["${SPLITFLOW_PARAMS.deadlineMs}"] must be a number of milliseconds > 0, got ${JSON.stringify(deadline)}`);
+  }
+  const priority = p[SPLITFLOW_PARAMS.priority] ?? 'interactive';
+  if (!PRIORITIES.includes(priority as Priority)) {
+    throw invalid(`parameters["${SPLITFLOW_PARAMS.priority}"] must be one of ${PRIORITIES.join(', ')}, got ${JSON.stringify(priority)}`);
+  }
+  const mode = p[SPLITFLOW_PARAMS.mode] ?? 'sync';
+  if (!MODES.includes(mode as Mode)) throw invalid(`parameters["${SPLITFLOW_PARAMS.mode}"] must be one of ${MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+
+  let binaryBytes = 0;
+  request.inputs.forEach((input, i) => {
+    const size = input.parameters?.[BINARY_DATA_SIZE];
+    if (size === undefined) {
+      if (input.data === undefined) throw invalid(`inputs[${i}] "${input.name}": has neither data nor ${BINARY_DATA_SIZE}`);
+      return;
+    }
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 0)
+      throw invalid(`inputs[${i}] "${input.name}": ${BINARY_DATA_SIZE} must be a non-negative integer`);
+    if (input.data !== undefined) throw invalid(`inputs[${i}] "${input.name}": has both data and ${BINARY_DATA_SIZE}`);
+    binaryBytes += size;
+  });
+  if (binaryBytes !== binary.length) {
+    throw invalid(`the inputs claim ${binaryBytes} bytes of binary data but the body carries ${binary.length}`);
+  }
+
+  const dims = bindInputs(manifest, request.inputs);
+  const known = new Set(manifest.outputs.map((o) => o.name));
+  for (const output of request.outputs ?? []) {
+    if (!known.has(output.name)) {
+      throw invalid(`model "${manifest.id}" has no output "${output.name}"; it has ${[...known].map((n) => `"${n}"`).join(', ')}`);
+    }
+  }
+  const batch = manifest.batchDim !== undefined ? (dims[manifest.batchDim] ?? 1) : 1;
+  return {
+    request,
+    dims,
+    work: workOf(manifest, dims),
+    batch,
+    priority: priority as Priority,
+    mode: mode as Mode,
+    deadlineMs: (deadline as number | undefined) ?? defaultDeadlineMs,
+    hardDeadline: deadline !== undefined,
+  };
+}

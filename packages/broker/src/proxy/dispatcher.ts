@@ -1,0 +1,188 @@
+import { BINARY_HEADER, costUsd, isSplitflowError, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
+import type { HealthChecker } from '../health/health-checker.js';
+import type { Logger } from '../observability/logger.js';
+import type { BrokerMetrics } from '../observability/metrics.js';
+import type { EndpointState } from '../scheduler/pool-state.js';
+import type { Decision, PlacementRequest, Scheduler } from '../scheduler/scheduler.js';
+import { openResponse, withRoute } from './route-info.js';
+import type { Upstream, UpstreamResponse } from './upstream.js';
+
+/** One inference request on its way to a pool, whether it came in sync or from the job queue. */
+export interface DispatchInput {
+  model: string;
+  version?: string;
+  body: Buffer;
+  contentType: string;
+  headerLength?: string;
+  placement: Omit<PlacementRequest, 'exclude' | 'deadlineMs'>;
+  /** `performance.now()` by which the answer is due. */
+  deadlineAt: number;
+  requestId: string;
+  traceparent?: string;
+  tracestate?: string;
+}
+
+/** The one answer the client sees: an upstream answer (any status), with route fields on success. */
+export interface DispatchResult {
+  status: number;
+  body: Buffer;
+  contentType: string;
+  headerLength?: string;
+  headers: Record<string, string>;
+  decision: Decision;
+  attempts: number;
+}
+
+export interface DispatcherOptions {
+  scheduler: Scheduler;
+  upstream: Upstream;
+  health: HealthChecker;
+  metrics: BrokerMetrics;
+  logger: Logger;
+  maxAttempts: number;
+  upstreamTimeoutMs: number;
+}
+
+export interface Dispatcher {
+  dispatch(input: DispatchInput): Promise<DispatchResult>;
+}
+
+/** 5xx answers that say the endpoint is broken rather than busy count against its health. */
+const isFault = (status: number) => status >= 500 && status !== 503;
+
+export function createDispatcher(o: DispatcherOptions): Dispatcher {
+  const { scheduler, upstream, health, metrics, logger } = o;
+
+  async function dispatch(input: DispatchInput): Promise<DispatchResult> {
+    const exclude = new Set<EndpointState>();
+    const path =
+      input.version === undefined
+        ? `/v2/models/${encodeURIComponent(input.model)}/infer`
+        : `/v2/models/${encodeURIComponent(input.model)}/versions/${encodeURIComponent(input.version)}/infer`;
+    const headers: Record<string, string> = { 'content-type': input.contentType, 'x-request-id': input.requestId };
+    if (input.headerLength !== undefined) headers[BINARY_HEADER] = input.headerLength;
+    if (input.traceparent !== undefined) headers.traceparent = input.traceparent;
+    if (input.tracestate !== undefined) headers.tracestate = input.tracestate;
+    let lastFailure: SplitflowError | undefined;
+    let lastAnswer: { res: UpstreamResponse; decision: Decision } | undefined;
+
+    for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
+      let decision: Decision;
+      try {
+        decision = scheduler.decide({ ...input.placement, deadlineMs: input.deadlineAt - performance.now(), exclude });
+      } catch (error) {
+        // Out of places to try: the client gets the failure that sent us looking, not the refusal.
+        if (attempt > 1 && isSplitflowError(error)) break;
+        throw error;
+      }
+      const { pool, endpoint } = decision;
+      metrics.decisions.inc({ pool: pool.name, reason: decision.reason });
+      if (attempt > 1) metrics.retries.inc({ pool: pool.name });
+      scheduler.begin(decision);
+      const sentAt = performance.now();
+      let res: UpstreamResponse;
+      try {
+        res = await upstream.request(endpoint.url, {
+          method: 'POST',
+          path,
+          headers,
+          body: input.body,
+          timeoutMs: Math.max(1, o.upstreamTimeoutMs),
+        });
+      } catch (error) {
+        scheduler.end(decision, input.model, input.placement.batch);
+        health.reportFailure(endpoint);
+        exclude.add(endpoint);
+        lastFailure = isSplitflowError(error) ? error : new SplitflowError('UPSTREAM_FAILED', { message: String(error) });
+        lastAnswer = undefined;
+        logger.warn(
+          { reqId: input.requestId, pool: pool.name, endpoint: endpoint.url, attempt, err: lastFailure.message },
+          'endpoint failed; trying elsewhere',
+        );
+        continue;
+      }
+      const elapsedMs = performance.now() - sentAt;
+      metrics.latency.observe({ pool: pool.name }, elapsedMs / 1000);
+      if (res.status >= 500) {
+        scheduler.end(decision, input.model, input.placement.batch);
+        if (isFault(res.status)) health.reportFailure(endpoint);
+        exclude.add(endpoint);
+        lastAnswer = { res, decision };
+        lastFailure = undefined;
+        logger.warn(
+          { reqId: input.requestId, pool: pool.name, endpoint: endpoint.url, attempt, status: res.status },
+          'endpoint answered 5xx; trying elsewhere',
+        );
+        continue;
+      }
+      health.reportSuccess(endpoint);
+      if (res.status >= 400) {
+        // The request itself is wrong; another endpoint would say the same. Never retried.
+        scheduler.end(decision, input.model, input.placement.batch);
+        return passThrough(res, decision, attempt);
+      }
+      let opened: ReturnType<typeof openResponse>;
+      try {
+        opened = openResponse(res);
+      } catch (error) {
+        scheduler.end(decision, input.model, input.placement.batch);
+        throw error;
+      }
+      const { report } = opened;
+      // Servers that report no compute time (plain Triton, KServe) are measured from outside.
+      const computeMs = report.computeUs !== undefined ? report.computeUs / 1000 : Math.max(0, elapsedMs - decision.transferMs);
+      const observation: { computeMs: number; queueDepth?: number } = { computeMs };
+      if (report.queueDepth !== undefined) observation.queueDepth = report.queueDepth;
+      scheduler.end(decision, input.model, input.placement.batch, observation);
+      const cost = costUsd(pool.costPerHour, computeMs, pool.maxConcurrency);
+      metrics.costUsd.inc({ pool: pool.name }, cost);
+      if (performance.now() > input.deadlineAt) metrics.deadlineMisses.inc({ pool: pool.name });
+      const route = {
+        [SPLITFLOW_PARAMS.pool]: pool.name,
+        [SPLITFLOW_PARAMS.hardware]: pool.hardware,
+        [SPLITFLOW_PARAMS.endpoint]: endpoint.url,
+        [SPLITFLOW_PARAMS.costUsd]: cost,
+        [SPLITFLOW_PARAMS.reason]: decision.reason,
+        ...(report.queueUs !== undefined ? { [SPLITFLOW_PARAMS.queueUs]: report.queueUs } : {}),
+        ...(report.computeUs !== undefined ? { [SPLITFLOW_PARAMS.computeUs]: report.computeUs } : {}),
+      };
+      const encoded = withRoute(opened, route);
+      const result: DispatchResult = {
+        status: res.status,
+        body: encoded.body,
+        contentType: encoded.contentType,
+        headers: routeHeaders(decision, attempt),
+        decision,
+        attempts: attempt,
+      };
+      if (encoded.headerLength !== undefined) result.headerLength = encoded.headerLength;
+      return result;
+    }
+    if (lastAnswer) return passThrough(lastAnswer.res, lastAnswer.decision, o.maxAttempts);
+    throw lastFailure ?? new SplitflowError('NO_CAPACITY', { message: `no endpoint could serve "${input.model}"`, retryAfterS: 1 });
+  }
+
+  return { dispatch };
+}
+
+function routeHeaders(decision: Decision, attempts: number): Record<string, string> {
+  return { 'splitflow-pool': decision.pool.name, 'splitflow-hardware': decision.pool.hardware, 'splitflow-attempts': String(attempts) };
+}
+
+function passThrough(res: UpstreamResponse, decision: Decision, attempts: number): DispatchResult {
+  const contentType = res.headers['content-type'];
+  const headerLength = res.headers[BINARY_HEADER];
+  const retryAfter = res.headers['retry-after'];
+  const headers = routeHeaders(decision, attempts);
+  if (typeof retryAfter === 'string') headers['retry-after'] = retryAfter;
+  const result: DispatchResult = {
+    status: res.status,
+    body: res.body,
+    contentType: typeof contentType === 'string' ? contentType : 'application/json',
+    headers,
+    decision,
+    attempts,
+  };
+  if (typeof headerLength === 'string') result.headerLength = headerLength;
+  return result;
+}

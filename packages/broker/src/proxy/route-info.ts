@@ -1,0 +1,53 @@
+import { BINARY_CONTENT_TYPE, BINARY_HEADER, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, SplitflowError, splitBody } from '@splitflow/contract';
+import type { UpstreamResponse } from './upstream.js';
+
+/** What the endpoint said about its own load and timing, from its headers or, failing those, its parameters. */
+export interface UpstreamReport {
+  queueUs?: number;
+  computeUs?: number;
+  queueDepth?: number;
+}
+
+const header = (res: UpstreamResponse, name: string): string | undefined => {
+  const v = res.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+};
+
+/** An inference response opened up: its JSON header, the binary part, and the endpoint's report. */
+export interface OpenedResponse {
+  header: Record<string, unknown> & { parameters?: Parameters };
+  binary: Uint8Array;
+  report: UpstreamReport;
+}
+
+export function openResponse(res: UpstreamResponse): OpenedResponse {
+  let parsed: { header: unknown; binary: Uint8Array };
+  try {
+    parsed = splitBody(res.body, header(res, BINARY_HEADER));
+  } catch (error) {
+    throw new SplitflowError('UPSTREAM_FAILED', { message: `the endpoint's answer is not an OIP response: ${(error as Error).message}` });
+  }
+  if (typeof parsed.header !== 'object' || parsed.header === null || Array.isArray(parsed.header)) {
+    throw new SplitflowError('UPSTREAM_FAILED', { message: "the endpoint's answer is not an OIP response object" });
+  }
+  const body = parsed.header as OpenedResponse['header'];
+  const load = readLoadHeaders((name) => res.headers[name]);
+  const p = (typeof body.parameters === 'object' && body.parameters !== null ? body.parameters : {}) as Parameters;
+  const num = (key: string) => (typeof p[key] === 'number' && Number.isFinite(p[key]) && (p[key] as number) >= 0 ? (p[key] as number) : undefined);
+  const report: UpstreamReport = {};
+  const queueUs = load.queueUs ?? num(SPLITFLOW_PARAMS.queueUs);
+  const computeUs = load.computeUs ?? num(SPLITFLOW_PARAMS.computeUs);
+  const queueDepth = load.queueDepth ?? num(SPLITFLOW_PARAMS.queueDepth);
+  if (queueUs !== undefined) report.queueUs = queueUs;
+  if (computeUs !== undefined) report.computeUs = computeUs;
+  if (queueDepth !== undefined) report.queueDepth = queueDepth;
+  return { header: body, binary: parsed.binary, report };
+}
+
+/** Re-encodes a response with route fields added to its parameters; binary parts are kept byte for byte. */
+export function withRoute(opened: OpenedResponse, route: Parameters): { body: Buffer; contentType: string; headerLength?: string } {
+  opened.header.parameters = { ...(opened.header.parameters ?? {}), ...route };
+  const json = Buffer.from(JSON.stringify(opened.header));
+  if (opened.binary.length === 0) return { body: json, contentType: 'application/json' };
+  return { body: Buffer.concat([json, opened.binary]), contentType: BINARY_CONTENT_TYPE, headerLength: String(json.length) };
+}

@@ -1,0 +1,103 @@
+import type { BrokerPool, HardwareClass, LinkConfig, Throughput } from '@splitflow/contract';
+
+/**
+ * Assumed speed per hardware class when a pool gives no `throughput`: the scheduler's prior until it
+ * has measured the pool. GPU figures are the webgpu provider's measured fixed cost and throughput on an
+ * H100 (DESIGN.md); CPU is a few cores; TPU is a guess, since none is reachable here.
+ */
+export const DEFAULT_THROUGHPUT: Readonly<Record<HardwareClass, Throughput>> = Object.freeze({
+  cpu: { gflops: 40, fixedOverheadMs: 0.05, memoryGBps: 20 },
+  gpu: { gflops: 7000, fixedOverheadMs: 1.7, memoryGBps: 1500 },
+  tpu: { gflops: 20000, fixedOverheadMs: 1, memoryGBps: 800 },
+});
+
+/** Broker and pools on one host or one rack. */
+export const LOOPBACK_LINK: Readonly<LinkConfig> = Object.freeze({ rttMs: 0.1, mbps: 10_000 });
+
+/** Bounded queue per pool when the config names none: requests beyond the pool's slots. */
+export const DEFAULT_MAX_QUEUE = 256;
+
+/** Batch sizes share a learned service time per power of two: 1, 2, 3-4, 5-8, ... 2^15+. */
+export const BATCH_BUCKETS = 17;
+
+export function batchBucket(batch: number): number {
+  if (batch <= 1) return 0;
+  return Math.min(BATCH_BUCKETS - 1, 32 - Math.clz32(batch - 1));
+}
+
+/** Live view of one endpoint, mutated in place by the dispatcher and the health checker. */
+export interface EndpointState {
+  readonly pool: PoolState;
+  readonly url: string;
+  readonly index: number;
+  healthy: boolean;
+  /** Requests this broker has in flight there. */
+  outstanding: number;
+  /** Expected service time of those requests, ms. */
+  outstandingMs: number;
+  /** Queue depth the endpoint reported on its last answer (includes other clients' work). */
+  reportedDepth: number;
+  /** `now()` of that report. */
+  reportedAt: number;
+  consecutiveFailures: number;
+  consecutiveSuccesses: number;
+}
+
+export interface PoolState {
+  readonly name: string;
+  readonly hardware: HardwareClass;
+  readonly costPerHour: number;
+  readonly maxConcurrency: number;
+  readonly maxQueue: number;
+  readonly throughput: Throughput;
+  readonly link: LinkConfig;
+  readonly models: ReadonlySet<string>;
+  readonly endpoints: EndpointState[];
+  healthyCount: number;
+  outstanding: number;
+  outstandingMs: number;
+  /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured). */
+  readonly learned: Map<string, Float64Array>;
+}
+
+export function createPoolState(config: BrokerPool): PoolState {
+  const pool: PoolState = {
+    name: config.name,
+    hardware: config.hardware,
+    costPerHour: config.costPerHour,
+    maxConcurrency: config.maxConcurrency,
+    maxQueue: config.maxQueue ?? DEFAULT_MAX_QUEUE,
+    throughput: config.throughput ?? DEFAULT_THROUGHPUT[config.hardware],
+    link: config.link ?? LOOPBACK_LINK,
+    models: new Set(config.models),
+    endpoints: [],
+    healthyCount: config.endpoints.length,
+    outstanding: 0,
+    outstandingMs: 0,
+    learned: new Map(),
+  };
+  config.endpoints.forEach((e, index) => {
+    pool.endpoints.push({
+      pool,
+      url: e.url.replace(/\/+$/, ''),
+      index,
+      healthy: true,
+      outstanding: 0,
+      outstandingMs: 0,
+      reportedDepth: 0,
+      reportedAt: Number.NEGATIVE_INFINITY,
+      consecutiveFailures: 0,
+      consecutiveSuccesses: 0,
+    });
+  });
+  return pool;
+}
+
+/** Marks an endpoint healthy or not, keeping the pool's count in step. Returns whether it changed. */
+export function setHealthy(endpoint: EndpointState, healthy: boolean): boolean {
+  if (endpoint.healthy === healthy) return false;
+  endpoint.healthy = healthy;
+  endpoint.pool.healthyCount += healthy ? 1 : -1;
+  if (!healthy) endpoint.reportedDepth = 0;
+  return true;
+}

@@ -1,0 +1,209 @@
+import { type BrokerPool, computeMs, isSplitflowError, type WorkEstimate } from '@splitflow/contract';
+import { describe, expect, it } from 'vitest';
+import { createScheduler, type PlacementRequest } from './scheduler.js';
+
+const MFLOP = 1e6;
+function pool(
+  name: string,
+  hardware: 'cpu' | 'gpu' | 'tpu',
+  costPerHour: number,
+  gflops: number,
+  fixedOverheadMs: number,
+  extra: Partial<BrokerPool> = {},
+): BrokerPool {
+  return {
+    name,
+    hardware,
+    protocol: 'oip-v2',
+    endpoints: [{ url: `http://${name}.invalid:1` }],
+    costPerHour,
+    maxConcurrency: 1,
+    models: ['m'],
+    throughput: { gflops, fixedOverheadMs },
+    ...extra,
+  };
+}
+const cpu = pool('cpu', 'cpu', 0.2, 20, 0.05);
+const gpu = pool('gpu', 'gpu', 4, 7000, 1.7);
+const small: WorkEstimate = { flops: 0.1 * MFLOP, bytes: 0 };
+const large: WorkEstimate = { flops: 143 * 64 * MFLOP, bytes: 0 }; // large MLP at batch 64: ~460 ms on this cpu, ~3 ms on gpu
+
+const req = (over: Partial<PlacementRequest> = {}): PlacementRequest => ({
+  model: 'm',
+  work: small,
+  batch: 1,
+  bytes: 1000,
+  priority: 'interactive',
+  deadlineMs: 100,
+  hardDeadline: true,
+  ...over,
+});
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (error) {
+    return isSplitflowError(error) ? error.code : 'not-a-splitflow-error';
+  }
+  return undefined;
+}
+
+describe('scheduler: interactive', () => {
+  it('puts small work on the cheap CPU pool and large work on the GPU when only it meets the deadline', () => {
+    const s = createScheduler([cpu, gpu]);
+    const a = s.decide(req());
+    expect(a.pool.name).toBe('cpu');
+    expect(a.reason).toBe('cheapest-meeting-deadline');
+    const b = s.decide(req({ work: large, batch: 64 }));
+    expect(b.pool.name).toBe('gpu');
+    expect(b.expectedMs).toBeLessThan(100);
+  });
+
+  it('takes the cheaper pool when both meet a loose deadline, even for large work', () => {
+    const s = createScheduler([cpu, pool('gpu', 'gpu', 400, 7000, 1.7)]);
+    expect(s.decide(req({ work: large, deadlineMs: 10_000 })).pool.name).toBe('cpu');
+  });
+
+  it('refuses a hard deadline no pool meets with DEADLINE_UNMEETABLE and Retry-After, and serves a soft one on the fastest', () => {
+    const s = createScheduler([cpu, gpu]);
+    let caught: unknown;
+    try {
+      s.decide(req({ work: large, deadlineMs: 1 }));
+    } catch (error) {
+      caught = error;
+    }
+    expect(isSplitflowError(caught, 'DEADLINE_UNMEETABLE')).toBe(true);
+    expect((caught as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(1);
+    expect((caught as { status: number }).status).toBe(429);
+    const soft = s.decide(req({ work: large, deadlineMs: 1, hardDeadline: false }));
+    expect(soft.pool.name).toBe('gpu');
+    expect(soft.reason).toBe('fastest-missing-deadline');
+  });
+
+  it('moves work off a pool once its queue makes it miss the deadline', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1 }), gpu]);
+    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 }; // 10 ms on cpu, 1.7 ms on gpu
+    const placed: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const d = s.decide(req({ work, deadlineMs: 50 }));
+      s.begin(d);
+      placed.push(d.pool.name);
+    }
+    // The k-th request on the one-slot cpu waits 10k ms: it takes k = 0..3 (finish <= 50 ms), the rest spill to the GPU.
+    expect(placed.filter((p) => p === 'cpu')).toHaveLength(4);
+    expect(placed.slice(4).every((p) => p === 'gpu')).toBe(true);
+  });
+
+  it('uses the load endpoints report, not only its own in-flight count', () => {
+    const t = 1000;
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0), gpu], { now: () => t });
+    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 };
+    const d = s.decide(req({ work, deadlineMs: 50 }));
+    s.begin(d);
+    s.end(d, 'm', 1, { queueDepth: 20 });
+    expect(s.decide(req({ work, deadlineMs: 50 })).pool.name).toBe('gpu');
+  });
+
+  it('learns measured service times per (pool, model, batch) and reroutes on them', () => {
+    const s = createScheduler([cpu, gpu]);
+    const work: WorkEstimate = { flops: 200 * MFLOP, bytes: 0 }; // seeded: 10 ms on cpu
+    const first = s.decide(req({ work, deadlineMs: 30 }));
+    expect(first.pool.name).toBe('cpu');
+    expect(first.serviceMs).toBeCloseTo(computeMs(cpu.throughput!, work), 6);
+    for (let i = 0; i < 20; i++) {
+      s.begin(first);
+      s.end(first, 'm', 1, { computeMs: 60 }); // the cpu turns out 6x slower than its roofline
+    }
+    const after = s.decide(req({ work, deadlineMs: 30 }));
+    expect(after.pool.name).toBe('gpu');
+    // A different batch bucket keeps its own (unlearned) estimate.
+    expect(s.decide(req({ work, deadlineMs: 30, batch: 8 })).pool.name).toBe('cpu');
+  });
+});
+
+describe('scheduler: batch, capacity and health', () => {
+  it('batch work takes the cheapest pool with capacity and ignores the deadline', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { maxQueue: 1 }), gpu]);
+    const work: WorkEstimate = { flops: 20 * MFLOP, bytes: 0 }; // 1 ms on cpu (cheaper), 1.7 ms on gpu
+    const a = s.decide(req({ work, priority: 'batch', deadlineMs: 0.01 }));
+    expect(a.pool.name).toBe('cpu');
+    expect(a.reason).toBe('cheapest-with-capacity');
+    s.begin(a);
+    s.begin(s.decide(req({ work, priority: 'batch' })));
+    // cpu: 1 slot + 1 queued = full, so the next goes to the GPU
+    expect(s.decide(req({ work, priority: 'batch' })).pool.name).toBe('gpu');
+  });
+
+  it('answers OVERLOADED when every pool is at its bound, NO_CAPACITY when none is healthy, MODEL_NOT_FOUND when none serves it', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { maxQueue: 0 })]);
+    s.begin(s.decide(req({ priority: 'batch' })));
+    expect(codeOf(() => s.decide(req({ priority: 'batch' })))).toBe('OVERLOADED');
+    const [only] = s.pools;
+    only!.endpoints[0]!.healthy = false;
+    only!.healthyCount = 0;
+    expect(codeOf(() => s.decide(req()))).toBe('NO_CAPACITY');
+    expect(codeOf(() => s.decide(req({ model: 'other' })))).toBe('MODEL_NOT_FOUND');
+  });
+
+  it('skips excluded endpoints (retries) and falls over to another pool', () => {
+    const s = createScheduler([cpu, gpu]);
+    const first = s.decide(req());
+    expect(first.pool.name).toBe('cpu');
+    const retry = s.decide(req({ exclude: new Set([first.endpoint]) }));
+    expect(retry.pool.name).toBe('gpu');
+  });
+
+  it('picks endpoints by power of two choices: the most loaded of four is never picked', () => {
+    const endpoints = [1, 2, 3, 4].map((i) => ({ url: `http://e${i}.invalid:1` }));
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { endpoints, maxConcurrency: 100 })]);
+    const [p] = s.pools;
+    p!.endpoints[2]!.outstandingMs = 1000;
+    p!.endpoints[2]!.outstanding = 50;
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 2000; i++) counts[s.decide(req()).endpoint.index]!++;
+    expect(counts[2]).toBe(0);
+    for (const i of [0, 1, 3]) expect(counts[i]).toBeGreaterThan(400);
+  });
+});
+
+describe('scheduler over grids of pools', () => {
+  it('always returns the cheapest pool that meets the deadline, or the correct refusal', () => {
+    const costs = [0.1, 0.5, 2, 8];
+    const speeds: [number, number][] = [
+      [5, 0.05],
+      [50, 0.1],
+      [2000, 1],
+      [20000, 1.5],
+    ];
+    const works = [0.01, 1, 100, 10_000].map((m) => ({ flops: m * MFLOP, bytes: 0 }));
+    const deadlines = [0.5, 2, 20, 200, 5000];
+    let checked = 0;
+    for (let n = 1; n <= 10; n++) {
+      const configs = Array.from({ length: n }, (_, i) => {
+        const [gflops, fixed] = speeds[(i * 7 + n) % speeds.length]!;
+        return pool(`p${i}`, i % 3 === 0 ? 'gpu' : i % 3 === 1 ? 'cpu' : 'tpu', costs[(i * 3 + n) % costs.length]!, gflops, fixed);
+      });
+      const s = createScheduler(configs);
+      for (const work of works) {
+        for (const deadlineMs of deadlines) {
+          const options = s.pools.map((p) => {
+            const service = computeMs(p.throughput, work);
+            return { name: p.name, finish: service + 0.1 + (1000 * 8) / (10_000 * 1e3), cost: (p.costPerHour * service) / 3.6e6 };
+          });
+          const meeting = options.filter((o) => o.finish <= deadlineMs);
+          const code = codeOf(() => s.decide(req({ work, deadlineMs })));
+          if (meeting.length === 0) {
+            expect(code).toBe('DEADLINE_UNMEETABLE');
+          } else {
+            const d = s.decide(req({ work, deadlineMs }));
+            const minCost = Math.min(...meeting.map((o) => o.cost));
+            expect(d.expectedMs).toBeLessThanOrEqual(deadlineMs);
+            expect(d.costUsd).toBeCloseTo(minCost, 15);
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBe(10 * works.length * deadlines.length);
+  });
+});

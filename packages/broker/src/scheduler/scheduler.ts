@@ -1,0 +1,235 @@
+import type { BrokerPool } from '@splitflow/contract';
+import { costUsd, type Priority, SplitflowError, transferMs, type WorkEstimate } from '@splitflow/contract';
+import { createPoolState, type EndpointState, type PoolState } from './pool-state.js';
+import { learn, seedMs, serviceMs } from './service-model.js';
+
+/** What the scheduler needs to know of one request; computed once, before any pool is looked at. */
+export interface PlacementRequest {
+  model: string;
+  work: WorkEstimate;
+  /** Size of the batch dim (1 when the model has none). */
+  batch: number;
+  /** Request plus expected response bytes, for the transfer term. */
+  bytes: number;
+  priority: Priority;
+  /** Time left until the deadline, ms. */
+  deadlineMs: number;
+  /** A deadline the client named: missing it is refused. A default deadline only steers. */
+  hardDeadline: boolean;
+  /** Endpoints that already failed this request. */
+  exclude?: ReadonlySet<EndpointState>;
+}
+
+export const DECISION_REASONS = ['cheapest-meeting-deadline', 'fastest-missing-deadline', 'cheapest-with-capacity'] as const;
+export type DecisionReason = (typeof DECISION_REASONS)[number];
+
+export interface Decision {
+  pool: PoolState;
+  endpoint: EndpointState;
+  reason: DecisionReason;
+  /** Expected finish: wait + service + transfer, ms. */
+  expectedMs: number;
+  waitMs: number;
+  serviceMs: number;
+  transferMs: number;
+  /** The roofline seed of the service time, kept so the measurement can correct it. */
+  seedMs: number;
+  costUsd: number;
+}
+
+export interface SchedulerOptions {
+  /** A reported queue depth older than this is ignored. @default 2000 */
+  freshnessMs?: number;
+  /** @default performance.now */
+  now?: () => number;
+  /** Uniform in [0, 1). @default a seeded xorshift (fast and reproducible) */
+  random?: () => number;
+}
+
+/** What an endpoint said about itself on an answer (OIP parameters or headers of our worker). */
+export interface Observation {
+  computeMs?: number;
+  queueDepth?: number;
+}
+
+export interface Scheduler {
+  readonly pools: readonly PoolState[];
+  /** Pools configured to serve a model (healthy or not). */
+  poolsFor(model: string): readonly PoolState[];
+  /** Picks a pool and an endpoint, or throws DEADLINE_UNMEETABLE, OVERLOADED or NO_CAPACITY. */
+  decide(request: PlacementRequest): Decision;
+  /** Counts the decision's work as in flight at its endpoint. */
+  begin(decision: Decision): void;
+  /** Ends it; a measured compute time trains the pool's service model. */
+  end(decision: Decision, model: string, batch: number, observation?: Observation): void;
+}
+
+function xorshift(seed = 0x9e3779b9): () => number {
+  let x = seed | 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 4294967296;
+  };
+}
+
+const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+export function createScheduler(configs: readonly BrokerPool[], options: SchedulerOptions = {}): Scheduler {
+  const pools = configs.map(createPoolState);
+  const freshnessMs = options.freshnessMs ?? 2000;
+  const now = options.now ?? (() => performance.now());
+  const random = options.random ?? xorshift();
+  const byModel = new Map<string, PoolState[]>();
+  for (const pool of pools) {
+    for (const model of pool.models) {
+      const list = byModel.get(model) ?? [];
+      list.push(pool);
+      byModel.set(model, list);
+    }
+  }
+  const none: readonly PoolState[] = [];
+
+  /** Queue depth the pool's endpoints reported recently, summed: work of other clients included. */
+  function reportedDepth(pool: PoolState, t: number): number {
+    let depth = 0;
+    for (const e of pool.endpoints) if (e.healthy && t - e.reportedAt <= freshnessMs) depth += e.reportedDepth;
+    return depth;
+  }
+
+  /**
+   * Expected wait before a new request starts on the pool: none while a slot is free, then the work
+   * ahead of it spread over the pool's slots. The load is the larger of what this broker has in flight
+   * and what the endpoints last reported, so work from other brokers or clients counts too.
+   */
+  function waitMs(pool: PoolState, service: number, t: number): number {
+    const slots = pool.healthyCount * pool.maxConcurrency;
+    const load = Math.max(pool.outstanding, reportedDepth(pool, t));
+    if (load < slots) return 0;
+    const perRequest = pool.outstanding > 0 ? Math.max(pool.outstandingMs / pool.outstanding, service) : service;
+    return ((load - slots + 1) * perRequest) / slots;
+  }
+
+  /** Power of two choices on outstanding work among the pool's usable endpoints. */
+  function pickEndpoint(pool: PoolState, exclude: ReadonlySet<EndpointState> | undefined, service: number, t: number): EndpointState | undefined {
+    const usable: EndpointState[] = [];
+    for (const e of pool.endpoints) if (e.healthy && !exclude?.has(e)) usable.push(e);
+    if (usable.length <= 1) return usable[0];
+    const i = Math.floor(random() * usable.length);
+    let j = Math.floor(random() * (usable.length - 1));
+    if (j >= i) j++;
+    const a = usable[i] as EndpointState;
+    const b = usable[j] as EndpointState;
+    const load = (e: EndpointState) => e.outstandingMs + (t - e.reportedAt <= freshnessMs ? Math.max(0, e.reportedDepth - e.outstanding) * service : 0);
+    return load(b) < load(a) ? b : a;
+  }
+
+  function hasUsable(pool: PoolState, exclude: ReadonlySet<EndpointState> | undefined): boolean {
+    if (pool.healthyCount === 0) return false;
+    if (exclude === undefined || exclude.size === 0) return true;
+    for (const e of pool.endpoints) if (e.healthy && !exclude.has(e)) return true;
+    return false;
+  }
+
+  function decide(request: PlacementRequest): Decision {
+    const candidates = byModel.get(request.model) ?? none;
+    if (candidates.length === 0)
+      throw new SplitflowError('MODEL_NOT_FOUND', { message: `no pool serves model "${request.model}"`, details: { model: request.model } });
+    const t = now();
+    let cheapest: PoolState | undefined;
+    let cheapestCost = Number.POSITIVE_INFINITY;
+    let cheapestFinish = Number.POSITIVE_INFINITY;
+    let fastest: PoolState | undefined;
+    let fastestFinish = Number.POSITIVE_INFINITY;
+    let usable = 0;
+    let full = 0;
+    const interactive = request.priority === 'interactive';
+    // Scratch per candidate, so the winner's numbers need no second pass.
+    let best = { wait: 0, service: 0, transfer: 0, seed: 0, cost: 0 };
+    let fast = best;
+    for (const pool of candidates) {
+      if (!hasUsable(pool, request.exclude)) continue;
+      usable++;
+      if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) {
+        full++;
+        continue;
+      }
+      const seed = seedMs(pool, request.work);
+      const service = serviceMs(pool, request.model, request.batch, seed);
+      const wait = waitMs(pool, service, t);
+      const transfer = transferMs(request.bytes, pool.link);
+      const finish = wait + service + transfer;
+      const cost = costUsd(pool.costPerHour, service, pool.maxConcurrency);
+      if (finish < fastestFinish) {
+        fastest = pool;
+        fastestFinish = finish;
+        fast = { wait, service, transfer, seed, cost };
+      }
+      const eligible = !interactive || finish <= request.deadlineMs;
+      if (eligible && (cost < cheapestCost || (cost === cheapestCost && finish < cheapestFinish))) {
+        cheapest = pool;
+        cheapestCost = cost;
+        cheapestFinish = finish;
+        best = { wait, service, transfer, seed, cost };
+      }
+    }
+    if (usable === 0) throw new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${request.model}"`, retryAfterS: 1 });
+    if (usable === full) throw new SplitflowError('OVERLOADED', { message: `every pool serving "${request.model}" is at its queue bound`, retryAfterS: 1 });
+    let pool: PoolState;
+    let numbers: typeof best;
+    let reason: DecisionReason;
+    if (cheapest !== undefined) {
+      pool = cheapest;
+      numbers = best;
+      reason = interactive ? 'cheapest-meeting-deadline' : 'cheapest-with-capacity';
+    } else {
+      const f = fastest as PoolState;
+      if (request.hardDeadline) {
+        throw new SplitflowError('DEADLINE_UNMEETABLE', {
+          message: `no pool can finish "${request.model}" within ${round(request.deadlineMs)} ms; the fastest (${f.name}) expects ${round(fastestFinish)} ms`,
+          details: { model: request.model, deadlineMs: round(request.deadlineMs), expectedMs: round(fastestFinish), pool: f.name },
+          retryAfterS: retryAfter(fast.wait),
+        });
+      }
+      pool = f;
+      numbers = fast;
+      reason = 'fastest-missing-deadline';
+    }
+    const endpoint = pickEndpoint(pool, request.exclude, numbers.service, t) as EndpointState;
+    return {
+      pool,
+      endpoint,
+      reason,
+      expectedMs: numbers.wait + numbers.service + numbers.transfer,
+      waitMs: numbers.wait,
+      serviceMs: numbers.service,
+      transferMs: numbers.transfer,
+      seedMs: numbers.seed,
+      costUsd: numbers.cost,
+    };
+  }
+
+  function begin(d: Decision): void {
+    d.endpoint.outstanding++;
+    d.endpoint.outstandingMs += d.serviceMs;
+    d.pool.outstanding++;
+    d.pool.outstandingMs += d.serviceMs;
+  }
+
+  function end(d: Decision, model: string, batch: number, observation?: Observation): void {
+    d.endpoint.outstanding--;
+    d.endpoint.outstandingMs = d.endpoint.outstanding === 0 ? 0 : Math.max(0, d.endpoint.outstandingMs - d.serviceMs);
+    d.pool.outstanding--;
+    d.pool.outstandingMs = d.pool.outstanding === 0 ? 0 : Math.max(0, d.pool.outstandingMs - d.serviceMs);
+    if (observation?.computeMs !== undefined) learn(d.pool, model, batch, d.seedMs, observation.computeMs);
+    if (observation?.queueDepth !== undefined) {
+      d.endpoint.reportedDepth = observation.queueDepth;
+      d.endpoint.reportedAt = now();
+    }
+  }
+
+  return { pools, poolsFor: (model) => byModel.get(model) ?? none, decide, begin, end };
+}
+
+const round = (ms: number) => Math.round(ms * 100) / 100;
