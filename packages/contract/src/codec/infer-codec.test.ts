@@ -5,7 +5,10 @@ import { sampleTensor } from '../test/sample-tensors.js';
 import { decodeInferRequest, decodeInferResponse, encodeInferRequest, encodeInferResponse, splitBody } from './infer-codec.js';
 import type { NamedTensor } from './tensor.js';
 
-const plain = (t: NamedTensor) => ({ ...t, data: t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map((b) => [...b]) : [...(t.data as ArrayLike<unknown>)] });
+const plain = (t: NamedTensor) => ({
+  ...t,
+  data: t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map((b) => [...b]) : Array.from(t.data as ArrayLike<unknown>),
+});
 
 describe('Triton binary tensor extension', () => {
   it('lays out the body as JSON header then raw little-endian bytes', () => {

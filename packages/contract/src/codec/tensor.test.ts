@@ -7,7 +7,7 @@ import { bytesFromStrings, checkTensor, stringsFromBytes, type Tensor, tensorFro
 const plain = (t: Tensor) => ({
   datatype: t.datatype,
   shape: t.shape,
-  data: t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map((b) => [...b]) : [...(t.data as ArrayLike<unknown>)],
+  data: t.datatype === 'BYTES' ? (t.data as Uint8Array[]).map((b) => [...b]) : Array.from(t.data as ArrayLike<unknown>),
 });
 
 describe('tensor codecs, every datatype', () => {

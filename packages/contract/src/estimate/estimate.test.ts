@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isSplitflowError } from '../errors/splitflow-error.js';
+import type { CostTerm } from '../schema/manifest.js';
 import { manifestFixture } from '../test/fixtures.js';
 import { bindInputs, evalTerms } from './cost-terms.js';
 import { cloudMs, computeMs, costUsd, ewma, localMs, transferMs, workOf } from './latency.js';
 
 describe('cost terms', () => {
   it('evaluates polynomials over dims', () => {
-    const terms = [
+    const terms: CostTerm[] = [
       { coefficient: 10, dims: { batch: 1, seq: 1 } },
       { coefficient: 2, dims: { batch: 1, seq: 2 } },
       { coefficient: 5, dims: {} },

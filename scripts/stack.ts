@@ -1,0 +1,149 @@
+// The embedded default: CPU worker(s) serving the catalog, a broker with one CPU pool over them, and the
+// field app served cross-origin isolated with /v2 proxied to the broker. `npm start` and the e2e suite
+// both start it through here, so what the tests exercise is what people run.
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Broker, buildBroker } from '@splitflow/broker';
+import { type BrokerConfig, type ModelCatalog, validateCatalog } from '@splitflow/contract';
+import { type RunningWorker, startWorker } from '@splitflow/worker';
+import { build, type PreviewServer, preview } from 'vite';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const CATALOG_PATH = join(ROOT, 'models', 'catalog.json');
+const VITE_CONFIG = join(ROOT, 'vite.config.ts');
+
+export interface StackOptions {
+  host?: string;
+  /** Port of the field app. @default 5173; 0 picks a free one */
+  appPort?: number;
+  /** Port of the broker. @default 8080; 0 picks a free one */
+  brokerPort?: number;
+  /** CPU workers in the pool. @default 1 */
+  workers?: number;
+  /** Use this broker instead of starting one (and no workers). */
+  remoteBroker?: string;
+  /** Extra pools (e.g. a GPU worker elsewhere, Triton, KServe), added beside the local CPU pool. */
+  extraPools?: BrokerConfig['pools'];
+  /** Build the app first. @default true */
+  buildApp?: boolean;
+  /** Where the broker keeps async jobs. @default memory (the embedded default keeps no state) */
+  jobsPath?: string;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  appUrl: string;
+  brokerUrl: string;
+  workers: RunningWorker[];
+  broker: Broker | undefined;
+  catalog: ModelCatalog;
+  /** Stops the broker alone (the e2e suite's "broker down mid-session"). */
+  stopBroker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Fails with a clear message when a fixed port is taken, before anything starts. */
+export async function assertPortFree(port: number, host: string, what: string): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      fail(
+        new Error(
+          error.code === 'EADDRINUSE'
+            ? `port ${port} (${what}) is taken on ${host}; stop what uses it or pick another port`
+            : `cannot use port ${port} (${what}): ${error.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => ok()));
+  });
+}
+
+export function readCatalogFile(): ModelCatalog {
+  if (!existsSync(CATALOG_PATH)) throw new Error('models/catalog.json is missing; run `npm run models`');
+  return validateCatalog(JSON.parse(readFileSync(CATALOG_PATH, 'utf8')));
+}
+
+/** Models whose files are all built (on-demand ones such as `large` usually are not). */
+export function builtModels(catalog: ModelCatalog): string[] {
+  return catalog.models.filter((m) => m.format === 'onnx' && m.files.every((f) => existsSync(join(ROOT, 'models', 'build', f.path)))).map((m) => m.id);
+}
+
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => {});
+  const appPort = options.appPort ?? 5173;
+  const brokerPort = options.brokerPort ?? 8080;
+  await assertPortFree(appPort, host, 'field app');
+  if (!options.remoteBroker) await assertPortFree(brokerPort, host, 'broker');
+
+  const catalog = readCatalogFile();
+  const served = builtModels(catalog);
+  if (served.length === 0) throw new Error('no model of the catalog is built; run `npm run models`');
+
+  const workers: RunningWorker[] = [];
+  let broker: Broker | undefined;
+  let brokerUrl = options.remoteBroker ?? '';
+  let app: PreviewServer | undefined;
+  const close = async () => {
+    await app?.close();
+    await broker?.close();
+    await Promise.all(workers.map((w) => w.close()));
+  };
+  try {
+    if (!options.remoteBroker) {
+      for (let i = 0; i < (options.workers ?? 1); i++) {
+        workers.push(await startWorker({ catalog: CATALOG_PATH, models: served, host, port: 0, logLevel: false }));
+      }
+      log(`worker${workers.length > 1 ? 's' : ''} ${workers.map((w) => w.url).join(', ')} serving ${served.join(', ')}`);
+      const config: BrokerConfig = {
+        listen: { host, port: brokerPort },
+        pools: [
+          {
+            name: 'local-cpu',
+            hardware: 'cpu',
+            protocol: 'oip-v2',
+            endpoints: workers.map((w) => ({ url: w.url, kind: 'worker' as const })),
+            costPerHour: 0.1,
+            maxConcurrency: 4,
+            maxQueue: 256,
+            models: served,
+          },
+          ...(options.extraPools ?? []),
+        ],
+        anonymous: { rateLimit: { requestsPerSecond: 500, burst: 1000 }, maxConcurrency: 64 },
+        jobs: options.jobsPath ? { store: 'sqlite', path: options.jobsPath } : { store: 'memory' },
+        log: { level: 'warn' },
+      };
+      broker = await buildBroker(config, { catalog, baseDir: ROOT });
+      brokerUrl = await broker.listen({ host, port: brokerPort });
+      log(`broker ${brokerUrl} (pool local-cpu)`);
+    }
+    process.env.SPLITFLOW_BROKER_URL = brokerUrl;
+    if (options.buildApp ?? true) {
+      log('building the field app...');
+      await build({ configFile: VITE_CONFIG, logLevel: 'warn' });
+    }
+    app = await preview({ configFile: VITE_CONFIG, logLevel: 'warn', preview: { host, port: appPort, strictPort: true, proxy: { '/v2': brokerUrl } } });
+    const address = app.httpServer.address();
+    const port = typeof address === 'object' && address ? address.port : appPort;
+    const appUrl = `http://${host}:${port}/`;
+    return {
+      appUrl,
+      brokerUrl,
+      workers,
+      broker,
+      catalog,
+      stopBroker: async () => {
+        await broker?.close();
+      },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,64 @@
+// `npm start`: the embedded default on localhost. Flags: --port N (app), --broker-port N, --workers N,
+// --broker URL (use a remote broker; start no local pool), --no-build.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { builtModels, ROOT, readCatalogFile, startStack } from './stack.js';
+
+const { values } = parseArgs({
+  options: {
+    port: { type: 'string', default: '5173' },
+    'broker-port': { type: 'string', default: '8080' },
+    workers: { type: 'string', default: '1' },
+    broker: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (values.help) {
+  console.log('usage: npm start -- [--port 5173] [--broker-port 8080] [--workers 1] [--broker https://remote] [--no-build]');
+  process.exit(0);
+}
+const int = (name: string, value: string, min: number) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > 65535) {
+    console.error(`splitflow: --${name} must be an integer >= ${min}, got "${value}"`);
+    process.exit(2);
+  }
+  return n;
+};
+
+if (!existsSync(join(ROOT, 'models', 'catalog.json')) || builtModels(readCatalogFile()).length === 0) {
+  console.error('splitflow: the model catalog is not built; run `npm run models` first (npm start does this for you).');
+  process.exit(1);
+}
+
+try {
+  const stack = await startStack({
+    appPort: int('port', values.port, 0),
+    brokerPort: int('broker-port', values['broker-port'], 0),
+    workers: int('workers', values.workers, 1),
+    ...(values.broker ? { remoteBroker: values.broker } : {}),
+    buildApp: !values['no-build'],
+    log: (line) => console.log(`splitflow: ${line}`),
+  });
+  console.log(`\n  Splitflow field app:  ${stack.appUrl}\n  Broker (OIP v2):      ${stack.brokerUrl}/v2\n\n  Ctrl-C stops everything.\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`\nsplitflow: ${signal}: draining and stopping...`);
+    stack.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`splitflow: stop failed: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+} catch (error) {
+  console.error(`splitflow: ${(error as Error).message}`);
+  process.exit(1);
+}
