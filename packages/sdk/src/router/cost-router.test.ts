@@ -187,13 +187,17 @@ describe('cost router with live estimates', () => {
     expect(router.decide(i).where).toBe('local');
   });
 
-  it('uses the measured broker RTT and reported queue time in the cloud estimate', () => {
+  it('uses the pinged RTT, then the measured network, queue and compute times in the cloud estimate', () => {
     const live = createLiveEstimates({ alpha: 1 });
     const router = createCostRouter({ estimates: live });
     const i = input(MODELS['vision-s'] as Model, withNetwork(DEVICES.phone as DeviceProfile, 'wifi'));
-    live.recordCloud('vision-s', 6e8, { rttMs: 40, queueMs: 25, computeMs: 12 });
+    live.recordRtt(40);
+    const pinged = router.decide(i).estimates.cloud;
+    expect(pinged?.rttMs).toBe(40);
+    expect(pinged?.transferMs).toBeCloseTo(transferMs(i.requestBytes + i.responseBytes, { rttMs: 40, mbps: 100 }), 6);
+    live.recordCloud('vision-s', 6e8, { networkMs: 70, queueMs: 25, computeMs: 12 });
     const cloud = router.decide(i).estimates.cloud;
-    expect(cloud).toMatchObject({ rttMs: 40, queueMs: 25, computeMs: 12, source: 'measured' });
+    expect(cloud).toMatchObject({ transferMs: 70, queueMs: 25, computeMs: 12, totalMs: 107, source: 'measured' });
   });
 
   it('counts download and compile on the first local run and drops them once warm', () => {

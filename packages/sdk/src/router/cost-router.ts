@@ -94,6 +94,7 @@ export function createCostRouter(options: CostRouterOptions): CostRouter {
     const measuredRtt = live.rttMs();
     const link: Link = { rttMs: measuredRtt ?? probed.rttMs, mbps: probed.mbps };
     const measuredCompute = live.cloudComputeMs(input.manifest.id, work.flops);
+    const measuredNetwork = live.cloudNetworkMs(input.manifest.id);
     const e: CloudEstimateInput = {
       link,
       requestBytes: input.requestBytes,
@@ -101,13 +102,15 @@ export function createCostRouter(options: CostRouterOptions): CostRouter {
       queueMs: live.cloudQueueMs(input.manifest.id) ?? 0,
       computeMs: measuredCompute ?? computeMs(cloudThroughput, work),
     };
+    // This model's own measured network time (same sizes, same link) beats the RTT + bytes model.
+    const transfer = measuredNetwork ?? transferMs(e.requestBytes + e.responseBytes, link);
     return {
-      totalMs: cloudMs(e),
-      transferMs: transferMs(e.requestBytes + e.responseBytes, link),
+      totalMs: measuredNetwork === undefined ? cloudMs(e) : transfer + e.queueMs + e.computeMs,
+      transferMs: transfer,
       rttMs: link.rttMs,
       queueMs: e.queueMs,
       computeMs: e.computeMs,
-      source: measuredCompute === undefined && measuredRtt === undefined ? 'prior' : 'measured',
+      source: measuredCompute === undefined && measuredRtt === undefined && measuredNetwork === undefined ? 'prior' : 'measured',
     };
   }
 

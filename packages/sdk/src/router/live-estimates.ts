@@ -7,20 +7,22 @@ interface Sample {
 }
 
 export interface CloudObservation {
-  rttMs: number;
+  /** Wall time of the call less the server's queue and compute: round trip plus transfer. */
+  networkMs: number;
   queueMs: number;
   computeMs: number;
 }
 
 export interface LiveEstimatesSnapshot {
   local: Record<string, Sample & { compileMs?: number }>;
-  cloud: Record<string, Sample & { queueMs: number }>;
+  cloud: Record<string, Sample & { queueMs: number; networkMs: number }>;
   cloudRttMs?: number;
 }
 
 /**
  * Live estimates the router reads: this device's measured local latency per model (updated after
- * every run), compile time per model, and the cloud's recent RTT and reported queue and compute times.
+ * every run), compile time per model, the cloud's round trip (pings) and, per model, the network time,
+ * queue and compute time its answers reported.
  * All are EWMAs (the contract's `ewma`) so a slow outlier moves them but does not own them.
  */
 export interface LiveEstimates {
@@ -33,6 +35,8 @@ export interface LiveEstimates {
   compileMs(model: string): number | undefined;
   cloudComputeMs(model: string, flops: number): number | undefined;
   cloudQueueMs(model: string): number | undefined;
+  /** Measured network time (round trip and transfer) of this model's cloud calls. */
+  cloudNetworkMs(model: string): number | undefined;
   rttMs(): number | undefined;
   snapshot(): LiveEstimatesSnapshot;
 }
@@ -51,7 +55,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
   const alpha = options.alpha ?? 0.3;
   const local = new Map<string, Sample>();
   const compile = new Map<string, number>();
-  const cloud = new Map<string, Sample & { queueMs: number }>();
+  const cloud = new Map<string, Sample & { queueMs: number; networkMs: number }>();
   let rtt: number | undefined;
 
   const update = (previous: Sample | undefined, flops: number, ms: number): Sample => {
@@ -70,8 +74,11 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     recordCloud(model, flops, observed) {
       const previous = cloud.get(model);
       const next = update(previous, flops, observed.computeMs);
-      cloud.set(model, { ...next, queueMs: ewma(previous?.queueMs, observed.queueMs, alpha) });
-      rtt = ewma(rtt, observed.rttMs, alpha);
+      cloud.set(model, {
+        ...next,
+        queueMs: ewma(previous?.queueMs, observed.queueMs, alpha),
+        networkMs: ewma(previous?.networkMs, observed.networkMs, alpha),
+      });
     },
     recordRtt(rttMs) {
       rtt = ewma(rtt, rttMs, alpha);
@@ -86,6 +93,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
       return sample ? scale(sample, flops) : undefined;
     },
     cloudQueueMs: (model) => cloud.get(model)?.queueMs,
+    cloudNetworkMs: (model) => cloud.get(model)?.networkMs,
     rttMs: () => rtt,
     snapshot() {
       const localOut: LiveEstimatesSnapshot['local'] = {};

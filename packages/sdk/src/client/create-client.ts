@@ -1,0 +1,353 @@
+import {
+  bindInputs,
+  checkTensor,
+  DATATYPE_INFO,
+  type DeviceProfile,
+  type DimBinding,
+  type ErrorCode,
+  isSplitflowError,
+  type ModelManifest,
+  type NamedTensor,
+  type RoutingThresholds,
+  resolveThresholds,
+  SplitflowError,
+  type Tensor,
+  tensorToBytes,
+  validatePolicy,
+  workOf,
+} from '@splitflow/contract';
+import { loadCatalog } from '../catalog/load-catalog.js';
+import { createCloudClient } from '../cloud/cloud-client.js';
+import { createModelStore } from '../delivery/model-store.js';
+import { type ChosenVariant, pickVariant } from '../delivery/pick-variant.js';
+import { createCachedProbe } from '../probe/probe-device.js';
+import { createCostRouter, type LocalPlan } from '../router/cost-router.js';
+import type { RouteDecision, Where } from '../router/decision.js';
+import { createLiveEstimates } from '../router/live-estimates.js';
+import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
+import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
+import { createEmitter } from './emitter.js';
+import type { ClientEvents, ClientOptions, InferOptions, InferResult, PrefetchResult, Route, RouteTimings, SplitflowClient } from './types.js';
+
+// Errors that the other route cannot cure: bad input fails there too, and a caller's abort or a
+// disposed client means stop.
+const NO_FALLBACK: ReadonlySet<ErrorCode> = new Set(['INVALID_TENSOR', 'INVALID_REQUEST', 'ABORTED', 'DISPOSED']);
+
+interface Session {
+  key: string;
+  backend: LocalBackend;
+  variant: ChosenVariant;
+}
+
+interface LocalOutcome {
+  outputs: NamedTensor[];
+  route: Pick<Route, 'backend' | 'thread'>;
+  timings: Partial<RouteTimings>;
+}
+
+interface CloudOutcome {
+  outputs: NamedTensor[];
+  route: Pick<Route, 'pool' | 'hardware' | 'endpoint' | 'costUsd'>;
+  timings: Partial<RouteTimings>;
+}
+
+const now = () => performance.now();
+
+function toNamed(inputs: Record<string, Tensor>, copy: boolean): NamedTensor[] {
+  if (typeof inputs !== 'object' || inputs === null) throw new SplitflowError('INVALID_TENSOR', { message: 'inputs must be an object of named tensors' });
+  return Object.entries(inputs).map(([name, t]) => {
+    checkTensor(t, name);
+    const data = copy && !Array.isArray(t.data) ? (t.data as Float32Array).slice() : t.data;
+    return { name, datatype: t.datatype, shape: [...t.shape], data } as NamedTensor;
+  });
+}
+
+function outputBytes(manifest: ModelManifest, dims: DimBinding): number {
+  return manifest.outputs.reduce((n, o) => {
+    const count = o.shape.reduce<number>((c, d) => c * (typeof d === 'number' ? d : (dims[d] ?? 1)), 1);
+    return n + count * (DATATYPE_INFO[o.datatype].bytes || 16);
+  }, 0);
+}
+
+function isOnline(device: DeviceProfile): DeviceProfile['network']['online'] {
+  const nav = (globalThis as { navigator?: { onLine?: unknown } }).navigator;
+  return typeof nav?.onLine === 'boolean' ? nav.onLine : device.network.online;
+}
+
+/**
+ * Creates a Splitflow client: loads the catalog, probes the device, and routes each `infer` to the
+ * local runtime (in a Worker) or the cloud. No global state: two clients share nothing.
+ */
+export async function createClient(options: ClientOptions): Promise<SplitflowClient> {
+  const policy = validatePolicy(options.policy ?? {});
+  const emitter = createEmitter<ClientEvents>();
+  const probe = createCachedProbe(options.probe);
+  const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
+  let profile = firstProfile;
+  const live = createLiveEstimates();
+  const router = createCostRouter({ estimates: live, cloudThroughput: options.cloudThroughput });
+  const store = createModelStore({
+    baseUrl: loaded.baseUrl,
+    fetch: options.fetch,
+    cacheName: options.cacheName,
+    ...('caches' in options ? { caches: options.caches } : {}),
+    onProgress: (p) => emitter.emit('progress', p),
+  });
+  const cloud = options.broker ? createCloudClient({ url: options.broker, apiKey: options.apiKey, fetch: options.fetch, ...options.cloud }) : undefined;
+  const pingCloud = async () => {
+    if (!cloud) return;
+    try {
+      live.recordRtt(await cloud.ping());
+    } catch {
+      // An unreachable cloud shows up on the first request, which then falls back.
+    }
+  };
+  void pingCloud();
+
+  let executor: Promise<LocalExecutor> | undefined;
+  const getExecutor = () => {
+    executor ??= createLocalExecutor(options.worker ?? true);
+    return executor;
+  };
+  const sessions = new Map<string, Session>();
+  const loading = new Map<string, Promise<Session & { downloadMs: number; compileMs: number; fromCache: boolean }>>();
+  let disposed = false;
+  const alive = () => {
+    if (disposed) throw new SplitflowError('DISPOSED', { message: 'the client was disposed' });
+  };
+
+  const currentProfile = async () => {
+    profile = await probe.get();
+    return profile;
+  };
+
+  function backendsFor(manifest: ModelManifest, device: DeviceProfile): LocalBackend[] {
+    const allowed: readonly LocalBackend[] = manifest.format === 'tfjs' ? TFJS_BACKENDS : ONNX_BACKENDS;
+    if (options.backends) return options.backends.filter((b) => allowed.includes(b));
+    if (manifest.format === 'tfjs') return [...TFJS_BACKENDS];
+    const out: LocalBackend[] = [];
+    // A software adapter (SwiftShader) is slower than wasm: use WebGPU only on real hardware by default.
+    if (device.webgpu.available && !device.webgpu.isFallbackAdapter) out.push('webgpu');
+    if (device.wasm.available) out.push('wasm');
+    return out;
+  }
+
+  const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}`;
+
+  async function planLocal(manifest: ModelManifest, device: DeviceProfile): Promise<LocalPlan & { variant: ChosenVariant; backends: LocalBackend[] }> {
+    const variant = pickVariant(manifest, device);
+    const backends = backendsFor(manifest, device);
+    const session = sessions.get(manifest.id);
+    const warm = session !== undefined && session.key === sessionKey(manifest, variant);
+    const base = {
+      variant,
+      backends,
+      modelBytes: variant.bytes,
+      sessionWarm: warm,
+      backend: warm ? (session?.backend as LocalBackend) : (backends[0] ?? 'wasm'),
+    };
+    if (backends.length === 0) {
+      return { ...base, runnable: false, reason: `no local backend for ${manifest.format} models on this device`, missingBytes: variant.bytes };
+    }
+    return { ...base, runnable: true, missingBytes: warm ? 0 : await store.missingBytes(variant.files) };
+  }
+
+  function ensureSession(manifest: ModelManifest, variant: ChosenVariant, backends: LocalBackend[], signal?: AbortSignal) {
+    const key = sessionKey(manifest, variant);
+    const warm = sessions.get(manifest.id);
+    if (warm?.key === key) return Promise.resolve({ ...warm, downloadMs: 0, compileMs: 0, fromCache: true });
+    let pending = loading.get(key);
+    if (!pending) {
+      pending = (async () => {
+        const started = now();
+        const files = await store.load(manifest.id, variant.files, signal);
+        const downloadMs = now() - started;
+        alive();
+        const runtime = await getExecutor();
+        const reply = await runtime.load(
+          {
+            key,
+            model: manifest.id,
+            format: manifest.format,
+            files: files.map((f) => ({ path: f.path, role: f.role, bytes: f.bytes })),
+            outputs: manifest.outputs.map((o) => o.name),
+          },
+          { backends, wasmPaths: options.wasmPaths, numThreads: options.numThreads },
+        );
+        live.recordCompile(manifest.id, reply.compileMs);
+        const session: Session = { key, backend: reply.backend, variant };
+        sessions.set(manifest.id, session);
+        return { ...session, downloadMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
+      })();
+      loading.set(key, pending);
+      const clear = () => loading.delete(key);
+      pending.then(clear, clear);
+    }
+    return pending;
+  }
+
+  /** The tensors to send; a local failure hands back the inputs the Worker took. */
+  interface InputHolder {
+    tensors: NamedTensor[];
+  }
+
+  async function runLocal(
+    manifest: ModelManifest,
+    plan: Awaited<ReturnType<typeof planLocal>>,
+    flops: number,
+    holder: InputHolder,
+    signal?: AbortSignal,
+  ): Promise<LocalOutcome> {
+    const session = await ensureSession(manifest, plan.variant, plan.backends, signal);
+    const runtime = await getExecutor();
+    const started = now();
+    const reply = await runtime.run(session.key, holder.tensors);
+    const computeMs = now() - started;
+    if (reply.type === 'error') {
+      holder.tensors = reply.inputs;
+      sessions.delete(manifest.id);
+      throw SplitflowError.from(reply.error);
+    }
+    live.recordLocal(manifest.id, flops, computeMs);
+    return {
+      outputs: reply.outputs,
+      route: { backend: reply.backend, thread: runtime.kind },
+      timings: { downloadMs: session.downloadMs, compileMs: session.compileMs, computeMs },
+    };
+  }
+
+  async function runCloud(manifest: ModelManifest, flops: number, tensors: NamedTensor[], budgetMs: number, o: InferOptions): Promise<CloudOutcome> {
+    if (!cloud) throw new SplitflowError('NO_CAPACITY', { message: 'no cloud endpoint is configured' });
+    const reply = await cloud.infer(manifest.id, tensors, { budgetMs, priority: o.priority ?? options.priority ?? 'interactive', signal: o.signal });
+    const queueMs = (reply.info.queueUs ?? 0) / 1000;
+    const computeMs = (reply.info.computeUs ?? 0) / 1000;
+    const networkMs = Math.max(0, reply.wallMs - queueMs - computeMs);
+    live.recordCloud(manifest.id, flops, { networkMs, queueMs, computeMs });
+    const route: CloudOutcome['route'] = { endpoint: reply.info.endpoint ?? cloud.url };
+    if (reply.info.pool) route.pool = reply.info.pool;
+    if (reply.info.hardware) route.hardware = reply.info.hardware;
+    if (reply.info.costUsd !== undefined) route.costUsd = reply.info.costUsd;
+    return { outputs: reply.outputs, route, timings: { queueMs, computeMs, networkMs, attempts: reply.attempts } };
+  }
+
+  const client: SplitflowClient = {
+    async infer(model, inputs, o = {}) {
+      const started = now();
+      alive();
+      const manifest = loaded.manifest(model);
+      const holder: InputHolder = { tensors: toNamed(inputs, options.transferInputs === false) };
+      const dims = bindInputs(manifest, holder.tensors);
+      const device = await currentProfile();
+      const routed: DeviceProfile = { ...device, network: { ...device.network, online: isOnline(device) } };
+      const base = resolveThresholds(model, loaded.catalog.thresholds, {
+        ...loaded.catalog.policy,
+        ...policy,
+        models: { ...loaded.catalog.policy?.models, ...policy.models },
+      });
+      const thresholds: RoutingThresholds = {
+        ...base,
+        ...(o.mode ? { mode: o.mode } : {}),
+        ...(o.privacy ? { privacy: o.privacy } : {}),
+        ...(o.latencyBudgetMs !== undefined ? { latencyBudgetMs: o.latencyBudgetMs } : {}),
+      };
+      if (!(thresholds.latencyBudgetMs > 0))
+        throw new SplitflowError('INVALID_REQUEST', { message: `latencyBudgetMs must be > 0, got ${thresholds.latencyBudgetMs}` });
+      const plan = await planLocal(manifest, routed);
+      const requestBytes = holder.tensors.reduce((n, t) => n + tensorToBytes(t).byteLength, 0);
+      const decision: RouteDecision = router.decide({
+        manifest,
+        thresholds,
+        dims,
+        requestBytes,
+        responseBytes: outputBytes(manifest, dims),
+        device: routed,
+        local: plan,
+        cloud: { configured: cloud !== undefined },
+      });
+      const routeMs = now() - started;
+      emitter.emit('route', { model, decision });
+      const flops = workOf(manifest, dims).flops;
+      const run = (where: Where) => {
+        if (where === 'local') return runLocal(manifest, plan, flops, holder, o.signal);
+        // The cloud gets what is left of the budget, so a fallback still answers within it where it can.
+        const left = Math.max(1, thresholds.latencyBudgetMs - (now() - started));
+        return runCloud(manifest, flops, holder.tensors, where === decision.where ? thresholds.latencyBudgetMs : left, o);
+      };
+      const finish = (where: Where, outcome: LocalOutcome | CloudOutcome, fallback?: Route['fallback']): InferResult => {
+        const route: Route = {
+          where,
+          ...outcome.route,
+          reason: fallback ? `${decision.reason}; ${decision.where} failed (${fallback.code}), fell back to ${where}` : decision.reason,
+          decision,
+          estimates: decision.estimates,
+          timings: { totalMs: now() - started, routeMs, ...outcome.timings },
+        };
+        if (fallback) route.fallback = fallback;
+        return { outputs: Object.fromEntries(outcome.outputs.map(({ name, ...t }) => [name, t as Tensor])), route };
+      };
+      try {
+        return finish(decision.where, await run(decision.where));
+      } catch (error) {
+        const first = isSplitflowError(error) ? error : new SplitflowError('INTERNAL', { message: String((error as Error)?.message ?? error), cause: error });
+        const other = decision.fallback;
+        if (!other || NO_FALLBACK.has(first.code) || disposed) throw first;
+        emitter.emit('fallback', { model, from: decision.where, to: other, code: first.code, message: first.message });
+        try {
+          return finish(other, await run(other), { from: decision.where, code: first.code, message: first.message });
+        } catch (second) {
+          const again = isSplitflowError(second) ? second : new SplitflowError('INTERNAL', { message: String(second) });
+          throw new SplitflowError('ALL_ROUTES_FAILED', {
+            message: `model "${model}": ${decision.where} failed (${first.code}: ${first.message}); ${other} failed (${again.code}: ${again.message})`,
+            details: {
+              model,
+              attempts: [
+                { where: decision.where, code: first.code, message: first.message },
+                { where: other, code: again.code, message: again.message },
+              ],
+            },
+          });
+        }
+      }
+    },
+
+    async prefetch(model, o = {}) {
+      alive();
+      const manifest = loaded.manifest(model);
+      const device = await currentProfile();
+      const plan = await planLocal(manifest, device);
+      if (!plan.runnable) throw new SplitflowError('LOCAL_UNAVAILABLE', { message: `model "${model}": ${plan.reason}`, details: { model } });
+      const session = await ensureSession(manifest, plan.variant, plan.backends, o.signal);
+      const result: PrefetchResult = {
+        model,
+        variant: plan.variant.name,
+        backend: session.backend,
+        bytes: plan.variant.bytes,
+        fromCache: session.fromCache,
+        downloadMs: session.downloadMs,
+        compileMs: session.compileMs,
+      };
+      return result;
+    },
+
+    get capabilities() {
+      return profile;
+    },
+    async refresh() {
+      profile = await probe.refresh();
+      await pingCloud();
+      return profile;
+    },
+    catalog: loaded.catalog,
+    estimates: () => live.snapshot(),
+    on: (event, listener) => emitter.on(event, listener),
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      emitter.clear();
+      sessions.clear();
+      const runtime = await executor?.catch(() => undefined);
+      await runtime?.dispose();
+    },
+  };
+  return client;
+}
