@@ -180,7 +180,7 @@ describe('broker: OIP surface', () => {
 describe('broker: admission', () => {
   it('refuses requests without a key, with an unknown key or a malformed header with 401', async () => {
     const { broker, upstream } = await make();
-    for (const headers of [{}, { authorization: 'Bearer not-a-known-key-xyz' }, { authorization: KEY }]) {
+    for (const headers of [{}, { authorization: 'Bearer not-a-known-key-xyz' }, { authorization: KEY }] as Record<string, string>[]) {
       const res = await infer(broker, request(), headers);
       expect(res.statusCode).toBe(401);
       expect(res.json().code).toBe('UNAUTHORIZED');

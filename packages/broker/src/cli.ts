@@ -40,8 +40,8 @@ async function main(): Promise<void> {
   const broker = await buildBroker(config, { baseDir });
   const url = await broker.listen({ ...(args.host !== undefined ? { host: args.host } : {}), ...(args.port !== undefined ? { port: args.port } : {}) });
   broker.app.log.info({ url, pools: config.pools.map((p) => `${p.name}:${p.hardware}`) }, 'broker listening');
-  // Machine-readable line for scripts and tests that start the broker on port 0.
-  console.log(`splitflow-broker listening on ${url}`);
+  // One JSON line for scripts and tests that start the broker on port 0 (as the worker prints).
+  process.stdout.write(`${JSON.stringify({ event: 'listening', url, pid: process.pid })}\n`);
   const stop = (signal: string) => {
     broker.app.log.info({ signal }, 'draining');
     broker.close().then(
