@@ -66,7 +66,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
         // The model opens elsewhere, so the provider is at fault: stop the worker rather than fall back.
         if (!probe.available.includes('cpu')) return undefined;
         return new SplitflowError('PROVIDER_UNAVAILABLE', {
-          message: `execution provider "${provider}" cannot start here: ${(error as Error).message}. Available here: ${probe.available.join(', ')}`,
+          message: `execution provider "${provider}" cannot start here: ${(error as Error).message.trim()}. Available here: ${probe.available.join(', ')}`,
           details: { requested: provider, available: probe.available, failures: probe.failures },
           cause: error,
         });
@@ -87,6 +87,8 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     reply.header(LOAD_HEADERS.queueDepth, String(state.registry.totalDepth()));
     reply.header(LOAD_HEADERS.inFlight, String(state.inFlight));
     reply.header(LOAD_HEADERS.hardware, state.hardware);
+    // While draining, answered keep-alive connections must not hold the server open until they time out.
+    if (state.draining) reply.header('connection', 'close');
     return payload;
   });
 
@@ -111,11 +113,15 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   registerInferRoute(app, state);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
 
+  // fastify closes the listener and waits for open requests before onClose hooks run, and queued
+  // requests are open requests: the queues must start draining (without their batching delay) here.
+  let drained: Promise<void> | undefined;
   app.addHook('preClose', async () => {
     state.draining = true;
+    drained = state.registry.close();
   });
   app.addHook('onClose', async () => {
-    await state.registry.close();
+    await (drained ?? state.registry.close());
   });
   return app;
 }

@@ -1,0 +1,134 @@
+import { isSplitflowError, type NamedTensor } from '@splitflow/contract';
+import { describe, expect, it } from 'vitest';
+import { type BatchingConfig, DEFAULT_BATCHING } from '../config.js';
+import type { BatchLayout } from './batch-layout.js';
+import { type BatchOutcome, createBatchQueue } from './batch-queue.js';
+
+// The queue against a pure function model (y = 10 x per row): the run seam is exercised for real by
+// the worker tests with onnxruntime; here we observe how requests are grouped.
+
+const layout: BatchLayout = { dim: 'batch', inputAxes: new Map([['x', 0]]), outputAxes: new Map([['y', 0]]) };
+const rows = (values: number[]): NamedTensor[] => [{ name: 'x', datatype: 'FP32', shape: [values.length, 1], data: Float32Array.from(values) }];
+const values = (o: BatchOutcome) => Array.from((o.outputs[0] as NamedTensor).data as Float32Array);
+
+function setup(config: Partial<BatchingConfig>, options: { fail?: (x: Float32Array) => boolean; layout?: BatchLayout | null } = {}) {
+  const runs: number[][] = [];
+  const gates: (() => void)[] = [];
+  let hold = false;
+  const queue = createBatchQueue({
+    model: 'm',
+    layout: options.layout === null ? undefined : (options.layout ?? layout),
+    config: { ...DEFAULT_BATCHING, ...config },
+    async run(inputs) {
+      const x = (inputs[0] as NamedTensor).data as Float32Array;
+      runs.push(Array.from(x));
+      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+      if (options.fail?.(x)) throw new Error('bad row');
+      return [{ name: 'y', datatype: 'FP32', shape: (inputs[0] as NamedTensor).shape, data: x.map((v) => v * 10) }];
+    },
+  });
+  return {
+    queue,
+    runs,
+    holdRuns: () => {
+      hold = true;
+    },
+    release: () => {
+      hold = false;
+      for (const g of gates.splice(0)) g();
+    },
+  };
+}
+
+describe('createBatchQueue', () => {
+  it('merges requests that queue while the model is busy, up to maxBatch rows, and splits results back', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 4 });
+    holdRuns();
+    const first = queue.submit(rows([1]));
+    const rest = [queue.submit(rows([2])), queue.submit(rows([3, 4])), queue.submit(rows([5])), queue.submit(rows([6]))];
+    expect(queue.depth).toBe(4);
+    release();
+    const outcomes = await Promise.all([first, ...rest]);
+    expect(runs).toEqual([[1], [2, 3, 4, 5], [6]]);
+    expect(outcomes.map(values)).toEqual([[10], [20], [30, 40], [50], [60]]);
+    expect(outcomes.map((o) => o.batchSize)).toEqual([1, 4, 4, 4, 1]);
+    expect(outcomes[2]?.requests).toBe(3);
+  });
+
+  it('waits up to maxQueueDelayUs for company, and runs at once when the batch is full', async () => {
+    const { queue, runs } = setup({ maxBatch: 3, maxQueueDelayUs: 60_000_000 });
+    const outcomes = await Promise.all([queue.submit(rows([1])), queue.submit(rows([2])), queue.submit(rows([3]))]);
+    expect(runs).toEqual([[1, 2, 3]]);
+    expect(outcomes.map(values)).toEqual([[10], [20], [30]]);
+  });
+
+  it('runs a request larger than maxBatch alone', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 2 });
+    holdRuns();
+    const a = queue.submit(rows([0]));
+    const big = queue.submit(rows([1, 2, 3]));
+    const c = queue.submit(rows([4]));
+    release();
+    const outcomes = await Promise.all([a, big, c]);
+    expect(runs).toEqual([[0], [1, 2, 3], [4]]);
+    expect(outcomes[1]?.batchSize).toBe(3);
+  });
+
+  it('never merges requests whose other dims differ', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 8 });
+    holdRuns();
+    const wide = (v: number[]): NamedTensor[] => [{ name: 'x', datatype: 'FP32', shape: [1, v.length], data: Float32Array.from(v) }];
+    const p = [queue.submit(rows([0])), queue.submit(wide([1, 2])), queue.submit(rows([3])), queue.submit(wide([4, 5]))];
+    release();
+    await Promise.all(p);
+    // The head (a [1,2] row) takes the later [1,2] row along, skipping the [1,1] one, which runs next.
+    expect(runs).toEqual([[0], [1, 2, 4, 5], [3]]);
+  });
+
+  it('runs one request at a time for a model without a batch layout', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 8 }, { layout: null });
+    holdRuns();
+    const p = [queue.submit(rows([1])), queue.submit(rows([2])), queue.submit(rows([3]))];
+    release();
+    const outcomes = await Promise.all(p);
+    expect(runs).toEqual([[1], [2], [3]]);
+    expect(outcomes.map((o) => o.batchSize)).toEqual([1, 1, 1]);
+  });
+
+  it('refuses work beyond maxQueue with OVERLOADED and a Retry-After estimate', async () => {
+    const { queue, holdRuns, release } = setup({ maxQueue: 2 });
+    holdRuns();
+    const running = queue.submit(rows([0]));
+    const waiting = [queue.submit(rows([1])), queue.submit(rows([2]))];
+    const refused = await queue.submit(rows([3])).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'OVERLOADED')).toBe(true);
+    expect((refused as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(1);
+    release();
+    expect((await Promise.all([running, ...waiting])).map(values)).toEqual([[0], [10], [20]]);
+  });
+
+  it('reruns a failed merged batch request by request, so one bad request fails alone', async () => {
+    const { queue, holdRuns, release } = setup({ maxBatch: 8 }, { fail: (x) => x.includes(-1) });
+    holdRuns();
+    const first = queue.submit(rows([0]));
+    const good = queue.submit(rows([1]));
+    const bad = queue.submit(rows([-1]));
+    const good2 = queue.submit(rows([2]));
+    release();
+    expect(values(await first)).toEqual([0]);
+    expect(values(await good)).toEqual([10]);
+    expect(values(await good2)).toEqual([20]);
+    await expect(bad).rejects.toThrow('bad row');
+  });
+
+  it('drain runs queued work without waiting out the delay, then refuses new work', async () => {
+    const { queue, runs } = setup({ maxBatch: 64, maxQueueDelayUs: 60_000_000 });
+    const pending = [queue.submit(rows([1])), queue.submit(rows([2]))];
+    expect(queue.depth).toBe(2);
+    await queue.drain();
+    expect((await Promise.all(pending)).map(values)).toEqual([[10], [20]]);
+    expect(runs).toEqual([[1, 2]]);
+    const late = await queue.submit(rows([3])).catch((e: unknown) => e);
+    expect(isSplitflowError(late, 'SHUTTING_DOWN')).toBe(true);
+  });
+});

@@ -1,0 +1,57 @@
+import { isSplitflowError } from '@splitflow/contract';
+import { describe, expect, it } from 'vitest';
+import { parseCliArgs } from './cli-args.js';
+
+describe('parseCliArgs', () => {
+  it('maps the flags of the issue to worker options', () => {
+    expect(
+      parseCliArgs([
+        '--models',
+        'm/catalog.json',
+        '--ep',
+        'cpu',
+        '--port',
+        '0',
+        '--hardware',
+        'tpu',
+        '--max-batch',
+        '8',
+        '--max-queue-delay-us',
+        '500',
+        '--serve',
+        'tiny,vision-s',
+      ]),
+    ).toEqual({
+      catalog: 'm/catalog.json',
+      provider: 'cpu',
+      port: 0,
+      host: '127.0.0.1',
+      hardware: 'tpu',
+      batching: { maxBatch: 8, maxQueueDelayUs: 500 },
+      models: ['tiny', 'vision-s'],
+      logLevel: 'info',
+    });
+  });
+
+  it('has defaults, and --help returns nothing', () => {
+    expect(parseCliArgs([])).toMatchObject({ catalog: 'models/catalog.json', provider: 'cpu', port: 8001 });
+    expect(parseCliArgs(['--help'])).toBeUndefined();
+  });
+
+  it.each([
+    [['--ep', 'metal'], 'PROVIDER_UNAVAILABLE', /expected one of cpu, webgpu, cuda/],
+    [['--port', 'http'], 'INVALID_REQUEST', /--port must be an integer/],
+    [['--max-batch', '0'], 'INVALID_REQUEST', /--max-batch must be an integer >= 1/],
+    [['--hardware', 'fpga'], 'INVALID_REQUEST', /--hardware must be one of gpu, tpu, cpu/],
+    [['--frobnicate'], 'INVALID_REQUEST', /frobnicate/],
+  ])('%j is refused with %s', (argv, code, message) => {
+    let error: unknown;
+    try {
+      parseCliArgs(argv);
+    } catch (e) {
+      error = e;
+    }
+    expect(isSplitflowError(error, code as 'INVALID_REQUEST')).toBe(true);
+    expect((error as Error).message).toMatch(message);
+  });
+});

@@ -1,0 +1,133 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { rm } from 'node:fs/promises';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWorker } from './build-worker.js';
+import { type FixtureCatalog, writeFixtureCatalog } from './testing/fixture-catalog.js';
+import { responseIssues } from './testing/oip-spec.js';
+
+// The CLI as a real child process on a free loopback port (tsx runs the sources, resolving sibling
+// packages to their sources as the tests do).
+
+const cli = fileURLToPath(new URL('./cli.ts', import.meta.url));
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+interface Child {
+  process: ChildProcess;
+  stdout: string[];
+  stderr: string;
+  exited: Promise<number | null>;
+  /** Resolves with the first stdout JSON line whose event matches. */
+  event(name: string): Promise<Record<string, unknown>>;
+}
+
+function startCli(args: string[]): Child {
+  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', cli, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout: string[] = [];
+  const waiters: { name: string; resolve: (v: Record<string, unknown>) => void }[] = [];
+  const result: Child = {
+    process: child,
+    stdout,
+    stderr: '',
+    exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+    event(name) {
+      for (const line of stdout) {
+        const parsed = tryJson(line);
+        if (parsed?.event === name) return Promise.resolve(parsed);
+      }
+      return new Promise((resolve, reject) => {
+        waiters.push({ name, resolve });
+        result.exited.then((code) => reject(new Error(`worker exited (${code}) before "${name}": ${result.stderr}`)));
+      });
+    },
+  };
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    stdout.push(line);
+    const parsed = tryJson(line);
+    for (const w of waiters.filter((w) => parsed?.event === w.name)) w.resolve(parsed as Record<string, unknown>);
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    result.stderr += chunk.toString();
+  });
+  return result;
+}
+
+function tryJson(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+let fixture: FixtureCatalog;
+const children: Child[] = [];
+beforeAll(async () => {
+  fixture = await writeFixtureCatalog();
+});
+afterAll(async () => {
+  for (const c of children) if (c.process.exitCode === null) c.process.kill('SIGKILL');
+  if (fixture) await rm(fixture.dir, { recursive: true, force: true });
+});
+
+const body = (row: number[]) => JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: row }] });
+
+describe('splitflow-worker CLI', () => {
+  it('serves on a free port; on SIGTERM finishes queued requests, then exits 0', async () => {
+    // A 60 s batching delay keeps requests queued until the drain runs them.
+    const child = startCli(['--models', fixture.catalogPath, '--port', '0', '--max-batch', '64', '--max-queue-delay-us', '60000000', '--log-level', 'warn']);
+    children.push(child);
+    const { url } = (await child.event('listening')) as { url: string };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const rows = [0, 1, 2, 3, 4].map((i) => [i, -i, i / 2, 1]);
+    const pending = rows.map((row) =>
+      fetch(`${url}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(row) }),
+    );
+    for (;;) {
+      const res = await fetch(`${url}/v2/health/live`);
+      if (res.headers.get('splitflow-queue-depth') === String(rows.length)) break;
+    }
+    child.process.kill('SIGTERM');
+
+    const answers = await Promise.all(pending);
+    const reference = await buildWorker({ catalog: fixture.catalogPath, models: ['mlp'], batching: { maxBatch: 1 } });
+    try {
+      for (const [i, res] of answers.entries()) {
+        expect(res.status).toBe(200);
+        const text = await res.text();
+        expect(responseIssues('inference_response', { headers: Object.fromEntries(res.headers), rawPayload: Buffer.from(text) })).toEqual([]);
+        const lone = await reference.inject({
+          method: 'POST',
+          url: '/v2/models/mlp/infer',
+          payload: body(rows[i] as number[]),
+          headers: { 'content-type': 'application/json' },
+        });
+        expect((JSON.parse(text) as { outputs: { data: number[] }[] }).outputs[0]?.data).toEqual(
+          (lone.json() as { outputs: { data: number[] }[] }).outputs[0]?.data,
+        );
+        expect((JSON.parse(text) as { parameters: Record<string, number> }).parameters['splitflow.batch_size']).toBe(rows.length);
+      }
+    } finally {
+      await reference.close();
+    }
+    expect(await child.exited).toBe(0);
+    expect(await child.event('closed')).toMatchObject({ signal: 'SIGTERM' });
+    await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow();
+  });
+
+  it('exits 1 with a typed message when the execution provider cannot start', async () => {
+    const child = startCli(['--models', fixture.catalogPath, '--port', '0', '--ep', 'webgpu']);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr).toMatch(/splitflow-worker: PROVIDER_UNAVAILABLE: execution provider "webgpu" cannot start here: .*Available here: cpu/s);
+  });
+
+  it('exits 2 on a bad flag, naming it', async () => {
+    const child = startCli(['--max-batch', 'lots']);
+    children.push(child);
+    expect(await child.exited).toBe(2);
+    expect(child.stderr).toMatch(/--max-batch must be an integer/);
+  });
+});
