@@ -1,0 +1,33 @@
+import { defineConfig } from '@playwright/test';
+
+// Browser tests in Debian's Chromium (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser).
+const SDK_PORT = Number(process.env.SPLITFLOW_SDK_TEST_PORT ?? 5174);
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+export default defineConfig({
+  reporter: 'list',
+  workers: 1,
+  timeout: 90_000,
+  expect: { timeout: 15_000 },
+  projects: [
+    {
+      name: 'sdk',
+      testDir: 'packages/sdk/browser',
+      testMatch: '**/*.spec.ts',
+      use: {
+        browserName: 'chromium',
+        baseURL: `http://127.0.0.1:${SDK_PORT}`,
+        launchOptions: { executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] },
+      },
+    },
+  ],
+  webServer: [
+    {
+      command: `npx vite --config packages/sdk/browser/vite.config.ts --host 127.0.0.1 --port ${SDK_PORT} --strictPort`,
+      url: `http://127.0.0.1:${SDK_PORT}/`,
+      reuseExistingServer: !process.env.CI,
+      timeout: 120_000,
+    },
+  ],
+});
