@@ -1,0 +1,16 @@
+import type { ModelManifest } from '@splitflow/contract';
+
+export interface BuildContext {
+  /** Directory the files go to (models/build); manifests name files relative to it. */
+  outDir: string;
+  /** When false, files are only hashed, not written (an on-demand model's manifest in a default build). */
+  write: boolean;
+}
+
+/** One model of the catalog: builds its files and returns its manifest, computed from them. */
+export interface CatalogEntry {
+  id: string;
+  /** Built only when asked (`--large`); its manifest is in the catalog either way. */
+  onDemand?: boolean;
+  build(ctx: BuildContext): Promise<ModelManifest>;
+}

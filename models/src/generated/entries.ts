@@ -1,0 +1,147 @@
+// Catalog entries of the generated models: the graph, the sizes it is counted at, and the manifest
+// fields that are not computed (task, bounds, descriptions).
+
+import { join } from 'node:path';
+import type { DimBinding, ModelManifest, TensorSpec } from '@splitflow/contract';
+import type { BuildContext, CatalogEntry } from '../catalog/entry.js';
+import { fitTerms, type Monomial } from '../cost/fit.js';
+import { inferShapes } from '../cost/infer-shapes.js';
+import { checkFit, fitCost, type Measured, splitAt } from '../cost/profile-fit.js';
+import { DTYPE_BYTES, elements, type GraphSpec } from '../onnx/graph.js';
+import { writeModel } from '../onnx/write.js';
+import { LARGE_MLP, mlpGraph, TINY_MLP } from './mlp.js';
+import { TEXT, textGraph } from './text-m.js';
+import { VISION_CUT, visionGraph } from './vision-s.js';
+
+export interface GeneratedModel {
+  id: string;
+  version: string;
+  task: string;
+  description: string;
+  graph(): GraphSpec;
+  /** Concrete input shapes at a binding of the symbolic dims. */
+  inputShapes(dims: DimBinding): Record<string, number[]>;
+  samples: DimBinding[];
+  /** A size not among the samples, where the fit must reproduce the count. */
+  check: DimBinding;
+  basis: Monomial[];
+  /** Terms for the activation bound, when some nodes' tensors do not scale with the batch. */
+  activationBasis?: Monomial[];
+  dimBounds: NonNullable<ModelManifest['dimBounds']>;
+  cut?: string;
+  onDemand?: boolean;
+}
+
+const batchOnly = { samples: [{ batch: 1 }, { batch: 2 }], check: { batch: 3 }, basis: [{ batch: 1 }] };
+
+export const GENERATED: GeneratedModel[] = [
+  {
+    id: 'tiny',
+    version: '1.0.0',
+    task: 'classification',
+    description: 'MLP feature classifier 64-128-128-16 (ReLU), seeded weights: the smallest model, cheap on any device.',
+    graph: () => mlpGraph(TINY_MLP),
+    inputShapes: (d) => ({ features: [d.batch ?? 1, TINY_MLP.inputs] }),
+    ...batchOnly,
+    dimBounds: { batch: { min: 1, max: 1024 } },
+  },
+  {
+    id: 'vision-s',
+    version: '1.0.0',
+    task: 'image-classification',
+    description:
+      'MobileNet-style CNN on 224x224 RGB (NCHW, values about -1..1): conv stem, depthwise-separable blocks, max pool, global average pool, 1000 logits. Seeded weights. Cut point `stage3` (256x28x28) splits it between device and cloud.',
+    graph: visionGraph,
+    inputShapes: (d) => ({ image: [d.batch ?? 1, 3, 224, 224] }),
+    ...batchOnly,
+    dimBounds: { batch: { min: 1, max: 64 } },
+    cut: VISION_CUT,
+  },
+  {
+    id: 'text-m',
+    version: '1.0.0',
+    task: 'text-classification',
+    description: `Transformer encoder (${TEXT.layers} layers, d=${TEXT.dim}, ${TEXT.heads} heads, FFN ${TEXT.ffn}, GELU, post-LN) on token ids < ${TEXT.vocab}, mean-pooled to ${TEXT.classes} logits. Seeded weights. Cost grows with seq² (attention).`,
+    graph: textGraph,
+    inputShapes: (d) => ({ input_ids: [d.batch ?? 1, d.seq ?? 1] }),
+    samples: [
+      { batch: 1, seq: 16 },
+      { batch: 1, seq: 32 },
+      { batch: 1, seq: 64 },
+      { batch: 2, seq: 32 },
+      { batch: 2, seq: 16 },
+    ],
+    check: { batch: 3, seq: 48 },
+    basis: [{ batch: 1 }, { batch: 1, seq: 1 }, { batch: 1, seq: 2 }],
+    // The position table slice is [seq, dim] whatever the batch.
+    activationBasis: [{}, { seq: 1 }, { batch: 1 }, { batch: 1, seq: 1 }, { batch: 1, seq: 2 }],
+    dimBounds: { batch: { min: 1, max: 64 }, seq: { min: 1, max: TEXT.maxSeq } },
+  },
+  {
+    id: 'large',
+    version: '1.0.0',
+    task: 'classification',
+    description:
+      'Deep wide MLP 1024-4096x5-64 (ReLU), about 143 MFLOP per row and 286 MB of seeded weights: a model only a GPU serves well. Built on demand (`npm run models -- --large`).',
+    graph: () => mlpGraph(LARGE_MLP),
+    inputShapes: (d) => ({ features: [d.batch ?? 1, LARGE_MLP.inputs] }),
+    ...batchOnly,
+    dimBounds: { batch: { min: 1, max: 1024 } },
+    onDemand: true,
+  },
+];
+
+const specOf = (v: GraphSpec['inputs'][number]): TensorSpec => ({ name: v.name, datatype: v.datatype, shape: [...v.shape] });
+
+export function parameterBytes(graph: GraphSpec): number {
+  return graph.initializers.reduce((sum, init) => sum + elements(init.dims) * (DTYPE_BYTES[init.datatype] ?? 4), 0);
+}
+
+/** Builds the model file (or only hashes it) and computes its manifest from the graph. */
+export function buildGenerated(model: GeneratedModel, ctx: BuildContext): ModelManifest {
+  const graph = model.graph();
+  const path = `${model.id}/model.onnx`;
+  const file = writeModel(graph, ctx.write ? join(ctx.outDir, path) : null);
+  const measure = (dims: DimBinding): Measured => ({ dims, records: inferShapes(graph, model.inputShapes(dims)) });
+  const measured = model.samples.map(measure);
+  const cost = fitCost(measured, model.basis, model.activationBasis);
+  checkFit(model.id, cost, measure(model.check), 1e-9);
+  const manifest: ModelManifest = {
+    id: model.id,
+    version: model.version,
+    task: model.task,
+    format: 'onnx',
+    description: model.description,
+    source: { origin: `generated by models/build.ts (seeded weights, ONNX opset ${graph.opset})`, license: 'Apache-2.0' },
+    files: [{ path, bytes: file.bytes, sha256: file.sha256, role: 'model' }],
+    inputs: graph.inputs.map(specOf),
+    outputs: graph.outputs.map(specOf),
+    batchDim: 'batch',
+    dimBounds: model.dimBounds,
+    cost: { flops: cost.flops, parameterBytes: parameterBytes(graph), activationBytes: cost.activationBytes, measuredAt: model.samples },
+  };
+  if (model.cut) {
+    const tensor = model.cut;
+    const splits = measured.map((m) => ({ dims: m.dims, ...splitAt(m.records, tensor) }));
+    const fitSplit = (pick: (s: (typeof splits)[number]) => number) =>
+      fitTerms(
+        splits.map((s) => ({ dims: s.dims, value: pick(s) })),
+        model.basis,
+      );
+    const shape = inferShapes(graph, model.inputShapes({ batch: 1 })).find((r) => r.outputs?.some((o) => o.name === tensor))?.outputShapes[0] ?? [];
+    manifest.cutPoints = [
+      {
+        tensor,
+        shape: ['batch', ...shape.slice(1)],
+        activationBytes: fitSplit((s) => s.bytes),
+        flopsBefore: fitSplit((s) => s.before),
+        flopsAfter: fitSplit((s) => s.after),
+      },
+    ];
+  }
+  if (model.onDemand) manifest.onDemand = true;
+  return manifest;
+}
+
+export const generatedEntries = (): CatalogEntry[] =>
+  GENERATED.map((model) => ({ id: model.id, onDemand: model.onDemand, build: async (ctx: BuildContext) => buildGenerated(model, ctx) }));

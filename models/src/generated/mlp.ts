@@ -1,0 +1,30 @@
+// The MLPs: `tiny` (a feature classifier small enough for any device) and `large` (a deep, wide
+// network that only a GPU serves well). Same shape of graph, different widths.
+import { createGraphBuilder } from '../onnx/builder.js';
+import type { GraphSpec } from '../onnx/graph.js';
+import { dense } from './layers.js';
+
+export interface MlpShape {
+  name: string;
+  seed: string;
+  inputs: number;
+  hidden: number[];
+  outputs: number;
+}
+
+export const TINY_MLP: MlpShape = { name: 'tiny', seed: 'splitflow/tiny/v1', inputs: 64, hidden: [128, 128], outputs: 16 };
+/** 1024 → 4096 ×5 → 64: six Gemm layers, about 143 MFLOP per row (the design's "large"). */
+export const LARGE_MLP: MlpShape = { name: 'large', seed: 'splitflow/large/v1', inputs: 1024, hidden: [4096, 4096, 4096, 4096, 4096], outputs: 64 };
+
+export function mlpGraph(shape: MlpShape): GraphSpec {
+  const g = createGraphBuilder({ name: shape.name, seed: shape.seed, docString: `MLP ${[shape.inputs, ...shape.hidden, shape.outputs].join('-')}` });
+  let x = g.input('features', 'FP32', ['batch', shape.inputs]);
+  let width = shape.inputs;
+  shape.hidden.forEach((h, i) => {
+    x = dense(g, x, width, h, `fc${i + 1}`, true);
+    width = h;
+  });
+  dense(g, x, width, shape.outputs, `fc${shape.hidden.length + 1}`, false, 'logits');
+  g.output('logits', 'FP32', ['batch', shape.outputs]);
+  return g.build();
+}
