@@ -19,7 +19,7 @@ interface ModelJson {
 
 const basename = (p: string) => p.split('/').pop() as string;
 
-/** A graph model's artifacts from verified bytes: model.json plus its shards concatenated in manifest order. */
+/** A tfjs model's artifacts from verified bytes: model.json plus its shards concatenated in manifest order. */
 function artifacts(source: ModelSource): tf.io.ModelArtifacts {
   const jsonFile = source.files.find((f) => f.role === 'model') ?? source.files.find((f) => f.path.endsWith('.json'));
   if (!jsonFile) throw new SplitflowError('MODEL_LOAD_FAILED', { message: `tfjs model "${source.model}" has no model.json` });
@@ -57,6 +57,40 @@ async function useBackend(name: string): Promise<void> {
   await tf.ready();
 }
 
+/** The two kinds of tfjs model behind one call: graph models execute by node, layers models predict. */
+interface Loaded {
+  outputNames: string[];
+  execute(feed: tf.NamedTensorMap): Promise<tf.Tensor[]>;
+  dispose(): void;
+}
+
+async function loadModel(source: ModelSource, parts: tf.io.ModelArtifacts): Promise<Loaded> {
+  // Keras-converted models (nsfwjs' MobileNetV2) are layers models; TF SavedModel conversions are graphs.
+  if (parts.format === 'layers-model') {
+    const model = await tf.loadLayersModel(tf.io.fromMemory(parts));
+    const names = model.inputNames;
+    return {
+      outputNames: model.outputNames,
+      async execute(feed) {
+        const ordered = names.map((n, i) => feed[n] ?? (Object.values(feed)[i] as tf.Tensor));
+        const out = model.predict(ordered.length === 1 ? (ordered[0] as tf.Tensor) : ordered);
+        return Array.isArray(out) ? out : [out];
+      },
+      dispose: () => model.dispose(),
+    };
+  }
+  const model = await tf.loadGraphModel(tf.io.fromMemory(parts));
+  const nodes = model.outputNodes;
+  return {
+    outputNames: nodes,
+    async execute(feed) {
+      const out = await model.executeAsync(feed, nodes);
+      return Array.isArray(out) ? out : [out];
+    },
+    dispose: () => model.dispose(),
+  };
+}
+
 export function createTfjsAdapter(): RuntimeAdapter {
   return {
     name: 'tfjs',
@@ -64,8 +98,7 @@ export function createTfjsAdapter(): RuntimeAdapter {
       if (!backend.startsWith('tfjs-')) throw new Error(`tfjs has no backend "${backend}"`);
       const name = backend.slice('tfjs-'.length);
       await useBackend(name);
-      const model = await tf.loadGraphModel(tf.io.fromMemory(artifacts(source)));
-      const nodes = model.outputNodes;
+      const model = await loadModel(source, artifacts(source));
       return {
         backend,
         async run(inputs) {
@@ -76,20 +109,24 @@ export function createTfjsAdapter(): RuntimeAdapter {
             if (!dtype) throw new SplitflowError('INVALID_TENSOR', { message: `tfjs cannot take ${t.datatype} input "${t.name}"` });
             feed[t.name] = tf.tensor(t.data as Float32Array, t.shape, dtype);
           }
+          let list: tf.Tensor[] = [];
           try {
-            const result = await model.executeAsync(feed, nodes);
-            const list = Array.isArray(result) ? result : [result];
+            list = await model.execute(feed);
             const out: NamedTensor[] = [];
             for (const [i, tensor] of list.entries()) {
               const datatype = FROM_TF[tensor.dtype];
               if (!datatype) throw new SplitflowError('INFERENCE_FAILED', { message: `tfjs output has dtype ${tensor.dtype}` });
               const data = await tensor.data();
-              out.push({ name: source.outputs[i] ?? (nodes[i] as string), datatype, shape: [...tensor.shape], data: data as Float32Array } as NamedTensor);
-              tensor.dispose();
+              out.push({
+                name: source.outputs[i] ?? (model.outputNames[i] as string),
+                datatype,
+                shape: [...tensor.shape],
+                data: data as Float32Array,
+              } as NamedTensor);
             }
             return out;
           } finally {
-            for (const t of Object.values(feed)) t.dispose();
+            for (const t of [...Object.values(feed), ...list]) t.dispose();
           }
         },
         async dispose() {

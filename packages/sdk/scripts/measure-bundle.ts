@@ -1,0 +1,71 @@
+import { resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { build, type Rolldown } from 'vite';
+
+export interface BundleReport {
+  /** Entry chunk plus every chunk it imports statically: what an app loads before any model runs. */
+  coreChunks: string[];
+  coreMinifiedBytes: number;
+  coreGzipBytes: number;
+  /** Chunks loaded on demand (runtimes, the Worker), with their gzipped size. */
+  lazy: { file: string; gzipBytes: number; runtime: 'onnxruntime-web' | 'tfjs' | 'other' }[];
+  /** Bytes of source per package inside the core (before minification), largest first. */
+  corePackages: [string, number][];
+  coreCode: string;
+}
+
+type Output = Rolldown.OutputChunk | Rolldown.OutputAsset;
+
+const packageOf = (id: string) => {
+  const nm = id.lastIndexOf('node_modules/');
+  if (nm >= 0) {
+    const rest = id.slice(nm + 'node_modules/'.length).split('/');
+    return rest[0]?.startsWith('@') ? `${rest[0]}/${rest[1]}` : (rest[0] as string);
+  }
+  return /\/(packages\/[^/]+)\//.exec(id)?.[1] ?? id;
+};
+
+/** Builds the SDK as an app would bundle it (all dependencies included, minified) and sizes the core. */
+export async function measureBundle(): Promise<BundleReport> {
+  const result = (await build({
+    configFile: false,
+    logLevel: 'silent',
+    resolve: { conditions: ['source', 'browser', 'module', 'import', 'default'] },
+    worker: { format: 'es' },
+    build: {
+      write: false,
+      minify: true,
+      target: 'es2022',
+      lib: { entry: resolve(import.meta.dirname, '../src/index.ts'), formats: ['es'], fileName: 'sdk' },
+      // A library build leaves dependencies external by default; an app bundles them, so count them.
+      rollupOptions: { external: [] },
+    },
+  })) as { output: Output[] } | { output: Output[] }[];
+  const chunks = (Array.isArray(result) ? result.flatMap((r) => r.output) : result.output).filter((o): o is Rolldown.OutputChunk => o.type === 'chunk');
+  const byName = new Map(chunks.map((c) => [c.fileName, c]));
+  const core = new Set<string>();
+  const visit = (name: string) => {
+    if (core.has(name)) return;
+    core.add(name);
+    for (const dep of byName.get(name)?.imports ?? []) visit(dep);
+  };
+  for (const c of chunks) if (c.isEntry) visit(c.fileName);
+  const coreCode = [...core].map((n) => byName.get(n)?.code ?? '').join('\n');
+  const packages = new Map<string, number>();
+  for (const name of core)
+    for (const [id, m] of Object.entries(byName.get(name)?.modules ?? {})) packages.set(packageOf(id), (packages.get(packageOf(id)) ?? 0) + m.renderedLength);
+  return {
+    coreChunks: [...core],
+    coreMinifiedBytes: coreCode.length,
+    coreGzipBytes: gzipSync(coreCode).byteLength,
+    lazy: chunks
+      .filter((c) => !core.has(c.fileName))
+      .map((c) => ({
+        file: c.fileName,
+        gzipBytes: gzipSync(c.code).byteLength,
+        runtime: c.code.includes('onnxruntime') ? 'onnxruntime-web' : /tfjs|@tensorflow/.test(c.code) ? 'tfjs' : 'other',
+      })),
+    corePackages: [...packages].sort((a, b) => b[1] - a[1]),
+    coreCode,
+  };
+}
