@@ -64,7 +64,7 @@ interface Loaded {
   dispose(): void;
 }
 
-async function loadModel(source: ModelSource, parts: tf.io.ModelArtifacts): Promise<Loaded> {
+async function loadModel(parts: tf.io.ModelArtifacts): Promise<Loaded> {
   // Keras-converted models (nsfwjs' MobileNetV2) are layers models; TF SavedModel conversions are graphs.
   if (parts.format === 'layers-model') {
     const model = await tf.loadLayersModel(tf.io.fromMemory(parts));
@@ -98,7 +98,7 @@ export function createTfjsAdapter(): RuntimeAdapter {
       if (!backend.startsWith('tfjs-')) throw new Error(`tfjs has no backend "${backend}"`);
       const name = backend.slice('tfjs-'.length);
       await useBackend(name);
-      const model = await loadModel(source, artifacts(source));
+      const model = await loadModel(artifacts(source));
       return {
         backend,
         async run(inputs) {
