@@ -3,104 +3,93 @@ import { isSplitflowError, SPLITFLOW_PARAMS } from '@splitflow/contract';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
+import { CATALOG_PATH } from './testing/catalog-models.js';
 import { type FixtureCatalog, writeFixtureCatalog } from './testing/fixture-catalog.js';
 import { responseIssues } from './testing/oip-spec.js';
 
-// Dynamic batching against real onnxruntime sessions: merged runs must answer exactly what lone runs do.
-
-let fixture: FixtureCatalog;
-beforeAll(async () => {
-  fixture = await writeFixtureCatalog();
-});
-afterAll(async () => {
-  if (fixture) await rm(fixture.dir, { recursive: true, force: true });
-});
+// Dynamic batching against real onnxruntime sessions and the catalog's models: merged runs must
+// answer exactly (bit for bit) what lone runs do.
 
 interface Answer {
   status: number;
   data: number[];
   batchSize: number;
-  queueUs: number;
 }
 
-async function send(app: FastifyInstance, model: string, rows: number[][]): Promise<Answer> {
+const SPECS = {
+  tiny: { input: 'features', row: [64] },
+  'vision-s': { input: 'image', row: [3, 224, 224] },
+  double: { input: 'x', row: [4] },
+} as const;
+type Model = keyof typeof SPECS;
+
+async function send(app: FastifyInstance, model: Model, rows: number[][]): Promise<Answer> {
+  const spec = SPECS[model];
   const res = await app.inject({
     method: 'POST',
     url: `/v2/models/${model}/infer`,
-    payload: { inputs: [{ name: 'x', datatype: 'FP32', shape: [rows.length, 4], data: rows.flat() }] },
+    payload: { inputs: [{ name: spec.input, datatype: 'FP32', shape: model === 'double' ? [1, 4] : [rows.length, ...spec.row], data: rows.flat() }] },
   });
-  if (res.statusCode === 200) expect(responseIssues('inference_response', res)).toEqual([]);
-  else expect(responseIssues('inference_error_response', res)).toEqual([]);
+  expect(responseIssues(res.statusCode === 200 ? 'inference_response' : 'inference_error_response', res)).toEqual([]);
   const body = res.json() as { outputs?: { data: number[] }[]; parameters?: Record<string, number> };
-  return {
-    status: res.statusCode,
-    data: body.outputs?.[0]?.data ?? [],
-    batchSize: body.parameters?.[SPLITFLOW_PARAMS.batchSize] ?? 0,
-    queueUs: body.parameters?.[SPLITFLOW_PARAMS.queueUs] ?? 0,
-  };
+  return { status: res.statusCode, data: body.outputs?.[0]?.data ?? [], batchSize: body.parameters?.[SPLITFLOW_PARAMS.batchSize] ?? 0 };
 }
 
-/** Rows of varied magnitude and sign, so that any mixing of rows would show. */
-const makeRows = (count: number, seed: number) =>
-  Array.from({ length: count }, (_, r) => [0, 1, 2, 3].map((c) => Math.sin(seed * 97 + r * 13 + c * 7) * 10 ** ((r + c) % 4)));
+/** Rows of varied magnitude and sign (two decimals), so that any mixing of rows would show. */
+const makeRows = (model: Model, count: number, seed: number) => {
+  const size = SPECS[model].row.reduce((a, b) => a * b, 1);
+  return Array.from({ length: count }, (_, r) =>
+    Array.from({ length: size }, (_, c) => Math.round(Math.sin(seed * 97 + r * 13 + c * 0.7) * 10 ** ((r + c) % 3) * 100) / 100),
+  );
+};
+
+async function exactness(model: Model, rowsPerRequest: number[]) {
+  const total = rowsPerRequest.reduce((a, b) => a + b, 0);
+  const requests = rowsPerRequest.map((n, i) => makeRows(model, n, i));
+  const unbatched = await buildWorker({ catalog: CATALOG_PATH, models: [model], batching: { maxBatch: 1 } });
+  // All rows fill the batch exactly, so the merged run starts at once instead of after the 5 s delay.
+  const batched = await buildWorker({ catalog: CATALOG_PATH, models: [model], batching: { maxBatch: total, maxQueueDelayUs: 5_000_000 } });
+  try {
+    const lone = [];
+    for (const rows of requests) lone.push(await send(unbatched, model, rows));
+    expect(lone.map((a) => a.batchSize)).toEqual(rowsPerRequest);
+    const merged = await Promise.all(requests.map((rows) => send(batched, model, rows)));
+    expect(merged.map((a) => a.status)).toEqual(requests.map(() => 200));
+    expect(merged.map((a) => a.batchSize)).toEqual(requests.map(() => total));
+    merged.forEach((a, i) => {
+      expect(a.data.length).toBeGreaterThan(0);
+      expect(a.data).toEqual(lone[i]?.data);
+    });
+  } finally {
+    await Promise.all([unbatched.close(), batched.close()]);
+  }
+}
 
 describe('dynamic batching', () => {
-  it('merged results equal unbatched results exactly, under concurrent requests', async () => {
-    const requests = [1, 3, 2, 1, 4, 1, 2, 2].map((n, i) => makeRows(n, i)); // 16 rows in all
-    const unbatched = await buildWorker({ catalog: fixture.catalogPath, models: ['mlp'], batching: { maxBatch: 1 } });
-    const batched = await buildWorker({ catalog: fixture.catalogPath, models: ['mlp'], batching: { maxBatch: 16, maxQueueDelayUs: 5_000_000 } });
-    try {
-      const lone = [];
-      for (const rows of requests) lone.push(await send(unbatched, 'mlp', rows));
-      expect(lone.every((a) => a.batchSize === 1)).toBe(true);
-      // 16 rows fill the batch, so the run starts at once rather than after the 5 s delay.
-      const merged = await Promise.all(requests.map((rows) => send(batched, 'mlp', rows)));
-      expect(merged.map((a) => a.status)).toEqual(requests.map(() => 200));
-      expect(merged.map((a) => a.batchSize)).toEqual(requests.map(() => 16));
-      merged.forEach((a, i) => {
-        expect(a.data).toEqual(lone[i]?.data);
-        expect(a.data).toHaveLength((requests[i]?.length ?? 0) * 3);
-      });
-    } finally {
-      await Promise.all([unbatched.close(), batched.close()]);
-    }
+  it('tiny: merged results equal unbatched results exactly, under concurrent requests', async () => {
+    await exactness('tiny', [1, 3, 2, 1, 4, 1, 2, 2]);
+  });
+
+  it('vision-s: merged results equal unbatched results exactly, under concurrent requests', async () => {
+    await exactness('vision-s', [1, 2, 1, 1]);
   });
 
   it('a request with more rows than max_batch runs alone; smaller ones still merge', async () => {
-    const app = await buildWorker({ catalog: fixture.catalogPath, models: ['mlp'], batching: { maxBatch: 4, maxQueueDelayUs: 200_000 } });
+    const app = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 4, maxQueueDelayUs: 200_000 } });
     try {
-      const big = makeRows(6, 1);
-      const small = [makeRows(1, 2), makeRows(3, 3)];
-      const [b, s1, s2] = await Promise.all([send(app, 'mlp', big), ...small.map((r) => send(app, 'mlp', r))]);
-      expect(b?.batchSize).toBe(6);
-      expect(s1?.batchSize).toBe(4);
-      expect(s2?.batchSize).toBe(4);
-      const again = await send(app, 'mlp', big);
-      expect(b?.data).toEqual(again.data);
-    } finally {
-      await app.close();
-    }
-  });
-
-  it('a model without a batch dim runs its requests one at a time', async () => {
-    const app = await buildWorker({ catalog: fixture.catalogPath, models: ['double'], batching: { maxBatch: 64, maxQueueDelayUs: 100_000 } });
-    try {
-      const answers = await Promise.all([1, 2, 3].map((v) => send(app, 'double', [[v, v, v, v]])));
-      expect(answers.map((a) => a.batchSize)).toEqual([1, 1, 1]);
-      expect(answers.map((a) => a.data)).toEqual([
-        [2, 2, 2, 2],
-        [4, 4, 4, 4],
-        [6, 6, 6, 6],
-      ]);
+      const big = makeRows('tiny', 6, 1);
+      const [b, s1, s2] = await Promise.all([send(app, 'tiny', big), send(app, 'tiny', makeRows('tiny', 1, 2)), send(app, 'tiny', makeRows('tiny', 3, 3))]);
+      expect([b?.batchSize, s1?.batchSize, s2?.batchSize]).toEqual([6, 4, 4]);
+      expect(b?.data).toEqual((await send(app, 'tiny', big)).data);
     } finally {
       await app.close();
     }
   });
 
   it('a full queue answers 503 OVERLOADED with Retry-After; queued work still completes', async () => {
-    const app = await buildWorker({ catalog: fixture.catalogPath, models: ['mlp'], batching: { maxBatch: 64, maxQueue: 3, maxQueueDelayUs: 60_000_000 } });
-    const queued = [1, 2, 3].map((i) => send(app, 'mlp', makeRows(1, i)));
-    // Wait for the three to be queued: the load header reports the depth.
+    const app = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 64, maxQueue: 3, maxQueueDelayUs: 60_000_000 } });
+    const queued = [1, 2, 3].map((i) => send(app, 'tiny', makeRows('tiny', 1, i)));
+    // Wait until the three are queued: the load header reports the depth.
     for (;;) {
       const res = await app.inject({ method: 'GET', url: '/v2' });
       if (res.headers['splitflow-queue-depth'] === '3') break;
@@ -108,8 +97,8 @@ describe('dynamic batching', () => {
     }
     const res = await app.inject({
       method: 'POST',
-      url: '/v2/models/mlp/infer',
-      payload: { inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] },
+      url: '/v2/models/tiny/infer',
+      payload: { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: makeRows('tiny', 1, 9)[0] }] },
     });
     expect(res.statusCode).toBe(503);
     expect(responseIssues('inference_error_response', res)).toEqual([]);
@@ -124,8 +113,33 @@ describe('dynamic batching', () => {
   });
 
   it('rejects a bad batching config at build time', async () => {
-    const error = await buildWorker({ catalog: fixture.catalogPath, batching: { maxBatch: 0 } }).catch((e: unknown) => e);
+    const error = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 0 } }).catch((e: unknown) => e);
     expect(isSplitflowError(error, 'INVALID_DOCUMENT')).toBe(true);
     expect((error as Error).message).toMatch(/maxBatch/);
+  });
+});
+
+describe('a model without a batch dim', () => {
+  let fixture: FixtureCatalog;
+  beforeAll(async () => {
+    fixture = await writeFixtureCatalog();
+  });
+  afterAll(async () => {
+    if (fixture) await rm(fixture.dir, { recursive: true, force: true });
+  });
+
+  it('runs its requests one at a time', async () => {
+    const app = await buildWorker({ catalog: fixture.catalogPath, models: ['double'], batching: { maxBatch: 64, maxQueueDelayUs: 100_000 } });
+    try {
+      const answers = await Promise.all([1, 2, 3].map((v) => send(app, 'double', [[v, v, v, v]])));
+      expect(answers.map((a) => a.batchSize)).toEqual([1, 1, 1]);
+      expect(answers.map((a) => a.data)).toEqual([
+        [2, 2, 2, 2],
+        [4, 4, 4, 4],
+        [6, 6, 6, 6],
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -4,27 +4,27 @@ import { BINARY_HEADER, decodeInferResponse, encodeInferRequest, LOAD_HEADERS, t
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
-import { type FixtureCatalog, writeFixtureCatalog } from './testing/fixture-catalog.js';
+import { CATALOG_PATH, copyCatalogModels } from './testing/catalog-models.js';
+import { writeFixtureCatalog } from './testing/fixture-catalog.js';
 import { type OipSchemaName, responseIssues } from './testing/oip-spec.js';
 
-let fixture: FixtureCatalog;
+// The catalog's `tiny` (features [batch, 64] -> logits [batch, 16]) and `vision-s`
+// (image [batch, 3, 224, 224] -> logits [batch, 1000]), as `npm run models` builds them.
 let app: FastifyInstance;
 
 beforeAll(async () => {
-  fixture = await writeFixtureCatalog();
-  app = await buildWorker({ catalog: fixture.catalogPath, bodyLimitBytes: 64 * 1024 });
+  app = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny', 'vision-s'], bodyLimitBytes: 1024 * 1024 });
 });
 afterAll(async () => {
   await app?.close();
-  if (fixture) await rm(fixture.dir, { recursive: true, force: true });
 });
 
 /** Asserts the status, that the body validates against the OIP spec, and that load headers are there. */
-function expectOip(res: LightMyRequestResponse, status: number, schema: OipSchemaName) {
+function expectOip(res: LightMyRequestResponse, status: number, schema: OipSchemaName, hardware = 'cpu') {
   expect(res.statusCode, res.body.slice(0, 300)).toBe(status);
   expect(responseIssues(schema, res)).toEqual([]);
   expect(res.headers[LOAD_HEADERS.queueDepth]).toMatch(/^\d+$/);
-  expect(res.headers[LOAD_HEADERS.hardware]).toBe('cpu');
+  expect(res.headers[LOAD_HEADERS.hardware]).toBe(hardware);
 }
 
 function expectError(res: LightMyRequestResponse, status: number, code: string, mentions?: string | RegExp) {
@@ -34,14 +34,28 @@ function expectError(res: LightMyRequestResponse, status: number, code: string, 
   if (mentions) expect(body.error).toMatch(mentions);
 }
 
-const x = (shape: number[], data: number[]) => ({ name: 'x', datatype: 'FP32', shape, data });
-const infer = (body: unknown, model = 'mlp', extra: { url?: string } = {}) =>
-  app.inject({ method: 'POST', url: extra.url ?? `/v2/models/${model}/infer`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+type Json = { outputs: { name: string; datatype: string; shape: number[]; data: number[] }[]; parameters: Record<string, unknown>; id?: string };
+const features = (shape: number[], data: unknown[]) => ({ name: 'features', datatype: 'FP32', shape, data });
+/** A row of 64 features, different for each seed. */
+const row = (seed: number) => Array.from({ length: 64 }, (_, i) => Math.sin(seed * 31 + i) * (1 + (i % 5)));
+const ROW = row(0);
+const infer = (body: unknown, model = 'tiny', url = `/v2/models/${model}/infer`) =>
+  app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+const binaryPost = (url: string, header: object, binary: Buffer, headerLength?: string) => {
+  const head = Buffer.from(JSON.stringify(header));
+  return app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/octet-stream', [BINARY_HEADER]: headerLength ?? String(head.length) },
+    payload: Buffer.concat([head, binary]),
+  });
+};
 
-/** Reference answer: the mlp computed in float64 from the fixture's weights would differ in rounding, so compare to a lone run. */
+/** Reference answer: the same rows run on their own, one request each. */
 async function lone(rows: number[][]): Promise<number[]> {
-  const res = await infer({ inputs: [x([rows.length, 4], rows.flat())] });
-  return (res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data as number[];
+  const out: number[] = [];
+  for (const r of rows) out.push(...((await infer({ inputs: [features([1, 64], r)] })).json() as Json).outputs[0]!.data);
+  return out;
 }
 
 describe('server endpoints', () => {
@@ -59,26 +73,26 @@ describe('server endpoints', () => {
   });
 
   it('model metadata, with and without the version, writes symbolic dims as -1', async () => {
-    for (const url of ['/v2/models/mlp', '/v2/models/mlp/versions/1']) {
+    for (const url of ['/v2/models/vision-s', '/v2/models/vision-s/versions/1.0.0']) {
       const res = await app.inject({ method: 'GET', url });
       expectOip(res, 200, 'metadata_model_response');
       expect(res.json()).toMatchObject({
-        name: 'mlp',
-        versions: ['1'],
+        name: 'vision-s',
+        versions: ['1.0.0'],
         platform: 'onnxruntime_onnx',
-        inputs: [{ name: 'x', datatype: 'FP32', shape: [-1, 4] }],
-        outputs: [{ name: 'y', datatype: 'FP32', shape: [-1, 3] }],
-        properties: { state: 'ready', batch_dim: 'batch', max_batch: '64' },
+        inputs: [{ name: 'image', datatype: 'FP32', shape: [-1, 3, 224, 224] }],
+        outputs: [{ name: 'logits', datatype: 'FP32', shape: [-1, 1000] }],
+        properties: { state: 'ready', batch_dim: 'batch', max_batch: '64', hardware: 'cpu', provider: 'cpu' },
       });
     }
-    const fixed = await app.inject({ method: 'GET', url: '/v2/models/double' });
-    expect(fixed.json()).toMatchObject({ inputs: [{ shape: [1, 4] }], properties: { max_batch: '1' } });
+    expectError(await app.inject({ method: 'GET', url: '/v2/models/vision-s/versions/2' }), 404, 'MODEL_NOT_FOUND', /version "2"/);
+    expectError(await app.inject({ method: 'GET', url: '/v2/models/text-m' }), 404, 'MODEL_NOT_FOUND', /tiny, vision-s/);
   });
 
   it('model ready, with and without the version', async () => {
-    expect((await app.inject({ method: 'GET', url: '/v2/models/mlp/ready' })).statusCode).toBe(200);
-    expect((await app.inject({ method: 'GET', url: '/v2/models/mlp/versions/1/ready' })).statusCode).toBe(200);
-    expectError(await app.inject({ method: 'GET', url: '/v2/models/mlp/versions/9/ready' }), 404, 'MODEL_NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/v2/models/tiny/ready' })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: '/v2/models/tiny/versions/1.0.0/ready' })).statusCode).toBe(200);
+    expectError(await app.inject({ method: 'GET', url: '/v2/models/tiny/versions/9/ready' }), 404, 'MODEL_NOT_FOUND');
     expectError(await app.inject({ method: 'GET', url: '/v2/models/nope/ready' }), 404, 'MODEL_NOT_FOUND');
   });
 
@@ -89,19 +103,14 @@ describe('server endpoints', () => {
 
 describe('inference, JSON tensors', () => {
   it('answers with outputs, the request id, and load figures in headers and parameters', async () => {
-    const res = await infer({ id: 'req-1', inputs: [x([2, 4], [1, 2, 3, 4, 5, 6, 7, 8])] });
+    const res = await infer({ id: 'req-1', inputs: [features([2, 64], [...ROW, ...row(1)])] });
     expectOip(res, 200, 'inference_response');
-    const body = res.json() as {
-      id: string;
-      model_name: string;
-      model_version: string;
-      outputs: { name: string; shape: number[]; data: number[] }[];
-      parameters: Record<string, unknown>;
-    };
-    expect(body).toMatchObject({ id: 'req-1', model_name: 'mlp', model_version: '1' });
-    expect(body.outputs[0]).toMatchObject({ name: 'y', datatype: 'FP32', shape: [2, 3] });
-    // Row 0 of a batch of 2 is the lone answer for that row: rows do not mix.
-    expect(body.outputs[0]?.data.slice(0, 3)).toEqual(await lone([[1, 2, 3, 4]]));
+    const body = res.json() as Json;
+    expect(body).toMatchObject({ id: 'req-1', model_name: 'tiny', model_version: '1.0.0' });
+    expect(body.outputs[0]).toMatchObject({ name: 'logits', datatype: 'FP32', shape: [2, 16] });
+    expect(body.outputs[0]?.data.every(Number.isFinite)).toBe(true);
+    // Each row of a batch of 2 is its lone answer: rows do not mix.
+    expect(body.outputs[0]?.data).toEqual(await lone([ROW, row(1)]));
     const load = readLoadHeaders((n) => res.headers[n] as string | undefined);
     expect(load).toMatchObject({ queueDepth: 0, batchSize: 2, hardware: 'cpu' });
     expect(load.computeUs).toBeGreaterThan(0);
@@ -115,147 +124,169 @@ describe('inference, JSON tensors', () => {
     });
   });
 
-  it('serves the versioned infer path and a fixed-shape model', async () => {
-    const res = await infer({ inputs: [x([1, 4], [1, -2, 3.5, 0])] }, 'double', { url: '/v2/models/double/versions/1/infer' });
+  it('serves the versioned infer path', async () => {
+    const res = await infer({ inputs: [features([1, 64], ROW)] }, 'tiny', '/v2/models/tiny/versions/1.0.0/infer');
     expectOip(res, 200, 'inference_response');
-    expect((res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data).toEqual([2, -4, 7, 0]);
+    expect((res.json() as Json).outputs[0]?.data).toEqual(await lone([ROW]));
   });
 
-  it('accepts nested JSON data as OIP allows', async () => {
-    const res = await infer({ inputs: [x([1, 4], [[1, 2, 3, 4]] as unknown as number[])] });
+  it('accepts nested JSON data as OIP allows, and honours the outputs list', async () => {
+    const res = await infer({ inputs: [features([1, 64], [ROW])], outputs: [{ name: 'logits' }] });
     expectOip(res, 200, 'inference_response');
-    expect((res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data).toEqual(await lone([[1, 2, 3, 4]]));
+    expect((res.json() as Json).outputs.map((o) => o.name)).toEqual(['logits']);
+    expect((res.json() as Json).outputs[0]?.data).toEqual(await lone([ROW]));
   });
 });
 
 describe('inference, Triton binary tensors', () => {
-  const input: NamedTensor = { name: 'x', datatype: 'FP32', shape: [3, 4], data: Float32Array.from({ length: 12 }, (_, i) => i / 7 - 0.5) };
+  const image = (seed: number): NamedTensor => ({
+    name: 'image',
+    datatype: 'FP32',
+    shape: [1, 3, 224, 224],
+    // Two decimals, so the same pixels also fit a JSON body under the 1 MiB limit.
+    data: Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.round(Math.sin(i * 0.01 + seed) * 100) / 100),
+  });
 
-  it('binary in, binary out: same numbers as JSON', async () => {
+  it('binary in, binary out (vision-s, 588 KiB of pixels): the same numbers as JSON', async () => {
+    const input = image(1);
     const encoded = encodeInferRequest({ inputs: [input], binary: true });
-    const res = await app.inject({ method: 'POST', url: '/v2/models/mlp/infer', headers: encoded.headers, payload: Buffer.from(encoded.body as Uint8Array) });
-    expectOip(res, 200, 'inference_response');
-    expect(res.headers['content-type']).toBe('application/octet-stream');
-    const decoded = decodeInferResponse(new Uint8Array(res.rawPayload), res.headers[BINARY_HEADER] as string);
-    const json = await infer({ inputs: [x([3, 4], Array.from(input.data as Float32Array))] });
-    const viaJson = (json.json() as { outputs: { data: number[] }[] }).outputs[0]?.data;
-    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual(viaJson);
-  });
-
-  it('JSON in, one output asked for in binary', async () => {
-    const res = await infer({ inputs: [x([1, 4], [1, 2, 3, 4])], outputs: [{ name: 'y', parameters: { binary_data: true } }] });
-    expectOip(res, 200, 'inference_response');
-    const decoded = decodeInferResponse(new Uint8Array(res.rawPayload), res.headers[BINARY_HEADER] as string);
-    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual(await lone([[1, 2, 3, 4]]));
-  });
-
-  it('binary in, JSON out when the client does not ask for binary outputs', async () => {
-    const encoded = encodeInferRequest({ inputs: [input], binary: true, binaryOutputs: false });
-    const res = await app.inject({ method: 'POST', url: '/v2/models/mlp/infer', headers: encoded.headers, payload: Buffer.from(encoded.body as Uint8Array) });
-    expectOip(res, 200, 'inference_response');
-    expect(res.headers[BINARY_HEADER]).toBeUndefined();
-    expect((res.json() as { outputs: { shape: number[] }[] }).outputs[0]?.shape).toEqual([3, 3]);
-  });
-
-  it('NaN and Infinity are data: they go in and come back (binary, since JSON cannot hold them)', async () => {
-    const odd: NamedTensor = { name: 'x', datatype: 'FP32', shape: [1, 4], data: Float32Array.from([Number.NaN, 1, Number.POSITIVE_INFINITY, 0]) };
-    const encoded = encodeInferRequest({ inputs: [odd], binary: true, binaryOutputs: false });
     const res = await app.inject({
       method: 'POST',
-      url: '/v2/models/double/infer',
+      url: '/v2/models/vision-s/infer',
       headers: encoded.headers,
       payload: Buffer.from(encoded.body as Uint8Array),
     });
     expectOip(res, 200, 'inference_response');
+    expect(res.headers['content-type']).toBe('application/octet-stream');
     const decoded = decodeInferResponse(new Uint8Array(res.rawPayload), res.headers[BINARY_HEADER] as string);
-    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual([Number.NaN, 2, Number.POSITIVE_INFINITY, 0]);
+    expect(decoded.outputs[0]).toMatchObject({ name: 'logits', shape: [1, 1000] });
+    const json = await infer(
+      { inputs: [{ ...input, data: Array.from({ length: 3 * 224 * 224 }, (_, i) => Math.round(Math.sin(i * 0.01 + 1) * 100) / 100) }] },
+      'vision-s',
+    );
+    expect(json.statusCode).toBe(200);
+    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual((json.json() as Json).outputs[0]?.data);
+  });
+
+  it('JSON in, one output asked for in binary', async () => {
+    const res = await infer({ inputs: [features([1, 64], ROW)], outputs: [{ name: 'logits', parameters: { binary_data: true } }] });
+    expectOip(res, 200, 'inference_response');
+    expect(res.headers[BINARY_HEADER]).toBeDefined();
+    const decoded = decodeInferResponse(new Uint8Array(res.rawPayload), res.headers[BINARY_HEADER] as string);
+    expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual(await lone([ROW]));
+  });
+
+  it('binary in, JSON out when the client does not ask for binary outputs', async () => {
+    const encoded = encodeInferRequest({
+      inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: Float32Array.from(ROW) }],
+      binary: true,
+      binaryOutputs: false,
+    });
+    const res = await app.inject({ method: 'POST', url: '/v2/models/tiny/infer', headers: encoded.headers, payload: Buffer.from(encoded.body as Uint8Array) });
+    expectOip(res, 200, 'inference_response');
+    expect(res.headers[BINARY_HEADER]).toBeUndefined();
+    expect((res.json() as Json).outputs[0]?.data).toEqual(await lone([ROW]));
+  });
+
+  it('NaN and Infinity are data: they go in and come back (binary, since JSON cannot hold them)', async () => {
+    // A fixture model y = 2x shows the values unchanged.
+    const fixture = await writeFixtureCatalog();
+    const doubler = await buildWorker({ catalog: fixture.catalogPath, models: ['double'] });
+    try {
+      const odd: NamedTensor = { name: 'x', datatype: 'FP32', shape: [1, 4], data: Float32Array.from([Number.NaN, 1, Number.POSITIVE_INFINITY, 0]) };
+      const encoded = encodeInferRequest({ inputs: [odd], binary: true, binaryOutputs: false });
+      const res = await doubler.inject({
+        method: 'POST',
+        url: '/v2/models/double/infer',
+        headers: encoded.headers,
+        payload: Buffer.from(encoded.body as Uint8Array),
+      });
+      expect(res.statusCode).toBe(200);
+      expect(responseIssues('inference_response', res)).toEqual([]);
+      const decoded = decodeInferResponse(new Uint8Array(res.rawPayload), res.headers[BINARY_HEADER] as string);
+      expect(Array.from(decoded.outputs[0]?.data as Float32Array)).toEqual([Number.NaN, 2, Number.POSITIVE_INFINITY, 0]);
+    } finally {
+      await doubler.close();
+      await rm(fixture.dir, { recursive: true, force: true });
+    }
   });
 });
 
 describe('bad input: a typed 4xx naming the problem, and the server stays up', () => {
+  const ok = features([1, 64], ROW);
   const cases: [string, () => Promise<LightMyRequestResponse>, number, string, RegExp][] = [
-    ['unknown model', () => infer({ inputs: [x([1, 4], [1, 2, 3, 4])] }, 'nope'), 404, 'MODEL_NOT_FOUND', /nope/],
-    [
-      'unknown version',
-      () => infer({ inputs: [x([1, 4], [1, 2, 3, 4])] }, 'mlp', { url: '/v2/models/mlp/versions/7/infer' }),
-      404,
-      'MODEL_NOT_FOUND',
-      /version "7"/,
-    ],
-    ['missing input', () => infer({ inputs: [] }), 400, 'INVALID_TENSOR', /needs input "x"/],
-    ['extra input', () => infer({ inputs: [x([1, 4], [1, 2, 3, 4]), { ...x([1, 4], [1, 2, 3, 4]), name: 'z' }] }), 400, 'INVALID_TENSOR', /no input "z"/],
-    ['wrong datatype', () => infer({ inputs: [{ ...x([1, 4], [1, 2, 3, 4]), datatype: 'FP64' }] }), 400, 'INVALID_TENSOR', /expected datatype FP32/],
-    ['unknown datatype', () => infer({ inputs: [{ ...x([1, 4], [1, 2, 3, 4]), datatype: 'FP8' }] }), 400, 'INVALID_TENSOR', /unknown datatype/],
-    ['shape not the manifest', () => infer({ inputs: [x([1, 5], [1, 2, 3, 4, 5])] }), 400, 'INVALID_TENSOR', /shape\[1\] must be 4/],
-    ['rank not the manifest', () => infer({ inputs: [x([4], [1, 2, 3, 4])] }), 400, 'INVALID_TENSOR', /rank/],
-    ['data length not the shape', () => infer({ inputs: [x([2, 4], [1, 2, 3, 4])] }), 400, 'INVALID_TENSOR', /needs 8 elements, data has 4/],
-    ['a string in float data', () => infer({ inputs: [x([1, 4], [1, 2, 'three', 4] as unknown as number[])] }), 400, 'INVALID_TENSOR', /data\[2\]/],
-    ['unknown output', () => infer({ inputs: [x([1, 4], [1, 2, 3, 4])], outputs: [{ name: 'q' }] }), 400, 'INVALID_REQUEST', /no output "q"/],
+    ['unknown model', () => infer({ inputs: [ok] }, 'nope'), 404, 'MODEL_NOT_FOUND', /no model "nope"/],
+    ['unknown version', () => infer({ inputs: [ok] }, 'tiny', '/v2/models/tiny/versions/7/infer'), 404, 'MODEL_NOT_FOUND', /version "7"/],
+    ['missing input', () => infer({ inputs: [] }), 400, 'INVALID_TENSOR', /needs input "features"/],
+    ['extra input', () => infer({ inputs: [ok, { ...ok, name: 'z' }] }), 400, 'INVALID_TENSOR', /no input "z"/],
+    ['the same input twice', () => infer({ inputs: [ok, ok] }), 400, 'INVALID_TENSOR', /given twice/],
+    ['wrong datatype', () => infer({ inputs: [{ ...ok, datatype: 'FP64' }] }), 400, 'INVALID_TENSOR', /expected datatype FP32, got FP64/],
+    ['unknown datatype', () => infer({ inputs: [{ ...ok, datatype: 'FP8' }] }), 400, 'INVALID_TENSOR', /unknown datatype/],
+    ['shape not the manifest', () => infer({ inputs: [features([1, 65], [...ROW, 0])] }), 400, 'INVALID_TENSOR', /shape\[1\] must be 64, got 65/],
+    ['rank not the manifest', () => infer({ inputs: [features([64], ROW)] }), 400, 'INVALID_TENSOR', /expected rank 2/],
+    ['data length not the shape', () => infer({ inputs: [features([2, 64], ROW)] }), 400, 'INVALID_TENSOR', /needs 128 elements, data has 64/],
+    ['a string in float data', () => infer({ inputs: [features([1, 64], ['three', ...ROW.slice(1)])] }), 400, 'INVALID_TENSOR', /data\[0\] must be a number/],
+    ['unknown output', () => infer({ inputs: [ok], outputs: [{ name: 'q' }] }), 400, 'INVALID_REQUEST', /no output "q"/],
     ['no inputs field', () => infer({ id: 'x' }), 400, 'INVALID_REQUEST', /inputs/],
+    ['inputs not a list', () => infer({ inputs: { features: ROW } }), 400, 'INVALID_REQUEST', /inputs/],
     [
       'malformed JSON',
-      () => app.inject({ method: 'POST', url: '/v2/models/mlp/infer', headers: { 'content-type': 'application/json' }, payload: '{"inputs": [' }),
+      () => app.inject({ method: 'POST', url: '/v2/models/tiny/infer', headers: { 'content-type': 'application/json' }, payload: '{"inputs": [' }),
       400,
       'INVALID_REQUEST',
       /not valid JSON/,
     ],
-    ['empty body', () => app.inject({ method: 'POST', url: '/v2/models/mlp/infer' }), 400, 'INVALID_REQUEST', /JSON/],
-    ['body over the size limit', () => infer({ inputs: [x([1, 4], [1, 2, 3, 4])], pad: 'p'.repeat(70 * 1024) }), 413, 'PAYLOAD_TOO_LARGE', /limit/],
+    ['empty body', () => app.inject({ method: 'POST', url: '/v2/models/tiny/infer' }), 400, 'INVALID_REQUEST', /JSON/],
+    ['body over the size limit', () => infer({ inputs: [ok], pad: 'p'.repeat(1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE', /limit/],
     [
       'binary header length larger than the body',
-      () =>
-        app.inject({
-          method: 'POST',
-          url: '/v2/models/mlp/infer',
-          headers: { 'content-type': 'application/octet-stream', [BINARY_HEADER]: '5000' },
-          payload: Buffer.from('{"inputs":[]}'),
-        }),
+      () => binaryPost('/v2/models/tiny/infer', { inputs: [] }, Buffer.alloc(0), '5000'),
       400,
       'INVALID_REQUEST',
-      /5000/,
+      /is 5000 but the body has only/,
     ],
     [
       'binary header length not a number',
-      () =>
-        app.inject({
-          method: 'POST',
-          url: '/v2/models/mlp/infer',
-          headers: { 'content-type': 'application/octet-stream', [BINARY_HEADER]: 'ten' },
-          payload: Buffer.from('{"inputs":[]}'),
-        }),
+      () => binaryPost('/v2/models/tiny/infer', { inputs: [] }, Buffer.alloc(0), 'ten'),
       400,
       'INVALID_REQUEST',
       /non-negative integer/,
     ],
     [
       'binary data shorter than binary_data_size',
-      () => {
-        const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 16 } }] }));
-        return app.inject({
-          method: 'POST',
-          url: '/v2/models/mlp/infer',
-          headers: { 'content-type': 'application/octet-stream', [BINARY_HEADER]: String(header.length) },
-          payload: Buffer.concat([header, Buffer.alloc(8)]),
-        });
-      },
+      () =>
+        binaryPost(
+          '/v2/models/tiny/infer',
+          { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], parameters: { binary_data_size: 256 } }] },
+          Buffer.alloc(128),
+        ),
       400,
       'INVALID_REQUEST',
       /runs past the end/,
     ],
     [
       'binary data size that does not match the shape',
-      () => {
-        const header = Buffer.from(JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], parameters: { binary_data_size: 12 } }] }));
-        return app.inject({
-          method: 'POST',
-          url: '/v2/models/mlp/infer',
-          headers: { 'content-type': 'application/octet-stream', [BINARY_HEADER]: String(header.length) },
-          payload: Buffer.concat([header, Buffer.alloc(12)]),
-        });
-      },
+      () =>
+        binaryPost(
+          '/v2/models/tiny/infer',
+          { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], parameters: { binary_data_size: 128 } }] },
+          Buffer.alloc(128),
+        ),
       400,
       'INVALID_TENSOR',
-      /needs 16 bytes/,
+      /needs 256 bytes, got 128/,
+    ],
+    [
+      'binary bytes no tensor claims',
+      () =>
+        binaryPost(
+          '/v2/models/tiny/infer',
+          { inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], parameters: { binary_data_size: 256 } }] },
+          Buffer.alloc(300),
+        ),
+      400,
+      'INVALID_REQUEST',
+      /44 bytes that no tensor claims/,
     ],
   ];
 
@@ -264,12 +295,12 @@ describe('bad input: a typed 4xx naming the problem, and the server stays up', (
   });
 
   it('none of them disturbs requests in flight', async () => {
-    const rows = Array.from({ length: 6 }, (_, i) => [i, i + 1, -i, 0.5 * i]);
+    const rows = Array.from({ length: 6 }, (_, i) => row(i + 10));
     const expected = await Promise.all(rows.map((r) => lone([r])));
-    const results = await Promise.all([...rows.map((r) => infer({ inputs: [x([1, 4], r)] })), ...cases.map(([, send]) => send())]);
+    const results = await Promise.all([...rows.map((r) => infer({ inputs: [features([1, 64], r)] })), ...cases.map(([, send]) => send())]);
     results.slice(0, rows.length).forEach((res, i) => {
       expectOip(res, 200, 'inference_response');
-      expect((res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data).toEqual(expected[i]);
+      expect((res.json() as Json).outputs[0]?.data).toEqual(expected[i]);
     });
     expect(results.slice(rows.length).map((res) => res.statusCode)).toEqual(cases.map((c) => c[2]));
     expect((await app.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(200);
@@ -278,27 +309,32 @@ describe('bad input: a typed 4xx naming the problem, and the server stays up', (
 
 describe('GET /metrics', () => {
   it('reports queue depth, in-flight, batch sizes, latency per model and errors by code', async () => {
-    await infer({ inputs: [x([1, 4], [1, 2, 3, 4])] });
+    await infer({ inputs: [features([1, 64], ROW)] });
     await infer({ inputs: [] });
     const res = await app.inject({ method: 'GET', url: '/metrics' });
     expect(res.statusCode).toBe(200);
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     const text = res.body;
-    expect(text).toMatch(/^splitflow_worker_queue_depth\{model="mlp"\} 0$/m);
+    const count = (re: RegExp) => Number(re.exec(text)?.[1]);
+    expect(text).toMatch(/^splitflow_worker_queue_depth\{model="tiny"\} 0$/m);
+    expect(text).toMatch(/^splitflow_worker_queue_depth\{model="vision-s"\} 0$/m);
     expect(text).toMatch(/^splitflow_worker_in_flight 0$/m);
-    expect(Number(/^splitflow_worker_batch_size_count\{model="mlp"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
-    expect(Number(/^splitflow_worker_request_seconds_count\{model="mlp"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
-    expect(Number(/^splitflow_worker_compute_seconds_count\{model="mlp"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
-    expect(Number(/^splitflow_worker_errors_total\{code="INVALID_TENSOR"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
-    expect(Number(/^splitflow_worker_requests_total\{model="mlp",status="400"\} (\d+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_batch_size_count\{model="tiny"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_request_seconds_count\{model="tiny"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_queue_seconds_count\{model="tiny"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_compute_seconds_count\{model="tiny"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_errors_total\{code="INVALID_TENSOR"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_requests_total\{model="tiny",status="400"\} (\d+)$/m)).toBeGreaterThan(0);
+    expect(count(/^splitflow_worker_requests_total\{model="tiny",status="200"\} (\d+)$/m)).toBeGreaterThan(0);
   });
 
   it('keeps a registry per worker', async () => {
-    const other = await buildWorker({ catalog: fixture.catalogPath, models: ['double'] });
+    const other = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'] });
     try {
       const text = (await other.inject({ method: 'GET', url: '/metrics' })).body;
-      expect(text).toMatch(/splitflow_worker_queue_depth\{model="double"\} 0/);
-      expect(text).not.toMatch(/model="mlp"/);
+      expect(text).toMatch(/splitflow_worker_queue_depth\{model="tiny"\} 0/);
+      expect(text).not.toMatch(/vision-s/);
+      expect(text).not.toMatch(/splitflow_worker_errors_total\{/);
     } finally {
       await other.close();
     }
@@ -306,53 +342,66 @@ describe('GET /metrics', () => {
 });
 
 describe('model integrity', () => {
-  it('refuses a model whose bytes or SHA-256 differ from the manifest, and serves the others', async () => {
-    const corrupt = await writeFixtureCatalog();
+  it('refuses a model whose SHA-256 differs from the manifest, and serves the others', async () => {
+    const copy = await copyCatalogModels(['tiny', 'vision-s']);
     try {
-      const path = join(corrupt.dir, 'mlp.onnx');
+      const path = join(copy.dir, 'build', 'vision-s', 'model.onnx');
       const bytes = await readFile(path);
-      bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+      const at = bytes.length - 100;
+      bytes[at] = (bytes[at] as number) ^ 0x01; // one flipped bit in the weights
       await writeFile(path, bytes);
-      const worker = await buildWorker({ catalog: corrupt.catalogPath });
+      const worker = await buildWorker({ catalog: copy.catalogPath });
       try {
-        const res = await worker.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: { inputs: [x([1, 4], [1, 2, 3, 4])] } });
-        expectError(res, 500, 'MODEL_INTEGRITY', /SHA-256/);
-        expectError(await worker.inject({ method: 'GET', url: '/v2/models/mlp/ready' }), 500, 'MODEL_INTEGRITY');
-        const meta = await worker.inject({ method: 'GET', url: '/v2/models/mlp' });
+        const pixels = new Array(3 * 224 * 224).fill(0);
+        const res = await worker.inject({
+          method: 'POST',
+          url: '/v2/models/vision-s/infer',
+          payload: { inputs: [{ name: 'image', datatype: 'FP32', shape: [1, 3, 224, 224], data: pixels }] },
+        });
+        expectError(res, 500, 'MODEL_INTEGRITY', /model "vision-s": vision-s\/model.onnx has SHA-256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}/);
+        expectError(await worker.inject({ method: 'GET', url: '/v2/models/vision-s/ready' }), 500, 'MODEL_INTEGRITY');
+        const meta = await worker.inject({ method: 'GET', url: '/v2/models/vision-s' });
         expectOip(meta, 200, 'metadata_model_response');
         expect(meta.json()).toMatchObject({ properties: { state: 'refused', error_code: 'MODEL_INTEGRITY' } });
-        const ok = await worker.inject({ method: 'POST', url: '/v2/models/double/infer', payload: { inputs: [x([1, 4], [1, 2, 3, 4])] } });
+        const ok = await worker.inject({ method: 'POST', url: '/v2/models/tiny/infer', payload: { inputs: [features([1, 64], ROW)] } });
         expectOip(ok, 200, 'inference_response');
+        expect((ok.json() as Json).outputs[0]?.data).toEqual(await lone([ROW]));
         expect((await worker.inject({ method: 'GET', url: '/v2/health/ready' })).statusCode).toBe(200);
       } finally {
         await worker.close();
       }
     } finally {
-      await rm(corrupt.dir, { recursive: true, force: true });
+      await rm(copy.dir, { recursive: true, force: true });
     }
   });
 
   it('refuses a model whose size differs, or whose file is missing', async () => {
-    const broken = await writeFixtureCatalog();
+    const copy = await copyCatalogModels(['tiny', 'vision-s']);
     try {
-      await writeFile(join(broken.dir, 'mlp.onnx'), Buffer.concat([await readFile(join(broken.dir, 'mlp.onnx')), Buffer.from([0])]));
-      await rm(join(broken.dir, 'double.onnx'));
-      const worker = await buildWorker({ catalog: broken.catalogPath });
+      const tiny = join(copy.dir, 'build', 'tiny', 'model.onnx');
+      await writeFile(tiny, Buffer.concat([await readFile(tiny), Buffer.from([0])]));
+      await rm(join(copy.dir, 'build', 'vision-s', 'model.onnx'));
+      const worker = await buildWorker({ catalog: copy.catalogPath });
       try {
         expectError(
-          await worker.inject({ method: 'POST', url: '/v2/models/mlp/infer', payload: { inputs: [] } }),
+          await worker.inject({ method: 'POST', url: '/v2/models/tiny/infer', payload: { inputs: [] } }),
           500,
           'MODEL_INTEGRITY',
-          /bytes, the manifest says/,
+          /has \d+ bytes, the manifest says \d+/,
         );
-        expectError(await worker.inject({ method: 'POST', url: '/v2/models/double/infer', payload: { inputs: [] } }), 500, 'MODEL_INTEGRITY', /cannot read/);
-        // Nothing serves, so the worker is not ready.
+        expectError(
+          await worker.inject({ method: 'POST', url: '/v2/models/vision-s/infer', payload: { inputs: [] } }),
+          500,
+          'MODEL_INTEGRITY',
+          /cannot read .*ENOENT/,
+        );
+        // Nothing serves, so the worker is not ready, but it answers.
         expectError(await worker.inject({ method: 'GET', url: '/v2/health/ready' }), 503, 'MODEL_NOT_READY');
       } finally {
         await worker.close();
       }
     } finally {
-      await rm(broken.dir, { recursive: true, force: true });
+      await rm(copy.dir, { recursive: true, force: true });
     }
   });
 });

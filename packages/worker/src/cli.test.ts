@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
-import { type FixtureCatalog, writeFixtureCatalog } from './testing/fixture-catalog.js';
+import { CATALOG_PATH } from './testing/catalog-models.js';
 import { responseIssues } from './testing/oip-spec.js';
 
 // The CLI as a real child process on a free loopback port (tsx runs the sources, resolving sibling
@@ -61,29 +60,37 @@ function tryJson(line: string): Record<string, unknown> | undefined {
   }
 }
 
-let fixture: FixtureCatalog;
 const children: Child[] = [];
-beforeAll(async () => {
-  fixture = await writeFixtureCatalog();
-});
-afterAll(async () => {
+afterAll(() => {
   for (const c of children) if (c.process.exitCode === null) c.process.kill('SIGKILL');
-  if (fixture) await rm(fixture.dir, { recursive: true, force: true });
 });
 
-const body = (row: number[]) => JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: row }] });
+const body = (row: number[]) => JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: row }] });
 
 describe('splitflow-worker CLI', () => {
   it('serves on a free port; on SIGTERM finishes queued requests, then exits 0', async () => {
     // A 60 s batching delay keeps requests queued until the drain runs them.
-    const child = startCli(['--models', fixture.catalogPath, '--port', '0', '--max-batch', '64', '--max-queue-delay-us', '60000000', '--log-level', 'warn']);
+    const child = startCli([
+      '--models',
+      CATALOG_PATH,
+      '--serve',
+      'tiny',
+      '--port',
+      '0',
+      '--max-batch',
+      '64',
+      '--max-queue-delay-us',
+      '60000000',
+      '--log-level',
+      'warn',
+    ]);
     children.push(child);
     const { url } = (await child.event('listening')) as { url: string };
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
 
-    const rows = [0, 1, 2, 3, 4].map((i) => [i, -i, i / 2, 1]);
+    const rows = [0, 1, 2, 3, 4].map((i) => Array.from({ length: 64 }, (_, c) => Math.sin(i * 64 + c)));
     const pending = rows.map((row) =>
-      fetch(`${url}/v2/models/mlp/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(row) }),
+      fetch(`${url}/v2/models/tiny/infer`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: body(row) }),
     );
     for (;;) {
       const res = await fetch(`${url}/v2/health/live`);
@@ -92,7 +99,7 @@ describe('splitflow-worker CLI', () => {
     child.process.kill('SIGTERM');
 
     const answers = await Promise.all(pending);
-    const reference = await buildWorker({ catalog: fixture.catalogPath, models: ['mlp'], batching: { maxBatch: 1 } });
+    const reference = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 1 } });
     try {
       for (const [i, res] of answers.entries()) {
         expect(res.status).toBe(200);
@@ -100,7 +107,7 @@ describe('splitflow-worker CLI', () => {
         expect(responseIssues('inference_response', { headers: Object.fromEntries(res.headers), rawPayload: Buffer.from(text) })).toEqual([]);
         const lone = await reference.inject({
           method: 'POST',
-          url: '/v2/models/mlp/infer',
+          url: '/v2/models/tiny/infer',
           payload: body(rows[i] as number[]),
           headers: { 'content-type': 'application/json' },
         });
@@ -118,7 +125,7 @@ describe('splitflow-worker CLI', () => {
   });
 
   it('exits 1 with a typed message when the execution provider cannot start', async () => {
-    const child = startCli(['--models', fixture.catalogPath, '--port', '0', '--ep', 'webgpu']);
+    const child = startCli(['--models', CATALOG_PATH, '--serve', 'tiny', '--port', '0', '--ep', 'webgpu']);
     children.push(child);
     expect(await child.exited).toBe(1);
     expect(child.stderr).toMatch(/splitflow-worker: PROVIDER_UNAVAILABLE: execution provider "webgpu" cannot start here: .*Available here: cpu/s);

@@ -10,7 +10,7 @@ export interface BatchOutcome {
   queueUs: number;
   /** Time of the run (merge, model, split). */
   computeUs: number;
-  /** Rows in the run (1 for models that cannot batch). */
+  /** Rows in the run along the batch dim (1 for models without one). */
   batchSize: number;
   /** Requests that shared the run. */
   requests: number;
@@ -136,7 +136,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   async function execute(batch: Pending[]): Promise<void> {
     running++;
     const start = performance.now();
-    const rows = canMerge ? batch.reduce((n, p) => n + p.rows, 0) : 1;
+    const rows = layout ? batch.reduce((n, p) => n + p.rows, 0) : 1;
     try {
       const results = await runOne(batch);
       const end = performance.now();
