@@ -62,6 +62,10 @@ function inferNode(n: GraphNode, ins: Value[]): Value[] {
     case 'Mul':
     case 'Div':
       return same(broadcast(ins.map((v) => v.shape)));
+    case 'Cast': {
+      const to = attrInt(n, 'to', 1);
+      return same(x.shape, to === 10 ? 'FP16' : to === 7 ? 'INT64' : 'FP32');
+    }
     case 'Gemm': {
       const transA = attrInt(n, 'transA', 0);
       const transB = attrInt(n, 'transB', 0);

@@ -7,6 +7,7 @@ import type { BuildContext, CatalogEntry } from '../catalog/entry.js';
 import { fitTerms, type Monomial } from '../cost/fit.js';
 import { inferShapes } from '../cost/infer-shapes.js';
 import { checkFit, fitCost, type Measured, splitAt } from '../cost/profile-fit.js';
+import { toFloat16 } from '../onnx/fp16.js';
 import { DTYPE_BYTES, elements, type GraphSpec } from '../onnx/graph.js';
 import { writeModel } from '../onnx/write.js';
 import { LARGE_MLP, mlpGraph, TINY_MLP } from './mlp.js';
@@ -29,6 +30,8 @@ export interface GeneratedModel {
   activationBasis?: Monomial[];
   dimBounds: NonNullable<ModelManifest['dimBounds']>;
   cut?: string;
+  /** Also write an fp16 variant (for WebGPU devices with shader-f16). */
+  fp16?: boolean;
   onDemand?: boolean;
 }
 
@@ -56,6 +59,7 @@ export const GENERATED: GeneratedModel[] = [
     ...batchOnly,
     dimBounds: { batch: { min: 1, max: 64 } },
     cut: VISION_CUT,
+    fp16: true,
   },
   {
     id: 'text-m',
@@ -137,6 +141,13 @@ export function buildGenerated(model: GeneratedModel, ctx: BuildContext): ModelM
         flopsBefore: fitSplit((s) => s.before),
         flopsAfter: fitSplit((s) => s.after),
       },
+    ];
+  }
+  if (model.fp16) {
+    const half = `${model.id}/model.fp16.onnx`;
+    const written = writeModel(toFloat16(graph), ctx.write ? join(ctx.outDir, half) : null);
+    manifest.variants = [
+      { name: 'fp16', precision: 'fp16', files: [{ path: half, bytes: written.bytes, sha256: written.sha256, role: 'model' }], requires: ['shader-f16'] },
     ];
   }
   if (model.onDemand) manifest.onDemand = true;
