@@ -1,0 +1,44 @@
+import { Workbox } from 'workbox-window';
+import { createAppState } from './app-state.js';
+import { renderDevicePage } from './pages/device-page.js';
+import { renderRunPage } from './pages/run-page.js';
+import { renderSessionPage } from './pages/session-page.js';
+import './style.css';
+
+const state = createAppState();
+const root = document.getElementById('app') as HTMLElement;
+const pages = { device: renderDevicePage, run: renderRunPage, session: renderSessionPage } as const;
+type Page = keyof typeof pages;
+
+function route(): void {
+  const name = (location.hash.replace(/^#\//, '') || 'run') as Page;
+  const page = name in pages ? name : 'run';
+  for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) a.classList.toggle('active', a.dataset.page === page);
+  void pages[page](root, state);
+}
+addEventListener('hashchange', route);
+route();
+
+const net = document.getElementById('net') as HTMLElement;
+const showNet = () => {
+  net.textContent = navigator.onLine ? 'online' : 'offline: local runs only';
+  net.dataset.online = String(navigator.onLine);
+};
+addEventListener('online', showNet);
+addEventListener('offline', showNet);
+showNet();
+
+// The service worker precaches the shell (and the runtimes' wasm) so the app opens and runs offline.
+// A new deployment waits until the person chooses to reload.
+if ('serviceWorker' in navigator && import.meta.env.PROD) {
+  const wb = new Workbox('/sw.js');
+  const banner = document.getElementById('update') as HTMLElement;
+  wb.addEventListener('waiting', () => {
+    banner.hidden = false;
+    document.getElementById('update-now')?.addEventListener('click', () => {
+      wb.addEventListener('controlling', () => location.reload());
+      wb.messageSkipWaiting();
+    });
+  });
+  void wb.register().then(() => document.documentElement.setAttribute('data-sw', 'registered'));
+}
