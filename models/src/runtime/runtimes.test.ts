@@ -1,9 +1,12 @@
 // Every ONNX model of the default build runs in onnxruntime-node and in onnxruntime-web (wasm) and
 // gives the same outputs, with the shapes its manifest declares.
+
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ModelManifest } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { concreteShape, feedsFor, SMALL_DIMS } from '../testing/model-feeds.js';
-import { loadCatalog, readBuilt } from '../testing/paths.js';
+import { BUILD_DIR, loadCatalog, readBuilt } from '../testing/paths.js';
 import type { Feed } from './feeds.js';
 import { type Outputs, runNode } from './ort-node.js';
 import { runWeb } from './ort-web.js';
@@ -58,5 +61,15 @@ describe('onnxruntime-node and onnxruntime-web agree', () => {
     expect(worstDifference(manifest, node, await runWeb(half, feeds))).toBeLessThanOrEqual(1e-4);
     const full = await runNode(readBuilt(manifest.files[0]?.path ?? ''), feeds);
     expect(worstDifference(manifest, full, node)).toBeLessThanOrEqual(1e-2);
+  });
+});
+
+describe('large (when built with --large)', () => {
+  const large = catalog.models.find((m) => m.id === 'large');
+  const path = large?.files[0]?.path ?? '';
+  it.skipIf(!existsSync(join(BUILD_DIR, path)))('runs in onnxruntime-node with the declared output shape', async () => {
+    const out = await runNode(readBuilt(path), feedsFor(large as ModelManifest, { batch: 3 }));
+    expect(out.logits?.dims).toEqual([3, 64]);
+    expect(Array.from(out.logits?.data as Float32Array).every(Number.isFinite)).toBe(true);
   });
 });
