@@ -20,10 +20,14 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-/** Runs a TypeScript CLI (ours print `{"event":"listening","url":...}` once they listen) under tsx. */
+/**
+ * Runs one of our CLIs (they print `{"event":"listening","url":...}` once they listen): a `.ts` source
+ * under tsx, or a bundled `.js` with plain node (as on the GPU machine, which has no tsx).
+ */
 export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Child> {
-  const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], {
-    cwd: root,
+  const runner = script.endsWith('.ts') ? ['--conditions=source', '--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...runner, script, ...args], {
+    cwd: process.cwd(),
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Bundles the heterogeneous-placement benchmark (bench, worker CLI, broker CLI) into
+# apps/bench/dist/broker/ and packs what the GPU machine needs into .device/ (../shared/GPU.md).
+# Run from the repository root:  apps/bench/src/broker/build-gpu.sh
+# Then on the device (carry [".device", "apps/bench/dist"]):
+#   source .device/setup.sh && node apps/bench/dist/broker/placement-bench.mjs --out $OUT
+set -euo pipefail
+out=apps/bench/dist/broker
+mkdir -p "$out"
+banner="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
+for entry in apps/bench/src/broker/placement-bench.ts:placement-bench packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
+  npx esbuild "${entry%%:*}" --bundle --platform=node --format=esm --target=node20 --conditions=source \
+    --external:onnxruntime-node --external:better-sqlite3 --banner:js="$banner" \
+    --outfile="$out/${entry##*:}.mjs" --log-level=warning
+done
+ls -la "$out"
+if [[ "${1:-}" != "--no-pack" ]]; then
+  # The broker CLI loads better-sqlite3 (its native addon was built here for this Node); the bench uses the memory job store.
+  ../shared/gpu/pack.sh node_modules/onnxruntime-node node_modules/onnxruntime-common \
+    node_modules/better-sqlite3/package.json node_modules/better-sqlite3/lib node_modules/better-sqlite3/build/Release/better_sqlite3.node \
+    node_modules/bindings node_modules/file-uri-to-path
+fi

@@ -1,0 +1,130 @@
+// Broker overhead: client -> worker, client -> broker -> worker, client -> nginx -> worker, on loopback
+// with the tiny model. Latency: one connection, sequential requests, hrtime (microsecond resolution).
+// Throughput: autocannon with N connections. Everything runs on this machine's cores at once, so the
+// numbers are noisy on a 2-core box; the ratios are what to read.
+// Run: node --conditions=source --import tsx apps/bench/src/broker/overhead-bench.ts [--duration 5] [--connections 16] [--count 2000] [--out bench-results]
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { ModelCatalog, ModelManifest } from '@splitflow/contract';
+import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
+import { writeFixtureCatalog } from '../../../../packages/worker/src/testing/fixture-catalog.js';
+import { buildRequest, rng } from './inputs.js';
+import { type LatencySummary, sequentialLatency } from './load.js';
+import { startNginx } from './nginx.js';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '5' },
+    connections: { type: 'string', default: '16' },
+    count: { type: 'string', default: '2000' },
+    catalog: { type: 'string', default: 'models/catalog.json' },
+    model: { type: 'string', default: 'tiny' },
+    out: { type: 'string' },
+  },
+});
+
+type Autocannon = (
+  opts: Record<string, unknown>,
+) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }>;
+
+async function modelSource(): Promise<{ catalogPath: string; modelDir: string; manifest: ModelManifest }> {
+  const catalogPath = resolve(values.catalog);
+  const modelDir = join(resolve(catalogPath, '..'), 'build');
+  if (existsSync(catalogPath)) {
+    const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog;
+    const manifest = catalog.models.find((m) => m.id === values.model);
+    if (manifest?.files.every((f) => existsSync(join(modelDir, f.path)))) return { catalogPath, modelDir, manifest };
+  }
+  // No built catalog yet: the worker's test fixture MLP (4 -> 8 -> 3) is as tiny.
+  const fixture = await writeFixtureCatalog();
+  console.log(`(models/catalog.json has no built "${values.model}"; using the fixture model "mlp")`);
+  return { catalogPath: fixture.catalogPath, modelDir: fixture.dir, manifest: fixture.catalog.models.find((m) => m.id === 'mlp') as ModelManifest };
+}
+
+async function main(): Promise<void> {
+  const autocannon = ((await import('autocannon' as string)) as { default: Autocannon }).default;
+  const { catalogPath, modelDir, manifest } = await modelSource();
+  const request = buildRequest(manifest, 1, rng(7));
+  const path = `/v2/models/${manifest.id}/infer`;
+  const headers = { 'content-type': 'application/json' };
+
+  const worker = await startCli(WORKER_CLI, ['--models', catalogPath, '--model-dir', modelDir, '--serve', manifest.id, '--port', '0', '--threads', '1']);
+  const dir = mkdtempSync(join(tmpdir(), 'splitflow-overhead-'));
+  const config = {
+    catalog: catalogPath,
+    pools: [
+      { name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 64, models: [manifest.id] },
+    ],
+    anonymous: {},
+    jobs: { store: 'memory' },
+    log: { level: 'warn' },
+  };
+  writeFileSync(join(dir, 'broker.json'), JSON.stringify(config));
+  const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);
+  const nginx = await startNginx(worker.url);
+  const targets: [string, string][] = [
+    ['direct', worker.url],
+    ['broker', broker.url],
+    ['nginx', nginx.url],
+  ];
+  const results: Record<string, { latency: LatencySummary; throughputRps: number; acP50Ms: number; acP99Ms: number; non2xx: number }> = {};
+  try {
+    for (const [name, url] of targets) {
+      const latency = await sequentialLatency(url, path, request.body, headers, Number(values.count));
+      const ac = await autocannon({
+        url: `${url}${path}`,
+        method: 'POST',
+        headers,
+        body: request.body,
+        connections: Number(values.connections),
+        duration: Number(values.duration),
+      });
+      results[name] = {
+        latency,
+        throughputRps: Math.round(ac.requests.average),
+        acP50Ms: ac.latency.p50,
+        acP99Ms: ac.latency.p99,
+        non2xx: ac.non2xx + ac.errors,
+      };
+      console.log(
+        `${name.padEnd(7)} p50 ${latency.p50Ms.toFixed(3)} ms  p99 ${latency.p99Ms.toFixed(3)} ms (1 conn)   ${results[name].throughputRps} req/s (${values.connections} conns, p50 ${ac.latency.p50} ms, p99 ${ac.latency.p99} ms, non-2xx ${results[name].non2xx})`,
+      );
+    }
+  } finally {
+    await nginx.stop();
+    await broker.stop();
+    await worker.stop();
+  }
+  const d = results.direct!;
+  const b = results.broker!;
+  const n = results.nginx!;
+  const summary = {
+    bench: 'broker-overhead',
+    model: manifest.id,
+    requestBytes: request.bytes,
+    results,
+    brokerAddsP50Ms: Math.round((b.latency.p50Ms - d.latency.p50Ms) * 1000) / 1000,
+    brokerAddsP99Ms: Math.round((b.latency.p99Ms - d.latency.p99Ms) * 1000) / 1000,
+    nginxAddsP50Ms: Math.round((n.latency.p50Ms - d.latency.p50Ms) * 1000) / 1000,
+    brokerToNginxThroughput: Math.round((b.throughputRps / n.throughputRps) * 1000) / 1000,
+    targetBrokerAddsP50Ms: 0.3,
+    node: process.version,
+    cpu: cpus()[0]?.model,
+    cores: cpus().length,
+    date: new Date().toISOString(),
+  };
+  console.log(
+    `broker adds ${summary.brokerAddsP50Ms} ms p50 (${summary.brokerAddsP99Ms} ms p99); nginx adds ${summary.nginxAddsP50Ms} ms p50; broker/nginx throughput ${summary.brokerToNginxThroughput}`,
+  );
+  if (values.out) {
+    mkdirSync(values.out, { recursive: true });
+    writeFileSync(join(values.out, 'overhead-bench.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,359 @@
+// Heterogeneous placement: a GPU worker (onnxruntime-node `--ep webgpu`) and CPU workers; a mixed
+// open-loop workload (Poisson arrivals of tiny, vision-s, text-m and large requests, interactive and
+// batch) replayed identically under five policies:
+//   all-gpu            every request to the GPU worker
+//   all-cpu            round robin over the CPU workers
+//   round-robin        round robin over every worker
+//   least-outstanding  the worker with the fewest requests in flight from this client
+//   splitflow          through the broker: cheapest pool that meets the deadline (interactive),
+//                      cheapest pool with capacity (batch)
+// Reports SLO attainment (answer within the class deadline), p50/p99 per class, throughput and cost
+// per 1,000 requests: busy cost (each answer's share of the run that computed it, at its worker's
+// price; the broker's own cost model) and provisioned cost (every worker a policy used, for the run).
+//
+// GPU machine (one command, see apps/bench/src/broker/README.md):
+//   source .device/setup.sh && node apps/bench/dist/broker/placement-bench.mjs --out $OUT
+// CPU-only smoke here (two CPU workers, one labelled gpu):
+//   node --conditions=source --import tsx apps/bench/src/broker/placement-bench.ts --gpu-ep cpu --duration 8 --rate 20 --models tiny,vision-s,text-m
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { BINARY_HEADER, type ModelCatalog, type ModelManifest, type Parameters, SPLITFLOW_PARAMS, splitBody } from '@splitflow/contract';
+import { Pool } from 'undici';
+import { buildCatalog, catalogJson } from '../../../../models/src/catalog/catalog.js';
+import { generatedEntries } from '../../../../models/src/generated/entries.js';
+import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
+import { buildBinaryRequest, type EncodedRequest, rng } from './inputs.js';
+import { percentile } from './load.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundled = import.meta.url.endsWith('.mjs');
+const totalCores = cpus().length;
+
+const { values } = parseArgs({
+  options: {
+    'gpu-ep': { type: 'string', default: 'webgpu' },
+    'cpu-workers': { type: 'string', default: '2' },
+    'cpu-threads': { type: 'string' },
+    rate: { type: 'string', default: '40' },
+    duration: { type: 'string', default: '20' },
+    warmup: { type: 'string', default: '4' },
+    models: { type: 'string', default: 'tiny,vision-s,text-m,large' },
+    policies: { type: 'string', default: 'all-gpu,all-cpu,round-robin,least-outstanding,splitflow' },
+    'gpu-price': { type: 'string', default: '3.00' },
+    'cpu-core-price': { type: 'string', default: '0.04' },
+    catalog: { type: 'string' },
+    seed: { type: 'string', default: '42' },
+    out: { type: 'string' },
+    'worker-cli': { type: 'string' },
+    'broker-cli': { type: 'string' },
+  },
+});
+
+const cpuWorkers = Number(values['cpu-workers']);
+const cpuThreads = Number(values['cpu-threads'] ?? Math.max(1, Math.floor((totalCores - 2) / cpuWorkers)));
+const gpuPrice = Number(values['gpu-price']);
+const cpuPrice = Number(values['cpu-core-price']) * cpuThreads;
+const rate = Number(values.rate);
+const durationS = Number(values.duration);
+const warmupS = Number(values.warmup);
+const wanted = new Set(values.models.split(','));
+const workerCli = values['worker-cli'] ?? (bundled ? join(here, 'worker-cli.mjs') : WORKER_CLI);
+const brokerCli = values['broker-cli'] ?? (bundled ? join(here, 'broker-cli.mjs') : BROKER_CLI);
+
+/** A request class of the mix: model, rows, priority, deadline and share of arrivals. */
+interface RequestClass {
+  name: string;
+  model: string;
+  batch: number;
+  priority: 'interactive' | 'batch';
+  deadlineMs: number;
+  weight: number;
+}
+
+const CLASSES: RequestClass[] = [
+  { name: 'tiny/i', model: 'tiny', batch: 1, priority: 'interactive', deadlineMs: 20, weight: 40 },
+  { name: 'vision-s/i', model: 'vision-s', batch: 1, priority: 'interactive', deadlineMs: 150, weight: 15 },
+  { name: 'text-m/i', model: 'text-m', batch: 1, priority: 'interactive', deadlineMs: 150, weight: 15 },
+  { name: 'large/i', model: 'large', batch: 1, priority: 'interactive', deadlineMs: 60, weight: 10 },
+  { name: 'large/b', model: 'large', batch: 64, priority: 'batch', deadlineMs: 3000, weight: 10 },
+  { name: 'vision-s/b', model: 'vision-s', batch: 8, priority: 'batch', deadlineMs: 5000, weight: 10 },
+];
+
+interface Arrival {
+  atMs: number;
+  cls: number;
+}
+
+/** Poisson arrivals at `rate` per second, class by weight; the same seed gives the same trace. */
+function trace(classes: RequestClass[], seconds: number, seed: number): Arrival[] {
+  const random = rng(seed);
+  const total = classes.reduce((s, c) => s + c.weight, 0);
+  const out: Arrival[] = [];
+  let t = 0;
+  for (;;) {
+    t += (-Math.log(1 - random()) / rate) * 1000;
+    if (t >= seconds * 1000) return out;
+    let pick = random() * total;
+    let cls = 0;
+    while (pick >= (classes[cls] as RequestClass).weight) pick -= (classes[cls++] as RequestClass).weight;
+    out.push({ atMs: t, cls });
+  }
+}
+
+async function catalogFor(): Promise<{ catalogPath: string; modelDir: string; catalog: ModelCatalog }> {
+  if (values.catalog) {
+    const catalogPath = resolve(values.catalog);
+    return { catalogPath, modelDir: join(dirname(catalogPath), 'build'), catalog: JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog };
+  }
+  // Generate the models here (the GPU machine has no network and `large` is 286 MB): same generator as `npm run models`.
+  const dir = mkdtempSync(join(tmpdir(), 'splitflow-placement-'));
+  const modelDir = join(dir, 'build');
+  const entries = generatedEntries().filter((e) => wanted.has(e.id));
+  const started = performance.now();
+  const catalog = await buildCatalog(entries, { outDir: modelDir, onDemand: true, log: () => {} });
+  const catalogPath = join(dir, 'catalog.json');
+  writeFileSync(catalogPath, catalogJson(catalog));
+  console.error(`generated ${catalog.models.map((m) => m.id).join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return { catalogPath, modelDir, catalog };
+}
+
+interface Target {
+  name: string;
+  url: string;
+  hardware: 'gpu' | 'cpu';
+  pricePerHour: number;
+  pool: Pool;
+  inFlight: number;
+}
+
+interface Outcome {
+  cls: number;
+  status: number;
+  latencyMs: number;
+  costUsd: number;
+  target: string;
+}
+
+function targetFor(url: string, name: string, hardware: 'gpu' | 'cpu', pricePerHour: number): Target {
+  return { name, url, hardware, pricePerHour, pool: new Pool(url, { connections: 512, pipelining: 1 }), inFlight: 0 };
+}
+
+async function send(target: Target, model: string, request: EncodedRequest): Promise<{ status: number; parameters: Parameters }> {
+  target.inFlight++;
+  try {
+    const res = await target.pool.request({
+      method: 'POST',
+      path: `/v2/models/${model}/infer`,
+      headers: request.headers,
+      body: request.body,
+      headersTimeout: 120_000,
+      bodyTimeout: 120_000,
+    });
+    const bytes = new Uint8Array(await res.body.arrayBuffer());
+    if (res.statusCode !== 200) return { status: res.statusCode, parameters: {} };
+    const headerLength = res.headers[BINARY_HEADER];
+    const { header } = splitBody(bytes, typeof headerLength === 'string' ? headerLength : undefined);
+    return { status: 200, parameters: ((header as { parameters?: Parameters }).parameters ?? {}) as Parameters };
+  } catch {
+    return { status: 0, parameters: {} };
+  } finally {
+    target.inFlight--;
+  }
+}
+
+const num = (p: Parameters, key: string) => (typeof p[key] === 'number' ? (p[key] as number) : undefined);
+
+async function main(): Promise<void> {
+  const { catalogPath, modelDir, catalog } = await catalogFor();
+  const manifests = new Map(catalog.models.map((m) => [m.id, m]));
+  const classes = CLASSES.filter((c) => wanted.has(c.model) && manifests.has(c.model));
+  const models = [...new Set(classes.map((c) => c.model))];
+  const random = rng(Number(values.seed));
+  const requests = classes.map((c) =>
+    buildBinaryRequest(manifests.get(c.model) as ModelManifest, c.batch, random, {
+      [SPLITFLOW_PARAMS.deadlineMs]: c.deadlineMs,
+      [SPLITFLOW_PARAMS.priority]: c.priority,
+    }),
+  );
+
+  console.error(
+    `cores ${totalCores}; gpu worker --ep ${values['gpu-ep']}; ${cpuWorkers} cpu workers x ${cpuThreads} threads; ${rate} req/s for ${durationS} s per policy`,
+  );
+  const common = ['--models', catalogPath, '--model-dir', modelDir, '--serve', models.join(','), '--port', '0', '--log-level', 'error'];
+  const children: Child[] = [];
+  try {
+    const gpu = await startCli(workerCli, [...common, '--ep', String(values['gpu-ep']), '--hardware', 'gpu']);
+    children.push(gpu);
+    const cpuChildren = await Promise.all(
+      Array.from({ length: cpuWorkers }, () => startCli(workerCli, [...common, '--ep', 'cpu', '--threads', String(cpuThreads)])),
+    );
+    children.push(...cpuChildren);
+    const gpuTarget = targetFor(gpu.url, 'gpu-0', 'gpu', gpuPrice);
+    const cpuTargets = cpuChildren.map((c, i) => targetFor(c.url, `cpu-${i}`, 'cpu', cpuPrice));
+    const workers = [gpuTarget, ...cpuTargets];
+    const priceOf = new Map(workers.map((w) => [w.url, w]));
+
+    // Warm every session (the webgpu provider compiles its shaders on the first runs).
+    for (const w of workers) for (const [i, c] of classes.entries()) for (let k = 0; k < 3; k++) await send(w, c.model, requests[i] as EncodedRequest);
+
+    const dir = mkdtempSync(join(tmpdir(), 'splitflow-placement-broker-'));
+    const brokerConfig = {
+      catalog: catalogPath,
+      pools: [
+        { name: 'gpu', hardware: 'gpu', protocol: 'oip-v2', endpoints: [{ url: gpu.url }], costPerHour: gpuPrice, maxConcurrency: 4, models },
+        {
+          name: 'cpu',
+          hardware: 'cpu',
+          protocol: 'oip-v2',
+          endpoints: cpuChildren.map((c) => ({ url: c.url })),
+          costPerHour: cpuPrice,
+          maxConcurrency: 2,
+          models,
+          throughput: { gflops: 50 * cpuThreads, fixedOverheadMs: 0.05, memoryGBps: 10 * cpuThreads },
+        },
+      ],
+      anonymous: {},
+      limits: { defaultDeadlineMs: 1000, upstreamTimeoutMs: 120_000 },
+      jobs: { store: 'memory' },
+      log: { level: 'error' },
+    };
+    writeFileSync(join(dir, 'broker.json'), JSON.stringify(brokerConfig));
+    const brokerChild = await startCli(brokerCli, ['--config', join(dir, 'broker.json')]);
+    children.push(brokerChild);
+    const broker = targetFor(brokerChild.url, 'broker', 'cpu', 0);
+
+    let rr = 0;
+    const pick: Record<string, () => Target> = {
+      'all-gpu': () => gpuTarget,
+      'all-cpu': () => cpuTargets[rr++ % cpuTargets.length] as Target,
+      'round-robin': () => workers[rr++ % workers.length] as Target,
+      'least-outstanding': () => workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best)),
+      splitflow: () => broker,
+    };
+    const warm = trace(classes, warmupS, Number(values.seed) + 1);
+    const measured = trace(classes, durationS, Number(values.seed) + 2);
+
+    async function replay(policy: string, arrivals: Arrival[]): Promise<{ outcomes: Outcome[]; wallMs: number; used: Set<string> }> {
+      const choose = pick[policy] as () => Target;
+      const outcomes: Outcome[] = [];
+      const used = new Set<string>();
+      const pending: Promise<void>[] = [];
+      const start = performance.now();
+      for (const a of arrivals) {
+        // Open loop: send at the trace's time whatever is still in flight; latency counts from then.
+        const wait = start + a.atMs - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait - 1));
+        while (start + a.atMs - performance.now() > 0) await new Promise((r) => setImmediate(r));
+        const cls = classes[a.cls] as RequestClass;
+        const target = choose();
+        const scheduled = start + a.atMs;
+        pending.push(
+          send(target, cls.model, requests[a.cls] as EncodedRequest).then(({ status, parameters }) => {
+            const latencyMs = performance.now() - scheduled;
+            const endpoint = (parameters[SPLITFLOW_PARAMS.endpoint] as string | undefined) ?? target.url;
+            const worker = priceOf.get(endpoint);
+            if (worker) used.add(worker.name);
+            const computeUs = num(parameters, SPLITFLOW_PARAMS.computeUs) ?? 0;
+            const runRows = num(parameters, SPLITFLOW_PARAMS.batchSize) ?? (requests[a.cls] as EncodedRequest).rows;
+            const share = Math.min(1, (requests[a.cls] as EncodedRequest).rows / Math.max(1, runRows));
+            const costUsd = status === 200 && worker ? (worker.pricePerHour * (computeUs / 1000) * share) / 3.6e6 : 0;
+            outcomes.push({ cls: a.cls, status, latencyMs, costUsd, target: worker?.name ?? target.name });
+          }),
+        );
+      }
+      await Promise.all(pending);
+      return { outcomes, wallMs: performance.now() - start, used };
+    }
+
+    const report: Record<string, unknown>[] = [];
+    for (const policy of values.policies.split(',')) {
+      if (!pick[policy]) throw new Error(`unknown policy ${policy}; known: ${Object.keys(pick).join(', ')}`);
+      await replay(policy, warm);
+      const { outcomes, wallMs, used } = await replay(policy, measured);
+      const ok = outcomes.filter((o) => o.status === 200);
+      const met = outcomes.filter((o) => o.status === 200 && o.latencyMs <= (classes[o.cls] as RequestClass).deadlineMs);
+      const busyCost = ok.reduce((s, o) => s + o.costUsd, 0);
+      const provisioned = [...used].reduce((s, name) => s + (workers.find((w) => w.name === name)?.pricePerHour ?? 0), 0) * (wallMs / 3.6e6);
+      const perClass = classes.map((c, i) => {
+        const mine = outcomes.filter((o) => o.cls === i);
+        const lat = mine
+          .filter((o) => o.status === 200)
+          .map((o) => o.latencyMs)
+          .sort((a, b) => a - b);
+        const where: Record<string, number> = {};
+        for (const o of mine) where[o.target] = (where[o.target] ?? 0) + 1;
+        return {
+          class: c.name,
+          n: mine.length,
+          slo: mine.length ? mine.filter((o) => o.status === 200 && o.latencyMs <= c.deadlineMs).length / mine.length : Number.NaN,
+          p50Ms: percentile(lat, 50),
+          p99Ms: percentile(lat, 99),
+          refused: mine.filter((o) => o.status !== 200).length,
+          placed: where,
+        };
+      });
+      const row = {
+        policy,
+        requests: outcomes.length,
+        ok: ok.length,
+        sloAttainment: met.length / Math.max(1, outcomes.length),
+        throughputRps: ok.length / (wallMs / 1000),
+        busyCostPer1k: (busyCost / Math.max(1, ok.length)) * 1000,
+        provisionedCostPer1k: (provisioned / Math.max(1, ok.length)) * 1000,
+        perClass,
+      };
+      report.push(row);
+      console.error(
+        `${policy.padEnd(18)} SLO ${(row.sloAttainment * 100).toFixed(1)}%  ${row.throughputRps.toFixed(1)} req/s  busy $${row.busyCostPer1k.toExponential(3)}/1k  provisioned $${row.provisionedCostPer1k.toFixed(5)}/1k`,
+      );
+    }
+
+    const result = {
+      bench: 'heterogeneous-placement',
+      gpuEp: values['gpu-ep'],
+      cpuWorkers,
+      cpuThreads,
+      prices: { gpuPerHour: gpuPrice, cpuWorkerPerHour: cpuPrice },
+      rate,
+      durationS,
+      classes,
+      report,
+      node: process.version,
+      cpu: cpus()[0]?.model,
+      cores: totalCores,
+      date: new Date().toISOString(),
+    };
+    if (values.out) {
+      mkdirSync(values.out, { recursive: true });
+      writeFileSync(join(values.out, 'placement-bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+    }
+    // The short table last, as the GPU runner shows the tail.
+    const lines = ['policy             SLO%   req/s  busy$/1k    prov$/1k   ' + classes.map((c) => `${c.name} p50/p99 ms`.padEnd(24)).join('')];
+    for (const r of report as (typeof report)[number][]) {
+      const row = r as {
+        policy: string;
+        sloAttainment: number;
+        throughputRps: number;
+        busyCostPer1k: number;
+        provisionedCostPer1k: number;
+        perClass: { p50Ms: number; p99Ms: number; slo: number }[];
+      };
+      lines.push(
+        `${row.policy.padEnd(18)} ${(row.sloAttainment * 100).toFixed(1).padStart(5)} ${row.throughputRps.toFixed(1).padStart(7)}  ${row.busyCostPer1k.toExponential(2).padStart(9)}  ${row.provisionedCostPer1k.toFixed(5).padStart(9)}   ` +
+          row.perClass.map((c) => `${c.p50Ms.toFixed(1)}/${c.p99Ms.toFixed(1)} (${Math.round(c.slo * 100)}%)`.padEnd(24)).join(''),
+      );
+    }
+    console.log(lines.join('\n'));
+    await Promise.all([...workers, broker].map((w) => w.pool.close()));
+  } finally {
+    await Promise.all(children.map((c) => c.stop()));
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
