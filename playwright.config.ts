@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Browser tests in Debian's Chromium (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser).
+// Browser tests in Debian's Chromium (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser) and `e2e` (the field app end to end, e2e/).
 const SDK_PORT = Number(process.env.SPLITFLOW_SDK_TEST_PORT ?? 5174);
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -11,6 +11,14 @@ export default defineConfig({
   timeout: 90_000,
   expect: { timeout: 15_000 },
   projects: [
+    {
+      // The field app end to end: the suite starts its own worker, broker and app (e2e/stack.ts).
+      name: 'e2e',
+      testDir: 'e2e',
+      testMatch: '**/*.spec.ts',
+      timeout: 180_000,
+      use: { browserName: 'chromium', launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }, acceptDownloads: true },
+    },
     {
       name: 'sdk',
       testDir: 'packages/sdk/browser',

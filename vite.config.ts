@@ -77,16 +77,19 @@ export default defineConfig({
       },
       workbox: {
         // The app shell, the runtimes' wasm included, is precached so the app opens and runs offline.
+        // The first visit's page is controlled as soon as the worker activates (later updates still wait
+        // for the person's consent through the update prompt: no skipWaiting).
+        clientsClaim: true,
         globPatterns: ['**/*.{js,mjs,css,html,wasm,png,webmanifest}'],
         maximumFileSizeToCacheInBytes: 64 * 1024 * 1024,
         navigateFallbackDenylist: [/^\/v2\//, /^\/models\//],
         runtimeCaching: [
           {
-            // Models are verified by the SDK (size + SHA-256) and kept in its own cache; this keeps
-            // the catalog available offline too.
-            urlPattern: ({ url }) => url.pathname.startsWith('/models/'),
+            // Model files are verified (size + SHA-256) and cached by the SDK itself; the service worker
+            // keeps only the catalog, so the app can start offline.
+            urlPattern: ({ url }) => url.pathname === '/models/catalog.json',
             handler: 'NetworkFirst',
-            options: { cacheName: 'splitflow-models', networkTimeoutSeconds: 3 },
+            options: { cacheName: 'splitflow-catalog', networkTimeoutSeconds: 3 },
           },
         ],
       },

@@ -14,7 +14,10 @@ function route(): void {
   const name = (location.hash.replace(/^#\//, '') || 'run') as Page;
   const page = name in pages ? name : 'run';
   for (const a of document.querySelectorAll<HTMLAnchorElement>('nav a')) a.classList.toggle('active', a.dataset.page === page);
-  void pages[page](root, state);
+  // Each visit renders into a fresh view: a slow render of a page left behind lands in a detached node.
+  const view = document.createElement('div');
+  root.replaceChildren(view);
+  void pages[page](view, state);
 }
 addEventListener('hashchange', route);
 route();
@@ -40,5 +43,8 @@ if ('serviceWorker' in navigator && import.meta.env.PROD) {
       wb.messageSkipWaiting();
     });
   });
+  // The catalog was fetched before the worker controlled this first page; fetch it once more through
+  // the worker so it is cached for offline starts.
+  wb.addEventListener('controlling', () => void fetch('/models/catalog.json').catch(() => {}));
   void wb.register().then(() => document.documentElement.setAttribute('data-sw', 'registered'));
 }

@@ -45,7 +45,20 @@ function outputsView(outputs: Record<string, Tensor>): HTMLElement {
       h('td', {}, h('code', {}, values.map((v) => (typeof v === 'bigint' ? String(v) : Number(v).toPrecision(5))).join(', '))),
     );
   });
-  return h('table', { 'data-testid': 'outputs' }, ...rows);
+  // Every value of the first output, at full precision, for people who compare routes by hand (and the e2e suite).
+  const [first] = Object.values(outputs);
+  const all =
+    first && first.datatype !== 'BYTES'
+      ? Array.from(first.data as ArrayLike<number | bigint>)
+          .slice(0, 4096)
+          .map((v) => (typeof v === 'bigint' ? Number(v) : v))
+      : [];
+  return h(
+    'div',
+    {},
+    h('table', { 'data-testid': 'outputs' }, ...rows),
+    h('details', {}, h('summary', {}, 'All values of the first output'), h('pre', { 'data-testid': 'outputs-json' }, JSON.stringify(all))),
+  );
 }
 
 export async function renderRunPage(root: HTMLElement, state: AppState): Promise<void> {

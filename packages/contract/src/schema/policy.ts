@@ -15,7 +15,11 @@ export const RoutingThresholds = Type.Object(
   {
     /** Largest model (bytes of its files) the SDK will download and run on the device. */
     maxLocalModelBytes: Type.Integer({ minimum: 0 }),
-    /** Devices measuring fewer GFLOPS than this do not run models locally in `auto` mode. */
+    /**
+     * Devices measuring fewer GFLOPS than this do not run models locally in `auto` mode. The unit is the
+     * SDK probe's: a scalar JavaScript matrix multiply, which reads 0.3-2 on phones and laptops (wasm SIMD
+     * and WebGPU run several times faster), so only very slow or very busy devices fall under the default.
+     */
     minDeviceGflops: NonNegative,
     /** Default latency budget of a request. */
     latencyBudgetMs: Positive,
@@ -38,7 +42,7 @@ export type RoutingPolicy = Static<typeof RoutingPolicy>;
 
 export const DEFAULT_THRESHOLDS: RoutingThresholds = Object.freeze({
   maxLocalModelBytes: 64 * 1024 * 1024,
-  minDeviceGflops: 1,
+  minDeviceGflops: 0.05,
   latencyBudgetMs: 1000,
   privacy: 'any',
   mode: 'auto',

@@ -1,0 +1,152 @@
+import { readFileSync } from 'node:fs';
+import { test as base, expect, type Page } from '@playwright/test';
+import { type E2EStack, startE2EStack } from './stack.js';
+
+// The field app as a person uses it, against real processes: a worker, a broker and the built PWA.
+// One stack for the whole file (a worker-scoped fixture); tests run in order and the last one stops the broker.
+const test = base.extend<{ app: Page }, { stack: E2EStack }>({
+  stack: [
+    // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
+    async ({}, use) => {
+      const stack = await startE2EStack();
+      await use(stack);
+      await stack.close();
+    },
+    { scope: 'worker', timeout: 180_000 },
+  ],
+  app: async ({ page, stack }, use, testInfo) => {
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(stack.appUrl);
+    await use(page);
+    await page.screenshot({ path: testInfo.outputPath('final.png'), fullPage: true });
+    // No test may leave an unhandled error behind, whatever it provoked on purpose.
+    expect(errors, 'unhandled errors in the page').toEqual([]);
+  },
+});
+test.describe.configure({ mode: 'serial' });
+
+async function run(page: Page, model: string, mode: 'auto' | 'local' | 'cloud', seed = 1): Promise<void> {
+  if (!page.url().includes('#/run')) await page.goto(new URL('#/run', page.url()).href);
+  await page.getByTestId('model').selectOption(model);
+  await page.getByTestId('seed').fill(String(seed));
+  const before = await page.getByTestId('run-status').textContent();
+  await page.getByTestId(`run-${mode}`).click();
+  await expect(page.getByTestId('run-status')).not.toHaveText(before ?? '');
+  await expect(page.getByTestId('run-auto')).toBeEnabled({ timeout: 120_000 });
+}
+
+const outputValues = async (page: Page): Promise<number[]> => JSON.parse((await page.getByTestId('outputs-json').textContent()) ?? '[]');
+const routeCell = (page: Page, key: string) => page.locator(`[data-testid=route-table] tr[data-key="${key}"] td`);
+
+test('the device page shows real probe values', async ({ app }, testInfo) => {
+  await app.getByRole('link', { name: 'Device' }).click();
+  const cell = (key: string) => app.locator(`[data-testid=device-table] tr[data-key="${key}"] td`);
+  await expect(cell('wasm')).toHaveText('yes');
+  await expect(cell('cross-origin isolated')).toHaveText('yes');
+  await expect(cell('wasm threads')).toHaveText('yes');
+  const cores = await app.evaluate(() => navigator.hardwareConcurrency);
+  await expect(cell('CPU cores')).toHaveText(String(cores));
+  // No --enable-unsafe-webgpu here: Chromium gives no adapter, and the page says so.
+  await expect(cell('WebGPU')).toHaveText(/^no/);
+  const gflops = Number(await cell('GFLOPS (micro-benchmark)').textContent());
+  expect(gflops).toBeGreaterThan(0);
+  await app.screenshot({ path: testInfo.outputPath('device.png'), fullPage: true });
+});
+
+test('a local run and a cloud run of the same model and input agree within 1e-4', async ({ app }, testInfo) => {
+  await run(app, 'vision-s', 'local', 7);
+  await expect(routeCell(app, 'ran')).toHaveText('local');
+  const local = await outputValues(app);
+  await run(app, 'vision-s', 'cloud', 7);
+  await expect(routeCell(app, 'ran')).toHaveText('cloud');
+  const cloud = await outputValues(app);
+  expect(local).toHaveLength(1000);
+  expect(cloud).toHaveLength(1000);
+  const worst = Math.max(...local.map((v, i) => Math.abs(v - (cloud[i] as number))));
+  expect(worst).toBeLessThan(1e-4);
+  await app.screenshot({ path: testInfo.outputPath('run.png'), fullPage: true });
+});
+
+test('auto picks local for tiny and cloud for large, and says why', async ({ app }) => {
+  await run(app, 'tiny', 'local'); // the model is now cached and compiled on the device
+  await run(app, 'tiny', 'auto');
+  await expect(routeCell(app, 'ran')).toHaveText('local');
+  await expect(routeCell(app, 'why')).toContainText(/local/);
+  await run(app, 'large', 'auto');
+  await expect(routeCell(app, 'ran')).toHaveText('cloud');
+  await expect(routeCell(app, 'why')).toContainText(/too large|MiB|MB|bytes/i);
+});
+
+test('a tampered model file is refused with a visible error', async ({ browser, stack }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  // A bad proxy or CDN flips one byte of the model on its way to the device.
+  await page.route('**/models/ocr-cls/**', async (route) => {
+    const response = await route.fetch();
+    const body = Buffer.from(await response.body());
+    body[body.length >> 1] = (body[body.length >> 1] as number) ^ 0xff;
+    await route.fulfill({ response, body });
+  });
+  await page.goto(`${stack.appUrl}#/run`);
+  await run(page, 'ocr-cls', 'local');
+  await expect(page.getByTestId('run-error')).toContainText('MODEL_INTEGRITY');
+  await expect(page.getByTestId('run-error')).toContainText(/SHA-256|sha256/i);
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
+test('offline: the shell loads from the service worker, local runs work, cloud runs fail clearly', async ({ app, context }, testInfo) => {
+  await app.goto(new URL('#/run', app.url()).href);
+  // The first visit installs the service worker, which precaches the shell and claims the page.
+  await app.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+  await app.waitForFunction(async () => (await caches.match('/models/catalog.json')) !== undefined, null, { timeout: 30_000 });
+  await run(app, 'tiny', 'local'); // cached on the device while online
+  await context.setOffline(true);
+  const response = await app.reload();
+  expect(response?.fromServiceWorker()).toBe(true);
+  expect(await app.evaluate(() => crossOriginIsolated)).toBe(true);
+  await expect(app.locator('#net')).toHaveText(/offline/);
+  await run(app, 'tiny', 'local', 3);
+  await expect(routeCell(app, 'ran')).toHaveText('local');
+  await run(app, 'tiny', 'cloud', 3);
+  await expect(app.getByTestId('run-error')).toContainText(/OFFLINE|NETWORK/);
+  await app.screenshot({ path: testInfo.outputPath('offline.png'), fullPage: true });
+  await context.setOffline(false);
+});
+
+test('the export downloads a JSON file whose records match the runs made', async ({ app }, testInfo) => {
+  await app.evaluate(() => localStorage.clear());
+  await app.goto(new URL('#/session', app.url()).href);
+  await app.reload();
+  await app.getByTestId('clear').click();
+  await run(app, 'tiny', 'local', 11);
+  await run(app, 'tiny', 'cloud', 12);
+  await run(app, 'vad', 'local', 13);
+  await app.getByRole('link', { name: 'Session' }).click();
+  await expect(app.locator('[data-testid=session-table] tr[data-seq]')).toHaveCount(3);
+  const [download] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-json').click()]);
+  const doc = JSON.parse(readFileSync((await download.path()) as string, 'utf8'));
+  expect(doc.format).toBe('splitflow-field-session/1');
+  expect(doc.runs.map((r: { model: string; mode: string; where: string; ok: boolean }) => [r.model, r.mode, r.where, r.ok])).toEqual([
+    ['tiny', 'local', 'local', true],
+    ['tiny', 'cloud', 'cloud', true],
+    ['vad', 'local', 'local', true],
+  ]);
+  expect(doc.device.hardwareConcurrency).toBeGreaterThan(0);
+  await app.screenshot({ path: testInfo.outputPath('session.png'), fullPage: true });
+});
+
+test('the broker stopped mid-session: auto runs fall back to local and say so', async ({ app, stack }) => {
+  await run(app, 'text-m', 'cloud'); // the broker answers
+  await expect(routeCell(app, 'ran')).toHaveText('cloud');
+  await stack.stopBroker();
+  await run(app, 'text-m', 'auto', 2);
+  await expect(routeCell(app, 'ran')).toHaveText('local');
+  // Either the router already knew the cloud was down, or it tried and fell back: the page says which.
+  const why = `${await routeCell(app, 'why').textContent()} ${await routeCell(app, 'fallback').textContent()}`;
+  expect(why).toMatch(/fall|cloud|broker|unreachable|failed/i);
+  await stack.startBroker();
+});

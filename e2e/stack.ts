@@ -1,0 +1,130 @@
+// Starts what `npm start` starts, as separate processes where a test must stop one: a CPU worker and a
+// broker (their CLIs, from source, on free loopback ports) and the built field app (Vite preview,
+// cross-origin isolated, /v2 proxied to the broker).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { build, type PreviewServer, preview } from 'vite';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+const HOST = '127.0.0.1';
+const TSX = ['--conditions=source', '--import', 'tsx'];
+
+export interface E2EStack {
+  appUrl: string;
+  brokerUrl: string;
+  workerUrl: string;
+  stopBroker(): Promise<void>;
+  startBroker(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      server.close(() => ok(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** Spawns a CLI and resolves with its URL once it prints its `{"event":"listening"}` line. */
+function spawnListening(args: string[], what: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...TSX, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  return new Promise((ok, fail) => {
+    const lines = createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      try {
+        const event = JSON.parse(line) as { event?: string; url?: string };
+        if (event.event === 'listening' && event.url) ok({ child, url: event.url });
+      } catch {
+        // a log line, not the listening line
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`${what} exited with ${code} before listening:\n${stderr}`)));
+  });
+}
+
+function stop(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return Promise.resolve();
+  return new Promise((ok) => {
+    child.once('exit', () => ok());
+    child.kill('SIGTERM');
+  });
+}
+
+/** The on-demand `large` model is part of the suite (auto must send it to the cloud); build it once. */
+export function ensureLargeModel(): Promise<void> {
+  if (existsSync(join(ROOT, 'models', 'build', 'large', 'model.onnx'))) return Promise.resolve();
+  return new Promise((ok, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'models/build.ts', '--only', 'large'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.once('exit', (code) => (code === 0 ? ok() : fail(new Error(`building the large model failed (${code})`))));
+  });
+}
+
+export async function startE2EStack(): Promise<E2EStack> {
+  await ensureLargeModel();
+  const dir = mkdtempSync(join(tmpdir(), 'splitflow-e2e-'));
+  const worker = await spawnListening(['packages/worker/src/cli.ts', '--models', 'models/catalog.json', '--port', '0', '--log-level', 'warn'], 'worker');
+  const brokerPort = await freePort();
+  const config = join(dir, 'broker.yaml');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      listen: { host: HOST, port: brokerPort },
+      catalog: join(ROOT, 'models', 'catalog.json'),
+      pools: [
+        {
+          name: 'local-cpu',
+          hardware: 'cpu',
+          protocol: 'oip-v2',
+          endpoints: [{ url: worker.url, kind: 'worker' }],
+          costPerHour: 0.1,
+          maxConcurrency: 4,
+          models: ['tiny', 'vision-s', 'text-m', 'large', 'ocr-det', 'ocr-rec', 'ocr-cls', 'vad'],
+        },
+      ],
+      anonymous: { rateLimit: { requestsPerSecond: 500, burst: 1000 }, maxConcurrency: 64 },
+      jobs: { store: 'memory' },
+      log: { level: 'warn' },
+    }),
+  );
+  let broker: ChildProcess | undefined;
+  const startBroker = async () => {
+    broker = (await spawnListening(['packages/broker/src/cli.ts', '--config', config], 'broker')).child;
+  };
+  await startBroker();
+  const brokerUrl = `http://${HOST}:${brokerPort}`;
+  process.env.SPLITFLOW_BROKER_URL = brokerUrl;
+  const configFile = join(ROOT, 'vite.config.ts');
+  await build({ configFile, logLevel: 'error' });
+  const appPort = await freePort();
+  const app: PreviewServer = await preview({
+    configFile,
+    logLevel: 'error',
+    preview: { host: HOST, port: appPort, strictPort: true, proxy: { '/v2': brokerUrl } },
+  });
+  return {
+    appUrl: `http://${HOST}:${appPort}/`,
+    brokerUrl,
+    workerUrl: worker.url,
+    stopBroker: () => stop(broker),
+    startBroker,
+    close: async () => {
+      await app.close();
+      await stop(broker);
+      await stop(worker.child);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
