@@ -1,0 +1,21 @@
+import { DATATYPE_INFO, type NamedTensor } from '@splitflow/contract';
+// The benchmark's one import of onnxruntime-node: the in-process baseline the worker is compared with.
+import * as ort from 'onnxruntime-node';
+
+export interface DirectSession {
+  run(inputs: readonly NamedTensor[]): Promise<void>;
+  release(): Promise<void>;
+}
+
+/** onnxruntime-node called directly, with the same provider and options the worker uses. */
+export async function openDirect(model: Uint8Array | string, provider: string): Promise<DirectSession> {
+  const session = await ort.InferenceSession.create(model as Uint8Array, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+  return {
+    async run(inputs) {
+      const feeds: Record<string, ort.Tensor> = {};
+      for (const t of inputs) feeds[t.name] = new ort.Tensor(DATATYPE_INFO[t.datatype].ort as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+      await session.run(feeds);
+    },
+    release: () => session.release(),
+  };
+}

@@ -1,0 +1,105 @@
+// Worker overhead: the same model and batch through HTTP to a worker process vs onnxruntime-node
+// called in-process, on loopback, at low load (one connection). Target (issue 3): under 0.15 ms added
+// p50 for `tiny`.
+// Run: npm run bench:worker -w @splitflow/bench   [-- --models tiny,vision-s --duration 5 --iterations 1000]
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { encodeInferRequest } from '@splitflow/contract';
+import { catalogModel } from './catalog-model.js';
+import { runLoad } from './load.js';
+import { describeMachine } from './machine.js';
+import { makeInputs } from './manifest-inputs.js';
+import { openDirect } from './ort-direct.js';
+import { table, writeReport } from './report.js';
+import { spawnWorker } from './spawn-worker.js';
+import { round, summarize } from './stats.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    catalog: { type: 'string', default: `${root}models/catalog.json` },
+    models: { type: 'string', default: 'tiny,vision-s' },
+    batch: { type: 'string', default: '1' },
+    duration: { type: 'string', default: '5' },
+    iterations: { type: 'string', default: '1000' },
+    out: { type: 'string', default: `${root}apps/bench/results` },
+  },
+});
+const ids = (values.models as string).split(',');
+const batch = Number(values.batch);
+const durationS = Number(values.duration);
+const iterations = Number(values.iterations);
+
+const worker = await spawnWorker(
+  ['--conditions=source', '--import', 'tsx', `${root}packages/worker/src/cli.ts`],
+  ['--models', values.catalog as string, '--serve', ids.join(','), '--port', '0', '--log-level', 'warn'],
+  root,
+);
+const rows = [];
+try {
+  for (const id of ids) {
+    const { manifest, path } = catalogModel(values.catalog as string, id);
+    const inputs = makeInputs(manifest, batch);
+
+    const direct = await openDirect(readFileSync(path), 'cpu');
+    for (let i = 0; i < 50; i++) await direct.run(inputs);
+    const times: number[] = [];
+    for (let i = 0; i < iterations; i++) {
+      const t0 = performance.now();
+      await direct.run(inputs);
+      times.push(performance.now() - t0);
+    }
+    await direct.release();
+    const inProcess = summarize(times);
+
+    // As the SDK sends it: JSON, with tensors of 64 KiB or more in Triton's binary extension.
+    const encoded = encodeInferRequest({ inputs });
+    const body = typeof encoded.body === 'string' ? encoded.body : Buffer.from(encoded.body);
+    const http = await runLoad({ url: `${worker.url}/v2/models/${id}/infer`, body, headers: encoded.headers, connections: 1, durationS, warmupS: 1 });
+    if (http.non2xx > 0 || http.errors > 0) throw new Error(`${id}: ${http.non2xx} non-2xx answers and ${http.errors} errors`);
+    rows.push({
+      model: id,
+      batch,
+      encoding: typeof encoded.body === 'string' ? 'json' : 'binary',
+      requestBytes: body.length,
+      inProcess,
+      http: http.latency,
+      httpRps: round(http.rps, 1),
+      addedP50Ms: round(http.latency.p50 - inProcess.p50, 4),
+      addedP99Ms: round(http.latency.p99 - inProcess.p99, 4),
+      ratioP50: round(http.latency.p50 / inProcess.p50, 2),
+    });
+  }
+} finally {
+  await worker.stop();
+}
+
+const machine = describeMachine({ note: 'shared 2-core VM, other jobs running: noisy; the worker and autocannon share the cores' });
+const ms = (v: number) => v.toFixed(3);
+const markdown = [
+  '# Worker overhead: HTTP to the worker vs onnxruntime-node in-process (CPU)',
+  '',
+  `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. One connection (low load), ${durationS} s per model after 1 s warm-up; in-process: ${iterations} sequential runs.`,
+  '',
+  table(
+    ['model', 'batch', 'encoding', 'in-process p50 ms', 'in-process p99 ms', 'HTTP p50 ms', 'HTTP p99 ms', 'added p50 ms', 'p50 ratio', 'HTTP req/s'],
+    rows.map((r) => [
+      r.model,
+      r.batch,
+      r.encoding,
+      ms(r.inProcess.p50),
+      ms(r.inProcess.p99),
+      ms(r.http.p50),
+      ms(r.http.p99),
+      ms(r.addedP50Ms),
+      r.ratioP50,
+      r.httpRps,
+    ]),
+  ),
+  '',
+  'HTTP latency is per response as autocannon measured it (client send to last byte), at full resolution.',
+].join('\n');
+const files = writeReport(values.out as string, 'worker-overhead-cpu', { machine, rows }, markdown);
+console.log(markdown);
+console.log(`\nwrote ${files.join(', ')}`);

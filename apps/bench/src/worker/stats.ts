@@ -1,0 +1,23 @@
+/** Latency summary in milliseconds. */
+export interface LatencySummary {
+  n: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  mean: number;
+}
+
+/** Nearest-rank percentile of sorted samples. */
+function rank(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] as number;
+}
+
+export function summarize(samplesMs: readonly number[]): LatencySummary {
+  const sorted = [...samplesMs].sort((a, b) => a - b);
+  const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
+  return { n: sorted.length, p50: rank(sorted, 50), p90: rank(sorted, 90), p99: rank(sorted, 99), mean };
+}
+
+export const round = (value: number, digits = 3) => Number(value.toFixed(digits));
