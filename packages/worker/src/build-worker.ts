@@ -52,7 +52,11 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
 
   let registry: ModelRegistry | undefined;
   const metrics = createWorkerMetrics(() => registry?.depths() ?? {});
-  const factory = createOrtSessionFactory({ provider, ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}) });
+  const factory = createOrtSessionFactory({
+    provider,
+    spinning: config.spinning ?? false,
+    ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}),
+  });
   try {
     registry = await loadModels({
       sources,

@@ -36,6 +36,8 @@ describe('parseCliArgs', () => {
   it('has defaults, and --help returns nothing', () => {
     expect(parseCliArgs([])).toMatchObject({ catalog: 'models/catalog.json', provider: 'cpu', port: 8001 });
     expect(parseCliArgs(['--help'])).toBeUndefined();
+    expect(parseCliArgs(['--spin', '--threads', '4'])).toMatchObject({ spinning: true, intraOpThreads: 4 });
+    expect(parseCliArgs([])).not.toHaveProperty('spinning');
   });
 
   it.each([

@@ -18,6 +18,7 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --max-queue <n>             waiting requests per model before 503 (default 256)
   --instances <n>             concurrent runs per model (default 1)
   --threads <n>               onnxruntime intra-op threads (default: all cores)
+  --spin                      let idle onnxruntime threads spin (default off)
   --body-limit <bytes>        largest request body (default 67108864)
   --log-level <level>         fatal|error|warn|info|debug|trace (default info)
   --help`;
@@ -52,6 +53,7 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
         threads: { type: 'string' },
         'body-limit': { type: 'string' },
         'log-level': { type: 'string' },
+        spin: { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -95,6 +97,7 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
   if (serve !== undefined) options.models = serve.split(',').filter((s) => s !== '');
   const threads = integer('threads', str('threads'), 1);
   if (threads !== undefined) options.intraOpThreads = threads;
+  if (values.spin) options.spinning = true;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   return options;

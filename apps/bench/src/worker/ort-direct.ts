@@ -9,7 +9,13 @@ export interface DirectSession {
 
 /** onnxruntime-node called directly, with the same provider and options the worker uses. */
 export async function openDirect(model: Uint8Array | string, provider: string): Promise<DirectSession> {
-  const session = await ort.InferenceSession.create(model as Uint8Array, { executionProviders: [provider], graphOptimizationLevel: 'all' });
+  const session = await ort.InferenceSession.create(model as Uint8Array, {
+    executionProviders: [provider],
+    graphOptimizationLevel: 'all',
+    enableMemPattern: false,
+    // As the worker runs by default (its `spinning: false`).
+    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+  });
   return {
     async run(inputs) {
       const feeds: Record<string, ort.Tensor> = {};
