@@ -21,7 +21,7 @@ export const isolation = {
 };
 const MIME: Record<string, string> = { '.json': 'application/json', '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 
-function sendFile(res: Parameters<Connect.NextHandleFunction>[1], file: string, base: string): void {
+function sendFile(res: Parameters<Connect.NextHandleFunction>[1], file: string, base: string, cacheControl = 'no-store'): void {
   if (!file.startsWith(base) || !existsSync(file) || !statSync(file).isFile()) {
     res.statusCode = 404;
     res.end('not found');
@@ -29,7 +29,7 @@ function sendFile(res: Parameters<Connect.NextHandleFunction>[1], file: string, 
   }
   res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
   res.setHeader('Content-Length', String(statSync(file).size));
-  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Cache-Control', cacheControl);
   for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
   createReadStream(file).pipe(res);
 }
@@ -52,7 +52,9 @@ export function testFiles(): Plugin {
   const handler: Connect.NextHandleFunction = (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
-    if (path.startsWith('/ort/')) return sendFile(res, normalize(join(ortDir, path.slice(5))), ortDir);
+    // The runtime's files are versioned and immutable, as a CDN would serve them; model files are
+    // not HTTP-cached, so only the SDK's Cache API store can make a second load free.
+    if (path.startsWith('/ort/')) return sendFile(res, normalize(join(ortDir, path.slice(5))), ortDir, 'public, max-age=3600, immutable');
     if (path === '/models/catalog.json') return sendFile(res, join(modelsDir, 'catalog.json'), modelsDir);
     if (path.startsWith('/models/')) return sendFile(res, normalize(join(modelsDir, 'build', path.slice(8))), join(modelsDir, 'build'));
     const fixture = /^\/fixture\/(splitflow-[\w-]+)\/(.+)$/.exec(path);

@@ -1,0 +1,168 @@
+// The SDK benchmark page (built with Vite, served cross-origin isolated). The Node driver
+// (sdk-bench.ts) calls these through page.evaluate; every figure is measured here, in the page.
+import type { ModelCatalog, ModelManifest, Tensor } from '@splitflow/contract';
+import { createClient, type InferResult, type SplitflowClient } from '@splitflow/sdk';
+
+const WASM_PATHS = '/ort/';
+const CATALOG = '/models/catalog.json';
+const base = { catalog: CATALOG, wasmPaths: WASM_PATHS, probe: { benchmarkMs: 15 } };
+
+let catalogOnce: Promise<ModelCatalog> | undefined;
+async function manifestOf(model: string): Promise<ModelManifest> {
+  // Fetched once: router trials run offline too.
+  catalogOnce ??= fetch(CATALOG).then((r) => r.json() as Promise<ModelCatalog>);
+  const catalog = await catalogOnce;
+  const manifest = catalog.models.find((m) => m.id === model);
+  if (!manifest) throw new Error(`no model ${model}`);
+  return manifest;
+}
+
+/** One input per manifest input: symbolic dims at their lower bound (batch 1), deterministic values. */
+function inputsFor(manifest: ModelManifest): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const spec of manifest.inputs) {
+    const shape = spec.shape.map((d) => (typeof d === 'number' ? d : (manifest.dimBounds?.[d]?.min ?? 1)));
+    const n = shape.reduce((a, b) => a * b, 1);
+    if (spec.datatype === 'INT64') out[spec.name] = { datatype: 'INT64', shape, data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i % 100)) };
+    else out[spec.name] = { datatype: 'FP32', shape, data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01)) };
+  }
+  return out;
+}
+
+const copy = (inputs: Record<string, Tensor>): Record<string, Tensor> =>
+  Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, { ...t, data: (t.data as Float32Array).slice() } as Tensor]));
+
+function directWorker(): Worker {
+  return new Worker(new URL('./ort-direct-worker.ts', import.meta.url), { type: 'module' });
+}
+
+function once<T>(worker: Worker, message: unknown, transfer: Transferable[] = []): Promise<T> {
+  return new Promise((resolve, reject) => {
+    worker.onmessage = (e) => resolve(e.data as T);
+    worker.onerror = (e) => reject(new Error(e.message));
+    worker.postMessage(message, transfer);
+  });
+}
+
+const clients = new Map<string, SplitflowClient>();
+
+const bench = {
+  /** client.infer on the local route vs onnxruntime-web directly in a Worker, alternating. */
+  async overhead(model: string, iterations: number, warmup: number) {
+    const manifest = await manifestOf(model);
+    const inputs = inputsFor(manifest);
+    const client = await createClient({ ...base, policy: { minDeviceGflops: 0 } });
+    await client.prefetch(model);
+    const worker = directWorker();
+    const bytes = new Uint8Array(await (await fetch(`/models/${manifest.files[0]?.path}`)).arrayBuffer());
+    await once(worker, { type: 'load', bytes, wasmPaths: WASM_PATHS }, [bytes.buffer]);
+    const [name, tensor] = Object.entries(inputs)[0] as [string, Tensor];
+    const sdk: number[] = [];
+    const direct: number[] = [];
+    let backend = '';
+    for (let i = 0; i < warmup + iterations; i++) {
+      const a = copy(inputs);
+      const t0 = performance.now();
+      const r = await client.infer(model, a, { mode: 'local-only' });
+      const t1 = performance.now();
+      backend = r.route.backend ?? '';
+      const b = (tensor.data as Float32Array).slice();
+      const t2 = performance.now();
+      await once(worker, { type: 'run', name, dims: tensor.shape, data: b, ortType: 'float32' }, [b.buffer]);
+      const t3 = performance.now();
+      if (i >= warmup) {
+        sdk.push(t1 - t0);
+        direct.push(t3 - t2);
+      }
+    }
+    worker.terminate();
+    await client.dispose();
+    const inputBytes = Object.values(inputs).reduce((n, t) => n + (t.data as Float32Array).byteLength, 0);
+    return { sdk, direct, inputBytes, backend, crossOriginIsolated };
+  },
+
+  /** Time to first result: empty Cache API, warm Cache API (new client and Worker), warm session. */
+  async coldWarm(model: string) {
+    const manifest = await manifestOf(model);
+    const inputs = inputsFor(manifest);
+    const run = async (client: SplitflowClient) => {
+      const t = performance.now();
+      const r = await client.infer(model, copy(inputs), { mode: 'local-only' });
+      return { firstMs: performance.now() - t, timings: r.route.timings, backend: r.route.backend };
+    };
+    const create = async () => {
+      const t = performance.now();
+      const client = await createClient({ ...base, policy: { minDeviceGflops: 0 } });
+      return { client, createMs: performance.now() - t };
+    };
+    await caches.delete('splitflow-models');
+    const a = await create();
+    const empty = { createMs: a.createMs, ...(await run(a.client)) };
+    const session = await run(a.client);
+    await a.client.dispose();
+    const b = await create();
+    const warmCache = { createMs: b.createMs, ...(await run(b.client)) };
+    await b.client.dispose();
+    return { empty, warmCache, warmSession: { createMs: 0, ...session } };
+  },
+
+  async routerClient(id: string, broker: string, cpuSlowdown: number) {
+    await clients.get(id)?.dispose();
+    await manifestOf(id.split('@')[0] as string);
+    // A long budget: both routes must finish so the benchmark can time the one not taken.
+    const client = await createClient({ ...base, broker, policy: { latencyBudgetMs: 60_000 } });
+    clients.set(id, client);
+    return { capabilities: client.capabilities, cpuSlowdown };
+  },
+
+  async refresh(id: string) {
+    return (clients.get(id) as SplitflowClient).refresh();
+  },
+
+  /** One router trial: the auto route, then the other route forced, both timed end to end. */
+  async trial(id: string, model: string) {
+    const client = clients.get(id) as SplitflowClient;
+    const inputs = inputsFor(await manifestOf(model));
+    const timed = async (mode: 'auto' | 'local-only' | 'cloud-only') => {
+      const t = performance.now();
+      try {
+        const r: InferResult = await client.infer(model, copy(inputs), { mode });
+        return { ms: performance.now() - t, where: r.route.where as string, fallback: r.route.fallback?.code, decision: r.route.decision, error: undefined };
+      } catch (error) {
+        return {
+          ms: Number.POSITIVE_INFINITY,
+          where: 'failed',
+          fallback: undefined,
+          decision: undefined,
+          error: (error as { code?: string }).code ?? String(error),
+        };
+      }
+    };
+    const auto = await timed('auto');
+    const other = await timed(auto.where === 'local' ? 'cloud-only' : 'local-only');
+    const estimates = auto.decision?.estimates;
+    return {
+      chosen: auto.where,
+      chosenMs: auto.ms,
+      otherMs: other.ms,
+      otherError: other.error,
+      fallback: auto.fallback,
+      estimates: { local: estimates?.local?.totalMs ?? null, cloud: estimates?.cloud?.totalMs ?? null },
+      reason: auto.decision?.reason ?? auto.error,
+    };
+  },
+
+  async dispose(id: string) {
+    await clients.get(id)?.dispose();
+    clients.delete(id);
+  },
+};
+
+declare global {
+  interface Window {
+    bench: typeof bench;
+    benchReady: boolean;
+  }
+}
+window.bench = bench;
+window.benchReady = true;
