@@ -24,6 +24,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '6' },
     iterations: { type: 'string', default: '1000' },
     rounds: { type: 'string', default: '3' },
+    /** Pass --spin to the worker (idle onnxruntime threads spin). */
+    spin: { type: 'boolean', default: false },
     out: { type: 'string', default: `${root}apps/bench/results` },
   },
 });
@@ -35,7 +37,7 @@ const rounds = Number(values.rounds);
 
 const worker = await spawnWorker(
   ['--conditions=source', '--import', 'tsx', `${root}packages/worker/src/cli.ts`],
-  ['--models', values.catalog as string, '--serve', ids.join(','), '--port', '0', '--log-level', 'warn'],
+  ['--models', values.catalog as string, '--serve', ids.join(','), '--port', '0', '--log-level', 'warn', ...(values.spin ? ['--spin'] : [])],
   root,
 );
 const rows = [];
