@@ -18,7 +18,7 @@ import { makeInputs } from './manifest-inputs.js';
 import { openDirect } from './ort-direct.js';
 import { table, writeReport } from './report.js';
 import { spawnWorker } from './spawn-worker.js';
-import { round, summarize } from './stats.js';
+import { type LatencySummary, round, summarize } from './stats.js';
 
 if (process.argv[2] === '--role' && process.argv[3] === 'worker') {
   await runWorkerCli(process.argv.slice(4));
@@ -35,7 +35,9 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '64' },
       duration: { type: 'string', default: '10' },
       'max-batch': { type: 'string', default: '64' },
-      'delay-us': { type: 'string', default: '0' },
+      /** Max queue delays to try with batching on, comma-separated. */
+      'delay-us': { type: 'string', default: '0,2000' },
+      instances: { type: 'string', default: '1' },
       iterations: { type: 'string', default: '30' },
       out: { type: 'string', default: 'bench-results' },
     },
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
   const durationS = Number(values.duration);
   const maxBatch = Number(values['max-batch']);
   const iterations = Number(values.iterations);
+  const delays = (values['delay-us'] as string).split(',');
+  const instances = Number(values.instances);
   const catalog = resolve(values.catalog as string);
   const id = values.model as string;
 
@@ -70,7 +74,17 @@ async function main(): Promise<void> {
   const encoded = encodeInferRequest({ inputs: oneRow, binary: true });
   const body = Buffer.from(encoded.body as Uint8Array);
 
-  const rows = [];
+  interface Row {
+    ep: string;
+    variant: string;
+    rowsPerS: number;
+    p50Ms: number;
+    p99Ms: number;
+    meanRowsPerRun: number;
+    vsInProcess: number;
+  }
+  const rows: Row[] = [];
+  const inProcess: Record<string, { batch1: LatencySummary; batchMax: LatencySummary; rowsPerS: number }> = {};
   const failures: { ep: string; error: string }[] = [];
   for (const ep of providers) {
     // One provider failing (no adapter, no libraries) must not cost the others' figures.
@@ -92,16 +106,26 @@ async function main(): Promise<void> {
       }
       return summarize(samples);
     };
-    const single = await time(oneRow);
-    const batched = await time(fullBatch);
+    const batch1 = await time(oneRow);
+    const batchMax = await time(fullBatch);
     await direct.release();
-    const inProcessRowsPerS = (maxBatch * 1000) / batched.mean;
+    const baseline = round((maxBatch * 1000) / batchMax.mean, 1);
+    inProcess[ep] = { batch1, batchMax, rowsPerS: baseline };
+    rows.push({
+      ep,
+      variant: `in-process, batches of ${maxBatch}`,
+      rowsPerS: baseline,
+      p50Ms: round(batchMax.p50),
+      p99Ms: round(batchMax.p99),
+      meanRowsPerRun: maxBatch,
+      vsInProcess: 1,
+    });
 
-    const variants: Record<string, { rps: number; p50: number; p99: number; meanBatch: number }> = {};
-    for (const [variant, mb] of [
-      ['off', 1],
-      ['on', maxBatch],
-    ] as const) {
+    const variants: [string, number, string][] = [
+      ['worker, batching off', 1, '0'],
+      ...delays.map((d): [string, number, string] => [`worker, batching on, delay ${d} us`, maxBatch, d]),
+    ];
+    for (const [variant, mb, delay] of variants) {
       const worker = await spawnWorker(
         [process.argv[1] as string, '--role', 'worker'],
         [
@@ -118,73 +142,55 @@ async function main(): Promise<void> {
           '--max-batch',
           String(mb),
           '--max-queue-delay-us',
-          values['delay-us'] as string,
+          delay,
           '--max-queue',
           '4096',
+          '--instances',
+          String(instances),
         ],
         process.cwd(),
       );
       try {
         const load = await runLoad({ url: `${worker.url}/v2/models/${id}/infer`, body, headers: encoded.headers, connections, durationS, warmupS: 2 });
-        if (load.non2xx > 0 || load.errors > 0) throw new Error(`${ep} batching ${variant}: ${load.non2xx} non-2xx answers, ${load.errors} errors`);
+        if (load.non2xx > 0 || load.errors > 0) throw new Error(`${ep} ${variant}: ${load.non2xx} non-2xx answers, ${load.errors} errors`);
         const text = await (await fetch(`${worker.url}/metrics`)).text();
         const sum = Number(/^splitflow_worker_batch_size_sum\{model="[^"]+"\} (\S+)$/m.exec(text)?.[1]);
         const count = Number(/^splitflow_worker_batch_size_count\{model="[^"]+"\} (\S+)$/m.exec(text)?.[1]);
-        variants[variant] = { rps: round(load.rps, 1), p50: round(load.latency.p50), p99: round(load.latency.p99), meanBatch: round(sum / count, 1) };
+        rows.push({
+          ep,
+          variant,
+          rowsPerS: round(load.rps, 1),
+          p50Ms: round(load.latency.p50),
+          p99Ms: round(load.latency.p99),
+          meanRowsPerRun: round(sum / count, 1),
+          vsInProcess: round(load.rps / baseline, 3),
+        });
       } finally {
         await worker.stop();
       }
     }
-    const on = variants.on as { rps: number };
-    const off = variants.off as { rps: number };
-    rows.push({
-      ep,
-      model: id,
-      inProcess: { batch1: single, [`batch${maxBatch}`]: batched, rowsPerS: round(inProcessRowsPerS, 1) },
-      workerOff: variants.off,
-      workerOn: variants.on,
-      gainOnOverOff: round(on.rps / off.rps, 2),
-      onOverInProcess: round(on.rps / inProcessRowsPerS, 3),
-    });
   }
 
   const machine = describeMachine();
   const markdown = [
     `# Worker batching on ${providers.join(' and ')}: \`${id}\``,
     '',
-    `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. ${connections} connections, 1 row per request (binary tensors), ${durationS} s per variant after 2 s warm-up; batching on = max batch ${maxBatch}, max queue delay ${values['delay-us']} us. In-process: onnxruntime-node, ${iterations} sequential runs per size.`,
+    `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. Worker: ${connections} connections, 1 row per request (binary tensors), ${durationS} s per variant after 2 s warm-up, max batch ${maxBatch}, ${instances} run(s) at a time. In-process: onnxruntime-node, ${iterations} sequential runs per size, same provider and options.`,
     '',
     table(
-      [
-        'ep',
-        'in-process b1 p50 ms',
-        `in-process b${maxBatch} p50 ms`,
-        'in-process rows/s (max batch)',
-        'worker off req/s',
-        'worker on req/s',
-        'on p50 ms',
-        'on p99 ms',
-        'mean rows/run',
-        'on/off',
-        'on/in-process',
-      ],
-      rows.map((r) => [
-        r.ep,
-        round(r.inProcess.batch1.p50),
-        round((r.inProcess[`batch${maxBatch}`] as { p50: number }).p50),
-        r.inProcess.rowsPerS,
-        r.workerOff?.rps ?? '',
-        r.workerOn?.rps ?? '',
-        r.workerOn?.p50 ?? '',
-        r.workerOn?.p99 ?? '',
-        r.workerOn?.meanBatch ?? '',
-        r.gainOnOverOff,
-        r.onOverInProcess,
-      ]),
+      ['ep', 'variant', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run', 'rows/s vs in-process max batches'],
+      rows.map((r) => [r.ep, r.variant, r.rowsPerS, r.p50Ms, r.p99Ms, r.meanRowsPerRun, r.vsInProcess]),
     ),
-    ...(failures.length > 0 ? ['', ...failures.map((f) => `- ${f.ep}: no figures, the provider failed: ${f.error.split('\n')[0]}`)] : []),
+    '',
+    ...Object.entries(inProcess).map(([ep, v]) => `- ${ep} in-process p50: batch 1 ${round(v.batch1.p50)} ms, batch ${maxBatch} ${round(v.batchMax.p50)} ms.`),
+    ...failures.map((f) => `- ${f.ep}: no figures, the provider failed: ${f.error.split('\n')[0]}`),
   ].join('\n');
-  const files = writeReport(values.out as string, `worker-batching-${providers.join('-')}`, { machine, rows, failures }, markdown);
+  const files = writeReport(
+    values.out as string,
+    `worker-batching-${providers.join('-')}`,
+    { machine, connections, durationS, maxBatch, rows, inProcess, failures },
+    markdown,
+  );
   console.error(`wrote ${files.join(', ')}`);
   console.log(markdown);
 }
