@@ -94,6 +94,25 @@ describe('scheduler: interactive', () => {
     expect(placed.slice(4).every((p) => p === 'gpu')).toBe(true);
   });
 
+  it('waits behind the mean work ahead, not as if the queue were as heavy as the new request', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1 }), gpu]);
+    const light: WorkEstimate = { flops: 0.1 * MFLOP, bytes: 0 }; // 0.1 ms on cpu
+    const lights = [0, 1, 2].map(() => {
+      const d = s.decide(req({ work: light }));
+      expect(d.pool.name).toBe('cpu');
+      s.begin(d);
+      return d;
+    });
+    // 20 ms on cpu, 1.7 ms on gpu; behind 3 x 0.1 ms on one slot it starts after about 0.3 ms.
+    const heavy = s.decide(req({ work: { flops: 20 * MFLOP, bytes: 0 }, deadlineMs: 30 }));
+    expect(heavy.waitMs).toBeCloseTo(0.3, 6);
+    expect(heavy.pool.name).toBe('cpu');
+    s.begin(heavy);
+    // Work of others the endpoint reports (sizes unknown) is guessed like the new request: 5 ahead on one
+    // slot, ours 2 x 0.1 + 20 ms (one light one ended), 2 more of 20 ms: it starts after all of them.
+    s.end(lights[0]!, 'm', 1, { queueDepth: 5 });
+    expect(s.decide(req({ work: { flops: 20 * MFLOP, bytes: 0 }, deadlineMs: 1000 })).waitMs).toBeCloseTo(2 * 0.1 + 20 + 2 * 20, 6);
+  });
   it('uses the load endpoints report, not only its own in-flight count', () => {
     const t = 1000;
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0), gpu], { now: () => t });
@@ -134,6 +153,26 @@ describe('scheduler: batch, capacity and health', () => {
     expect(s.decide(req({ work, priority: 'batch' })).pool.name).toBe('gpu');
   });
 
+  it('batch work with a named deadline waits on the cheap pool only while it still meets the deadline', () => {
+    const placedWith = (hardDeadline: boolean) => {
+      const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05), gpu]);
+      const work: WorkEstimate = { flops: 100 * MFLOP, bytes: 0 }; // 5.05 ms on cpu (cheaper), 1.71 ms on gpu
+      const placed: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        const d = s.decide(req({ work, priority: 'batch', deadlineMs: 20, hardDeadline }));
+        s.begin(d);
+        placed.push(`${d.pool.name}:${d.reason}`);
+      }
+      return placed;
+    };
+    // The k-th on the one-slot cpu finishes at 5.05 (k + 1) ms (+ transfer): k = 0..2 meet 20 ms, the rest go to the GPU.
+    expect(placedWith(true)).toEqual([
+      ...Array(3).fill('cpu:cheapest-meeting-deadline'),
+      ...Array(3).fill('gpu:cheapest-meeting-deadline'),
+    ]);
+    // A default (soft) deadline does not steer batch work: cheapest with capacity.
+    expect(placedWith(false)).toEqual(Array(6).fill('cpu:cheapest-with-capacity'));
+  });
   it('answers OVERLOADED when every pool is at its bound, NO_CAPACITY when none is healthy, MODEL_NOT_FOUND when none serves it', () => {
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { maxQueue: 0 })]);
     s.begin(s.decide(req({ priority: 'batch' })));

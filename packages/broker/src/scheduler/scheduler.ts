@@ -102,13 +102,17 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * Expected wait before a new request starts on the pool: none while a slot is free, then the work
    * ahead of it spread over the pool's slots. The load is the larger of what this broker has in flight
    * and what the endpoints last reported, so work from other brokers or clients counts too.
+   * The new request starts after `load - slots + 1` of the requests ahead finish, each taking their mean
+   * service time: our own in flight at their expected times, others' (unknown) guessed like this one.
+   * The new request's own size says nothing about when it starts, so a heavy request behind light ones
+   * is not made to wait as if they were all as heavy as it.
    */
   function waitMs(pool: PoolState, service: number, t: number): number {
     const slots = pool.healthyCount * pool.maxConcurrency;
     const load = Math.max(pool.outstanding, reportedDepth(pool, t));
     if (load < slots) return 0;
-    const perRequest = pool.outstanding > 0 ? Math.max(pool.outstandingMs / pool.outstanding, service) : service;
-    return ((load - slots + 1) * perRequest) / slots;
+    const aheadMs = pool.outstandingMs + (load - pool.outstanding) * service;
+    return ((load - slots + 1) * (aheadMs / load)) / slots;
   }
 
   /** Power of two choices on outstanding work among the pool's usable endpoints. */
@@ -140,6 +144,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     let cheapest: PoolState | undefined;
     let cheapestCost = Number.POSITIVE_INFINITY;
     let cheapestFinish = Number.POSITIVE_INFINITY;
+    // Batch work: the cheapest pool with capacity whatever its finish (it may wait).
+    let anyPool: PoolState | undefined;
+    let anyCost = Number.POSITIVE_INFINITY;
+    let anyFinish = Number.POSITIVE_INFINITY;
     let fastest: PoolState | undefined;
     let fastestFinish = Number.POSITIVE_INFINITY;
     let usable = 0;
@@ -148,6 +156,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     // Scratch per candidate, so the winner's numbers need no second pass.
     let best = { wait: 0, service: 0, transfer: 0, seed: 0, cost: 0 };
     let fast = best;
+    let any = best;
     for (const pool of candidates) {
       if (!hasUsable(pool, request.exclude)) continue;
       usable++;
@@ -166,12 +175,17 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
         fastestFinish = finish;
         fast = { wait, service, transfer, seed, cost };
       }
-      const eligible = !interactive || finish <= request.deadlineMs;
-      if (eligible && (cost < cheapestCost || (cost === cheapestCost && finish < cheapestFinish))) {
+      if (finish <= request.deadlineMs && (cost < cheapestCost || (cost === cheapestCost && finish < cheapestFinish))) {
         cheapest = pool;
         cheapestCost = cost;
         cheapestFinish = finish;
         best = { wait, service, transfer, seed, cost };
+      }
+      if (!interactive && (cost < anyCost || (cost === anyCost && finish < anyFinish))) {
+        anyPool = pool;
+        anyCost = cost;
+        anyFinish = finish;
+        any = { wait, service, transfer, seed, cost };
       }
     }
     if (usable === 0) throw new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${request.model}"`, retryAfterS: 1 });
@@ -179,10 +193,15 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     let pool: PoolState;
     let numbers: typeof best;
     let reason: DecisionReason;
-    if (cheapest !== undefined) {
+    if (cheapest !== undefined && (interactive || request.hardDeadline)) {
+      // Batch work with a deadline the client named may wait, but not past it while another pool can make it.
       pool = cheapest;
       numbers = best;
-      reason = interactive ? 'cheapest-meeting-deadline' : 'cheapest-with-capacity';
+      reason = 'cheapest-meeting-deadline';
+    } else if (anyPool !== undefined) {
+      pool = anyPool;
+      numbers = any;
+      reason = 'cheapest-with-capacity';
     } else {
       const f = fastest as PoolState;
       if (request.hardDeadline) {
