@@ -17,4 +17,6 @@ export const NETWORK_CONDITIONS: Record<string, NetworkCondition> = {
   '3g': { offline: false, latency: 300, downloadThroughput: mbps(1.6), uploadThroughput: mbps(0.75), connectionType: 'cellular3g' },
   '4g': { offline: false, latency: 70, downloadThroughput: mbps(9), uploadThroughput: mbps(3), connectionType: 'cellular4g' },
   wifi: { offline: false, latency: 5, downloadThroughput: mbps(50), uploadThroughput: mbps(20), connectionType: 'wifi' },
+  /** No emulation: loopback to a worker on the same machine, the best link there is. */
+  lan: { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 },
 };

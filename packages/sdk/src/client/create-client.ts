@@ -103,6 +103,15 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     }
   };
   void pingCloud();
+  // A new link makes the learned network times wrong: forget them and measure again.
+  const onNetworkChange = () => {
+    live.resetNetwork();
+    void pingCloud();
+  };
+  const scope = globalThis as { addEventListener?: EventTarget['addEventListener']; removeEventListener?: EventTarget['removeEventListener'] };
+  const connection = (globalThis as { navigator?: { connection?: EventTarget } }).navigator?.connection;
+  scope.addEventListener?.('online', onNetworkChange);
+  connection?.addEventListener?.('change', onNetworkChange);
 
   let executor: Promise<LocalExecutor> | undefined;
   const getExecutor = () => {
@@ -334,6 +343,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     },
     async refresh() {
       profile = await probe.refresh();
+      live.resetNetwork();
       await pingCloud();
       return profile;
     },
@@ -344,6 +354,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       if (disposed) return;
       disposed = true;
       emitter.clear();
+      scope.removeEventListener?.('online', onNetworkChange);
+      connection?.removeEventListener?.('change', onNetworkChange);
       sessions.clear();
       const runtime = await executor?.catch(() => undefined);
       await runtime?.dispose();

@@ -133,7 +133,7 @@ export interface SplitflowClient {
   prefetch(model: string, options?: { signal?: AbortSignal }): Promise<PrefetchResult>;
   /** The device profile (probed at creation, refreshed after its TTL). */
   readonly capabilities: DeviceProfile;
-  /** Probes again and measures the cloud round trip. */
+  /** Probes again, forgets the learned network times (for a changed link) and measures the cloud round trip. */
   refresh(): Promise<DeviceProfile>;
   readonly catalog: ModelCatalog;
   /** The live estimates the router uses. */

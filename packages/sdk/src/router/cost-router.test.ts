@@ -198,6 +198,11 @@ describe('cost router with live estimates', () => {
     live.recordCloud('vision-s', 6e8, { networkMs: 70, queueMs: 25, computeMs: 12 });
     const cloud = router.decide(i).estimates.cloud;
     expect(cloud).toMatchObject({ transferMs: 70, queueMs: 25, computeMs: 12, totalMs: 107, source: 'measured' });
+    live.resetNetwork();
+    const reset = router.decide(i).estimates.cloud;
+    expect(reset?.rttMs).toBe(10);
+    expect(reset?.transferMs).toBeCloseTo(transferMs(i.requestBytes + i.responseBytes, { rttMs: 10, mbps: 100 }), 6);
+    expect(reset).toMatchObject({ queueMs: 25, computeMs: 12 });
   });
 
   it('counts download and compile on the first local run and drops them once warm', () => {

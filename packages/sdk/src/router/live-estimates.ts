@@ -15,7 +15,7 @@ export interface CloudObservation {
 
 export interface LiveEstimatesSnapshot {
   local: Record<string, Sample & { compileMs?: number }>;
-  cloud: Record<string, Sample & { queueMs: number; networkMs: number }>;
+  cloud: Record<string, Sample & { queueMs: number; networkMs?: number }>;
   cloudRttMs?: number;
 }
 
@@ -30,6 +30,11 @@ export interface LiveEstimates {
   recordCompile(model: string, compileMs: number): void;
   recordCloud(model: string, flops: number, observed: CloudObservation): void;
   recordRtt(rttMs: number): void;
+  /**
+   * Forgets what describes the link (RTT, per-model network time) but keeps compute and queue
+   * times: called when the network changes, so a route is not judged on the old link's numbers.
+   */
+  resetNetwork(): void;
   /** Measured local compute for `flops` of work, scaled from the last runs of the same model. */
   localComputeMs(model: string, flops: number): number | undefined;
   compileMs(model: string): number | undefined;
@@ -55,7 +60,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
   const alpha = options.alpha ?? 0.3;
   const local = new Map<string, Sample>();
   const compile = new Map<string, number>();
-  const cloud = new Map<string, Sample & { queueMs: number; networkMs: number }>();
+  const cloud = new Map<string, Sample & { queueMs: number; networkMs?: number }>();
   let rtt: number | undefined;
 
   const update = (previous: Sample | undefined, flops: number, ms: number): Sample => {
@@ -82,6 +87,10 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     },
     recordRtt(rttMs) {
       rtt = ewma(rtt, rttMs, alpha);
+    },
+    resetNetwork() {
+      rtt = undefined;
+      for (const [model, sample] of cloud) cloud.set(model, { ms: sample.ms, flops: sample.flops, queueMs: sample.queueMs });
     },
     localComputeMs(model, flops) {
       const sample = local.get(model);

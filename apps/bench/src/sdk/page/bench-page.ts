@@ -1,7 +1,7 @@
 // The SDK benchmark page (built with Vite, served cross-origin isolated). The Node driver
 // (sdk-bench.ts) calls these through page.evaluate; every figure is measured here, in the page.
 import type { ModelCatalog, ModelManifest, Tensor } from '@splitflow/contract';
-import { createClient, type InferResult, type SplitflowClient } from '@splitflow/sdk';
+import { createClient, type InferResult, type LocalBackend, type SplitflowClient } from '@splitflow/sdk';
 
 const WASM_PATHS = '/ort/';
 const CATALOG = '/models/catalog.json';
@@ -106,13 +106,16 @@ const bench = {
     return { empty, warmCache, warmSession: { createMs: 0, ...session } };
   },
 
-  async routerClient(id: string, broker: string, cpuSlowdown: number) {
+  async routerClient(id: string, broker: string, backends: LocalBackend[]) {
     await clients.get(id)?.dispose();
-    await manifestOf(id.split('@')[0] as string);
+    const model = id.split('@')[0] as string;
+    await manifestOf(model);
     // A long budget: both routes must finish so the benchmark can time the one not taken.
-    const client = await createClient({ ...base, broker, policy: { latencyBudgetMs: 60_000 } });
+    const client = await createClient({ ...base, broker, backends, policy: { latencyBudgetMs: 20_000, minDeviceGflops: 0 } });
     clients.set(id, client);
-    return { capabilities: client.capabilities, cpuSlowdown };
+    // An app prefetches the models it may run locally; this benchmark is about routing, not cold start.
+    await client.prefetch(model);
+    return { capabilities: client.capabilities };
   },
 
   async refresh(id: string) {
