@@ -10,17 +10,19 @@
 // Reports SLO attainment (answer within the class deadline), p50/p99 per class, throughput and cost
 // per 1,000 requests: busy cost (each answer's share of the run that computed it, at its worker's
 // price; the broker's own cost model) and provisioned cost (every worker a policy used, for the run).
+// A load sweep (`--rates 40,200,600`): every policy at every rate, the same seeded trace shape scaled
+// to the rate, so the report shows where the CPU pool stops being enough and work must move to the GPU.
 //
 // GPU machine (one command, see apps/bench/src/broker/README.md):
 //   source .device/setup.sh && node apps/bench/dist/broker/placement-bench.mjs --out $OUT
 // CPU-only smoke here (two CPU workers, one labelled gpu):
-//   node --conditions=source --import tsx apps/bench/src/broker/placement-bench.ts --gpu-ep cpu --duration 8 --rate 20 --models tiny,vision-s,text-m
+//   node --conditions=source --import tsx apps/bench/src/broker/placement-bench.ts --gpu-ep cpu --rates 10,30 --duration 3 --warmup 1 --models tiny,vision-s,text-m
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BINARY_HEADER, type ModelCatalog, type ModelManifest, type Parameters, SPLITFLOW_PARAMS, splitBody } from '@splitflow/contract';
+import { BINARY_HEADER, type ModelCatalog, type ModelManifest, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, splitBody } from '@splitflow/contract';
 import { Pool } from 'undici';
 import { buildCatalog, catalogJson } from '../../../../models/src/catalog/catalog.js';
 import { generatedEntries } from '../../../../models/src/generated/entries.js';
@@ -37,9 +39,14 @@ const { values } = parseArgs({
     'gpu-ep': { type: 'string', default: 'webgpu' },
     'cpu-workers': { type: 'string', default: '2' },
     'cpu-threads': { type: 'string' },
-    rate: { type: 'string', default: '40' },
-    duration: { type: 'string', default: '20' },
-    warmup: { type: 'string', default: '4' },
+    /** Arrival rates to sweep, req/s; every policy runs at each. `--rate` is one rate. */
+    rates: { type: 'string', default: '40,200,600' },
+    rate: { type: 'string' },
+    /** Seconds measured per policy: one value, or one per rate. */
+    duration: { type: 'string', default: '10,6,5' },
+    warmup: { type: 'string', default: '2' },
+    /** Longest wait, after a replay, for every worker to report an empty queue before the next one. */
+    'settle-s': { type: 'string', default: '20' },
     models: { type: 'string', default: 'tiny,vision-s,text-m,large' },
     policies: { type: 'string', default: 'all-gpu,all-cpu,round-robin,least-outstanding,splitflow' },
     'gpu-price': { type: 'string', default: '3.00' },
@@ -56,9 +63,13 @@ const cpuWorkers = Number(values['cpu-workers']);
 const cpuThreads = Number(values['cpu-threads'] ?? Math.max(1, Math.floor((totalCores - 2) / cpuWorkers)));
 const gpuPrice = Number(values['gpu-price']);
 const cpuPrice = Number(values['cpu-core-price']) * cpuThreads;
-const rate = Number(values.rate);
-const durationS = Number(values.duration);
+const rates = (values.rate ?? values.rates).split(',').map(Number);
+const durationList = values.duration.split(',').map(Number);
+const durations = rates.map((_, i) => durationList[Math.min(i, durationList.length - 1)] as number);
 const warmupS = Number(values.warmup);
+const settleS = Number(values['settle-s']);
+if (rates.some((r) => !(r > 0)) || durations.some((d) => !(d > 0)) || (durationList.length > 1 && durationList.length !== rates.length))
+  throw new Error('--rates must be numbers > 0 and --duration one value or one per rate');
 const wanted = new Set(values.models.split(','));
 const workerCli = values['worker-cli'] ?? (bundled ? join(here, 'worker-cli.mjs') : WORKER_CLI);
 const brokerCli = values['broker-cli'] ?? (bundled ? join(here, 'broker-cli.mjs') : BROKER_CLI);
@@ -87,8 +98,8 @@ interface Arrival {
   cls: number;
 }
 
-/** Poisson arrivals at `rate` per second, class by weight; the same seed gives the same trace. */
-function trace(classes: RequestClass[], seconds: number, seed: number): Arrival[] {
+/** Poisson arrivals at `rate` per second, class by weight; the same seed gives the same trace shape at every rate. */
+function trace(classes: RequestClass[], rate: number, seconds: number, seed: number): Arrival[] {
   const random = rng(seed);
   const total = classes.reduce((s, c) => s + c.weight, 0);
   const out: Arrival[] = [];
@@ -134,6 +145,8 @@ interface Outcome {
   status: number;
   latencyMs: number;
   costUsd: number;
+  /** The worker's compute time for the run this answer was part of, ms. */
+  computeMs: number;
   target: string;
 }
 
@@ -149,8 +162,8 @@ async function send(target: Target, model: string, request: EncodedRequest): Pro
       path: `/v2/models/${model}/infer`,
       headers: request.headers,
       body: request.body,
-      headersTimeout: 120_000,
-      bodyTimeout: 120_000,
+      headersTimeout: 60_000,
+      bodyTimeout: 60_000,
     });
     const bytes = new Uint8Array(await res.body.arrayBuffer());
     if (res.statusCode !== 200) return { status: res.statusCode, parameters: {} };
@@ -179,8 +192,11 @@ async function main(): Promise<void> {
     }),
   );
 
+  const policies = values.policies.split(',');
+  // Trace time only; settling after saturated replays and start-up come on top.
+  const traceS = policies.length * durations.reduce((s, d) => s + d + warmupS, 0);
   console.error(
-    `cores ${totalCores}; gpu worker --ep ${values['gpu-ep']}; ${cpuWorkers} cpu workers x ${cpuThreads} threads; ${rate} req/s for ${durationS} s per policy`,
+    `cores ${totalCores}; gpu worker --ep ${values['gpu-ep']}; ${cpuWorkers} cpu workers x ${cpuThreads} threads; rates ${rates.join(', ')} req/s for ${durations.join(', ')} s per policy after ${warmupS} s warm-up; ${policies.length} policies: ${traceS} s of traces`,
   );
   const common = ['--models', catalogPath, '--model-dir', modelDir, '--serve', models.join(','), '--port', '0', '--log-level', 'error'];
   const children: Child[] = [];
@@ -233,8 +249,7 @@ async function main(): Promise<void> {
       'least-outstanding': () => workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best)),
       splitflow: () => broker,
     };
-    const warm = trace(classes, warmupS, Number(values.seed) + 1);
-    const measured = trace(classes, durationS, Number(values.seed) + 2);
+    for (const policy of policies) if (!pick[policy]) throw new Error(`unknown policy ${policy}; known: ${Object.keys(pick).join(', ')}`);
 
     async function replay(policy: string, arrivals: Arrival[]): Promise<{ outcomes: Outcome[]; wallMs: number; used: Set<string> }> {
       const choose = pick[policy] as () => Target;
@@ -260,7 +275,7 @@ async function main(): Promise<void> {
             const runRows = num(parameters, SPLITFLOW_PARAMS.batchSize) ?? (requests[a.cls] as EncodedRequest).rows;
             const share = Math.min(1, (requests[a.cls] as EncodedRequest).rows / Math.max(1, runRows));
             const costUsd = status === 200 && worker ? (worker.pricePerHour * (computeUs / 1000) * share) / 3.6e6 : 0;
-            outcomes.push({ cls: a.cls, status, latencyMs, costUsd, target: worker?.name ?? target.name });
+            outcomes.push({ cls: a.cls, status, latencyMs, costUsd, computeMs: computeUs / 1000, target: worker?.name ?? target.name });
           }),
         );
       }
@@ -268,47 +283,100 @@ async function main(): Promise<void> {
       return { outcomes, wallMs: performance.now() - start, used };
     }
 
-    const report: Record<string, unknown>[] = [];
-    for (const policy of values.policies.split(',')) {
-      if (!pick[policy]) throw new Error(`unknown policy ${policy}; known: ${Object.keys(pick).join(', ')}`);
-      await replay(policy, warm);
-      const { outcomes, wallMs, used } = await replay(policy, measured);
-      const ok = outcomes.filter((o) => o.status === 200);
-      const met = outcomes.filter((o) => o.status === 200 && o.latencyMs <= (classes[o.cls] as RequestClass).deadlineMs);
-      const busyCost = ok.reduce((s, o) => s + o.costUsd, 0);
-      const provisioned = [...used].reduce((s, name) => s + (workers.find((w) => w.name === name)?.pricePerHour ?? 0), 0) * (wallMs / 3.6e6);
-      const perClass = classes.map((c, i) => {
-        const mine = outcomes.filter((o) => o.cls === i);
-        const lat = mine
-          .filter((o) => o.status === 200)
-          .map((o) => o.latencyMs)
-          .sort((a, b) => a - b);
-        const where: Record<string, number> = {};
-        for (const o of mine) where[o.target] = (where[o.target] ?? 0) + 1;
-        return {
-          class: c.name,
-          n: mine.length,
-          slo: mine.length ? mine.filter((o) => o.status === 200 && o.latencyMs <= c.deadlineMs).length / mine.length : Number.NaN,
-          p50Ms: percentile(lat, 50),
-          p99Ms: percentile(lat, 99),
-          refused: mine.filter((o) => o.status !== 200).length,
-          placed: where,
+    /**
+     * Waits until every worker reports an empty queue and nothing in flight (its load headers), so a
+     * saturated replay's backlog does not spill into the next policy's figures. Returns the seconds waited.
+     */
+    async function settle(): Promise<number> {
+      const started = performance.now();
+      while (performance.now() - started < settleS * 1000) {
+        const loads = await Promise.all(
+          workers.map(async (w) => {
+            try {
+              const res = await w.pool.request({ method: 'GET', path: '/v2/health/ready', headersTimeout: 5000 });
+              await res.body.dump();
+              const load = readLoadHeaders((name) => res.headers[name]);
+              return (load.queueDepth ?? 0) + (load.inFlight ?? 0);
+            } catch {
+              return 1;
+            }
+          }),
+        );
+        if (loads.every((l) => l === 0)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return (performance.now() - started) / 1000;
+    }
+
+    /** The broker's decision and refusal counters, to diff around a replay. */
+    async function brokerCounters(): Promise<Map<string, number>> {
+      const res = await broker.pool.request({ method: 'GET', path: '/metrics' });
+      const text = await res.body.text();
+      const counters = new Map<string, number>();
+      for (const m of text.matchAll(/^splitflow_broker_(decisions|refusals)_total\{([^}]*)\} (\S+)$/gm)) counters.set(`${m[1]}{${m[2]}}`, Number(m[3]));
+      return counters;
+    }
+
+    const runs: Record<string, unknown>[] = [];
+    for (const [ri, rate] of rates.entries()) {
+      const durationS = durations[ri] as number;
+      const warm = trace(classes, rate, warmupS, Number(values.seed) + 1);
+      const measured = trace(classes, rate, durationS, Number(values.seed) + 2);
+      const report: Row[] = [];
+      console.error(`-- ${rate} req/s: ${measured.length} requests in ${durationS} s per policy`);
+      for (const policy of policies) {
+        await replay(policy, warm);
+        const settledWarmS = await settle();
+        const before = policy === 'splitflow' ? await brokerCounters() : undefined;
+        const { outcomes, wallMs, used } = await replay(policy, measured);
+        let brokerDecisions: Record<string, number> | undefined;
+        if (before) {
+          brokerDecisions = {};
+          for (const [k, v] of await brokerCounters()) if (v - (before.get(k) ?? 0) > 0) brokerDecisions[k] = v - (before.get(k) ?? 0);
+        }
+        const settledS = await settle();
+        const ok = outcomes.filter((o) => o.status === 200);
+        const met = outcomes.filter((o) => o.status === 200 && o.latencyMs <= (classes[o.cls] as RequestClass).deadlineMs);
+        const busyCost = ok.reduce((s, o) => s + o.costUsd, 0);
+        const provisioned = [...used].reduce((s, name) => s + (workers.find((w) => w.name === name)?.pricePerHour ?? 0), 0) * (wallMs / 3.6e6);
+        const perClass = classes.map((c, i) => {
+          const mine = outcomes.filter((o) => o.cls === i);
+          const answered = mine.filter((o) => o.status === 200);
+          const lat = answered.map((o) => o.latencyMs).sort((a, b) => a - b);
+          const where: Record<string, number> = {};
+          for (const o of mine) where[o.target] = (where[o.target] ?? 0) + 1;
+          return {
+            class: c.name,
+            n: mine.length,
+            slo: mine.length ? mine.filter((o) => o.status === 200 && o.latencyMs <= c.deadlineMs).length / mine.length : Number.NaN,
+            p50Ms: percentile(lat, 50),
+            p99Ms: percentile(lat, 99),
+            refused: mine.length - answered.length,
+            placed: where,
+            /** Mean compute time of the runs that answered (the worker's compute_us), to see where busy cost comes from. */
+            meanComputeMs: answered.reduce((s, o) => s + o.computeMs, 0) / Math.max(1, answered.length),
+            busyCostPer1k: (answered.reduce((s, o) => s + o.costUsd, 0) / Math.max(1, answered.length)) * 1000,
+          };
+        });
+        const row: Row = {
+          policy,
+          requests: outcomes.length,
+          ok: ok.length,
+          sloAttainment: met.length / Math.max(1, outcomes.length),
+          throughputRps: ok.length / (wallMs / 1000),
+          busyCostPer1k: (busyCost / Math.max(1, ok.length)) * 1000,
+          provisionedCostPer1k: (provisioned / Math.max(1, ok.length)) * 1000,
+          gpuShare: outcomes.filter((o) => o.target === gpuTarget.name).length / Math.max(1, outcomes.length),
+          settledS: Math.round((settledWarmS + settledS) * 10) / 10,
+          perClass,
+          ...(brokerDecisions ? { brokerDecisions } : {}),
         };
-      });
-      const row = {
-        policy,
-        requests: outcomes.length,
-        ok: ok.length,
-        sloAttainment: met.length / Math.max(1, outcomes.length),
-        throughputRps: ok.length / (wallMs / 1000),
-        busyCostPer1k: (busyCost / Math.max(1, ok.length)) * 1000,
-        provisionedCostPer1k: (provisioned / Math.max(1, ok.length)) * 1000,
-        perClass,
-      };
-      report.push(row);
-      console.error(
-        `${policy.padEnd(18)} SLO ${(row.sloAttainment * 100).toFixed(1)}%  ${row.throughputRps.toFixed(1)} req/s  busy $${row.busyCostPer1k.toExponential(3)}/1k  provisioned $${row.provisionedCostPer1k.toFixed(5)}/1k`,
-      );
+        report.push(row);
+        console.error(
+          `${String(rate).padStart(4)} req/s ${policy.padEnd(18)} SLO ${(row.sloAttainment * 100).toFixed(1)}%  ${row.throughputRps.toFixed(1)} req/s  busy $${row.busyCostPer1k.toExponential(3)}/1k  provisioned $${row.provisionedCostPer1k.toFixed(5)}/1k  gpu ${(row.gpuShare * 100).toFixed(0)}%  settled ${row.settledS} s`,
+        );
+      }
+      runs.push({ rate, durationS, warmupS, requests: measured.length, report });
     }
 
     const result = {
@@ -317,40 +385,100 @@ async function main(): Promise<void> {
       cpuWorkers,
       cpuThreads,
       prices: { gpuPerHour: gpuPrice, cpuWorkerPerHour: cpuPrice },
-      rate,
-      durationS,
+      rates,
+      durations,
+      warmupS,
       classes,
-      report,
+      brokerPools: brokerConfig.pools,
+      runs,
       node: process.version,
       cpu: cpus()[0]?.model,
       cores: totalCores,
       date: new Date().toISOString(),
     };
+    const markdown = markdownReport(result.date, runs as unknown as RateRun[], classes);
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
       writeFileSync(join(values.out, 'placement-bench.json'), `${JSON.stringify(result, null, 2)}\n`);
+      writeFileSync(join(values.out, 'placement-bench.md'), markdown);
     }
-    // The short table last, as the GPU runner shows the tail.
-    const lines = ['policy             SLO%   req/s  busy$/1k    prov$/1k   ' + classes.map((c) => `${c.name} p50/p99 ms`.padEnd(24)).join('')];
-    for (const r of report as (typeof report)[number][]) {
-      const row = r as {
-        policy: string;
-        sloAttainment: number;
-        throughputRps: number;
-        busyCostPer1k: number;
-        provisionedCostPer1k: number;
-        perClass: { p50Ms: number; p99Ms: number; slo: number }[];
-      };
-      lines.push(
-        `${row.policy.padEnd(18)} ${(row.sloAttainment * 100).toFixed(1).padStart(5)} ${row.throughputRps.toFixed(1).padStart(7)}  ${row.busyCostPer1k.toExponential(2).padStart(9)}  ${row.provisionedCostPer1k.toFixed(5).padStart(9)}   ` +
-          row.perClass.map((c) => `${c.p50Ms.toFixed(1)}/${c.p99Ms.toFixed(1)} (${Math.round(c.slo * 100)}%)`.padEnd(24)).join(''),
-      );
+    // The compact table last, as the GPU runner shows the tail.
+    const lines = ['rate  policy             SLO%   req/s  busy$/1k   prov$/1k  gpu%  worst class SLO'];
+    for (const run of runs as unknown as RateRun[]) {
+      for (const r of run.report) {
+        const worst = r.perClass.reduce((w, c) => (c.slo < w.slo ? c : w));
+        lines.push(
+          `${String(run.rate).padStart(4)}  ${r.policy.padEnd(18)} ${(r.sloAttainment * 100).toFixed(1).padStart(5)} ${r.throughputRps.toFixed(1).padStart(7)}  ${r.busyCostPer1k.toExponential(2).padStart(9)}  ${r.provisionedCostPer1k.toFixed(5).padStart(8)}  ${(r.gpuShare * 100).toFixed(0).padStart(4)}  ${worst.class} ${(worst.slo * 100).toFixed(0)}%`,
+        );
+      }
     }
     console.log(lines.join('\n'));
     await Promise.all([...workers, broker].map((w) => w.pool.close()));
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }
+}
+
+interface ClassRow {
+  class: string;
+  n: number;
+  slo: number;
+  p50Ms: number;
+  p99Ms: number;
+  refused: number;
+  placed: Record<string, number>;
+  meanComputeMs: number;
+  busyCostPer1k: number;
+}
+
+interface Row {
+  policy: string;
+  requests: number;
+  ok: number;
+  sloAttainment: number;
+  throughputRps: number;
+  busyCostPer1k: number;
+  provisionedCostPer1k: number;
+  /** Share of requests answered (or refused) by the GPU worker. */
+  gpuShare: number;
+  settledS: number;
+  perClass: ClassRow[];
+  brokerDecisions?: Record<string, number>;
+}
+
+interface RateRun {
+  rate: number;
+  durationS: number;
+  warmupS: number;
+  requests: number;
+  report: Row[];
+}
+
+/** One table per rate: totals, then p50/p99 (SLO) and where each class ran. */
+function markdownReport(date: string, runs: RateRun[], classes: RequestClass[]): string {
+  const out = [
+    '# Heterogeneous placement: load sweep',
+    '',
+    `${date}. Classes: ${classes.map((c) => `${c.name} (${c.batch} row${c.batch > 1 ? 's' : ''}, ${c.deadlineMs} ms, weight ${c.weight})`).join(', ')}.`,
+  ];
+  for (const run of runs) {
+    out.push('', `## ${run.rate} req/s (${run.requests} requests in ${run.durationS} s per policy, after ${run.warmupS} s warm-up)`, '');
+    out.push(`| policy | SLO | req/s | busy $/1k | provisioned $/1k | on GPU | ${classes.map((c) => `${c.name} p50/p99 ms (SLO)`).join(' | ')} |`);
+    out.push(`| --- | --- | --- | --- | --- | --- | ${classes.map(() => '---').join(' | ')} |`);
+    for (const r of run.report) {
+      out.push(
+        `| ${r.policy} | ${(r.sloAttainment * 100).toFixed(1)}% | ${r.throughputRps.toFixed(1)} | ${r.busyCostPer1k.toExponential(2)} | ${r.provisionedCostPer1k.toFixed(5)} | ${(r.gpuShare * 100).toFixed(0)}% | ` +
+          r.perClass.map((c) => `${c.p50Ms.toFixed(1)}/${c.p99Ms.toFixed(1)} (${(c.slo * 100).toFixed(0)}%)`).join(' | ') +
+          ' |',
+      );
+    }
+    const split = run.report.find((r) => r.policy === 'splitflow');
+    if (split) {
+      out.push('', `splitflow placement per class: ${split.perClass.map((c) => `${c.class} ${JSON.stringify(c.placed)}`).join('; ')}.`);
+      if (split.brokerDecisions) out.push(`Broker counters during the measured replay: ${JSON.stringify(split.brokerDecisions)}.`);
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 main().catch((error: unknown) => {

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
       duration: { type: 'string', default: '10' },
       'max-batch': { type: 'string', default: '64' },
       /** Max queue delays to try with batching on, comma-separated. */
-      'delay-us': { type: 'string', default: '0,2000' },
+      'delay-us': { type: 'string', default: '0,500,2000' },
       instances: { type: 'string', default: '1' },
       iterations: { type: 'string', default: '30' },
       out: { type: 'string', default: 'bench-results' },
