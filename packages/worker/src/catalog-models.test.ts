@@ -61,7 +61,7 @@ describe('catalog models beyond FP32 MLPs', () => {
     for (const [i, r] of requests.entries()) {
       const alone = await send(lone, 'text-m', [r]);
       expect(merged[i]?.shape).toEqual([r.shape[0], 8]);
-      (merged[i]?.data ?? []).forEach((v, k) => expect(Math.abs(v - (alone.data[k] as number))).toBeLessThan(1e-5));
+      for (const [k, v] of (merged[i]?.data ?? []).entries()) expect(Math.abs(v - (alone.data[k] as number))).toBeLessThan(1e-5);
     }
   });
 
