@@ -72,8 +72,8 @@ if (only.has('bundle')) {
   );
   md.push(
     table(
-      ['lazy chunk', 'runtime', 'gzip KiB'],
-      b.lazy.map((c) => [c.file, c.runtime, (c.gzipBytes / 1024).toFixed(1)]),
+      ['lazy chunk', 'runtime', 'JS gzip KiB', 'inlined wasm MB (a file in app builds)'],
+      b.lazy.map((c) => [c.file, c.runtime, (c.gzipBytes / 1024).toFixed(1), (c.inlinedAssetBytes / 1e6).toFixed(1)]),
     ),
     '',
   );

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSplitflowError, type Tensor } from '@splitflow/contract';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type FixtureCatalog, writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { createMemoryCacheStorage } from '../testing/memory-cache.js';
 import { type StaticServer, startStaticServer } from '../testing/static-server.js';
@@ -176,6 +176,15 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
     );
     for (const r of results.slice(1)) close(results[0] as InferResult, r);
     expect((input.data as Float32Array).length).toBe(8);
+    await client.dispose();
+  });
+
+  it('answers with a stale device profile and re-probes in the background', async () => {
+    const client = await createClient(options({ broker: undefined, probe: { benchmarkMs: 1, ttlMs: 0 } }));
+    const first = client.capabilities;
+    const result = await client.infer('mlp', { x: x() });
+    expect(result.route.where).toBe('local');
+    await vi.waitFor(() => expect(client.capabilities.probedAt).toBeGreaterThan(first.probedAt));
     await client.dispose();
   });
 });

@@ -125,8 +125,18 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     if (disposed) throw new SplitflowError('DISPOSED', { message: 'the client was disposed' });
   };
 
+  const ttlMs = options.probe?.ttlMs ?? 10 * 60_000;
+  // A stale profile is still a good guess: serve it and re-probe in the background, so no request
+  // waits for the probe after the first.
   const currentProfile = async () => {
-    profile = await probe.get();
+    if (Date.now() - profile.probedAt >= ttlMs) {
+      probe.refresh().then(
+        (p) => {
+          profile = p;
+        },
+        () => undefined,
+      );
+    }
     return profile;
   };
 
@@ -278,8 +288,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       const flops = workOf(manifest, dims).flops;
       const run = (where: Where) => {
         if (where === 'local') return runLocal(manifest, plan, flops, holder, o.signal);
-        // The cloud gets what is left of the budget, so a fallback still answers within it where it can.
-        const left = Math.max(1, thresholds.latencyBudgetMs - (now() - started));
+        // A fallback gets what is left of the budget, but at least half of it: a late answer beats none.
+        const left = Math.max(thresholds.latencyBudgetMs / 2, thresholds.latencyBudgetMs - (now() - started));
         return runCloud(manifest, flops, holder.tensors, where === decision.where ? thresholds.latencyBudgetMs : left, o);
       };
       const finish = (where: Where, outcome: LocalOutcome | CloudOutcome, fallback?: Route['fallback']): InferResult => {
