@@ -139,6 +139,26 @@ test('the export downloads a JSON file whose records match the runs made', async
   await app.screenshot({ path: testInfo.outputPath('session.png'), fullPage: true });
 });
 
+test('on a phone-sized screen without Workers or WebGPU, local runs still work on the main thread', async ({ browser, stack }, testInfo) => {
+  // A WebView that lacks module Workers: the SDK runs the model on the main thread and says so.
+  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
+  await context.addInitScript(() => {
+    Object.defineProperty(globalThis, 'Worker', { value: undefined, configurable: true });
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${stack.appUrl}#/run`);
+  await run(page, 'tiny', 'local', 5);
+  await expect(routeCell(page, 'ran')).toHaveText('local');
+  await expect(routeCell(page, 'on')).toContainText('main-thread');
+  // Nothing overflows the narrow screen sideways.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(360);
+  await page.screenshot({ path: testInfo.outputPath('phone-run.png'), fullPage: true });
+  expect(errors).toEqual([]);
+  await context.close();
+});
+
 test('the broker stopped mid-session: auto runs fall back to local and say so', async ({ app, stack }) => {
   await run(app, 'text-m', 'cloud'); // the broker answers
   await expect(routeCell(app, 'ran')).toHaveText('cloud');
