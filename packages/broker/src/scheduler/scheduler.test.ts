@@ -166,10 +166,7 @@ describe('scheduler: batch, capacity and health', () => {
       return placed;
     };
     // The k-th on the one-slot cpu finishes at 5.05 (k + 1) ms (+ transfer): k = 0..2 meet 20 ms, the rest go to the GPU.
-    expect(placedWith(true)).toEqual([
-      ...Array(3).fill('cpu:cheapest-meeting-deadline'),
-      ...Array(3).fill('gpu:cheapest-meeting-deadline'),
-    ]);
+    expect(placedWith(true)).toEqual([...Array(3).fill('cpu:cheapest-meeting-deadline'), ...Array(3).fill('gpu:cheapest-meeting-deadline')]);
     // A default (soft) deadline does not steer batch work: cheapest with capacity.
     expect(placedWith(false)).toEqual(Array(6).fill('cpu:cheapest-with-capacity'));
   });
