@@ -50,7 +50,7 @@ async function exactness(model: Model, rowsPerRequest: number[]) {
   // All rows fill the batch exactly, so the merged run starts at once instead of after the 5 s delay.
   const batched = await buildWorker({ catalog: CATALOG_PATH, models: [model], batching: { maxBatch: total, maxQueueDelayUs: 5_000_000 } });
   try {
-    const lone = [];
+    const lone: Awaited<ReturnType<typeof send>>[] = [];
     for (const rows of requests) lone.push(await send(unbatched, model, rows));
     expect(lone.map((a) => a.batchSize)).toEqual(rowsPerRequest);
     const merged = await Promise.all(requests.map((rows) => send(batched, model, rows)));

@@ -3,7 +3,7 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelCatalog, ModelManifest } from '@splitflow/contract';
-import onnxProto from 'onnx-proto';
+import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
@@ -12,7 +12,7 @@ const { onnx } = onnxProto;
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;
 
-function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProto {
+function valueInfo(name: string, dims: (number | string)[]): Onnx.IValueInfoProto {
   return {
     name,
     type: {
@@ -24,11 +24,11 @@ function valueInfo(name: string, dims: (number | string)[]): onnx.IValueInfoProt
   };
 }
 
-function initializer(name: string, dims: number[], values: number[]): onnx.ITensorProto {
+function initializer(name: string, dims: number[], values: number[]): Onnx.ITensorProto {
   return { name, dims, dataType: FLOAT, floatData: values };
 }
 
-function encodeModel(graph: onnx.IGraphProto): Uint8Array {
+function encodeModel(graph: Onnx.IGraphProto): Uint8Array {
   return onnx.ModelProto.encode({
     irVersion: 8,
     producerName: 'splitflow-worker-tests',
