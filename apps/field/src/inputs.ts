@@ -1,4 +1,4 @@
-import type { DataByType, Datatype, ModelManifest, NamedTensor, TensorSpec } from '@splitflow/contract';
+import { type DataByType, type Datatype, type ModelManifest, mulberry32, type NamedTensor, type TensorSpec } from '@splitflow/contract';
 
 /** Kinds of input the Run page offers; which apply depends on the model's input specs. */
 export type InputKind = 'random' | 'image' | 'text';
@@ -6,17 +6,8 @@ export type InputKind = 'random' | 'image' | 'text';
 /** Sizes for symbolic dims when the person does not choose: one item, a short text, a small photo. */
 export const DEFAULT_DIMS: Readonly<Record<string, number>> = Object.freeze({ batch: 1, seq: 16, height: 224, width: 224 });
 
-/** Deterministic PRNG (mulberry32), so a run's input can be reproduced from its seed. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded PRNG from the contract, so a run's input can be reproduced from its seed. */
+export { mulberry32 };
 
 export function concreteShape(spec: TensorSpec, dims: Record<string, number>, bounds: ModelManifest['dimBounds']): number[] {
   return spec.shape.map((d) => {

@@ -54,6 +54,7 @@ export {
   type WorkEstimate,
   workOf,
 } from './estimate/latency.js';
+export { mulberry32 } from './random.js';
 export {
   AnonymousAccess,
   BrokerConfig,

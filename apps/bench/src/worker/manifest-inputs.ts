@@ -1,16 +1,6 @@
-import type { ModelManifest, NamedTensor, TensorSpec } from '@splitflow/contract';
+import { type ModelManifest, mulberry32, type NamedTensor, type TensorSpec } from '@splitflow/contract';
 
-/** A small seeded generator (mulberry32), so every run feeds the same numbers. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 /** Concrete shape: the batch dim as given, other symbolic dims at their lower bound (or 16 when unbounded). */
 export function concreteShape(manifest: ModelManifest, spec: TensorSpec, batch: number): number[] {
