@@ -37,6 +37,7 @@ export {
   tensorToBytes,
   tensorToJson,
 } from './codec/tensor.js';
+export { compileValidator } from './compile-validator.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.js';
 export { codeForStatus, isSplitflowError, type SerializedError, SplitflowError, type SplitflowErrorOptions } from './errors/splitflow-error.js';
 export { bindInputs, type DimBinding, evalTerms, type ShapedInput } from './estimate/cost-terms.js';

@@ -1,6 +1,7 @@
 import {
   BINARY_DATA_SIZE,
   bindInputs,
+  compileValidator,
   type DimBinding,
   InferenceRequest,
   type ModelManifest,
@@ -9,7 +10,6 @@ import {
   SPLITFLOW_PARAMS,
   SplitflowError,
   splitBody,
-  validate,
   type WorkEstimate,
   workOf,
 } from '@splitflow/contract';
@@ -30,6 +30,8 @@ export interface ParsedInfer {
   hardDeadline: boolean;
 }
 
+const checkRequest = compileValidator(InferenceRequest, 'inference request', 'INVALID_REQUEST');
+
 const invalid = (message: string) => new SplitflowError('INVALID_REQUEST', { message });
 
 /**
@@ -40,7 +42,7 @@ const invalid = (message: string) => new SplitflowError('INVALID_REQUEST', { mes
 export function parseInfer(manifest: ModelManifest, body: Buffer, headerLength: string | undefined, defaultDeadlineMs: number): ParsedInfer {
   if (body.length === 0) throw invalid('the request has no body; expected an OIP inference request');
   const { header, binary } = splitBody(body, headerLength);
-  const request = validate(InferenceRequest, header, 'inference request', 'INVALID_REQUEST');
+  const request = checkRequest(header);
   const p = request.parameters ?? {};
 
   const deadline = p[SPLITFLOW_PARAMS.deadlineMs];
@@ -71,10 +73,10 @@ export function parseInfer(manifest: ModelManifest, body: Buffer, headerLength: 
   }
 
   const dims = bindInputs(manifest, request.inputs);
-  const known = new Set(manifest.outputs.map((o) => o.name));
   for (const output of request.outputs ?? []) {
-    if (!known.has(output.name)) {
-      throw invalid(`model "${manifest.id}" has no output "${output.name}"; it has ${[...known].map((n) => `"${n}"`).join(', ')}`);
+    if (!manifest.outputs.some((o) => o.name === output.name)) {
+      const known = manifest.outputs.map((o) => o.name);
+      throw invalid(`model "${manifest.id}" has no output "${output.name}"; it has ${known.map((n) => `"${n}"`).join(', ')}`);
     }
   }
   const batch = manifest.batchDim !== undefined ? (dims[manifest.batchDim] ?? 1) : 1;
