@@ -137,15 +137,15 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const cost = costUsd(pool.costPerHour, computeMs, pool.maxConcurrency);
       metrics.costUsd.inc({ pool: pool.name }, cost);
       if (performance.now() > input.deadlineAt) metrics.deadlineMisses.inc({ pool: pool.name });
-      const route = {
+      const route: Record<string, string | number> = {
         [SPLITFLOW_PARAMS.pool]: pool.name,
         [SPLITFLOW_PARAMS.hardware]: pool.hardware,
         [SPLITFLOW_PARAMS.endpoint]: endpoint.url,
         [SPLITFLOW_PARAMS.costUsd]: cost,
         [SPLITFLOW_PARAMS.reason]: decision.reason,
-        ...(report.queueUs !== undefined ? { [SPLITFLOW_PARAMS.queueUs]: report.queueUs } : {}),
-        ...(report.computeUs !== undefined ? { [SPLITFLOW_PARAMS.computeUs]: report.computeUs } : {}),
       };
+      if (report.queueUs !== undefined) route[SPLITFLOW_PARAMS.queueUs] = report.queueUs;
+      if (report.computeUs !== undefined) route[SPLITFLOW_PARAMS.computeUs] = report.computeUs;
       const encoded = withRoute(opened, route);
       const result: DispatchResult = {
         status: res.status,

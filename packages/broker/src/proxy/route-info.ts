@@ -8,10 +8,16 @@ export interface UpstreamReport {
   queueDepth?: number;
 }
 
-const header = (res: UpstreamResponse, name: string): string | undefined => {
+// Module-level helpers rather than closures made per call: these run on every proxied answer.
+function header(res: UpstreamResponse, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
-};
+}
+
+/** A finite, non-negative number, else undefined. */
+function count(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
 
 /** An inference response opened up: its JSON header, the binary part, and the endpoint's report. */
 export interface OpenedResponse {
@@ -31,13 +37,13 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
     throw new SplitflowError('UPSTREAM_FAILED', { message: "the endpoint's answer is not an OIP response object" });
   }
   const body = parsed.header as OpenedResponse['header'];
-  const load = readLoadHeaders((name) => res.headers[name]);
+  const headers = res.headers;
+  const load = readLoadHeaders((name) => headers[name]);
   const p = (typeof body.parameters === 'object' && body.parameters !== null ? body.parameters : {}) as Parameters;
-  const num = (key: string) => (typeof p[key] === 'number' && Number.isFinite(p[key]) && (p[key] as number) >= 0 ? (p[key] as number) : undefined);
   const report: UpstreamReport = {};
-  const queueUs = load.queueUs ?? num(SPLITFLOW_PARAMS.queueUs);
-  const computeUs = load.computeUs ?? num(SPLITFLOW_PARAMS.computeUs);
-  const queueDepth = load.queueDepth ?? num(SPLITFLOW_PARAMS.queueDepth);
+  const queueUs = load.queueUs ?? count(p[SPLITFLOW_PARAMS.queueUs]);
+  const computeUs = load.computeUs ?? count(p[SPLITFLOW_PARAMS.computeUs]);
+  const queueDepth = load.queueDepth ?? count(p[SPLITFLOW_PARAMS.queueDepth]);
   if (queueUs !== undefined) report.queueUs = queueUs;
   if (computeUs !== undefined) report.computeUs = computeUs;
   if (queueDepth !== undefined) report.queueDepth = queueDepth;
@@ -46,7 +52,9 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
 
 /** Re-encodes a response with route fields added to its parameters; binary parts are kept byte for byte. */
 export function withRoute(opened: OpenedResponse, route: Parameters): { body: Buffer; contentType: string; headerLength?: string } {
-  opened.header.parameters = { ...(opened.header.parameters ?? {}), ...route };
+  const own = opened.header.parameters;
+  // The parsed answer is ours alone, so its parameters take the route in place (an object, or a new one).
+  opened.header.parameters = typeof own === 'object' && own !== null && !Array.isArray(own) ? Object.assign(own, route) : { ...(own ?? {}), ...route };
   const json = Buffer.from(JSON.stringify(opened.header));
   if (opened.binary.length === 0) return { body: json, contentType: 'application/json' };
   return { body: Buffer.concat([json, opened.binary]), contentType: BINARY_CONTENT_TYPE, headerLength: String(json.length) };

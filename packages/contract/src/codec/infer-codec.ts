@@ -72,7 +72,8 @@ export function splitBody(body: string | Uint8Array, headerLength?: number | str
   }
   let header: unknown;
   try {
-    header = JSON.parse(textDecoder.decode(bytes.subarray(0, length)));
+    // A whole-body header (plain JSON, the common case) is decoded without making a view of it first.
+    header = JSON.parse(textDecoder.decode(length === bytes.length ? bytes : bytes.subarray(0, length)));
   } catch (error) {
     throw new SplitflowError('INVALID_REQUEST', { message: `body is not valid JSON: ${(error as Error).message}` });
   }

@@ -27,21 +27,22 @@ export interface LoadReport {
   hardware?: string;
 }
 
+const NUMERIC_KEYS = ['queueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize'] as const;
+const DIGITS = /^\d+$/;
+
+function firstValue(raw: string | string[] | null | undefined): string | null | undefined {
+  return Array.isArray(raw) ? raw[0] : raw;
+}
+
 /** Reads the load headers from any header getter (fetch's `Headers#get`, or a lookup in a Node headers object). */
 export function readLoadHeaders(get: (name: string) => string | string[] | null | undefined): LoadReport {
+  // Runs on every proxied answer, so no closures or arrays are made per call.
   const report: LoadReport = {};
-  const num = (name: string): number | undefined => {
-    const raw = get(name);
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    if (value === null || value === undefined || !/^\d+$/.test(value.trim())) return undefined;
-    return Number(value);
-  };
-  for (const key of ['queueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize'] as const) {
-    const value = num(LOAD_HEADERS[key]);
-    if (value !== undefined) report[key] = value;
+  for (const key of NUMERIC_KEYS) {
+    const value = firstValue(get(LOAD_HEADERS[key]));
+    if (value !== null && value !== undefined && DIGITS.test(value.trim())) report[key] = Number(value);
   }
-  const hardware = get(LOAD_HEADERS.hardware);
-  const h = Array.isArray(hardware) ? hardware[0] : hardware;
+  const h = firstValue(get(LOAD_HEADERS.hardware));
   if (typeof h === 'string' && h !== '') report.hardware = h;
   return report;
 }
