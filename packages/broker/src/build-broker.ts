@@ -24,7 +24,7 @@ import { createMemoryJobStore } from './jobs/memory-store.js';
 import { createSqliteJobStore } from './jobs/sqlite-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
-import { createDispatcher } from './proxy/dispatcher.js';
+import { createDispatcher, type DispatchInput } from './proxy/dispatcher.js';
 import { createUpstream, type Upstream } from './proxy/upstream.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 
@@ -259,13 +259,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
           .header('location', `/v2/jobs/${id}`)
           .send({ id, status: 'queued', model_name: manifest.id, parameters: { [SPLITFLOW_PARAMS.jobId]: id } });
       }
-      const tracestate = request.headers.tracestate;
-      const result = await dispatcher.dispatch({
+      const input: DispatchInput = {
         model: manifest.id,
-        ...(request.params.version !== undefined ? { version: request.params.version } : {}),
         body,
         contentType,
-        ...(headerLength !== undefined ? { headerLength } : {}),
         placement: {
           model: manifest.id,
           work: parsed.work,
@@ -277,8 +274,13 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
         deadlineAt: receivedAt + parsed.deadlineMs,
         requestId: request.id,
         traceparent,
-        ...(typeof tracestate === 'string' ? { tracestate } : {}),
-      });
+      };
+      // Optional fields assigned, not spread from conditional objects: this runs on every request.
+      if (request.params.version !== undefined) input.version = request.params.version;
+      if (headerLength !== undefined) input.headerLength = headerLength;
+      const tracestate = request.headers.tracestate;
+      if (typeof tracestate === 'string') input.tracestate = tracestate;
+      const result = await dispatcher.dispatch(input);
       code = result.status < 400 ? 'OK' : `HTTP_${result.status}`;
       reply.code(result.status).headers(result.headers).header('content-type', result.contentType);
       if (result.headerLength !== undefined) reply.header(BINARY_HEADER, result.headerLength);
