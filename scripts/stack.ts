@@ -26,6 +26,8 @@ export interface StackOptions {
   remoteBroker?: string;
   /** Extra pools (e.g. a GPU worker elsewhere, Triton, KServe), added beside the local CPU pool. */
   extraPools?: BrokerConfig['pools'];
+  /** Also start a local GPU worker on this execution provider, as pool `local-gpu`. */
+  gpu?: 'webgpu' | 'cuda';
   /** Build the app first. @default true */
   buildApp?: boolean;
   /** Where the broker keeps async jobs. @default memory (the embedded default keeps no state) */
@@ -99,6 +101,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         workers.push(await startWorker({ catalog: CATALOG_PATH, models: served, host, port: 0, logLevel: false }));
       }
       log(`worker${workers.length > 1 ? 's' : ''} ${workers.map((w) => w.url).join(', ')} serving ${served.join(', ')}`);
+      let gpuPool: BrokerConfig['pools'] = [];
+      if (options.gpu) {
+        const gpu = await startWorker({ catalog: CATALOG_PATH, models: served, host, port: 0, provider: options.gpu, logLevel: false });
+        workers.push(gpu);
+        log(`gpu worker ${gpu.url} (${options.gpu})`);
+        gpuPool = [
+          {
+            name: 'local-gpu',
+            hardware: 'gpu',
+            protocol: 'oip-v2',
+            endpoints: [{ url: gpu.url, kind: 'worker' }],
+            costPerHour: 3,
+            maxConcurrency: 8,
+            maxQueue: 256,
+            models: served,
+          },
+        ];
+      }
       const config: BrokerConfig = {
         listen: { host, port: brokerPort },
         pools: [
@@ -112,6 +132,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             maxQueue: 256,
             models: served,
           },
+          ...gpuPool,
           ...(options.extraPools ?? []),
         ],
         anonymous: { rateLimit: { requestsPerSecond: 500, burst: 1000 }, maxConcurrency: 64 },
