@@ -23,7 +23,11 @@ describe('startWorker', () => {
     });
     // 1.2 MB of pixels: over the 64 KiB threshold, so the codec sends them binary.
     expect(encoded.headers[BINARY_HEADER]).toBeDefined();
-    const res = await fetch(`${worker.url}/v2/models/vision-s/infer`, { method: 'POST', headers: encoded.headers, body: Buffer.from(encoded.body as Uint8Array) });
+    const res = await fetch(`${worker.url}/v2/models/vision-s/infer`, {
+      method: 'POST',
+      headers: encoded.headers,
+      body: Buffer.from(encoded.body as Uint8Array),
+    });
     expect(res.status).toBe(200);
     const bytes = new Uint8Array(await res.arrayBuffer());
     expect(responseIssues('inference_response', { headers: Object.fromEntries(res.headers), rawPayload: Buffer.from(bytes) })).toEqual([]);
