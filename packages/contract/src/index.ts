@@ -110,6 +110,7 @@ export {
   check,
   checkManifestSemantics,
   formatPath,
+  parseCatalogJson,
   type ValidationIssue,
   validate,
   validateCatalog,

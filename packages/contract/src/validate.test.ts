@@ -7,6 +7,7 @@ import { catalogFixture, deviceFixture, manifestFixture, policyFixture, poolFixt
 import {
   check,
   formatPath,
+  parseCatalogJson,
   validateCatalog,
   validateDeviceProfile,
   validateInferenceRequest,
@@ -191,5 +192,13 @@ describe('committed JSON Schemas', () => {
     const validateWithAjv = new Ajv2020({ strict: false, allErrors: true }).compile(JSON.parse(committed));
     expect(validateWithAjv(valid)).toBe(true);
     expect(validateWithAjv(invalid)).toBe(false);
+  });
+});
+
+describe('parseCatalogJson', () => {
+  it('parses and validates, naming the source on bad JSON or a bad document', () => {
+    expect(parseCatalogJson(JSON.stringify(catalogFixture()), 'models/catalog.json').models[0]?.id).toBe('tiny');
+    expect(messageOf(() => parseCatalogJson('{"catalogVersion": ', 'models/catalog.json'))).toContain('the model catalog models/catalog.json is not JSON');
+    expect(messageOf(() => parseCatalogJson('{}', 'x.json'))).toContain('catalogVersion: required property is missing');
   });
 });

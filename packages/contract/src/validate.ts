@@ -163,6 +163,17 @@ export function validateCatalog(value: unknown): ModelCatalog {
   return catalog;
 }
 
+/** Parses a catalog document's text and validates it; `source` names it in errors (a path or URL). */
+export function parseCatalogJson(text: string, source: string): ModelCatalog {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new SplitflowError('INVALID_DOCUMENT', { message: `the model catalog ${source} is not JSON: ${(error as Error).message}` });
+  }
+  return validateCatalog(json);
+}
+
 export const validatePolicy = (value: unknown): RoutingPolicy => validate(RoutingPolicy, value, 'routing policy');
 export const validateDeviceProfile = (value: unknown): DeviceProfile => validate(DeviceProfile, value, 'device profile');
 export const validatePoolConfig = (value: unknown): PoolConfig => validate(PoolConfig, value, 'pool config');

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { type BrokerConfig, type ModelCatalog, type ModelManifest, SplitflowError, type ValidationIssue, validateCatalog } from '@splitflow/contract';
+import { type BrokerConfig, type ModelCatalog, type ModelManifest, parseCatalogJson, SplitflowError, type ValidationIssue } from '@splitflow/contract';
 
 export async function readCatalog(path: string): Promise<ModelCatalog> {
   let text: string;
@@ -8,13 +8,7 @@ export async function readCatalog(path: string): Promise<ModelCatalog> {
   } catch (error) {
     throw new SplitflowError('INVALID_DOCUMENT', { message: `cannot read the model catalog ${path}: ${(error as Error).message} (run \`npm run models\`)` });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new SplitflowError('INVALID_DOCUMENT', { message: `the model catalog ${path} is not JSON: ${(error as Error).message}` });
-  }
-  return validateCatalog(json);
+  return parseCatalogJson(text, path);
 }
 
 /** The models the broker serves: those of the catalog that some pool names. A pool naming an unknown model is a config error. */

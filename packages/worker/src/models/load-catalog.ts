@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type ModelCatalog, type ModelFile, type ModelManifest, SplitflowError, validateCatalog } from '@splitflow/contract';
+import { type ModelCatalog, type ModelFile, type ModelManifest, parseCatalogJson, SplitflowError, validateCatalog } from '@splitflow/contract';
 import type { WorkerConfig } from '../config.js';
 
 /** A model the worker was asked to serve, and where its graph file should be. */
@@ -18,13 +18,7 @@ async function readCatalog(path: string): Promise<ModelCatalog> {
   } catch (error) {
     throw new SplitflowError('INVALID_DOCUMENT', { message: `cannot read the model catalog ${path}: ${(error as Error).message}`, cause: error });
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new SplitflowError('INVALID_DOCUMENT', { message: `the model catalog ${path} is not JSON: ${(error as Error).message}` });
-  }
-  return validateCatalog(json);
+  return parseCatalogJson(text, path);
 }
 
 function defaultModelDir(catalogPath: string): string {
