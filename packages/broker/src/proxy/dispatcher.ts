@@ -131,7 +131,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const { report } = opened;
       // Servers that report no compute time (plain Triton, KServe) are measured from outside.
       const computeMs = report.computeUs !== undefined ? report.computeUs / 1000 : Math.max(0, elapsedMs - decision.transferMs);
-      const observation: { computeMs: number; queueDepth?: number } = { computeMs };
+      const observation: { computeMs: number; latencyMs: number; queueDepth?: number } = { computeMs, latencyMs: elapsedMs };
       if (report.queueDepth !== undefined) observation.queueDepth = report.queueDepth;
       scheduler.end(decision, input.model, input.placement.batch, observation);
       const cost = costUsd(pool.costPerHour, computeMs, pool.maxConcurrency);

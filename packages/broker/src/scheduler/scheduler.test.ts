@@ -243,3 +243,101 @@ describe('scheduler over grids of pools', () => {
     expect(checked).toBe(10 * works.length * deadlines.length);
   });
 });
+
+describe('scheduler: deadlines by the tail', () => {
+  // Both pools: 200 MFLOP at 20 GFLOP/s = 10 ms seeded; a 15 ms deadline fits the mean of either.
+  const work: WorkEstimate = { flops: 200 * MFLOP, bytes: 0 };
+  const cheap = pool('cheap', 'cpu', 0.2, 20, 0);
+  const dear = pool('dear', 'cpu', 1, 20, 0);
+  const tight = (over: Partial<PlacementRequest> = {}) => req({ work, deadlineMs: 15, ...over });
+
+  /** Serves `observations` on the named pool (the other excluded), as the dispatcher would report them. */
+  function observe(s: ReturnType<typeof createScheduler>, name: string, observations: { computeMs: number; latencyMs?: number }[]) {
+    const others = new Set(s.pools.filter((p) => p.name !== name).flatMap((p) => p.endpoints));
+    for (const observation of observations) {
+      const d = s.decide(tight({ exclude: others, deadlineMs: 10_000 }));
+      expect(d.pool.name).toBe(name);
+      s.begin(d);
+      s.end(d, 'm', 1, observation);
+    }
+  }
+  const erratic = Array.from({ length: 20 }, (_, i) => ({ computeMs: i % 2 === 0 ? 2 : 18 })); // mean 10 ms
+  const steady = Array.from({ length: 20 }, () => ({ computeMs: 10 }));
+
+  it('decides as before while nothing is observed: tail = expected finish', () => {
+    const s = createScheduler([cheap, dear]);
+    const d = s.decide(tight());
+    expect(d.pool.name).toBe('cheap');
+    expect(d.reason).toBe('cheapest-meeting-deadline');
+    expect(d.tailMs).toBe(d.expectedMs);
+    expect(d.expectedMs).toBeLessThan(15);
+  });
+
+  it('skips a cheap pool whose mean fits the deadline but whose service times spread past it, for a steady dearer one', () => {
+    const s = createScheduler([cheap, dear]);
+    observe(s, 'cheap', erratic);
+    observe(s, 'dear', steady);
+    const d = s.decide(tight());
+    expect(d.pool.name).toBe('dear');
+    expect(d.reason).toBe('cheapest-meeting-deadline');
+    expect(d.tailMs).toBeLessThanOrEqual(15);
+    // The cheap pool's mean still fits: only its tail ruled it out.
+    const onCheap = s.decide(tight({ exclude: new Set(s.pools[1]!.endpoints), deadlineMs: 10_000 }));
+    expect(onCheap.expectedMs).toBeLessThan(15);
+    expect(onCheap.tailMs).toBeGreaterThan(15);
+  });
+
+  it('keeps the cheap pool when it is as steady as the dear one, with the same mean', () => {
+    const s = createScheduler([cheap, dear]);
+    observe(s, 'cheap', steady);
+    observe(s, 'dear', steady);
+    const d = s.decide(tight());
+    expect(d.pool.name).toBe('cheap');
+    expect(d.tailMs).toBeCloseTo(d.expectedMs, 9);
+  });
+
+  it('learns the spread of end-to-end latency (queueing included) even when compute is steady', () => {
+    const s = createScheduler([cheap, dear]);
+    observe(
+      s,
+      'cheap',
+      steady.map((o, i) => ({ ...o, latencyMs: i % 2 === 0 ? 5 : 25 })),
+    );
+    observe(
+      s,
+      'dear',
+      steady.map((o) => ({ ...o, latencyMs: 10.5 })),
+    );
+    expect(s.decide(tight()).pool.name).toBe('dear');
+  });
+
+  it('falls back to the cheapest mean that meets the deadline when no tail does, and refuses no more than before', () => {
+    const s = createScheduler([cheap, dear]);
+    observe(s, 'cheap', erratic);
+    observe(s, 'dear', erratic);
+    const d = s.decide(tight());
+    expect(d.pool.name).toBe('cheap');
+    expect(d.reason).toBe('cheapest-meeting-deadline-on-mean');
+    expect(d.tailMs).toBeGreaterThan(15);
+    // Where no mean fits either, the answer is the one it always was.
+    expect(codeOf(() => s.decide(tight({ deadlineMs: 5 })))).toBe('DEADLINE_UNMEETABLE');
+    expect(s.decide(tight({ deadlineMs: 5, hardDeadline: false })).reason).toBe('fastest-missing-deadline');
+  });
+
+  it('forgets a spread it no longer observes, so the cheap pool gets work again', () => {
+    let t = 0;
+    const s = createScheduler([cheap, dear], { now: () => t, spreadHalfLifeMs: 1000 });
+    observe(s, 'cheap', erratic);
+    expect(s.decide(tight()).pool.name).toBe('dear');
+    t = 10_000; // ten half-lives: the spread is down to 1/1024 of itself
+    const d = s.decide(tight());
+    expect(d.pool.name).toBe('cheap');
+    expect(d.tailMs - d.expectedMs).toBeLessThan(0.1);
+  });
+
+  it('takes tailZ as an option: z = 0 is the mean-based decision', () => {
+    const s = createScheduler([cheap, dear], { tailZ: 0 });
+    observe(s, 'cheap', erratic);
+    expect(s.decide(tight()).pool.name).toBe('cheap');
+  });
+});

@@ -1,7 +1,7 @@
 import type { BrokerPool } from '@splitflow/contract';
 import { costUsd, type Priority, SplitflowError, transferMs, type WorkEstimate } from '@splitflow/contract';
-import { createPoolState, type EndpointState, type PoolState } from './pool-state.js';
-import { learn, seedMs, serviceMs } from './service-model.js';
+import { batchBucket, createPoolState, type EndpointState, type PoolState } from './pool-state.js';
+import { DEFAULT_SPREAD_HALF_LIFE_MS, DEFAULT_TAIL_Z, learn, learnFinish, seedMs, serviceFrom, spreadFrom } from './service-model.js';
 
 /** What the scheduler needs to know of one request; computed once, before any pool is looked at. */
 export interface PlacementRequest {
@@ -20,7 +20,16 @@ export interface PlacementRequest {
   exclude?: ReadonlySet<EndpointState>;
 }
 
-export const DECISION_REASONS = ['cheapest-meeting-deadline', 'fastest-missing-deadline', 'cheapest-with-capacity'] as const;
+/**
+ * `cheapest-meeting-deadline`: its tail (about p95) finish meets the deadline. `-on-mean`: no pool's tail
+ * does, so the cheapest whose mean finish does, as before the spread was learned.
+ */
+export const DECISION_REASONS = [
+  'cheapest-meeting-deadline',
+  'cheapest-meeting-deadline-on-mean',
+  'fastest-missing-deadline',
+  'cheapest-with-capacity',
+] as const;
 export type DecisionReason = (typeof DECISION_REASONS)[number];
 
 export interface Decision {
@@ -29,6 +38,8 @@ export interface Decision {
   reason: DecisionReason;
   /** Expected finish: wait + service + transfer, ms. */
   expectedMs: number;
+  /** Tail (about p95) finish: expected plus the learned spread, ms; equal to `expectedMs` until observed. */
+  tailMs: number;
   waitMs: number;
   serviceMs: number;
   transferMs: number;
@@ -44,12 +55,18 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Uniform in [0, 1). @default a seeded xorshift (fast and reproducible) */
   random?: () => number;
+  /** Learned spreads times this is added to the mean finish for the deadline test. @default 2.33 (p95 for normal errors) */
+  tailZ?: number;
+  /** A learned spread halves every this many ms without a new observation. @default 1000 */
+  spreadHalfLifeMs?: number;
 }
 
 /** What an endpoint said about itself on an answer (OIP parameters or headers of our worker). */
 export interface Observation {
   computeMs?: number;
   queueDepth?: number;
+  /** Time from sending to the answer as the broker measured it (queueing included), ms. */
+  latencyMs?: number;
 }
 
 export interface Scheduler {
@@ -81,6 +98,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
   const freshnessMs = options.freshnessMs ?? 2000;
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? xorshift();
+  const tailZ = options.tailZ ?? DEFAULT_TAIL_Z;
+  const halfLifeMs = options.spreadHalfLifeMs ?? DEFAULT_SPREAD_HALF_LIFE_MS;
   const byModel = new Map<string, PoolState[]>();
   for (const pool of pools) {
     for (const model of pool.models) {
@@ -141,9 +160,14 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     if (candidates.length === 0)
       throw new SplitflowError('MODEL_NOT_FOUND', { message: `no pool serves model "${request.model}"`, details: { model: request.model } });
     const t = now();
+    const bucket = batchBucket(request.batch);
+    // Cheapest whose tail finish meets the deadline; failing that, cheapest whose mean finish does.
     let cheapest: PoolState | undefined;
     let cheapestCost = Number.POSITIVE_INFINITY;
     let cheapestFinish = Number.POSITIVE_INFINITY;
+    let onMean: PoolState | undefined;
+    let onMeanCost = Number.POSITIVE_INFINITY;
+    let onMeanFinish = Number.POSITIVE_INFINITY;
     // Batch work: the cheapest pool with capacity whatever its finish (it may wait).
     let anyPool: PoolState | undefined;
     let anyCost = Number.POSITIVE_INFINITY;
@@ -154,9 +178,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     let full = 0;
     const interactive = request.priority === 'interactive';
     // Scratch per candidate, so the winner's numbers need no second pass.
-    let best = { wait: 0, service: 0, transfer: 0, seed: 0, cost: 0 };
+    let best = { wait: 0, service: 0, transfer: 0, seed: 0, cost: 0, spread: 0 };
     let fast = best;
     let any = best;
+    let mean = best;
     for (const pool of candidates) {
       if (!hasUsable(pool, request.exclude)) continue;
       usable++;
@@ -165,27 +190,36 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
         continue;
       }
       const seed = seedMs(pool, request.work);
-      const service = serviceMs(pool, request.model, request.batch, seed);
+      const learned = pool.learned.get(request.model);
+      const service = serviceFrom(learned, bucket, seed);
       const wait = waitMs(pool, service, t);
       const transfer = transferMs(request.bytes, pool.link);
       const finish = wait + service + transfer;
+      const spread = spreadFrom(learned, bucket, seed, t, tailZ, halfLifeMs);
+      const tail = finish + spread;
       const cost = costUsd(pool.costPerHour, service, pool.maxConcurrency);
       if (finish < fastestFinish) {
         fastest = pool;
         fastestFinish = finish;
-        fast = { wait, service, transfer, seed, cost };
+        fast = { wait, service, transfer, seed, cost, spread };
       }
-      if (finish <= request.deadlineMs && (cost < cheapestCost || (cost === cheapestCost && finish < cheapestFinish))) {
+      if (tail <= request.deadlineMs && (cost < cheapestCost || (cost === cheapestCost && tail < cheapestFinish))) {
         cheapest = pool;
         cheapestCost = cost;
-        cheapestFinish = finish;
-        best = { wait, service, transfer, seed, cost };
+        cheapestFinish = tail;
+        best = { wait, service, transfer, seed, cost, spread };
+      }
+      if (finish <= request.deadlineMs && (cost < onMeanCost || (cost === onMeanCost && finish < onMeanFinish))) {
+        onMean = pool;
+        onMeanCost = cost;
+        onMeanFinish = finish;
+        mean = { wait, service, transfer, seed, cost, spread };
       }
       if (!interactive && (cost < anyCost || (cost === anyCost && finish < anyFinish))) {
         anyPool = pool;
         anyCost = cost;
         anyFinish = finish;
-        any = { wait, service, transfer, seed, cost };
+        any = { wait, service, transfer, seed, cost, spread };
       }
     }
     if (usable === 0) throw new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${request.model}"`, retryAfterS: 1 });
@@ -198,6 +232,11 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       pool = cheapest;
       numbers = best;
       reason = 'cheapest-meeting-deadline';
+    } else if (onMean !== undefined && (interactive || request.hardDeadline)) {
+      // No pool is likely enough to make it; keep the old mean-based choice rather than refuse more.
+      pool = onMean;
+      numbers = mean;
+      reason = 'cheapest-meeting-deadline-on-mean';
     } else if (anyPool !== undefined) {
       pool = anyPool;
       numbers = any;
@@ -221,6 +260,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       endpoint,
       reason,
       expectedMs: numbers.wait + numbers.service + numbers.transfer,
+      tailMs: numbers.wait + numbers.service + numbers.transfer + numbers.spread,
       waitMs: numbers.wait,
       serviceMs: numbers.service,
       transferMs: numbers.transfer,
@@ -241,7 +281,11 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     d.endpoint.outstandingMs = d.endpoint.outstanding === 0 ? 0 : Math.max(0, d.endpoint.outstandingMs - d.serviceMs);
     d.pool.outstanding--;
     d.pool.outstandingMs = d.pool.outstanding === 0 ? 0 : Math.max(0, d.pool.outstandingMs - d.serviceMs);
-    if (observation?.computeMs !== undefined) learn(d.pool, model, batch, d.seedMs, observation.computeMs);
+    if (observation?.computeMs !== undefined || observation?.latencyMs !== undefined) {
+      const t = now();
+      if (observation.computeMs !== undefined) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t);
+      if (observation.latencyMs !== undefined) learnFinish(d.pool, model, batch, d.expectedMs, observation.latencyMs, t);
+    }
     if (observation?.queueDepth !== undefined) {
       d.endpoint.reportedDepth = observation.queueDepth;
       d.endpoint.reportedAt = now();
