@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BINARY_HEADER, decodeInferRequest, encodeInferResponse, isSplitflowError, type NamedTensor, SPLITFLOW_PARAMS } from '@splitflow/contract';
 import { afterEach, describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../testing/error-code.js';
 import { createCloudClient } from './cloud-client.js';
 
 interface Seen {
@@ -54,15 +55,7 @@ afterEach(async () => {
 
 const tensor = (n: number): NamedTensor => ({ name: 'x', datatype: 'FP32', shape: [1, n], data: Float32Array.from({ length: n }, (_, i) => i * 0.5 - 3) });
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (error) {
-    expect(isSplitflowError(error)).toBe(true);
-    return (error as { code: string }).code;
-  }
-}
+const code = errorCodeOf;
 
 describe('cloud client against a real OIP v2 server on loopback', () => {
   it('sends small tensors as JSON with deadline, priority and API key, and reads the route back', async () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSplitflowError, type ModelFile } from '@splitflow/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { errorCodeOf } from '../testing/error-code.js';
 import { createMemoryCacheStorage } from '../testing/memory-cache.js';
 import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { createModelStore, type DownloadProgress } from './model-store.js';
@@ -22,15 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return 'resolved';
-  } catch (error) {
-    expect(isSplitflowError(error)).toBe(true);
-    return (error as { code: string }).code;
-  }
-}
+const codeOf = errorCodeOf;
 
 describe('model store', () => {
   it('hashes like node:crypto', async () => {
