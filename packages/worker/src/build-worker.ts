@@ -9,7 +9,8 @@ import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';
 import { EXECUTION_PROVIDERS, parseExecutionProvider } from './session/execution-provider.js';
-import { createOrtSessionFactory, listedProviders, probeProviders } from './session/ort-node.js';
+import { createOrtSessionFactory, listedProviders, type OrtSessionOptions, probeProviders } from './session/ort-node.js';
+import { createThreadedSessionFactory } from './session/session-thread.js';
 
 function batchingFor(config: WorkerConfig, id: string): BatchingConfig {
   const merged = { ...DEFAULT_BATCHING, ...config.batching, ...config.modelBatching?.[id] };
@@ -52,15 +53,19 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
 
   let registry: ModelRegistry | undefined;
   const metrics = createWorkerMetrics(() => registry?.depths() ?? {});
-  const factory = createOrtSessionFactory({
+  const sessionOptions: OrtSessionOptions = {
     provider,
     spinning: config.spinning ?? false,
     ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}),
-  });
+  };
+  const threaded = !config.mainThreadRuns;
+  const factory = threaded ? createThreadedSessionFactory(sessionOptions) : createOrtSessionFactory(sessionOptions);
   try {
     registry = await loadModels({
       sources,
       factory,
+      // Several sessions of one model only run at once from threads of their own.
+      sessionsPerModel: (batching) => (threaded ? batching.instances : 1),
       batchingFor: (id) => batchingFor(config, id),
       onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),
       log: (message, fields) => app.log.warn(fields, message),

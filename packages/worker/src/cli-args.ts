@@ -16,9 +16,10 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --max-batch <n>             rows per merged run, 1 = no batching (default 64)
   --max-queue-delay-us <n>    longest wait for a batch to fill (default 0)
   --max-queue <n>             waiting requests per model before 503 (default 256)
-  --instances <n>             concurrent runs per model (default 1)
+  --instances <n>             concurrent runs per model, a session each (default 1)
   --threads <n>               onnxruntime intra-op threads (default: all cores)
   --spin                      let idle onnxruntime threads spin (default off)
+  --main-thread-runs          run sessions on the event loop's thread (default: a thread each)
   --body-limit <bytes>        largest request body (default 67108864)
   --log-level <level>         fatal|error|warn|info|debug|trace (default info)
   --help`;
@@ -54,6 +55,7 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
         'body-limit': { type: 'string' },
         'log-level': { type: 'string' },
         spin: { type: 'boolean' },
+        'main-thread-runs': { type: 'boolean' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -98,6 +100,7 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
   const threads = integer('threads', str('threads'), 1);
   if (threads !== undefined) options.intraOpThreads = threads;
   if (values.spin) options.spinning = true;
+  if (values['main-thread-runs']) options.mainThreadRuns = true;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   return options;

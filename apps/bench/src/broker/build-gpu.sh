@@ -13,6 +13,9 @@ for entry in apps/bench/src/broker/placement-bench.ts:placement-bench packages/w
     --external:onnxruntime-node --external:better-sqlite3 --banner:js="$banner" \
     --outfile="$out/${entry##*:}.mjs" --log-level=warning
 done
+# Workers run each session in a thread whose entry is session-host.js beside the bundle that starts it.
+npx esbuild packages/worker/src/session/session-host.ts --bundle --platform=node --format=esm --target=node20 --conditions=source \
+  --external:onnxruntime-node --banner:js="$banner" --outfile="$out/session-host.js" --log-level=warning
 ls -la "$out"
 if [[ "${1:-}" != "--no-pack" ]]; then
   # The broker CLI loads better-sqlite3 (its native addon was built here for this Node); the bench uses the memory job store.

@@ -55,6 +55,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '42' },
     out: { type: 'string' },
     'worker-cli': { type: 'string' },
+    /** Extra flags for every worker, space-separated, e.g. `--worker-flags=--main-thread-runs`. */
+    'worker-flags': { type: 'string', default: '' },
     'broker-cli': { type: 'string' },
   },
 });
@@ -198,7 +200,8 @@ async function main(): Promise<void> {
   console.error(
     `cores ${totalCores}; gpu worker --ep ${values['gpu-ep']}; ${cpuWorkers} cpu workers x ${cpuThreads} threads; rates ${rates.join(', ')} req/s for ${durations.join(', ')} s per policy after ${warmupS} s warm-up; ${policies.length} policies: ${traceS} s of traces`,
   );
-  const common = ['--models', catalogPath, '--model-dir', modelDir, '--serve', models.join(','), '--port', '0', '--log-level', 'error'];
+  const workerFlags = values['worker-flags'].split(' ').filter((f) => f !== '');
+  const common = ['--models', catalogPath, '--model-dir', modelDir, '--serve', models.join(','), '--port', '0', '--log-level', 'error', ...workerFlags];
   const children: Child[] = [];
   try {
     const gpu = await startCli(workerCli, [...common, '--ep', String(values['gpu-ep']), '--hardware', 'gpu']);

@@ -37,7 +37,10 @@ async function main(): Promise<void> {
       'max-batch': { type: 'string', default: '64' },
       /** Max queue delays to try with batching on, comma-separated. */
       'delay-us': { type: 'string', default: '0,500,2000' },
+      /** Concurrent runs per model to try (a session each), comma-separated. */
       instances: { type: 'string', default: '1' },
+      /** Where sessions run, comma-separated: `threads` (a thread per session) and/or `main` (the event loop's). */
+      'runs-on': { type: 'string', default: 'threads' },
       iterations: { type: 'string', default: '30' },
       out: { type: 'string', default: 'bench-results' },
     },
@@ -48,7 +51,9 @@ async function main(): Promise<void> {
   const maxBatch = Number(values['max-batch']);
   const iterations = Number(values.iterations);
   const delays = (values['delay-us'] as string).split(',');
-  const instances = Number(values.instances);
+  const instanceCounts = (values.instances as string).split(',').map(Number);
+  const runsOn = (values['runs-on'] as string).split(',');
+  for (const r of runsOn) if (r !== 'threads' && r !== 'main') throw new Error(`--runs-on: expected threads or main, got "${r}"`);
   const catalog = resolve(values.catalog as string);
   const id = values.model as string;
 
@@ -121,11 +126,15 @@ async function main(): Promise<void> {
       vsInProcess: 1,
     });
 
-    const variants: [string, number, string][] = [
-      ['worker, batching off', 1, '0'],
-      ...delays.map((d): [string, number, string] => [`worker, batching on, delay ${d} us`, maxBatch, d]),
-    ];
-    for (const [variant, mb, delay] of variants) {
+    const variants: [string, number, string, string, number][] = [];
+    for (const where of runsOn) {
+      for (const n of instanceCounts) {
+        const label = `runs on ${where === 'main' ? 'the main thread' : 'threads'}, ${n} instance${n === 1 ? '' : 's'}`;
+        variants.push([`worker, batching off, ${label}`, 1, '0', where, n]);
+        for (const d of delays) variants.push([`worker, batching on, delay ${d} us, ${label}`, maxBatch, d, where, n]);
+      }
+    }
+    for (const [variant, mb, delay, where, instances] of variants) {
       const worker = await spawnWorker(
         [process.argv[1] as string, '--role', 'worker'],
         [
@@ -147,6 +156,7 @@ async function main(): Promise<void> {
           '4096',
           '--instances',
           String(instances),
+          ...(where === 'main' ? ['--main-thread-runs'] : []),
         ],
         process.cwd(),
       );
@@ -175,7 +185,7 @@ async function main(): Promise<void> {
   const markdown = [
     `# Worker batching on ${providers.join(' and ')}: \`${id}\``,
     '',
-    `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. Worker: ${connections} connections, 1 row per request (binary tensors), ${durationS} s per variant after 2 s warm-up, max batch ${maxBatch}, ${instances} run(s) at a time. In-process: onnxruntime-node, ${iterations} sequential runs per size, same provider and options.`,
+    `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. Worker: ${connections} connections, 1 row per request (binary tensors), ${durationS} s per variant after 2 s warm-up, max batch ${maxBatch}. In-process: onnxruntime-node, ${iterations} sequential runs per size, same provider and options.`,
     '',
     table(
       ['ep', 'variant', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run', 'rows/s vs in-process max batches'],

@@ -9,7 +9,7 @@ import { readVerifiedFile } from './verify-model-file.js';
 
 /** A model of the catalog as this worker holds it: serving, or refused with the reason. */
 export type ServedModel =
-  | { state: 'ready'; manifest: ModelManifest; session: ModelSession; queue: BatchQueue; layout: BatchLayout | undefined; batching: BatchingConfig }
+  | { state: 'ready'; manifest: ModelManifest; sessions: ModelSession[]; queue: BatchQueue; layout: BatchLayout | undefined; batching: BatchingConfig }
   | { state: 'refused'; manifest: ModelManifest; error: SplitflowError };
 
 export interface ModelRegistry {
@@ -26,6 +26,8 @@ export interface LoadModelsOptions {
   sources: readonly ModelSource[];
   factory: SessionFactory;
   batchingFor: (id: string) => BatchingConfig;
+  /** Sessions to open per model (each runs one request or merged batch at a time). @default 1 */
+  sessionsPerModel?: (batching: BatchingConfig) => number;
   onBatch: (model: string, stats: BatchStats) => void;
   /**
    * Called when a session fails to open; returns the error to throw for the whole worker (the
@@ -53,10 +55,12 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
         models.set(manifest.id, { state: 'refused', manifest, error: refusal });
         continue;
       }
-      let session: ModelSession;
+      const batching = options.batchingFor(manifest.id);
+      const sessions: ModelSession[] = [];
       try {
-        session = await options.factory.create(bytes);
+        for (let i = options.sessionsPerModel?.(batching) ?? 1; i > 0; i--) sessions.push(await options.factory.create(bytes));
       } catch (error) {
+        await Promise.all(sessions.map((s) => s.release()));
         const fatal = await options.diagnose(bytes, error);
         if (fatal) throw fatal;
         const refusal = new SplitflowError('MODEL_LOAD_FAILED', {
@@ -68,10 +72,11 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
         models.set(manifest.id, { state: 'refused', manifest, error: refusal });
         continue;
       }
+      const session = sessions[0] as ModelSession;
       const missing = manifest.inputs.filter((i) => !session.inputNames.includes(i.name)).map((i) => i.name);
       const missingOut = manifest.outputs.filter((o) => !session.outputNames.includes(o.name)).map((o) => o.name);
       if (missing.length > 0 || missingOut.length > 0) {
-        await session.release();
+        await Promise.all(sessions.map((s) => s.release()));
         const refusal = new SplitflowError('MODEL_LOAD_FAILED', {
           message: `model "${manifest.id}": the graph lacks tensors its manifest names: ${[...missing, ...missingOut].join(', ')}`,
           details: { model: manifest.id },
@@ -80,18 +85,27 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
         continue;
       }
       const layout = batchLayoutOf(manifest);
-      const batching = options.batchingFor(manifest.id);
+      // The queue never runs more batches at once than there are instances, and there are as many
+      // sessions as instances or one: a run takes a free session, or shares the only one.
+      const free = [...sessions];
       const queue = createBatchQueue({
         model: manifest.id,
         layout,
         config: batching,
-        run: (inputs) => session.run(inputs),
+        async run(inputs) {
+          const own = free.length > 1 ? (free.pop() as ModelSession) : undefined;
+          try {
+            return await (own ?? session).run(inputs);
+          } finally {
+            if (own) free.push(own);
+          }
+        },
         onBatch: (stats) => options.onBatch(manifest.id, stats),
       });
-      models.set(manifest.id, { state: 'ready', manifest, session, queue, layout, batching });
+      models.set(manifest.id, { state: 'ready', manifest, sessions, queue, layout, batching });
     }
   } catch (error) {
-    await Promise.all([...models.values()].map((m) => (m.state === 'ready' ? m.session.release() : undefined)));
+    await Promise.all([...models.values()].flatMap((m) => (m.state === 'ready' ? m.sessions.map((s) => s.release()) : [])));
     throw error;
   }
 
@@ -103,7 +117,7 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
     totalDepth: () => ready().reduce((n, m) => n + m.queue.depth, 0),
     async close() {
       await Promise.all(ready().map((m) => m.queue.drain()));
-      await Promise.all(ready().map((m) => m.session.release()));
+      await Promise.all(ready().flatMap((m) => m.sessions.map((s) => s.release())));
     },
   };
 }

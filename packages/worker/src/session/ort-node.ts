@@ -46,7 +46,7 @@ function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.
   return sessionOptions;
 }
 
-async function openSession(model: Uint8Array, options: OrtSessionOptions): Promise<ModelSession> {
+export async function openSession(model: Uint8Array, options: OrtSessionOptions): Promise<ModelSession> {
   const session = await ort.InferenceSession.create(model, createSessionOptions(options));
   return {
     inputNames: session.inputNames,

@@ -1,0 +1,138 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { MessageChannel } from 'node:worker_threads';
+import { encodeInferRequest, isSplitflowError, LOAD_HEADERS, type NamedTensor } from '@splitflow/contract';
+import type { FastifyInstance } from 'fastify';
+import { describe, expect, it } from 'vitest';
+import { buildWorker } from './build-worker.js';
+import { forTransfer } from './session/session-protocol.js';
+import { createThreadedSessionFactory } from './session/session-thread.js';
+import { CATALOG_PATH } from './testing/catalog-models.js';
+
+// onnxruntime-node runs a session synchronously on the calling thread. These tests show what a thread
+// per session buys (the event loop keeps answering while a model runs; instances really run at once)
+// and check each claim against the main-thread mode, where it must not hold.
+
+const images = (rows: number, seed: number): NamedTensor => ({
+  name: 'image',
+  datatype: 'FP32',
+  shape: [rows, 3, 224, 224],
+  data: Float32Array.from({ length: rows * 3 * 224 * 224 }, (_, i) => Math.sin(seed + i / 97)),
+});
+
+async function post(base: string, model: string, inputs: NamedTensor[]): Promise<{ queueUs: number; computeUs: number }> {
+  const encoded = encodeInferRequest({ inputs, binary: true, binaryOutputs: true });
+  const res = await fetch(`${base}/v2/models/${model}/infer`, { method: 'POST', headers: encoded.headers, body: Buffer.from(encoded.body as Uint8Array) });
+  expect(res.status).toBe(200);
+  await res.arrayBuffer();
+  return { queueUs: Number(res.headers.get(LOAD_HEADERS.queueUs)), computeUs: Number(res.headers.get(LOAD_HEADERS.computeUs)) };
+}
+
+/**
+ * Sends one slow vision-s request (16 images) and, while it runs, tiny requests one after another.
+ * Returns the slow run's compute time and the longest stretch in which no tiny request was answered.
+ */
+async function tinyWhileVisionRuns(app: FastifyInstance): Promise<{ computeMs: number; longestGapMs: number; tinyAnswered: number }> {
+  const base = await app.listen({ port: 0, host: '127.0.0.1' });
+  const row: NamedTensor = { name: 'features', datatype: 'FP32', shape: [1, 64], data: new Float32Array(64).fill(0.25) };
+  await post(base, 'vision-s', [images(1, 0)]); // warm both sessions
+  await post(base, 'tiny', [row]);
+  let done = false;
+  const slow = post(base, 'vision-s', [images(16, 1)]).finally(() => {
+    done = true;
+  });
+  const startedAt = performance.now();
+  let last = startedAt;
+  let longestGapMs = 0;
+  let tinyAnswered = 0;
+  while (!done) {
+    await post(base, 'tiny', [{ ...row, data: new Float32Array(64).fill(0.25) }]);
+    const now = performance.now();
+    if (!done) tinyAnswered++;
+    longestGapMs = Math.max(longestGapMs, now - last);
+    last = now;
+  }
+  const { computeUs } = await slow;
+  return { computeMs: computeUs / 1000, longestGapMs, tinyAnswered };
+}
+
+describe('sessions in threads', () => {
+  it('the worker answers tiny requests while a slow vision-s run is in progress; on the main thread it cannot', async () => {
+    const threaded = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny', 'vision-s'], intraOpThreads: 1 });
+    let inThreads: Awaited<ReturnType<typeof tinyWhileVisionRuns>>;
+    try {
+      inThreads = await tinyWhileVisionRuns(threaded);
+    } finally {
+      await threaded.close();
+    }
+    const main = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny', 'vision-s'], intraOpThreads: 1, mainThreadRuns: true });
+    let onMain: Awaited<ReturnType<typeof tinyWhileVisionRuns>>;
+    try {
+      onMain = await tinyWhileVisionRuns(main);
+    } finally {
+      await main.close();
+    }
+    // Threads: tiny keeps being answered; no stretch without an answer comes near the slow run's length.
+    expect(inThreads.tinyAnswered).toBeGreaterThanOrEqual(10);
+    expect(inThreads.longestGapMs).toBeLessThan(inThreads.computeMs / 2);
+    // Main thread: the run holds the event loop, so one stretch without answers lasts about the whole run.
+    expect(onMain.longestGapMs).toBeGreaterThan(onMain.computeMs * 0.8);
+  }, 60_000);
+
+  it('two instances of one model run at once: the second request does not queue behind the first', async () => {
+    const second = async (instances: number) => {
+      const app = await buildWorker({ catalog: CATALOG_PATH, models: ['vision-s'], intraOpThreads: 1, batching: { maxBatch: 1, instances } });
+      try {
+        const base = await app.listen({ port: 0, host: '127.0.0.1' });
+        await Promise.all([post(base, 'vision-s', [images(1, 0)]), post(base, 'vision-s', [images(1, 1)])]);
+        const answers = await Promise.all([post(base, 'vision-s', [images(4, 2)]), post(base, 'vision-s', [images(4, 3)])]);
+        return answers.sort((a, b) => a.queueUs - b.queueUs)[1] as { queueUs: number; computeUs: number };
+      } finally {
+        await app.close();
+      }
+    };
+    const two = await second(2);
+    const one = await second(1);
+    expect(two.queueUs).toBeLessThan(two.computeUs * 0.25);
+    expect(one.queueUs).toBeGreaterThan(one.computeUs * 0.5);
+  }, 60_000);
+
+  it('a run onnxruntime refuses comes back from the thread as INFERENCE_FAILED; a released session refuses runs', async () => {
+    const catalog = JSON.parse(await readFile(CATALOG_PATH, 'utf8')) as { models: { id: string; files: { path: string }[] }[] };
+    const file = catalog.models.find((m) => m.id === 'tiny')?.files[0]?.path as string;
+    const bytes = await readFile(join(CATALOG_PATH, '..', 'build', file));
+    const session = await createThreadedSessionFactory({ provider: 'cpu', intraOpThreads: 1 }).create(bytes);
+    expect(session.inputNames).toEqual(['features']);
+    const wrong: NamedTensor = { name: 'features', datatype: 'FP32', shape: [1, 63], data: new Float32Array(63) };
+    const error = await session.run([wrong]).catch((e: unknown) => e);
+    expect(isSplitflowError(error, 'INFERENCE_FAILED')).toBe(true);
+    expect((error as Error).message).toMatch(/onnxruntime failed: .*features/);
+    const good = await session.run([{ name: 'features', datatype: 'FP32', shape: [2, 64], data: new Float32Array(128).fill(1) }]);
+    expect(good[0]?.shape).toEqual([2, 16]);
+    expect(good[0]?.data).toBeInstanceOf(Float32Array);
+    await session.release();
+    const afterRelease = await session.run([wrong]).catch((e: unknown) => e);
+    expect(isSplitflowError(afterRelease, 'INFERENCE_FAILED')).toBe(true);
+  });
+});
+
+describe('forTransfer', () => {
+  it('moves a tensor that covers its buffer and copies a view into a larger one, leaving it whole', async () => {
+    const body = new Uint8Array(64).map((_, i) => i);
+    const view: NamedTensor = { name: 'a', datatype: 'UINT8', shape: [8], data: body.subarray(8, 16) };
+    const own: NamedTensor = { name: 'b', datatype: 'FP32', shape: [4], data: Float32Array.of(1, 2, 3, 4) };
+    const text: NamedTensor = { name: 'c', datatype: 'BYTES', shape: [1], data: [new Uint8Array([104, 105])] };
+    const { tensors, transfer } = forTransfer([view, own, text]);
+    expect(transfer).toHaveLength(2);
+    const { port1, port2 } = new MessageChannel();
+    const received = new Promise<NamedTensor[]>((resolve) => port2.once('message', resolve));
+    port1.postMessage(tensors, transfer);
+    const [a, b, c] = await received;
+    port1.close();
+    expect([...((a as NamedTensor).data as Uint8Array)]).toEqual([8, 9, 10, 11, 12, 13, 14, 15]);
+    expect([...((b as NamedTensor).data as Float32Array)]).toEqual([1, 2, 3, 4]);
+    expect(c?.data).toEqual([new Uint8Array([104, 105])]);
+    expect(body.byteLength).toBe(64); // the body it was cut from is intact
+    expect((own.data as Float32Array).byteLength).toBe(0); // moved, not copied
+  });
+});
