@@ -272,7 +272,7 @@ describe('async jobs', () => {
         expect(done.outputs?.[0]?.shape).toEqual([rows, 3]);
         expectClose(done.outputs?.[0]?.data, direct.json.outputs?.[0]?.data);
       }
-      expect(broker.jobs.counts()).toMatchObject({ done: 2, queued: 0, running: 0 });
+      expect(await broker.jobs.counts()).toMatchObject({ done: 2, queued: 0, running: 0 });
     } finally {
       await broker.close();
     }

@@ -370,7 +370,9 @@ describe('broker: startup', () => {
     await expect(buildBroker({ ...config(), pools: [{ ...config().pools[0]!, models: ['mlp', 'ghost'] }] }, { catalog })).rejects.toThrow(
       'pools[0].models[1]: no model "ghost" in the catalog',
     );
-    await expect(buildBroker({ ...config(), jobs: { store: 'redis', url: 'redis://127.0.0.1:6379' } }, { catalog })).rejects.toThrow('not implemented');
+    await expect(buildBroker({ ...config(), limits: { rateLimitStore: 'redis' } }, { catalog })).rejects.toThrow(
+      'limits.rateLimitStore: "redis" uses the job store\'s Redis',
+    );
   });
 
   it('exposes Prometheus metrics per pool', async () => {
@@ -381,6 +383,7 @@ describe('broker: startup', () => {
     expect(text).toContain('splitflow_broker_pool_outstanding{pool="cpu"} 0');
     expect(text).toMatch(/splitflow_broker_cost_usd_total\{pool="cpu"\} [0-9.e-]+/);
     expect(text).toContain('splitflow_broker_requests_total{model="mlp",code="OK"} 1');
+    expect(text).toContain('splitflow_broker_jobs{status="queued"} 0');
   });
 
   it('logs one JSON line per request with its request id', async () => {

@@ -12,15 +12,19 @@ import {
   validateBrokerConfig,
 } from '@splitflow/contract';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
 import { indexModels, readCatalog } from './catalog/model-index.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { parseInfer } from './http/parse-infer.js';
 import { requestIdOf, traceparentOf } from './http/request-context.js';
+import { registerJobGauge } from './jobs/job-gauge.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import type { JobStore } from './jobs/job-store.js';
 import { createMemoryJobStore } from './jobs/memory-store.js';
+import { connectRedis } from './jobs/redis-client.js';
+import { createRedisJobStore } from './jobs/redis-store.js';
 import { createSqliteJobStore } from './jobs/sqlite-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
@@ -61,16 +65,28 @@ interface ModelParams {
   version?: string;
 }
 
-function openJobStore(config: BrokerConfig, baseDir: string): JobStore {
+/** Redis connection trouble while serving, logged once per outage (requests answer 503 meanwhile). */
+function redisEvents(logger: Logger, what: string) {
+  return {
+    onError: (error: Error) => logger.error({ err: error, what }, 'lost the connection to Redis; reconnecting'),
+    onReady: () => logger.info({ what }, 'connected to Redis again'),
+  };
+}
+
+async function openJobStore(config: BrokerConfig, baseDir: string, logger: Logger): Promise<JobStore> {
   const jobs = config.jobs ?? {};
   switch (jobs.store ?? 'sqlite') {
     case 'memory':
       return createMemoryJobStore();
-    case 'redis':
-      throw new SplitflowError('INVALID_DOCUMENT', {
-        message: 'invalid broker config: jobs.store: "redis" is not implemented in this build; use "sqlite" (durable, one broker) or "memory"',
-        details: { issues: [{ path: 'jobs.store', message: 'redis is not implemented' }] },
+    case 'redis': {
+      // validateBrokerConfig made sure there is a url.
+      const redis = await connectRedis(jobs.url as string, { setting: 'jobs.url', name: 'splitflow-broker-jobs', ...redisEvents(logger, 'job store') });
+      return createRedisJobStore(redis, {
+        ...(jobs.prefix !== undefined ? { prefix: jobs.prefix } : {}),
+        leaseMs: (jobs.leaseS ?? 30) * 1000,
+        retentionS: jobs.retentionS ?? 86_400,
       });
+    }
     default: {
       const path = jobs.path ?? 'splitflow-jobs.db';
       return createSqliteJobStore(isAbsolute(path) ? path : resolve(baseDir, path));
@@ -98,8 +114,27 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const health = createHealthChecker(scheduler.pools, upstream, config.health, {
     onChange: (e, healthy, why) => logger.warn({ pool: e.pool.name, endpoint: e.url, healthy, why }, healthy ? 'endpoint readmitted' : 'endpoint ejected'),
   });
-  const jobs = openJobStore(config, baseDir);
-  const metrics = createMetrics(scheduler.pools, () => jobs.counts());
+  const jobs = await openJobStore(config, baseDir, logger);
+  let sharedRate: SharedRateLimiter | undefined;
+  if (limits.rateLimitStore === 'redis') {
+    try {
+      const redis = await connectRedis(config.jobs?.url as string, {
+        setting: 'jobs.url',
+        name: 'splitflow-broker-rates',
+        ...redisEvents(logger, 'rate limits'),
+      });
+      sharedRate = createRedisRateLimiter(redis, {
+        ...(config.jobs?.prefix !== undefined ? { prefix: config.jobs.prefix } : {}),
+        onFallback: (error) => logger.warn({ err: error }, "shared rate limits unavailable: each broker applies tenants' rates on its own"),
+        onRecovered: () => logger.info('shared rate limits available again'),
+      });
+    } catch (error) {
+      await jobs.close();
+      throw error;
+    }
+  }
+  const metrics = createMetrics(scheduler.pools);
+  registerJobGauge(metrics.registry, jobs);
   const tenants = createTenantRegistry(config.tenants, config.anonymous);
   const dispatcher = createDispatcher({ scheduler, upstream, health, metrics, logger, maxAttempts: limits.maxAttempts ?? 3, upstreamTimeoutMs });
   const runner: JobRunner = createJobRunner({
@@ -228,7 +263,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       const parsed = parseInfer(manifest, body, headerLength, defaultDeadlineMs);
       const async = parsed.mode === 'async';
       try {
-        admission = tenants.admit(tenant, !async);
+        admission = tenants.admit(tenant, !async, sharedRate === undefined);
+        // Only with shared limits configured does admission wait on I/O.
+        if (sharedRate !== undefined && tenant.rateLimit !== undefined) await sharedRate.admit(tenant);
       } catch (error) {
         metrics.refusals.inc({ code: 'RATE_LIMITED' });
         throw error;
@@ -237,7 +274,8 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       reply.header('traceparent', traceparent);
       if (async) {
         const id = randomUUID();
-        jobs.insert(
+        // The 202 goes out only once the store has the job; a store that cannot take it answers 503.
+        await jobs.insert(
           id,
           {
             tenant: tenant.id,
@@ -301,7 +339,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
 
   app.get('/v2/jobs/:id', async (request: FastifyRequest<{ Params: { id: string } }>, reply) => {
     const tenant = authenticate(request);
-    const job = jobs.get(request.params.id);
+    const job = await jobs.get(request.params.id);
     // Another tenant's job is as unknown as one that never was.
     if (!job || job.tenant !== tenant.id) throw new SplitflowError('NOT_FOUND', { message: `no job "${request.params.id}"` });
     reply.header('splitflow-job-status', job.status);
@@ -313,7 +351,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
 
   await app.ready();
   if (options.healthChecks !== false) health.start();
-  runner.start();
+  await runner.start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -335,7 +373,8 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
         health.stop();
         await app.close();
         await runner.stop();
-        jobs.close();
+        await jobs.close();
+        await sharedRate?.close();
         if (!options.upstream) await upstream.close();
       })();
       return closing;

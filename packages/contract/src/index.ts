@@ -66,6 +66,7 @@ export {
   JOB_STORES,
   JobsConfig,
   LinkConfig,
+  RATE_LIMIT_STORES,
   RateLimit,
   TenantConfig,
 } from './schema/broker-config.js';

@@ -65,4 +65,24 @@ describe('validateBrokerConfig', () => {
     const issues = issuesOf({ ...good, tenants: [{ id: 'anonymous', apiKeys: ['x'.repeat(16)] }], jobs: { store: 'redis' } });
     expect(issues.map((i) => i.path)).toEqual(['tenants[0].id', 'jobs.url']);
   });
+
+  it('accepts a shared Redis deployment and checks its prefix, lease and rate-limit store', () => {
+    const redis: BrokerConfig = {
+      ...good,
+      jobs: { store: 'redis', url: 'redis://:pw@redis.internal:6379/0', prefix: 'prod-eu:', leaseS: 0.5, retentionS: 3600 },
+      limits: { rateLimitStore: 'redis' },
+    };
+    expect(validateBrokerConfig(redis)).toBe(redis);
+    expect(issuesOf({ ...redis, jobs: { ...redis.jobs, prefix: 'two words', leaseS: 0, url: 'http://x' } })).toEqual(
+      expect.arrayContaining([
+        { path: 'jobs.prefix', message: 'expected 1-64 characters without spaces' },
+        { path: 'jobs.leaseS', message: expect.stringContaining('> 0') },
+        { path: 'jobs.url', message: 'expected a redis:// URL' },
+      ]),
+    );
+    expect(issuesOf({ ...good, limits: { rateLimitStore: 'redis' } })).toEqual([
+      { path: 'limits.rateLimitStore', message: '"redis" uses the job store\'s Redis: set jobs.store to "redis" and jobs.url' },
+    ]);
+    expect(issuesOf({ ...good, limits: { rateLimitStore: 'shared' } }).map((i) => i.message)).toEqual(['expected one of local, redis']);
+  });
 });

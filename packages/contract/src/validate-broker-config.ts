@@ -2,7 +2,7 @@ import { SplitflowError } from './errors/splitflow-error.js';
 import { BrokerConfig } from './schema/broker-config.js';
 import { check, type ValidationIssue } from './validate.js';
 
-/** Rules JSON Schema cannot say: pool and tenant ids unique, no API key shared by two tenants. */
+/** Rules JSON Schema cannot say: pool and tenant ids unique, no API key shared by two tenants, Redis settings complete. */
 export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const pools = new Set<string>();
@@ -23,6 +23,9 @@ export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssu
     });
   });
   if (config.jobs?.store === 'redis' && config.jobs.url === undefined) issues.push({ path: 'jobs.url', message: 'required when store is "redis"' });
+  if (config.limits?.rateLimitStore === 'redis' && config.jobs?.store !== 'redis') {
+    issues.push({ path: 'limits.rateLimitStore', message: '"redis" uses the job store\'s Redis: set jobs.store to "redis" and jobs.url' });
+  }
   return issues;
 }
 

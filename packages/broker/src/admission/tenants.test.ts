@@ -48,6 +48,19 @@ describe('tenant registry', () => {
     expect(() => r.admit(tenant, false)).not.toThrow();
   });
 
+  it('leaves the rate to a shared limiter when told to, still holding concurrency slots', () => {
+    const r = createTenantRegistry([{ id: 'acme', apiKeys: [KEY], rateLimit: { requestsPerSecond: 1, burst: 1 }, maxConcurrency: 1 }], undefined, () => 0);
+    const tenant = r.authenticate(`Bearer ${KEY}`);
+    expect(tenant.rateLimit).toEqual({ requestsPerSecond: 1, burst: 1 });
+    for (let i = 0; i < 5; i++) r.admit(tenant, false, false);
+    const slot = r.admit(tenant, true, false);
+    expect(error(() => r.admit(tenant, true, false)).details).toMatchObject({ limit: 'concurrency' });
+    slot.release();
+    // Its own bucket was never drawn on, so it can take over (the fallback) with the full burst.
+    r.admit(tenant, false);
+    expect(error(() => r.admit(tenant, false)).details).toMatchObject({ limit: 'rate' });
+  });
+
   it('holds concurrency slots until released, once each', () => {
     const r = createTenantRegistry([{ id: 'acme', apiKeys: [KEY], maxConcurrency: 2 }]);
     const tenant = r.authenticate(`Bearer ${KEY}`);

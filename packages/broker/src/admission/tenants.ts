@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { type AnonymousAccess, SplitflowError, type TenantConfig } from '@splitflow/contract';
+import { type AnonymousAccess, type RateLimit, SplitflowError, type TenantConfig } from '@splitflow/contract';
 import { createTokenBucket, type TokenBucket } from './token-bucket.js';
 
 export const ANONYMOUS = 'anonymous';
@@ -7,6 +7,8 @@ export const ANONYMOUS = 'anonymous';
 export interface Tenant {
   readonly id: string;
   readonly maxConcurrency: number;
+  readonly rateLimit: RateLimit | undefined;
+  /** This broker's own bucket: the rate limit, unless a shared limiter enforces it (then its fallback). */
   readonly bucket: TokenBucket | undefined;
   inFlight: number;
 }
@@ -20,8 +22,20 @@ export interface Admission {
 export interface TenantRegistry {
   /** The tenant of an `Authorization` header value, or 401 UNAUTHORIZED. */
   authenticate(authorization: string | undefined): Tenant;
-  /** Rate limit and, for sync work, a concurrency slot; or 429 RATE_LIMITED with Retry-After. */
-  admit(tenant: Tenant, holdSlot: boolean): Admission;
+  /**
+   * Rate limit and, for sync work, a concurrency slot; or 429 RATE_LIMITED with Retry-After.
+   * `checkRate: false` leaves the rate to a shared limiter (Redis) and checks concurrency only.
+   */
+  admit(tenant: Tenant, holdSlot: boolean, checkRate?: boolean): Admission;
+}
+
+/** The 429 for a tenant over its rate, `waitMs` before a request would pass. */
+export function rateLimited(tenant: Tenant, waitMs: number): SplitflowError {
+  return new SplitflowError('RATE_LIMITED', {
+    message: `tenant "${tenant.id}" is over its request rate`,
+    details: { tenant: tenant.id, limit: 'rate' },
+    retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
 }
 
 const digest = (key: string) => createHash('sha256').update(key).digest();
@@ -34,6 +48,7 @@ export function createTenantRegistry(
   const make = (id: string, quota: AnonymousAccess): Tenant => ({
     id,
     maxConcurrency: quota.maxConcurrency ?? Number.POSITIVE_INFINITY,
+    rateLimit: quota.rateLimit,
     bucket: quota.rateLimit ? createTokenBucket(quota.rateLimit, now()) : undefined,
     inFlight: 0,
   });
@@ -62,7 +77,7 @@ export function createTenantRegistry(
     return entry.tenant;
   }
 
-  function admit(tenant: Tenant, holdSlot: boolean): Admission {
+  function admit(tenant: Tenant, holdSlot: boolean, checkRate = true): Admission {
     if (holdSlot && tenant.inFlight >= tenant.maxConcurrency) {
       throw new SplitflowError('RATE_LIMITED', {
         message: `tenant "${tenant.id}" has ${tenant.inFlight} requests in flight, its limit`,
@@ -70,14 +85,8 @@ export function createTenantRegistry(
         retryAfterS: 1,
       });
     }
-    const waitMs = tenant.bucket?.take(now()) ?? 0;
-    if (waitMs > 0) {
-      throw new SplitflowError('RATE_LIMITED', {
-        message: `tenant "${tenant.id}" is over its request rate`,
-        details: { tenant: tenant.id, limit: 'rate' },
-        retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)),
-      });
-    }
+    const waitMs = checkRate ? (tenant.bucket?.take(now()) ?? 0) : 0;
+    if (waitMs > 0) throw rateLimited(tenant, waitMs);
     if (!holdSlot) return { tenant, release: () => {} };
     tenant.inFlight++;
     let released = false;

@@ -1,17 +1,19 @@
 import type { Job, JobRequest, JobStatus, JobStore } from './job-store.js';
 
+const finished = (job: Job) => job.status === 'done' || job.status === 'failed';
+
 /** Jobs in memory: for tests and throwaway brokers only; a restart loses them. */
 export function createMemoryJobStore(): JobStore {
   const jobs = new Map<string, Job>();
   return {
-    insert(id, request: JobRequest, now) {
+    async insert(id, request: JobRequest, now) {
       jobs.set(id, { ...request, id, status: 'queued', attempts: 0, createdAt: now, updatedAt: now, notBefore: 0 });
     },
-    get: (id) => {
+    async get(id) {
       const job = jobs.get(id);
       return job ? { ...job } : undefined;
     },
-    claim(limit, now) {
+    async claim(limit, now) {
       const out: Job[] = [];
       for (const job of jobs.values()) {
         if (out.length >= limit) break;
@@ -23,15 +25,18 @@ export function createMemoryJobStore(): JobStore {
       }
       return out;
     },
-    finish(id, status, result, now) {
-      const job = jobs.get(id);
-      if (job) Object.assign(job, { status, result, updatedAt: now, body: Buffer.alloc(0) });
+    async renew(claims) {
+      return claims.filter((c) => jobs.get(c.id)?.status !== 'running' || jobs.get(c.id)?.attempts !== c.attempts).map((c) => c.id);
     },
-    requeue(id, notBefore, now) {
+    async finish(id, status, result, now) {
       const job = jobs.get(id);
-      if (job) Object.assign(job, { status: 'queued', notBefore, updatedAt: now });
+      if (job && !finished(job)) Object.assign(job, { status, result, updatedAt: now, body: Buffer.alloc(0) });
     },
-    recover(now) {
+    async requeue(claim, notBefore, now) {
+      const job = jobs.get(claim.id);
+      if (job?.status === 'running' && job.attempts === claim.attempts) Object.assign(job, { status: 'queued', notBefore, updatedAt: now });
+    },
+    async recover(now) {
       let n = 0;
       for (const job of jobs.values()) {
         if (job.status !== 'running') continue;
@@ -40,21 +45,21 @@ export function createMemoryJobStore(): JobStore {
       }
       return n;
     },
-    purge(before) {
+    async purge(before) {
       let n = 0;
       for (const [id, job] of jobs) {
-        if ((job.status === 'done' || job.status === 'failed') && job.updatedAt < before) {
+        if (finished(job) && job.updatedAt < before) {
           jobs.delete(id);
           n++;
         }
       }
       return n;
     },
-    counts() {
+    async counts() {
       const out: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, failed: 0 };
       for (const job of jobs.values()) out[job.status]++;
       return out;
     },
-    close() {},
+    async close() {},
   };
 }

@@ -48,7 +48,8 @@ function toJob(row: Row): Job {
 
 /**
  * Jobs in one SQLite file (WAL, synchronous=FULL): an insert is on disk before the 202 goes out, so a
- * broker that dies, or a machine that loses power, loses nothing it accepted.
+ * broker that dies, or a machine that loses power, loses nothing it accepted. One broker per file: its
+ * claims have no lease, and `recover` at startup queues every job left running (see JobStore).
  */
 export function createSqliteJobStore(path: string): JobStore {
   const db = new Database(path);
@@ -86,9 +87,10 @@ export function createSqliteJobStore(path: string): JobStore {
   const mark = db.prepare(`UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ? WHERE id = ? AND status = 'queued'`);
   const finish = db.prepare(
     `UPDATE jobs SET status = @status, result_status = @resultStatus, result_content_type = @contentType, result_header_length = @headerLength,
-     result_body = @body, body = X'', updated_at = @now WHERE id = @id`,
+     result_body = @body, body = X'', updated_at = @now WHERE id = @id AND status IN ('queued', 'running')`,
   );
-  const requeue = db.prepare(`UPDATE jobs SET status = 'queued', not_before = ?, updated_at = ? WHERE id = ?`);
+  const requeue = db.prepare(`UPDATE jobs SET status = 'queued', not_before = ?, updated_at = ? WHERE id = ? AND status = 'running' AND attempts = ?`);
+  const held = db.prepare(`SELECT 1 FROM jobs WHERE id = ? AND status = 'running' AND attempts = ?`);
   const recover = db.prepare(`UPDATE jobs SET status = 'queued', updated_at = ? WHERE status = 'running'`);
   const purge = db.prepare(`DELETE FROM jobs WHERE status IN ('done', 'failed') AND updated_at < ?`);
   const counts = db.prepare('SELECT status, COUNT(*) AS n FROM jobs GROUP BY status');
@@ -100,7 +102,7 @@ export function createSqliteJobStore(path: string): JobStore {
   });
 
   return {
-    insert(id: string, r: JobRequest, now: number) {
+    async insert(id: string, r: JobRequest, now: number) {
       insert.run({
         id,
         tenant: r.tenant,
@@ -114,12 +116,15 @@ export function createSqliteJobStore(path: string): JobStore {
         now,
       });
     },
-    get(id) {
+    async get(id) {
       const row = get.get(id) as Row | undefined;
       return row ? toJob(row) : undefined;
     },
-    claim: (limit, now) => claim(limit, now),
-    finish(id, status, result: JobResult, now) {
+    claim: async (limit, now) => claim(limit, now),
+    async renew(claims) {
+      return claims.filter((c) => held.get(c.id, c.attempts) === undefined).map((c) => c.id);
+    },
+    async finish(id, status, result: JobResult, now) {
       finish.run({
         id,
         status,
@@ -130,17 +135,17 @@ export function createSqliteJobStore(path: string): JobStore {
         now,
       });
     },
-    requeue(id, notBefore, now) {
-      requeue.run(notBefore, now, id);
+    async requeue(claim, notBefore, now) {
+      requeue.run(notBefore, now, claim.id, claim.attempts);
     },
-    recover: (now) => recover.run(now).changes,
-    purge: (before) => purge.run(before).changes,
-    counts() {
+    recover: async (now) => recover.run(now).changes,
+    purge: async (before) => purge.run(before).changes,
+    async counts() {
       const out: Record<JobStatus, number> = { queued: 0, running: 0, done: 0, failed: 0 };
       for (const row of counts.all() as { status: JobStatus; n: number }[]) out[row.status] = row.n;
       return out;
     },
-    close() {
+    async close() {
       if (db.open) db.close();
     },
   };

@@ -45,6 +45,8 @@ export type TenantConfig = Static<typeof TenantConfig>;
 export const AnonymousAccess = Type.Object(Quota, { $id: 'AnonymousAccess', additionalProperties: false });
 export type AnonymousAccess = Static<typeof AnonymousAccess>;
 
+export const RATE_LIMIT_STORES = ['local', 'redis'] as const;
+
 export const BrokerLimits = Type.Object(
   {
     /** Largest request body, JSON or binary. @default 16777216 */
@@ -55,6 +57,19 @@ export const BrokerLimits = Type.Object(
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, errorMessage: 'expected integer in [1, 10]' })),
     /** Longest wait for one upstream answer. @default 30000 */
     upstreamTimeoutMs: Type.Optional(Positive),
+    /**
+     * Where tenant rate limits are counted. `local`: each broker keeps its own token buckets (no I/O per
+     * request; N replicas allow N times the rate). `redis`: one bucket per tenant in the jobs Redis
+     * (`jobs.url`, `jobs.prefix`; needs `jobs.store: redis`) shared by every broker, at one Redis round
+     * trip per admitted request; while Redis is unreachable each broker falls back to its own bucket.
+     * Concurrency quotas are per broker either way. @default local
+     */
+    rateLimitStore: Type.Optional(
+      Type.Union(
+        RATE_LIMIT_STORES.map((s) => Type.Literal(s)),
+        { errorMessage: `expected one of ${RATE_LIMIT_STORES.join(', ')}` },
+      ),
+    ),
   },
   { $id: 'BrokerLimits', additionalProperties: false },
 );
@@ -73,7 +88,12 @@ export const JOB_STORES = ['sqlite', 'memory', 'redis'] as const;
 
 export const JobsConfig = Type.Object(
   {
-    /** `sqlite` is durable across restarts; `memory` is for tests; `redis` for shared replicas. @default sqlite */
+    /**
+     * `sqlite`: durable across restarts, one broker per file. `memory`: tests and throwaway brokers.
+     * `redis`: shared by any number of broker replicas; running jobs hold leases (`leaseS`), so a
+     * replica that dies has its jobs re-run by the others; as durable as the server's persistence
+     * (run it with `appendonly yes`, `appendfsync always` to lose nothing acknowledged). @default sqlite
+     */
     store: Type.Optional(
       Type.Union(
         JOB_STORES.map((s) => Type.Literal(s)),
@@ -82,8 +102,16 @@ export const JobsConfig = Type.Object(
     ),
     /** SQLite file. @default splitflow-jobs.db */
     path: Type.Optional(Type.String({ minLength: 1 })),
-    /** Redis URL, for `store: redis`. */
+    /** Redis URL, for `store: redis`, e.g. `redis://:password@redis.internal:6379/0` (`rediss://` for TLS). */
     url: Type.Optional(Type.String({ pattern: '^rediss?://', errorMessage: 'expected a redis:// URL' })),
+    /** Prefix of every Redis key, so several deployments can share one Redis. @default splitflow: */
+    prefix: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: '^\\S+$', errorMessage: 'expected 1-64 characters without spaces' })),
+    /**
+     * Redis store: how long a running job's claim lasts unless its broker renews it (it does every third
+     * of this). A broker that dies has its jobs run again by another this long after; too short, and a
+     * broker stalled longer than this (GC, network) loses jobs it is still running to another. @default 30
+     */
+    leaseS: Type.Optional(Positive),
     /** Jobs run at once by this broker. @default 4 */
     concurrency: Type.Optional(Type.Integer({ minimum: 1, errorMessage: 'expected integer >= 1' })),
     /** Finished jobs are kept this long for fetching. @default 86400 */
