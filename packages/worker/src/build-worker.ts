@@ -59,13 +59,16 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}),
   };
   const threaded = !config.mainThreadRuns;
-  const factory = threaded ? createThreadedSessionFactory(sessionOptions) : createOrtSessionFactory(sessionOptions);
+  // CPU sessions get a thread each, so runs of different models (and instances) overlap; GPU sessions
+  // share one thread, since their device runs one thing at a time and must be used from one thread.
+  const gpu = provider !== 'cpu';
+  const factory = threaded ? createThreadedSessionFactory(sessionOptions, { shareThread: gpu }) : createOrtSessionFactory(sessionOptions);
   try {
     registry = await loadModels({
       sources,
       factory,
       // Several sessions of one model only run at once from threads of their own.
-      sessionsPerModel: (batching) => (threaded ? batching.instances : 1),
+      sessionsPerModel: (batching) => (threaded && !gpu ? batching.instances : 1),
       batchingFor: (id) => batchingFor(config, id),
       onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),
       log: (message, fields) => app.log.warn(fields, message),

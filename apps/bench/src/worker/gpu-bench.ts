@@ -162,10 +162,17 @@ async function main(): Promise<void> {
       );
       try {
         const load = await runLoad({ url: `${worker.url}/v2/models/${id}/infer`, body, headers: encoded.headers, connections, durationS, warmupS: 2 });
-        if (load.non2xx > 0 || load.errors > 0) throw new Error(`${ep} ${variant}: ${load.non2xx} non-2xx answers, ${load.errors} errors`);
+        // A failing variant is reported as such (with what the worker said) and the sweep goes on.
+        if (load.non2xx > 0 || load.errors > 0) {
+          const said = worker.stderrTail().trim().split('\n').slice(-3).join(' | ');
+          failures.push({ ep, error: `${variant}: ${load.non2xx} non-2xx answers, ${load.errors} errors; worker stderr: ${said || '(nothing)'}` });
+          console.error(`${ep} ${variant}: FAILED (${load.non2xx} non-2xx, ${load.errors} errors) ${said}`);
+          continue;
+        }
         const text = await (await fetch(`${worker.url}/metrics`)).text();
         const sum = Number(/^splitflow_worker_batch_size_sum\{model="[^"]+"\} (\S+)$/m.exec(text)?.[1]);
         const count = Number(/^splitflow_worker_batch_size_count\{model="[^"]+"\} (\S+)$/m.exec(text)?.[1]);
+        console.error(`${ep} ${variant}: ${round(load.rps, 1)} rows/s, p50 ${round(load.latency.p50)} ms, ${round(sum / count, 1)} rows per run`);
         rows.push({
           ep,
           variant,

@@ -3,6 +3,8 @@ import { createInterface } from 'node:readline';
 
 export interface SpawnedWorker {
   url: string;
+  /** The end of what the worker wrote to stderr so far. */
+  stderrTail(): string;
   stop(): Promise<void>;
 }
 
@@ -30,6 +32,7 @@ export function spawnWorker(command: readonly string[], args: readonly string[],
       if (event.event === 'listening' && event.url) {
         resolve({
           url: event.url,
+          stderrTail: () => stderr.slice(-2000),
           async stop() {
             child.kill('SIGTERM');
             await exited;

@@ -1,23 +1,27 @@
 import type { NamedTensor, SerializedError } from '@splitflow/contract';
 import type { OrtSessionOptions } from './ort-node.js';
 
-/** What the main thread hands a session thread when it starts it. */
-export interface SessionHostData {
-  /** The verified model file (a copy: the thread owns it). */
-  model: Uint8Array;
-  options: OrtSessionOptions;
-}
-
-/** Main thread -> session thread. */
-export type HostRequest = { type: 'run'; id: number; inputs: NamedTensor[] } | { type: 'release' };
+/** Main thread -> session thread. A thread holds one session or several, each named by `sid`. */
+export type HostRequest =
+  | { type: 'open'; sid: number; model: Uint8Array; options: OrtSessionOptions }
+  | { type: 'run'; sid: number; id: number; inputs: NamedTensor[] }
+  | { type: 'release'; sid: number };
 
 /** Session thread -> main thread. */
 export type HostReply =
-  | { type: 'ready'; inputNames: string[]; outputNames: string[] }
-  | { type: 'open-failed'; message: string }
+  | { type: 'opened'; sid: number; inputNames: string[]; outputNames: string[] }
+  | { type: 'open-failed'; sid: number; message: string }
   | { type: 'result'; id: number; outputs: NamedTensor[] }
   | { type: 'failed'; id: number; error: SerializedError }
-  | { type: 'released' };
+  | { type: 'released'; sid: number };
+
+/** A copy in a buffer of its own, of the same element type (a Node Buffer becomes a Uint8Array: Buffer#slice would not copy). */
+export function copyOf(view: ArrayBufferView): ArrayBufferView {
+  const bytes = new Uint8Array(view.byteLength);
+  bytes.set(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  const Ctor = Buffer.isBuffer(view) || view instanceof DataView ? Uint8Array : (view.constructor as new (buffer: ArrayBuffer) => ArrayBufferView);
+  return new Ctor(bytes.buffer);
+}
 
 const coversWhole = (view: ArrayBufferView) => view.buffer instanceof ArrayBuffer && view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
 
@@ -31,8 +35,8 @@ export function forTransfer(tensors: readonly NamedTensor[]): { tensors: NamedTe
   const transfer: ArrayBuffer[] = [];
   const out = tensors.map((t) => {
     if (t.datatype === 'BYTES') return t;
-    const view = t.data as ArrayBufferView & { slice(): ArrayBufferView };
-    const owned = coversWhole(view) ? t : ({ ...t, data: view.slice() } as NamedTensor);
+    const view = t.data as ArrayBufferView;
+    const owned = coversWhole(view) ? t : ({ ...t, data: copyOf(view) } as NamedTensor);
     const buffer = (owned.data as ArrayBufferView).buffer as ArrayBuffer;
     if (!transfer.includes(buffer)) transfer.push(buffer);
     return owned;

@@ -4,16 +4,16 @@ import { Worker } from 'node:worker_threads';
 import { type NamedTensor, SplitflowError } from '@splitflow/contract';
 import type { ModelSession, SessionFactory } from './model-session.js';
 import type { OrtSessionOptions } from './ort-node.js';
-import { forTransfer, type HostReply, type HostRequest, type SessionHostData } from './session-protocol.js';
+import { copyOf, forTransfer, type HostReply, type HostRequest } from './session-protocol.js';
 
 /**
  * Starts session-host in a thread. From the compiled package (or a bundle that puts session-host.js
  * beside itself) that is a plain module; from TypeScript sources (tests, `--import tsx`) the thread
  * registers tsx first and resolves workspace packages to their sources, as the parent does.
  */
-function startHost(data: SessionHostData): Worker {
+function startHost(): Worker {
   const fromSources = import.meta.url.endsWith('.ts');
-  if (!fromSources) return new Worker(new URL('./session-host.js', import.meta.url), { workerData: data });
+  if (!fromSources) return new Worker(new URL('./session-host.js', import.meta.url));
   const host = new URL('./session-host.ts', import.meta.url).href;
   // tsx is a dev dependency: it is there wherever the sources run.
   const tsx = pathToFileURL(
@@ -22,100 +22,139 @@ function startHost(data: SessionHostData): Worker {
       .replace(/\.cjs$/, '.mjs'),
   ).href;
   const boot = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(host)});`;
-  return new Worker(boot, { eval: true, workerData: data, execArgv: ['--conditions=source'] });
+  return new Worker(boot, { eval: true, execArgv: ['--conditions=source'] });
 }
 
-interface Waiting {
-  resolve: (outputs: NamedTensor[]) => void;
+interface Waiting<T> {
+  resolve: (value: T) => void;
   reject: (error: unknown) => void;
 }
 
-/**
- * One onnxruntime session in its own thread. onnxruntime-node runs a session synchronously on the
- * calling thread (its async `run` only defers the call), so a session on the main thread stops the
- * event loop for the whole run: no request is parsed, no health check answered, no other model runs.
- * Here the main thread only moves tensors: inputs that cover their buffer are moved, not copied, and
- * so are the outputs coming back.
- */
-async function openSessionThread(model: Uint8Array, options: OrtSessionOptions): Promise<ModelSession> {
-  const thread = startHost({ model: model.slice(), options });
-  const waiting = new Map<number, Waiting>();
-  let nextId = 0;
-  let gone: SplitflowError | undefined;
-  let onReleased: (() => void) | undefined;
-
-  const fail = (error: SplitflowError) => {
-    gone ??= error;
-    for (const w of waiting.values()) w.reject(error);
-    waiting.clear();
-  };
-
-  const opened = new Promise<{ inputNames: string[]; outputNames: string[] }>((resolve, reject) => {
-    thread.on('message', (reply: HostReply) => {
-      switch (reply.type) {
-        case 'ready':
-          resolve(reply);
-          break;
-        case 'open-failed':
-          reject(new Error(reply.message));
-          break;
-        case 'result':
-          waiting.get(reply.id)?.resolve(reply.outputs);
-          waiting.delete(reply.id);
-          break;
-        case 'failed':
-          waiting.get(reply.id)?.reject(SplitflowError.from(reply.error, 'INFERENCE_FAILED'));
-          waiting.delete(reply.id);
-          break;
-        case 'released':
-          onReleased?.();
-          break;
-      }
-    });
-    thread.on('error', (error) => {
-      reject(error);
-      fail(new SplitflowError('INFERENCE_FAILED', { message: `the session thread failed: ${error.message}`, cause: error }));
-    });
-    thread.on('exit', (code) => {
-      reject(new Error(`the session thread exited (${code}) before its session opened`));
-      fail(new SplitflowError('INFERENCE_FAILED', { message: `the session thread exited (${code})` }));
-    });
-  });
-
-  let names: { inputNames: string[]; outputNames: string[] };
-  try {
-    names = await opened;
-  } catch (error) {
-    await thread.terminate();
-    throw error;
-  }
-
-  return {
-    inputNames: names.inputNames,
-    outputNames: names.outputNames,
-    run(inputs) {
-      if (gone) return Promise.reject(gone);
-      const id = nextId++;
-      const { tensors, transfer } = forTransfer(inputs);
-      return new Promise<NamedTensor[]>((resolve, reject) => {
-        waiting.set(id, { resolve, reject });
-        thread.postMessage({ type: 'run', id, inputs: tensors } satisfies HostRequest, transfer);
-      });
-    },
-    async release() {
-      if (gone) return;
-      const released = new Promise<void>((resolve) => {
-        onReleased = resolve;
-      });
-      thread.postMessage({ type: 'release' } satisfies HostRequest);
-      await Promise.race([released, new Promise((resolve) => thread.once('exit', resolve))]);
-      fail(new SplitflowError('INFERENCE_FAILED', { message: 'the session is released' }));
-      await thread.terminate();
-    },
-  };
+/** A thread holding sessions; it ends when the last one is released. */
+interface HostThread {
+  open(model: Uint8Array, options: OrtSessionOptions): Promise<ModelSession>;
 }
 
-/** Like createOrtSessionFactory, with each session in a thread of its own (see openSessionThread). */
-export function createThreadedSessionFactory(options: OrtSessionOptions): SessionFactory {
-  return { provider: options.provider, create: (model) => openSessionThread(model, options) };
+function createHostThread(onEnd: () => void): HostThread {
+  const thread = startHost();
+  const runs = new Map<number, Waiting<NamedTensor[]>>();
+  const opening = new Map<number, Waiting<{ inputNames: string[]; outputNames: string[] }>>();
+  const releasing = new Map<number, () => void>();
+  let sessions = 0;
+  let nextSid = 0;
+  let nextRun = 0;
+  let gone: SplitflowError | undefined;
+
+  const post = (request: HostRequest, transfer: ArrayBuffer[] = []) => thread.postMessage(request, transfer);
+  const end = (why: SplitflowError) => {
+    if (gone) return;
+    gone = why;
+    onEnd();
+    for (const w of [...runs.values(), ...opening.values()]) w.reject(why);
+    for (const done of releasing.values()) done();
+    runs.clear();
+    opening.clear();
+    releasing.clear();
+    void thread.terminate();
+  };
+  const endIfIdle = () => {
+    if (sessions === 0 && opening.size === 0) end(new SplitflowError('INFERENCE_FAILED', { message: 'the session is released' }));
+  };
+
+  thread.on('message', (reply: HostReply) => {
+    switch (reply.type) {
+      case 'opened':
+        opening.get(reply.sid)?.resolve(reply);
+        opening.delete(reply.sid);
+        break;
+      case 'open-failed':
+        opening.get(reply.sid)?.reject(new Error(reply.message));
+        opening.delete(reply.sid);
+        endIfIdle();
+        break;
+      case 'result':
+        runs.get(reply.id)?.resolve(reply.outputs);
+        runs.delete(reply.id);
+        break;
+      case 'failed':
+        runs.get(reply.id)?.reject(SplitflowError.from(reply.error, 'INFERENCE_FAILED'));
+        runs.delete(reply.id);
+        break;
+      case 'released':
+        releasing.get(reply.sid)?.();
+        releasing.delete(reply.sid);
+        break;
+    }
+  });
+  thread.on('error', (error) => end(new SplitflowError('INFERENCE_FAILED', { message: `the session thread failed: ${error.message}`, cause: error })));
+  thread.on('exit', (code) => end(new SplitflowError('INFERENCE_FAILED', { message: `the session thread exited (${code})` })));
+
+  async function open(model: Uint8Array, options: OrtSessionOptions): Promise<ModelSession> {
+    if (gone) throw gone;
+    const sid = nextSid++;
+    const copy = copyOf(model) as Uint8Array;
+    const names = await new Promise<{ inputNames: string[]; outputNames: string[] }>((resolve, reject) => {
+      opening.set(sid, { resolve, reject });
+      post({ type: 'open', sid, model: copy, options }, [copy.buffer as ArrayBuffer]);
+    });
+    sessions++;
+    let released = false;
+    return {
+      inputNames: names.inputNames,
+      outputNames: names.outputNames,
+      run(inputs) {
+        if (released) return Promise.reject(new SplitflowError('INFERENCE_FAILED', { message: 'the session is released' }));
+        if (gone) return Promise.reject(gone);
+        const id = nextRun++;
+        const { tensors, transfer } = forTransfer(inputs);
+        return new Promise<NamedTensor[]>((resolve, reject) => {
+          runs.set(id, { resolve, reject });
+          post({ type: 'run', sid, id, inputs: tensors }, transfer);
+        });
+      },
+      async release() {
+        if (released) return;
+        released = true;
+        if (!gone) {
+          await new Promise<void>((resolve) => {
+            releasing.set(sid, resolve);
+            post({ type: 'release', sid });
+          });
+        }
+        sessions--;
+        endIfIdle();
+      },
+    };
+  }
+  return { open };
+}
+
+export interface ThreadedSessionOptions {
+  /**
+   * All sessions in one thread rather than a thread each. For GPU providers: one device runs one
+   * thing at a time anyway, and onnxruntime's WebGPU provider fails when sessions in several threads
+   * use its device (measured on the H100 machine: every request errors).
+   * @default false
+   */
+  shareThread?: boolean;
+}
+
+/**
+ * Like createOrtSessionFactory, with sessions off the event loop's thread. onnxruntime-node runs a
+ * session synchronously on the calling thread (its async `run` only defers the call), so a session on
+ * the main thread stops the event loop for the whole run: no request is parsed, no health check
+ * answered, no other model runs. Here the main thread only moves tensors: inputs that cover their
+ * buffer are moved, not copied, and so are the outputs coming back.
+ */
+export function createThreadedSessionFactory(options: OrtSessionOptions, threading: ThreadedSessionOptions = {}): SessionFactory {
+  let shared: HostThread | undefined;
+  return {
+    provider: options.provider,
+    create(model) {
+      if (!threading.shareThread) return createHostThread(() => {}).open(model, options);
+      const host = shared ?? createHostThread(() => (shared = undefined));
+      shared = host;
+      return host.open(model, options);
+    },
+  };
 }
