@@ -3,7 +3,7 @@ import type { HealthChecker } from '../health/health-checker.js';
 import type { Logger } from '../observability/logger.js';
 import type { BrokerMetrics } from '../observability/metrics.js';
 import type { EndpointState } from '../scheduler/pool-state.js';
-import type { Decision, PlacementRequest, Scheduler } from '../scheduler/scheduler.js';
+import type { Decision, Observation, PlacementRequest, Scheduler } from '../scheduler/scheduler.js';
 import { openResponse, withRoute } from './route-info.js';
 import type { Upstream, UpstreamResponse } from './upstream.js';
 
@@ -131,10 +131,13 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const { report } = opened;
       // Servers that report no compute time (plain Triton, KServe) are measured from outside.
       const computeMs = report.computeUs !== undefined ? report.computeUs / 1000 : Math.max(0, elapsedMs - decision.transferMs);
-      const observation: { computeMs: number; latencyMs: number; queueDepth?: number } = { computeMs, latencyMs: elapsedMs };
+      const observation: Observation = { computeMs, latencyMs: elapsedMs };
       if (report.queueDepth !== undefined) observation.queueDepth = report.queueDepth;
+      if (report.batchSize !== undefined) observation.batchSize = report.batchSize;
       scheduler.end(decision, input.model, input.placement.batch, observation);
-      const cost = costUsd(pool.costPerHour, computeMs, pool.maxConcurrency);
+      // A merged run is shared: this request pays its rows' share of it.
+      const share = report.batchSize !== undefined && report.batchSize > input.placement.batch ? input.placement.batch / report.batchSize : 1;
+      const cost = costUsd(pool.costPerHour, computeMs * share, pool.maxConcurrency);
       metrics.costUsd.inc({ pool: pool.name }, cost);
       if (performance.now() > input.deadlineAt) metrics.deadlineMisses.inc({ pool: pool.name });
       const route: Record<string, string | number> = {

@@ -6,6 +6,8 @@ export interface UpstreamReport {
   queueUs?: number;
   computeUs?: number;
   queueDepth?: number;
+  /** Rows in the run that answered. */
+  batchSize?: number;
 }
 
 // Module-level helpers rather than closures made per call: these run on every proxied answer.
@@ -47,6 +49,8 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
   if (queueUs !== undefined) report.queueUs = queueUs;
   if (computeUs !== undefined) report.computeUs = computeUs;
   if (queueDepth !== undefined) report.queueDepth = queueDepth;
+  const batchSize = load.batchSize ?? count(p[SPLITFLOW_PARAMS.batchSize]);
+  if (batchSize !== undefined) report.batchSize = batchSize;
   return { header: body, binary: parsed.binary, report };
 }
 

@@ -43,6 +43,24 @@ export interface EndpointState {
   consecutiveSuccesses: number;
 }
 
+/**
+ * One model's work at one pool. Our worker queues and runs each model on its own (a session thread
+ * per model on CPUs; merged runs per model), so a request waits behind work of its own model, not
+ * behind everything the pool has in flight; other models' runs show up as a slower service time,
+ * which the pool learns from the compute times it is told.
+ */
+export interface ModelLoad {
+  /** Requests of the model this broker has in flight at the pool. */
+  outstanding: number;
+  /** Their expected service times, summed, ms. */
+  outstandingMs: number;
+  /**
+   * Requests per run the endpoints reported lately (EWMA of run rows / request rows; 1 until a
+   * merged run is seen): queued requests of a model that batches leave in merged runs, not one by one.
+   */
+  requestsPerRun: number;
+}
+
 export interface PoolState {
   readonly name: string;
   readonly hardware: HardwareClass;
@@ -58,6 +76,17 @@ export interface PoolState {
   outstandingMs: number;
   /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured). */
   readonly learned: Map<string, Float64Array>;
+  /** model -> its work here. */
+  readonly byModel: Map<string, ModelLoad>;
+}
+
+export function modelLoad(pool: PoolState, model: string): ModelLoad {
+  let load = pool.byModel.get(model);
+  if (load === undefined) {
+    load = { outstanding: 0, outstandingMs: 0, requestsPerRun: 1 };
+    pool.byModel.set(model, load);
+  }
+  return load;
 }
 
 export function createPoolState(config: BrokerPool): PoolState {
@@ -75,6 +104,7 @@ export function createPoolState(config: BrokerPool): PoolState {
     outstanding: 0,
     outstandingMs: 0,
     learned: new Map(),
+    byModel: new Map(),
   };
   config.endpoints.forEach((e, index) => {
     pool.endpoints.push({

@@ -113,6 +113,40 @@ describe('scheduler: interactive', () => {
     s.end(lights[0]!, 'm', 1, { queueDepth: 5 });
     expect(s.decide(req({ work: { flops: 20 * MFLOP, bytes: 0 }, deadlineMs: 1000 })).waitMs).toBeCloseTo(2 * 0.1 + 20 + 2 * 20, 6);
   });
+  it("waits behind its own model's work only: another model's queue on the same pool does not delay it", () => {
+    const cpuMN = pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1, models: ['m', 'n'] });
+    const s = createScheduler([cpuMN, pool('gpu', 'gpu', 4, 7000, 1.7, { models: ['m', 'n'] })]);
+    const heavy: WorkEstimate = { flops: 20 * MFLOP, bytes: 0 }; // 20 ms on this cpu
+    for (let i = 0; i < 3; i++) s.begin(s.decide(req({ model: 'n', work: heavy, deadlineMs: 1000 })));
+    const m = s.decide(req({ model: 'm', work: { flops: 1 * MFLOP, bytes: 0 }, deadlineMs: 5 }));
+    expect(m.pool.name).toBe('cpu');
+    expect(m.waitMs).toBe(0);
+    // The third n waits behind the two before it on the one slot.
+    expect(s.decide(req({ model: 'n', work: heavy, deadlineMs: 1000 })).waitMs).toBeCloseTo(3 * 20, 6);
+  });
+
+  it('requests of a model the endpoints merge leave the queue a run at a time, and share its cost', () => {
+    const decideAfter = (runRows: number | undefined) => {
+      const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1 }), gpu]);
+      const work: WorkEstimate = { flops: 4 * MFLOP, bytes: 0 }; // 4 ms on cpu
+      const first = s.decide(req({ work, deadlineMs: 1000 }));
+      for (let i = 0; i < 30; i++) {
+        s.begin(first);
+        s.end(first, 'm', 1, runRows === undefined ? {} : { batchSize: runRows });
+      }
+      for (let i = 0; i < 9; i++) s.begin(s.decide(req({ work, deadlineMs: 1000 })));
+      return s.decide(req({ work, deadlineMs: 1000 }));
+    };
+    const alone = decideAfter(undefined);
+    const merged = decideAfter(8);
+    expect(alone.waitMs).toBeCloseTo(9 * 4, 6); // one by one: nine runs of 4 ms
+    expect(merged.modelLoad.requestsPerRun).toBeGreaterThan(7.9);
+    expect(merged.waitMs).toBeCloseTo(alone.waitMs / merged.modelLoad.requestsPerRun, 6);
+    expect(merged.costUsd).toBeCloseTo(alone.costUsd / merged.modelLoad.requestsPerRun, 12);
+    // A run no larger than the request itself is no merge.
+    expect(decideAfter(1).waitMs).toBeCloseTo(alone.waitMs, 6);
+  });
+
   it('uses the load endpoints report, not only its own in-flight count', () => {
     const t = 1000;
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0), gpu], { now: () => t });

@@ -1,6 +1,6 @@
 import type { BrokerPool } from '@splitflow/contract';
-import { costUsd, type Priority, SplitflowError, transferMs, type WorkEstimate } from '@splitflow/contract';
-import { batchBucket, createPoolState, type EndpointState, type PoolState } from './pool-state.js';
+import { costUsd, ewma, type Priority, SplitflowError, transferMs, type WorkEstimate } from '@splitflow/contract';
+import { batchBucket, createPoolState, type EndpointState, type ModelLoad, modelLoad, type PoolState } from './pool-state.js';
 import { DEFAULT_SPREAD_HALF_LIFE_MS, DEFAULT_TAIL_Z, learn, learnFinish, seedMs, serviceFrom, spreadFrom } from './service-model.js';
 
 /** What the scheduler needs to know of one request; computed once, before any pool is looked at. */
@@ -46,6 +46,8 @@ export interface Decision {
   /** The roofline seed of the service time, kept so the measurement can correct it. */
   seedMs: number;
   costUsd: number;
+  /** The model's load at the chosen pool, counted in `begin` and `end`. */
+  modelLoad: ModelLoad;
 }
 
 export interface SchedulerOptions {
@@ -67,6 +69,8 @@ export interface Observation {
   queueDepth?: number;
   /** Time from sending to the answer as the broker measured it (queueing included), ms. */
   latencyMs?: number;
+  /** Rows in the run that answered (more than the request's own when the endpoint merged requests). */
+  batchSize?: number;
 }
 
 export interface Scheduler {
@@ -119,19 +123,22 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
 
   /**
    * Expected wait before a new request starts on the pool: none while a slot is free, then the work
-   * ahead of it spread over the pool's slots. The load is the larger of what this broker has in flight
-   * and what the endpoints last reported, so work from other brokers or clients counts too.
+   * of its model ahead of it spread over the pool's slots. Each model queues on its own at our workers,
+   * so only the model's own requests count (others' runs slow its service, which is learned). The load
+   * is the larger of what this broker has in flight and what the endpoints last reported, so work from
+   * other brokers or clients counts too (as this model's, the worst case: the report does not say whose).
    * The new request starts after `load - slots + 1` of the requests ahead finish, each taking their mean
-   * service time: our own in flight at their expected times, others' (unknown) guessed like this one.
+   * service time, and requests of a model the endpoints merge leave `requestsPerRun` at a time.
    * The new request's own size says nothing about when it starts, so a heavy request behind light ones
    * is not made to wait as if they were all as heavy as it.
    */
-  function waitMs(pool: PoolState, service: number, t: number): number {
+  function waitMs(pool: PoolState, load: ModelLoad, service: number, t: number): number {
     const slots = pool.healthyCount * pool.maxConcurrency;
-    const load = Math.max(pool.outstanding, reportedDepth(pool, t));
-    if (load < slots) return 0;
-    const aheadMs = pool.outstandingMs + (load - pool.outstanding) * service;
-    return ((load - slots + 1) * (aheadMs / load)) / slots;
+    const others = Math.max(0, reportedDepth(pool, t) - pool.outstanding);
+    const ahead = load.outstanding + others;
+    if (ahead < slots) return 0;
+    const aheadMs = load.outstandingMs + others * service;
+    return ((ahead - slots + 1) * (aheadMs / ahead)) / slots / load.requestsPerRun;
   }
 
   /** Power of two choices on outstanding work among the pool's usable endpoints. */
@@ -192,12 +199,14 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       const seed = seedMs(pool, request.work);
       const learned = pool.learned.get(request.model);
       const service = serviceFrom(learned, bucket, seed);
-      const wait = waitMs(pool, service, t);
+      const load = modelLoad(pool, request.model);
+      const wait = waitMs(pool, load, service, t);
       const transfer = transferMs(request.bytes, pool.link);
       const finish = wait + service + transfer;
       const spread = spreadFrom(learned, bucket, seed, t, tailZ, halfLifeMs);
       const tail = finish + spread;
-      const cost = costUsd(pool.costPerHour, service, pool.maxConcurrency);
+      // A merged run is shared by the requests in it: each pays its part.
+      const cost = costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency);
       if (finish < fastestFinish) {
         fastest = pool;
         fastestFinish = finish;
@@ -266,6 +275,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       transferMs: numbers.transfer,
       seedMs: numbers.seed,
       costUsd: numbers.cost,
+      modelLoad: modelLoad(pool, request.model),
     };
   }
 
@@ -274,6 +284,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     d.endpoint.outstandingMs += d.serviceMs;
     d.pool.outstanding++;
     d.pool.outstandingMs += d.serviceMs;
+    d.modelLoad.outstanding++;
+    d.modelLoad.outstandingMs += d.serviceMs;
   }
 
   function end(d: Decision, model: string, batch: number, observation?: Observation): void {
@@ -281,6 +293,12 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     d.endpoint.outstandingMs = d.endpoint.outstanding === 0 ? 0 : Math.max(0, d.endpoint.outstandingMs - d.serviceMs);
     d.pool.outstanding--;
     d.pool.outstandingMs = d.pool.outstanding === 0 ? 0 : Math.max(0, d.pool.outstandingMs - d.serviceMs);
+    const load = d.modelLoad;
+    load.outstanding--;
+    load.outstandingMs = load.outstanding === 0 ? 0 : Math.max(0, load.outstandingMs - d.serviceMs);
+    if (observation?.batchSize !== undefined && observation.batchSize >= batch && batch >= 1) {
+      load.requestsPerRun = ewma(load.requestsPerRun, observation.batchSize / batch, 0.2);
+    }
     if (observation?.computeMs !== undefined || observation?.latencyMs !== undefined) {
       const t = now();
       if (observation.computeMs !== undefined) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t);
