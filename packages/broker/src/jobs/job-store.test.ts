@@ -150,8 +150,9 @@ describe('redis job store', () => {
   it('leaves jobs under a live lease alone and queues again only those whose lease ran out', async () => {
     const prefix = `lease${++prefixes}:`;
     // Two stores on one prefix: two brokers sharing a Redis.
-    const a = await redisStore({ prefix, leaseMs: 300 });
-    const b = await redisStore({ prefix, leaseMs: 300 });
+    // 600 ms leases renewed every 100 ms: a renewal may come 500 ms late (a loaded machine) and still hold.
+    const a = await redisStore({ prefix, leaseMs: 600 });
+    const b = await redisStore({ prefix, leaseMs: 600 });
     await a.insert('kept', request(1), 1);
     await a.insert('dropped', request(2), 2);
     const [kept] = await a.claim(1, 10);

@@ -146,7 +146,8 @@ describe('redis job store shared by brokers', () => {
   it("leaves a live broker's running job alone, and re-runs it once that broker is killed and its lease runs out", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitflow-redis-jobs-'));
     const stalled = await startStalledServer();
-    const shared = redisConfig(stalled.url, { concurrency: 1 });
+    // A renews every third of its 1 s lease, so a renewal may be 667 ms late on a loaded machine and hold.
+    const shared = redisConfig(stalled.url, { concurrency: 1, leaseS: 1 });
     const configFile = join(dir, 'broker.json');
     writeFileSync(configFile, JSON.stringify({ ...shared, catalog: catalogPath, log: { level: 'warn' } }));
     let child: Child | undefined;
@@ -158,7 +159,7 @@ describe('redis job store shared by brokers', () => {
       // B starts while A runs the job: its startup recover and its lease checks must leave it alone.
       const b = await listening({ ...shared, pools: [pool(worker.url)] });
       const leaseMs = (shared.jobs?.leaseS ?? 0) * 1000;
-      await new Promise((r) => setTimeout(r, 3 * leaseMs)); // three leases' time, renewed by A meanwhile
+      await new Promise((r) => setTimeout(r, 2.5 * leaseMs)); // leases' time passing, renewed by A meanwhile
       expect(await jobState(b.url, held)).toMatchObject({ status: 'running', attempts: 1 });
 
       // A's only slot is taken, so a job it accepts now is run by B.
