@@ -8,7 +8,7 @@ set -euo pipefail
 out=apps/bench/dist/broker
 mkdir -p "$out"
 banner="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-for entry in apps/bench/src/broker/placement-bench.ts:placement-bench packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
+for entry in apps/bench/src/broker/placement-bench.ts:placement-bench apps/bench/src/broker/overhead-bench.ts:overhead-bench packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
   npx esbuild "${entry%%:*}" --bundle --platform=node --format=esm --target=node20 --conditions=source \
     --external:onnxruntime-node --external:better-sqlite3 --banner:js="$banner" \
     --outfile="$out/${entry##*:}.mjs" --log-level=warning
@@ -16,6 +16,13 @@ done
 # Workers run each session in a thread whose entry is session-host.js beside the bundle that starts it.
 npx esbuild packages/worker/src/session/session-host.ts --bundle --platform=node --format=esm --target=node20 --conditions=source \
   --external:onnxruntime-node --banner:js="$banner" --outfile="$out/session-host.js" --log-level=warning
+# Debian's nginx and the libraries it links beyond libc, for the overhead bench's reverse-proxy baseline
+# there (run it with LD_LIBRARY_PATH=apps/bench/dist/broker/nginx).
+if [ -x /usr/sbin/nginx ]; then
+  mkdir -p "$out/nginx"
+  cp /usr/sbin/nginx "$out/nginx/"
+  ldd /usr/sbin/nginx | awk '/=> \// {print $3}' | grep -v -e '/libc\.so' -e 'ld-linux' | xargs -I{} cp {} "$out/nginx/"
+fi
 ls -la "$out"
 if [[ "${1:-}" != "--no-pack" ]]; then
   # The broker CLI loads better-sqlite3 (its native addon was built here for this Node); the bench uses the memory job store.

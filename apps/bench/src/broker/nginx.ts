@@ -44,8 +44,8 @@ async function waitForPort(port: number, timeoutMs: number): Promise<void> {
 export const NGINX = '/usr/sbin/nginx';
 
 /** One nginx worker process (the broker is one Node process), HTTP/1.1 keep-alive to the upstream. */
-export async function startNginx(upstreamUrl: string, workerProcesses = 1): Promise<RunningNginx> {
-  if (!existsSync(NGINX)) throw new Error(`${NGINX} is missing: apt-get install -y nginx`);
+export async function startNginx(upstreamUrl: string, workerProcesses = 1, binary = NGINX): Promise<RunningNginx> {
+  if (!existsSync(binary)) throw new Error(`${binary} is missing: apt-get install -y nginx`);
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-nginx-'));
   for (const sub of ['body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) mkdirSync(join(dir, sub));
   const port = await freePort();
@@ -77,7 +77,7 @@ http {
 `;
   const confPath = join(dir, 'nginx.conf');
   writeFileSync(confPath, conf);
-  const child = spawn(NGINX, ['-c', confPath, '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
+  const child = spawn(binary, ['-c', confPath, '-p', dir, '-e', join(dir, 'error.log')], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   await waitForPort(port, 5000);
   return {

@@ -3,16 +3,18 @@
 // Throughput: autocannon with N connections. Everything runs on this machine's cores at once, so the
 // numbers are noisy on a 2-core box; the ratios are what to read.
 // Run: node --conditions=source --import tsx apps/bench/src/broker/overhead-bench.ts [--duration 5] [--connections 16] [--count 2000] [--out bench-results]
+// Bundled for the GPU machine's 16 quiet cores by build-gpu.sh: node apps/bench/dist/broker/overhead-bench.mjs --nginx <its nginx>
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { ModelCatalog, ModelManifest } from '@splitflow/contract';
 import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
 import { writeFixtureCatalog } from '../../../../packages/worker/src/testing/fixture-catalog.js';
 import { buildRequest, rng } from './inputs.js';
 import { type LatencySummary, sequentialLatency } from './load.js';
-import { startNginx } from './nginx.js';
+import { NGINX, startNginx } from './nginx.js';
 
 const { values } = parseArgs({
   options: {
@@ -22,8 +24,16 @@ const { values } = parseArgs({
     catalog: { type: 'string', default: 'models/catalog.json' },
     model: { type: 'string', default: 'tiny' },
     out: { type: 'string' },
+    nginx: { type: 'string', default: NGINX },
+    'worker-cli': { type: 'string' },
+    'broker-cli': { type: 'string' },
   },
 });
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bundled = import.meta.url.endsWith('.mjs');
+const workerCli = values['worker-cli'] ?? (bundled ? join(here, 'worker-cli.mjs') : WORKER_CLI);
+const brokerCli = values['broker-cli'] ?? (bundled ? join(here, 'broker-cli.mjs') : BROKER_CLI);
 
 type Autocannon = (
   opts: Record<string, unknown>,
@@ -50,7 +60,7 @@ async function main(): Promise<void> {
   const path = `/v2/models/${manifest.id}/infer`;
   const headers = { 'content-type': 'application/json' };
 
-  const worker = await startCli(WORKER_CLI, ['--models', catalogPath, '--model-dir', modelDir, '--serve', manifest.id, '--port', '0', '--threads', '1']);
+  const worker = await startCli(workerCli, ['--models', catalogPath, '--model-dir', modelDir, '--serve', manifest.id, '--port', '0', '--threads', '1']);
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-overhead-'));
   const config = {
     catalog: catalogPath,
@@ -62,8 +72,8 @@ async function main(): Promise<void> {
     log: { level: 'warn' },
   };
   writeFileSync(join(dir, 'broker.json'), JSON.stringify(config));
-  const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);
-  const nginx = await startNginx(worker.url);
+  const broker = await startCli(brokerCli, ['--config', join(dir, 'broker.json')]);
+  const nginx = await startNginx(worker.url, 1, values.nginx);
   const targets: [string, string][] = [
     ['direct', worker.url],
     ['broker', broker.url],

@@ -27,8 +27,14 @@ export interface Upstream {
 }
 
 export interface UpstreamOptions {
-  /** Keep-alive connections per endpoint. @default 64 */
+  /** Keep-alive connections per endpoint, when `connectionsFor` says nothing. @default 64 */
   connections?: number;
+  /**
+   * Connections for one endpoint (its URL as given to `request`). HTTP/1.1 carries one request per
+   * connection, so this is how many requests may be at the endpoint at once; more wait inside the
+   * client, in arrival order, where neither deadlines nor the scheduler can see them.
+   */
+  connectionsFor?: (endpointUrl: string) => number | undefined;
 }
 
 export function createUpstream(options: UpstreamOptions = {}): Upstream {
@@ -39,7 +45,8 @@ export function createUpstream(options: UpstreamOptions = {}): Upstream {
     let entry = pools.get(endpointUrl);
     if (entry === undefined) {
       const url = new URL(endpointUrl);
-      entry = { pool: new Pool(url.origin, { connections, pipelining: 1, keepAliveTimeout: 30_000 }), prefix: url.pathname.replace(/\/+$/, '') };
+      const n = options.connectionsFor?.(endpointUrl) ?? connections;
+      entry = { pool: new Pool(url.origin, { connections: n, pipelining: 1, keepAliveTimeout: 30_000 }), prefix: url.pathname.replace(/\/+$/, '') };
       pools.set(endpointUrl, entry);
     }
     return entry;
