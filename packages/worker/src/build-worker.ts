@@ -1,4 +1,4 @@
-import { LOAD_HEADERS, SplitflowError } from '@splitflow/contract';
+import { LOAD_HEADERS, type ModelManifest, SplitflowError, workOf } from '@splitflow/contract';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type WorkerConfig } from './config.js';
 import { asSplitflowError } from './http/error-reply.js';
@@ -21,6 +21,17 @@ function batchingFor(config: WorkerConfig, id: string): BatchingConfig {
     }
   }
   return merged;
+}
+
+/** A model whose one row costs less than this many MFLOP at its largest dims is small (see `smallModelThreads`). */
+export const SMALL_MODEL_MFLOP = 10;
+
+/** FLOPs of one row with every other symbolic dim at the largest the manifest allows (or 1 when unbounded). */
+export function rowFlopsAtMostDims(manifest: ModelManifest): number {
+  const dims: Record<string, number> = {};
+  for (const [name, bound] of Object.entries(manifest.dimBounds ?? {})) dims[name] = bound.max ?? bound.min ?? 1;
+  if (manifest.batchDim !== undefined) dims[manifest.batchDim] = 1;
+  return workOf(manifest, dims).flops;
 }
 
 /**
@@ -69,6 +80,11 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
       factory,
       // Several sessions of one model only run at once from threads of their own.
       sessionsPerModel: (batching) => (threaded && !gpu ? batching.instances : 1),
+      tuningFor: (manifest) => {
+        const small = config.smallModelThreads ?? 1;
+        if (provider !== 'cpu' || small === false || rowFlopsAtMostDims(manifest) >= SMALL_MODEL_MFLOP * 1e6) return {};
+        return { intraOpThreads: Math.min(small, config.intraOpThreads ?? small) };
+      },
       batchingFor: (id) => batchingFor(config, id),
       onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),
       log: (message, fields) => app.log.warn(fields, message),

@@ -18,6 +18,7 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --max-queue <n>             waiting requests per model before 503 (default 256)
   --instances <n>             concurrent runs per model, a session each (default 1)
   --threads <n>               onnxruntime intra-op threads (default: all cores)
+  --small-model-threads <n>   intra-op threads for models under 10 MFLOP per row, 0 = as --threads (default 1)
   --spin                      let idle onnxruntime threads spin (default off)
   --main-thread-runs          run sessions on the event loop's thread (default: a thread each)
   --body-limit <bytes>        largest request body (default 67108864)
@@ -52,6 +53,7 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
         'max-queue': { type: 'string' },
         instances: { type: 'string' },
         threads: { type: 'string' },
+        'small-model-threads': { type: 'string' },
         'body-limit': { type: 'string' },
         'log-level': { type: 'string' },
         spin: { type: 'boolean' },
@@ -99,6 +101,8 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
   if (serve !== undefined) options.models = serve.split(',').filter((s) => s !== '');
   const threads = integer('threads', str('threads'), 1);
   if (threads !== undefined) options.intraOpThreads = threads;
+  const small = integer('small-model-threads', str('small-model-threads'), 0);
+  if (small !== undefined) options.smallModelThreads = small === 0 ? false : small;
   if (values.spin) options.spinning = true;
   if (values['main-thread-runs']) options.mainThreadRuns = true;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);

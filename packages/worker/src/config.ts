@@ -69,6 +69,14 @@ export interface WorkerConfig {
   /** onnxruntime intra-op threads per session. @default onnxruntime's choice */
   intraOpThreads?: number;
   /**
+   * Intra-op threads for small models on the cpu provider: those whose one row, at the largest dims
+   * the manifest allows, costs under SMALL_MODEL_MFLOP. Their runs last less than waking a pool of
+   * threads, and under load a run split over many threads waits for the slowest of them; false gives
+   * them `intraOpThreads` like the rest.
+   * @default 1
+   */
+  smallModelThreads?: number | false;
+  /**
    * Let onnxruntime's idle threads spin-wait for the next run: a little less latency on dedicated
    * cores, but CPU taken from the HTTP event loop when they are shared.
    * @default false

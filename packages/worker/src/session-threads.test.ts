@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { encodeInferRequest, isSplitflowError, LOAD_HEADERS, type NamedTensor } from '@splitflow/contract';
+import { encodeInferRequest, isSplitflowError, LOAD_HEADERS, type ModelManifest, type NamedTensor } from '@splitflow/contract';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
-import { buildWorker } from './build-worker.js';
+import { buildWorker, rowFlopsAtMostDims, SMALL_MODEL_MFLOP } from './build-worker.js';
+import type { WorkerConfig } from './config.js';
 import type { ModelSession } from './session/model-session.js';
 import { forTransfer } from './session/session-protocol.js';
 import { createThreadedSessionFactory } from './session/session-thread.js';
@@ -157,5 +158,26 @@ describe('forTransfer', () => {
     expect(c?.data).toEqual([new Uint8Array([104, 105])]);
     expect([...body.subarray(0, 10)]).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]); // the body it was cut from is intact
     expect((own.data as Float32Array).byteLength).toBe(0); // moved, not copied
+  });
+});
+
+describe('intra-op threads by model size', () => {
+  it('gives small models one thread and the rest the configured count; smallModelThreads false turns it off', async () => {
+    const catalog = JSON.parse(await readFile(CATALOG_PATH, 'utf8')) as { models: ModelManifest[] };
+    const manifest = (id: string) => catalog.models.find((m) => m.id === id) as ModelManifest;
+    expect(rowFlopsAtMostDims(manifest('tiny'))).toBe(53_504);
+    expect(rowFlopsAtMostDims(manifest('text-m'))).toBeGreaterThan(SMALL_MODEL_MFLOP * 1e6); // seq up to 512
+    const threadsOf = async (config: Partial<WorkerConfig>) => {
+      const app = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny', 'vision-s'], intraOpThreads: 2, ...config });
+      try {
+        const of = async (id: string) =>
+          ((await app.inject({ url: `/v2/models/${id}` })).json() as { properties: Record<string, string> }).properties.intra_op_threads;
+        return [await of('tiny'), await of('vision-s')];
+      } finally {
+        await app.close();
+      }
+    };
+    expect(await threadsOf({})).toEqual(['1', undefined]);
+    expect(await threadsOf({ smallModelThreads: false })).toEqual([undefined, undefined]);
   });
 });

@@ -3,13 +3,21 @@ import { SplitflowError } from '@splitflow/contract';
 import { type BatchLayout, batchLayoutOf } from '../batching/batch-layout.js';
 import { type BatchQueue, type BatchStats, createBatchQueue } from '../batching/batch-queue.js';
 import type { BatchingConfig } from '../config.js';
-import type { ModelSession, SessionFactory } from '../session/model-session.js';
+import type { ModelSession, SessionFactory, SessionTuning } from '../session/model-session.js';
 import type { ModelSource } from './load-catalog.js';
 import { readVerifiedFile } from './verify-model-file.js';
 
 /** A model of the catalog as this worker holds it: serving, or refused with the reason. */
 export type ServedModel =
-  | { state: 'ready'; manifest: ModelManifest; sessions: ModelSession[]; queue: BatchQueue; layout: BatchLayout | undefined; batching: BatchingConfig }
+  | {
+      state: 'ready';
+      manifest: ModelManifest;
+      sessions: ModelSession[];
+      queue: BatchQueue;
+      layout: BatchLayout | undefined;
+      batching: BatchingConfig;
+      tuning: SessionTuning;
+    }
   | { state: 'refused'; manifest: ModelManifest; error: SplitflowError };
 
 export interface ModelRegistry {
@@ -26,6 +34,8 @@ export interface LoadModelsOptions {
   sources: readonly ModelSource[];
   factory: SessionFactory;
   batchingFor: (id: string) => BatchingConfig;
+  /** Settings of a model's sessions that differ from the factory's. */
+  tuningFor?: (manifest: ModelManifest) => SessionTuning;
   /** Sessions to open per model (each runs one request or merged batch at a time). @default 1 */
   sessionsPerModel?: (batching: BatchingConfig) => number;
   onBatch: (model: string, stats: BatchStats) => void;
@@ -56,9 +66,10 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
         continue;
       }
       const batching = options.batchingFor(manifest.id);
+      const tuning = options.tuningFor?.(manifest) ?? {};
       const sessions: ModelSession[] = [];
       try {
-        for (let i = options.sessionsPerModel?.(batching) ?? 1; i > 0; i--) sessions.push(await options.factory.create(bytes));
+        for (let i = options.sessionsPerModel?.(batching) ?? 1; i > 0; i--) sessions.push(await options.factory.create(bytes, tuning));
       } catch (error) {
         await Promise.all(sessions.map((s) => s.release()));
         const fatal = await options.diagnose(bytes, error);
@@ -102,7 +113,7 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
         },
         onBatch: (stats) => options.onBatch(manifest.id, stats),
       });
-      models.set(manifest.id, { state: 'ready', manifest, sessions, queue, layout, batching });
+      models.set(manifest.id, { state: 'ready', manifest, sessions, queue, layout, batching, tuning });
     }
   } catch (error) {
     await Promise.all([...models.values()].flatMap((m) => (m.state === 'ready' ? m.sessions.map((s) => s.release()) : [])));

@@ -10,8 +10,14 @@ export interface ModelSession {
   release(): Promise<void>;
 }
 
+/** Per-session settings that differ by model. */
+export interface SessionTuning {
+  /** onnxruntime intra-op threads for this session; the factory's own setting when absent. */
+  intraOpThreads?: number;
+}
+
 /** Creates sessions on one execution provider. */
 export interface SessionFactory {
   readonly provider: ExecutionProvider;
-  create(model: Uint8Array): Promise<ModelSession>;
+  create(model: Uint8Array, tuning?: SessionTuning): Promise<ModelSession>;
 }

@@ -150,11 +150,12 @@ export function createThreadedSessionFactory(options: OrtSessionOptions, threadi
   let shared: HostThread | undefined;
   return {
     provider: options.provider,
-    create(model) {
-      if (!threading.shareThread) return createHostThread(() => {}).open(model, options);
+    create(model, tuning) {
+      const own = { ...options, ...tuning };
+      if (!threading.shareThread) return createHostThread(() => {}).open(model, own);
       const host = shared ?? createHostThread(() => (shared = undefined));
       shared = host;
-      return host.open(model, options);
+      return host.open(model, own);
     },
   };
 }
