@@ -72,7 +72,9 @@ export interface WorkerConfig {
    * Intra-op threads for small models on the cpu provider: those whose one row, at the largest dims
    * the manifest allows, costs under SMALL_MODEL_MFLOP. Their runs last less than waking a pool of
    * threads, and under load a run split over many threads waits for the slowest of them; false gives
-   * them `intraOpThreads` like the rest.
+   * them `intraOpThreads` like the rest. Small models also stay on the main thread (one session,
+   * whatever `instances` says): a run of tens of microseconds costs less than the hop to a session
+   * thread and back, and blocks the event loop no longer than parsing a request does.
    * @default 1
    */
   smallModelThreads?: number | false;

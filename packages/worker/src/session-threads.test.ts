@@ -162,7 +162,7 @@ describe('forTransfer', () => {
 });
 
 describe('intra-op threads by model size', () => {
-  it('gives small models one thread and the rest the configured count; smallModelThreads false turns it off', async () => {
+  it('gives small models one intra-op thread on the main thread, the rest the configured count in threads of their own; smallModelThreads false turns it off', async () => {
     const catalog = JSON.parse(await readFile(CATALOG_PATH, 'utf8')) as { models: ModelManifest[] };
     const manifest = (id: string) => catalog.models.find((m) => m.id === id) as ModelManifest;
     expect(rowFlopsAtMostDims(manifest('tiny'))).toBe(53_504);
@@ -170,14 +170,16 @@ describe('intra-op threads by model size', () => {
     const threadsOf = async (config: Partial<WorkerConfig>) => {
       const app = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny', 'vision-s'], intraOpThreads: 2, ...config });
       try {
-        const of = async (id: string) =>
-          ((await app.inject({ url: `/v2/models/${id}` })).json() as { properties: Record<string, string> }).properties.intra_op_threads;
+        const of = async (id: string) => {
+          const { properties } = (await app.inject({ url: `/v2/models/${id}` })).json() as { properties: Record<string, string> };
+          return `${properties.intra_op_threads ?? '-'}/${properties.session_thread ?? 'own'}`;
+        };
         return [await of('tiny'), await of('vision-s')];
       } finally {
         await app.close();
       }
     };
-    expect(await threadsOf({})).toEqual(['1', undefined]);
-    expect(await threadsOf({ smallModelThreads: false })).toEqual([undefined, undefined]);
+    expect(await threadsOf({})).toEqual(['1/main', '-/own']);
+    expect(await threadsOf({ smallModelThreads: false })).toEqual(['-/own', '-/own']);
   });
 });

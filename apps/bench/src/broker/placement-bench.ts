@@ -58,6 +58,8 @@ const { values } = parseArgs({
     /** Extra flags for every worker, space-separated, e.g. `--worker-flags=--main-thread-runs`. */
     'worker-flags': { type: 'string', default: '' },
     'broker-cli': { type: 'string' },
+    /** Broker replicas (processes) the splitflow policy spreads its requests over, round robin. */
+    brokers: { type: 'string', default: '1' },
   },
 });
 
@@ -240,9 +242,11 @@ async function main(): Promise<void> {
       log: { level: 'error' },
     };
     writeFileSync(join(dir, 'broker.json'), JSON.stringify(brokerConfig));
-    const brokerChild = await startCli(brokerCli, ['--config', join(dir, 'broker.json')]);
-    children.push(brokerChild);
-    const broker = targetFor(brokerChild.url, 'broker', 'cpu', 0);
+    // Replicas share nothing but the workers' load reports, as separate broker processes would.
+    const brokerChildren = await Promise.all(Array.from({ length: Number(values.brokers) }, () => startCli(brokerCli, ['--config', join(dir, 'broker.json')])));
+    children.push(...brokerChildren);
+    const brokers = brokerChildren.map((c, i) => targetFor(c.url, `broker-${i}`, 'cpu', 0));
+    let nextBroker = 0;
 
     let rr = 0;
     const pick: Record<string, () => Target> = {
@@ -250,7 +254,7 @@ async function main(): Promise<void> {
       'all-cpu': () => cpuTargets[rr++ % cpuTargets.length] as Target,
       'round-robin': () => workers[rr++ % workers.length] as Target,
       'least-outstanding': () => workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best)),
-      splitflow: () => broker,
+      splitflow: () => brokers[nextBroker++ % brokers.length] as Target,
     };
     for (const policy of policies) if (!pick[policy]) throw new Error(`unknown policy ${policy}; known: ${Object.keys(pick).join(', ')}`);
 
@@ -311,12 +315,17 @@ async function main(): Promise<void> {
       return (performance.now() - started) / 1000;
     }
 
-    /** The broker's decision and refusal counters, to diff around a replay. */
+    /** The brokers' decision and refusal counters and CPU seconds, summed over replicas, to diff around a replay. */
     async function brokerCounters(): Promise<Map<string, number>> {
-      const res = await broker.pool.request({ method: 'GET', path: '/metrics' });
-      const text = await res.body.text();
       const counters = new Map<string, number>();
-      for (const m of text.matchAll(/^splitflow_broker_(decisions|refusals)_total\{([^}]*)\} (\S+)$/gm)) counters.set(`${m[1]}{${m[2]}}`, Number(m[3]));
+      const add = (key: string, value: number) => counters.set(key, (counters.get(key) ?? 0) + value);
+      for (const broker of brokers) {
+        const res = await broker.pool.request({ method: 'GET', path: '/metrics' });
+        const text = await res.body.text();
+        for (const m of text.matchAll(/^splitflow_broker_(decisions|refusals)_total\{([^}]*)\} (\S+)$/gm)) add(`${m[1]}{${m[2]}}`, Number(m[3]));
+        const cpu = /^process_cpu_seconds_total (\S+)$/m.exec(text);
+        if (cpu) add('process_cpu_seconds', Number(cpu[1]));
+      }
       return counters;
     }
 
@@ -336,6 +345,8 @@ async function main(): Promise<void> {
         if (before) {
           brokerDecisions = {};
           for (const [k, v] of await brokerCounters()) if (v - (before.get(k) ?? 0) > 0) brokerDecisions[k] = v - (before.get(k) ?? 0);
+          // Broker CPU seconds against the replay's wall seconds: near 1 means the broker itself is the bottleneck.
+          brokerDecisions.replay_wall_seconds = Math.round(wallMs) / 1000;
         }
         const settledS = await settle();
         const ok = outcomes.filter((o) => o.status === 200);
@@ -416,7 +427,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(lines.join('\n'));
-    await Promise.all([...workers, broker].map((w) => w.pool.close()));
+    await Promise.all([...workers, ...brokers].map((w) => w.pool.close()));
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }

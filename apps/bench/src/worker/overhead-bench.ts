@@ -26,6 +26,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     /** Pass --spin to the worker (idle onnxruntime threads spin). */
     spin: { type: 'boolean', default: false },
+    /** Run sessions on the worker's event-loop thread (the mode before session threads), to compare. */
+    'main-thread-runs': { type: 'boolean', default: false },
     out: { type: 'string', default: `${root}apps/bench/results` },
   },
 });
@@ -37,7 +39,18 @@ const rounds = Number(values.rounds);
 
 const worker = await spawnWorker(
   ['--conditions=source', '--import', 'tsx', `${root}packages/worker/src/cli.ts`],
-  ['--models', values.catalog as string, '--serve', ids.join(','), '--port', '0', '--log-level', 'warn', ...(values.spin ? ['--spin'] : [])],
+  [
+    '--models',
+    values.catalog as string,
+    '--serve',
+    ids.join(','),
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    ...(values.spin ? ['--spin'] : []),
+    ...(values['main-thread-runs'] ? ['--main-thread-runs'] : []),
+  ],
   root,
 );
 const rows = [];
@@ -100,7 +113,7 @@ const ms = (v: number) => v.toFixed(3);
 const markdown = [
   '# Worker overhead: HTTP to the worker vs onnxruntime-node in-process (CPU)',
   '',
-  `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. One connection (low load), ${durationS} s per model in ${rounds} rounds alternating with ${iterations} in-process sequential runs; each side keeps its round with the lowest p50.`,
+  `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. Sessions run ${values['main-thread-runs'] ? "on the worker's main thread" : 'in threads (default)'}. One connection (low load), ${durationS} s per model in ${rounds} rounds alternating with ${iterations} in-process sequential runs; each side keeps its round with the lowest p50.`,
   '',
   table(
     ['model', 'batch', 'encoding', 'in-process p50 ms', 'in-process p99 ms', 'HTTP p50 ms', 'HTTP p99 ms', 'added p50 ms', 'p50 ratio', 'HTTP req/s'],

@@ -39,6 +39,7 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
       properties.max_queue_delay_us = String(model.batching.maxQueueDelayUs);
       if (model.layout) properties.batch_dim = model.layout.dim;
       if (model.tuning.intraOpThreads !== undefined) properties.intra_op_threads = String(model.tuning.intraOpThreads);
+      if (model.tuning.onCallingThread) properties.session_thread = 'main';
     } else {
       properties.error = model.error.message;
       properties.error_code = model.error.code;

@@ -69,7 +69,8 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
       const tuning = options.tuningFor?.(manifest) ?? {};
       const sessions: ModelSession[] = [];
       try {
-        for (let i = options.sessionsPerModel?.(batching) ?? 1; i > 0; i--) sessions.push(await options.factory.create(bytes, tuning));
+        for (let i = tuning.onCallingThread ? 1 : (options.sessionsPerModel?.(batching) ?? 1); i > 0; i--)
+          sessions.push(await options.factory.create(bytes, tuning));
       } catch (error) {
         await Promise.all(sessions.map((s) => s.release()));
         const fatal = await options.diagnose(bytes, error);

@@ -14,6 +14,11 @@ export interface ModelSession {
 export interface SessionTuning {
   /** onnxruntime intra-op threads for this session; the factory's own setting when absent. */
   intraOpThreads?: number;
+  /**
+   * Run this session on the calling thread even from a factory that gives sessions threads: for a
+   * model whose runs are shorter than the hop to a thread and back.
+   */
+  onCallingThread?: boolean;
 }
 
 /** Creates sessions on one execution provider. */

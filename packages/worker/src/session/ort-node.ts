@@ -71,7 +71,13 @@ export async function openSession(model: Uint8Array, options: OrtSessionOptions)
  * provider list holds only the requested one, so a provider that cannot start fails session creation.
  */
 export function createOrtSessionFactory(options: OrtSessionOptions): SessionFactory {
-  return { provider: options.provider, create: (model, tuning) => openSession(model, { ...options, ...tuning }) };
+  return {
+    provider: options.provider,
+    create: (model, tuning) => {
+      const { onCallingThread: _, ...rest } = tuning ?? {};
+      return openSession(model, { ...options, ...rest });
+    },
+  };
 }
 
 /**
