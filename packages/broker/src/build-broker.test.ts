@@ -384,6 +384,9 @@ describe('broker: startup', () => {
     expect(text).toMatch(/splitflow_broker_cost_usd_total\{pool="cpu"\} [0-9.e-]+/);
     expect(text).toContain('splitflow_broker_requests_total{model="mlp",code="OK"} 1');
     expect(text).toContain('splitflow_broker_jobs{status="queued"} 0');
+    // The process's own figures, for telling a busy broker from busy workers.
+    expect(text).toMatch(/^process_cpu_seconds_total [0-9.e-]+$/m);
+    expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [0-9.e-]+$/m);
   });
 
   it('logs one JSON line per request with its request id', async () => {

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { PoolState } from '../scheduler/pool-state.js';
 
 /** The broker's Prometheus metrics, in a Registry of its own (two brokers in one process never collide). */
@@ -16,6 +16,9 @@ export interface BrokerMetrics {
 
 export function createMetrics(pools: readonly PoolState[], jobCounts?: () => Record<string, number>): BrokerMetrics {
   const registry = new Registry();
+  // The process's own figures (CPU seconds, event-loop delay, heap, GC): a broker that is itself the
+  // bottleneck shows here first.
+  collectDefaultMetrics({ register: registry });
   const registers = [registry];
   // Gauges read the live pool state when scraped, so the hot path pays nothing for them. The first
   // gauge's collect fills the others, which are registered after it and so serialized after it runs.
