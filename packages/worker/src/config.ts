@@ -21,9 +21,10 @@ export interface BatchingConfig {
    */
   maxQueue: number;
   /**
-   * Merged runs of the same model at a time. With session threads (the default) each instance is a
-   * session of its own in a thread of its own (its memory counted once per instance); on the main
-   * thread runs go one after another whatever this says.
+   * Merged runs of the same model at a time. On the cpu provider with session threads (the default)
+   * each instance is a session of its own in a thread of its own (its memory counted once per
+   * instance); GPU providers, small models and `mainThreadRuns` have one session, whose runs go one
+   * after another whatever this says.
    * @default 1
    */
   instances: number;
