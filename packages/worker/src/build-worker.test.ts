@@ -112,13 +112,14 @@ describe('inference, JSON tensors', () => {
     // Each row of a batch of 2 is its lone answer: rows do not mix.
     expect(body.outputs[0]?.data).toEqual(await lone([ROW, row(1)]));
     const load = readLoadHeaders((n) => res.headers[n] as string | undefined);
-    expect(load).toMatchObject({ queueDepth: 0, batchSize: 2, hardware: 'cpu' });
+    expect(load).toMatchObject({ queueDepth: 0, modelQueueDepth: 0, batchSize: 2, hardware: 'cpu' });
     expect(load.computeUs).toBeGreaterThan(0);
     expect(load.queueUs).toBeGreaterThanOrEqual(0);
     expect(body.parameters).toMatchObject({
       [SPLITFLOW_PARAMS.computeUs]: load.computeUs,
       [SPLITFLOW_PARAMS.queueUs]: load.queueUs,
       [SPLITFLOW_PARAMS.queueDepth]: 0,
+      [SPLITFLOW_PARAMS.modelQueueDepth]: 0,
       [SPLITFLOW_PARAMS.batchSize]: 2,
       [SPLITFLOW_PARAMS.hardware]: 'cpu',
     });

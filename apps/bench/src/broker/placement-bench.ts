@@ -64,7 +64,10 @@ const { values } = parseArgs({
 });
 
 const cpuWorkers = Number(values['cpu-workers']);
-const cpuThreads = Number(values['cpu-threads'] ?? Math.max(1, Math.floor((totalCores - 2) / cpuWorkers)));
+// The CPU workers get the cores left after two (the load generator, the GPU worker) and one per broker
+// replica: a broker starved of cores by the workers' intra-op threads would slow the workers and itself,
+// and make splitflow pay for an arrangement no deployment would choose.
+const cpuThreads = Number(values['cpu-threads'] ?? Math.max(1, Math.floor((totalCores - 2 - Number(values.brokers)) / cpuWorkers)));
 const gpuPrice = Number(values['gpu-price']);
 const cpuPrice = Number(values['cpu-core-price']) * cpuThreads;
 const rates = (values.rate ?? values.rates).split(',').map(Number);

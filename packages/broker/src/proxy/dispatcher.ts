@@ -134,6 +134,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const observation: Observation = { computeMs, latencyMs: elapsedMs };
       if (report.queueDepth !== undefined) observation.queueDepth = report.queueDepth;
       if (report.batchSize !== undefined) observation.batchSize = report.batchSize;
+      if (report.modelQueueDepth !== undefined) observation.modelQueueDepth = report.modelQueueDepth;
       scheduler.end(decision, input.model, input.placement.batch, observation);
       // A merged run is shared: this request pays its rows' share of it.
       const share = report.batchSize !== undefined && report.batchSize > input.placement.batch ? input.placement.batch / report.batchSize : 1;

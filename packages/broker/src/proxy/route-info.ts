@@ -8,6 +8,8 @@ export interface UpstreamReport {
   queueDepth?: number;
   /** Rows in the run that answered. */
   batchSize?: number;
+  /** Requests waiting in the queue of the model that answered. */
+  modelQueueDepth?: number;
 }
 
 // Module-level helpers rather than closures made per call: these run on every proxied answer.
@@ -51,6 +53,8 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
   if (queueDepth !== undefined) report.queueDepth = queueDepth;
   const batchSize = load.batchSize ?? count(p[SPLITFLOW_PARAMS.batchSize]);
   if (batchSize !== undefined) report.batchSize = batchSize;
+  const modelQueueDepth = load.modelQueueDepth ?? count(p[SPLITFLOW_PARAMS.modelQueueDepth]);
+  if (modelQueueDepth !== undefined) report.modelQueueDepth = modelQueueDepth;
   return { header: body, binary: parsed.binary, report };
 }
 

@@ -59,6 +59,10 @@ export interface ModelLoad {
    * merged run is seen): queued requests of a model that batches leave in merged runs, not one by one.
    */
   requestsPerRun: number;
+  /** Per endpoint (by index): the model's queue depth it last reported, all clients' requests. */
+  readonly reportedDepth: Float64Array;
+  /** Per endpoint: `now()` of that report (-Infinity until one came). */
+  readonly reportedAt: Float64Array;
 }
 
 export interface PoolState {
@@ -83,7 +87,14 @@ export interface PoolState {
 export function modelLoad(pool: PoolState, model: string): ModelLoad {
   let load = pool.byModel.get(model);
   if (load === undefined) {
-    load = { outstanding: 0, outstandingMs: 0, requestsPerRun: 1 };
+    const n = pool.endpoints.length;
+    load = {
+      outstanding: 0,
+      outstandingMs: 0,
+      requestsPerRun: 1,
+      reportedDepth: new Float64Array(n),
+      reportedAt: new Float64Array(n).fill(Number.NEGATIVE_INFINITY),
+    };
     pool.byModel.set(model, load);
   }
   return load;

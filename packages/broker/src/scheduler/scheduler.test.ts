@@ -147,6 +147,29 @@ describe('scheduler: interactive', () => {
     expect(decideAfter(1).waitMs).toBeCloseTo(alone.waitMs, 6);
   });
 
+  it("counts other clients' queued work of the same model where the endpoint reports it, not the endpoint's whole queue", () => {
+    const t = 1000;
+    const mk = () =>
+      createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1, models: ['m', 'n'] }), pool('gpu', 'gpu', 4, 7000, 1.7, { models: ['m', 'n'] })], {
+        now: () => t,
+      });
+    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 }; // 10 ms on cpu
+    // The endpoint's total queue is 20 (other brokers' work of model n), but only 1 request of m waits.
+    const byModel = mk();
+    const d = byModel.decide(req({ work, deadlineMs: 50 }));
+    byModel.begin(d);
+    byModel.end(d, 'm', 1, { queueDepth: 20, modelQueueDepth: 1 });
+    const m = byModel.decide(req({ work, deadlineMs: 50 }));
+    expect(m.pool.name).toBe('cpu');
+    expect(m.waitMs).toBeCloseTo(10, 6); // one of m ahead on the one slot
+    // Without the per-model figure the whole queue counts as m's: 20 x 10 ms, so the GPU.
+    const totalOnly = mk();
+    const e = totalOnly.decide(req({ work, deadlineMs: 50 }));
+    totalOnly.begin(e);
+    totalOnly.end(e, 'm', 1, { queueDepth: 20 });
+    expect(totalOnly.decide(req({ work, deadlineMs: 50 })).pool.name).toBe('gpu');
+  });
+
   it('uses the load endpoints report, not only its own in-flight count', () => {
     const t = 1000;
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0), gpu], { now: () => t });

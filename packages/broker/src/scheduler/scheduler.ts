@@ -71,6 +71,8 @@ export interface Observation {
   latencyMs?: number;
   /** Rows in the run that answered (more than the request's own when the endpoint merged requests). */
   batchSize?: number;
+  /** Requests of this model waiting at the endpoint, all clients' (our worker reports it). */
+  modelQueueDepth?: number;
 }
 
 export interface Scheduler {
@@ -126,7 +128,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * of its model ahead of it spread over the pool's slots. Each model queues on its own at our workers,
    * so only the model's own requests count (others' runs slow its service, which is learned). The load
    * is the larger of what this broker has in flight and what the endpoints last reported, so work from
-   * other brokers or clients counts too (as this model's, the worst case: the report does not say whose).
+   * other brokers or clients counts too: the model's own queue where the endpoint reports it (our worker
+   * does), else its total counted as this model's (the worst case: such a report does not say whose).
    * The new request starts after `load - slots + 1` of the requests ahead finish, each taking their mean
    * service time, and requests of a model the endpoints merge leave `requestsPerRun` at a time.
    * The new request's own size says nothing about when it starts, so a heavy request behind light ones
@@ -134,7 +137,16 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    */
   function waitMs(pool: PoolState, load: ModelLoad, service: number, t: number): number {
     const slots = pool.healthyCount * pool.maxConcurrency;
-    const others = Math.max(0, reportedDepth(pool, t) - pool.outstanding);
+    // Endpoints that say how much of this model waits (ours) let other brokers' work of the model count
+    // as what it is; others only give a total, counted as this model's.
+    let modelDepth = 0;
+    let modelReports = 0;
+    for (const e of pool.endpoints) {
+      if (!e.healthy || t - (load.reportedAt[e.index] as number) > freshnessMs) continue;
+      modelDepth += load.reportedDepth[e.index] as number;
+      modelReports++;
+    }
+    const others = modelReports > 0 ? Math.max(0, modelDepth - load.outstanding) : Math.max(0, reportedDepth(pool, t) - pool.outstanding);
     const ahead = load.outstanding + others;
     if (ahead < slots) return 0;
     const aheadMs = load.outstandingMs + others * service;
@@ -307,6 +319,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     if (observation?.queueDepth !== undefined) {
       d.endpoint.reportedDepth = observation.queueDepth;
       d.endpoint.reportedAt = now();
+    }
+    if (observation?.modelQueueDepth !== undefined) {
+      load.reportedDepth[d.endpoint.index] = observation.modelQueueDepth;
+      load.reportedAt[d.endpoint.index] = now();
     }
   }
 

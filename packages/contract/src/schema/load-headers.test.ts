@@ -11,8 +11,8 @@ describe('load headers', () => {
   it('read from fetch Headers and from Node header objects', () => {
     const headers = new Headers({ 'splitflow-queue-depth': '3', 'splitflow-compute-us': '125', 'splitflow-hardware': 'gpu' });
     expect(readLoadHeaders((n) => headers.get(n))).toEqual({ queueDepth: 3, computeUs: 125, hardware: 'gpu' });
-    const node: Record<string, string | string[]> = { 'splitflow-queue-us': ['40', '41'], 'splitflow-batch-size': '8' };
-    expect(readLoadHeaders((n) => node[n])).toEqual({ queueUs: 40, batchSize: 8 });
+    const node: Record<string, string | string[]> = { 'splitflow-queue-us': ['40', '41'], 'splitflow-batch-size': '8', 'splitflow-model-queue-depth': '2' };
+    expect(readLoadHeaders((n) => node[n])).toEqual({ queueUs: 40, batchSize: 8, modelQueueDepth: 2 });
   });
 
   it('ignore values that are not non-negative integers', () => {

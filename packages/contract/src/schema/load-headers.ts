@@ -6,6 +6,11 @@
 export const LOAD_HEADERS = {
   /** Requests waiting in the worker's batch queues (all models), when the response was sent. */
   queueDepth: 'splitflow-queue-depth',
+  /**
+   * Requests waiting in the queue of the model that answered (inference responses only): with several
+   * brokers, each sees the others' work of that model here rather than guessing whose the total is.
+   */
+  modelQueueDepth: 'splitflow-model-queue-depth',
   /** Inference requests the worker had received and not yet answered. */
   inFlight: 'splitflow-in-flight',
   /** This request's wait in the batch queue, microseconds. */
@@ -20,6 +25,7 @@ export const LOAD_HEADERS = {
 
 export interface LoadReport {
   queueDepth?: number;
+  modelQueueDepth?: number;
   inFlight?: number;
   queueUs?: number;
   computeUs?: number;
@@ -27,7 +33,7 @@ export interface LoadReport {
   hardware?: string;
 }
 
-const NUMERIC_KEYS = ['queueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize'] as const;
+const NUMERIC_KEYS = ['queueDepth', 'modelQueueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize'] as const;
 const DIGITS = /^\d+$/;
 
 function firstValue(raw: string | string[] | null | undefined): string | null | undefined {

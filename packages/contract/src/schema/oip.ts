@@ -97,6 +97,7 @@ export const SPLITFLOW_PARAMS = {
   queueUs: 'splitflow.queue_us',
   computeUs: 'splitflow.compute_us',
   queueDepth: 'splitflow.queue_depth',
+  modelQueueDepth: 'splitflow.model_queue_depth',
   batchSize: 'splitflow.batch_size',
   pool: 'splitflow.pool',
   hardware: 'splitflow.hardware',

@@ -58,6 +58,7 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [SPLITFLOW_PARAMS.queueUs]: outcome.queueUs,
         [SPLITFLOW_PARAMS.computeUs]: outcome.computeUs,
         [SPLITFLOW_PARAMS.queueDepth]: state.registry.totalDepth(),
+        [SPLITFLOW_PARAMS.modelQueueDepth]: model.queue.depth,
         [SPLITFLOW_PARAMS.batchSize]: outcome.batchSize,
         [SPLITFLOW_PARAMS.hardware]: state.hardware,
       };
@@ -79,6 +80,7 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [LOAD_HEADERS.queueUs]: String(outcome.queueUs),
         [LOAD_HEADERS.computeUs]: String(outcome.computeUs),
         [LOAD_HEADERS.batchSize]: String(outcome.batchSize),
+        [LOAD_HEADERS.modelQueueDepth]: String(model.queue.depth),
       });
       const body = encoded.body;
       return reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
