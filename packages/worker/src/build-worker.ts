@@ -1,5 +1,6 @@
 import { LOAD_HEADERS, type ModelManifest, SplitflowError, workOf } from '@splitflow/contract';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createRunGate } from './batching/run-gate.js';
 import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type WorkerConfig } from './config.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { registerInferRoute } from './http/infer-route.js';
@@ -70,6 +71,10 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}),
   };
   const threaded = !config.mainThreadRuns;
+  const batchClassRuns = config.batchClassRuns ?? 1;
+  if (!Number.isInteger(batchClassRuns) || batchClassRuns < 0) {
+    throw new SplitflowError('INVALID_DOCUMENT', { message: `batchClassRuns must be an integer >= 0, got ${JSON.stringify(batchClassRuns)}` });
+  }
   // CPU sessions get a thread each, so runs of different models (and instances) overlap; GPU sessions
   // share one thread, since their device runs one thing at a time and must be used from one thread.
   const gpu = provider !== 'cpu';
@@ -80,6 +85,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
       factory,
       // Several sessions of one model only run at once from threads of their own.
       sessionsPerModel: (batching) => (threaded && !gpu ? batching.instances : 1),
+      ...(batchClassRuns > 0 ? { batchGate: createRunGate(batchClassRuns) } : {}),
       tuningFor: (manifest) => {
         const small = config.smallModelThreads ?? 1;
         if (provider !== 'cpu' || small === false || rowFlopsAtMostDims(manifest) >= SMALL_MODEL_MFLOP * 1e6) return {};

@@ -17,6 +17,7 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --max-queue-delay-us <n>    longest wait for a batch to fill (default 0)
   --max-queue <n>             waiting requests per model before 503 (default 256)
   --instances <n>             concurrent runs per model, a session each (default 1)
+  --batch-class-runs <n>      runs of splitflow.priority=batch requests at once, all models; 0 = no priority (default 1)
   --threads <n>               onnxruntime intra-op threads (default: all cores)
   --small-model-threads <n>   intra-op threads for models under 10 MFLOP per row, 0 = as --threads (default 1)
   --spin                      let idle onnxruntime threads spin (default off)
@@ -52,6 +53,7 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
         'max-queue-delay-us': { type: 'string' },
         'max-queue': { type: 'string' },
         instances: { type: 'string' },
+        'batch-class-runs': { type: 'string' },
         threads: { type: 'string' },
         'small-model-threads': { type: 'string' },
         'body-limit': { type: 'string' },
@@ -105,6 +107,8 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
   if (small !== undefined) options.smallModelThreads = small === 0 ? false : small;
   if (values.spin) options.spinning = true;
   if (values['main-thread-runs']) options.mainThreadRuns = true;
+  const batchClassRuns = integer('batch-class-runs', str('batch-class-runs'), 0);
+  if (batchClassRuns !== undefined) options.batchClassRuns = batchClassRuns;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   return options;

@@ -63,6 +63,14 @@ export interface WorkerConfig {
   /** Per-model overrides of `batching`, by model id. */
   modelBatching?: Record<string, Partial<BatchingConfig>>;
   /**
+   * Runs of batch-class requests (`splitflow.priority: batch`) at once, across all models. Interactive
+   * requests queue ahead of batch ones within a model and never wait for these slots, so latency-bound
+   * work shares the cores with at most this many throughput runs; a run in progress is never stopped.
+   * 0 turns priority off (batch requests run like interactive ones).
+   * @default 1
+   */
+  batchClassRuns?: number;
+  /**
    * Largest request body; larger ones get 413 PAYLOAD_TOO_LARGE.
    * @default 67108864 (64 MiB)
    */

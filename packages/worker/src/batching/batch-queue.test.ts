@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type BatchingConfig, DEFAULT_BATCHING } from '../config.js';
 import type { BatchLayout } from './batch-layout.js';
 import { type BatchOutcome, createBatchQueue } from './batch-queue.js';
+import { createRunGate } from './run-gate.js';
 
 // The queue against a pure function model (y = 10 x per row): the run seam is exercised for real by
 // the worker tests with onnxruntime; here we observe how requests are grouped.
@@ -130,5 +131,56 @@ describe('createBatchQueue', () => {
     expect(runs).toEqual([[1, 2]]);
     const late = await queue.submit(rows([3])).catch((e: unknown) => e);
     expect(isSplitflowError(late, 'SHUTTING_DOWN')).toBe(true);
+  });
+});
+
+describe('priority between interactive and batch requests', () => {
+  it('puts interactive requests ahead of batch ones queued before them, first in first out within each class', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 1 });
+    holdRuns();
+    const first = queue.submit(rows([1]));
+    const rest = [queue.submit(rows([2]), 'batch'), queue.submit(rows([3]), 'batch'), queue.submit(rows([4])), queue.submit(rows([5]))];
+    release();
+    await Promise.all([first, ...rest]);
+    expect(runs).toEqual([[1], [4], [5], [2], [3]]);
+  });
+
+  it('a run of batch requests waits for a slot of the worker-wide gate; interactive runs of any model do not', async () => {
+    const gate = createRunGate(1);
+    const started: string[] = [];
+    const held: (() => void)[] = [];
+    const make = (model: string) =>
+      createBatchQueue({
+        model,
+        layout,
+        config: { ...DEFAULT_BATCHING, maxBatch: 1 },
+        batchGate: gate,
+        async run(inputs) {
+          const x = (inputs[0] as NamedTensor).data as Float32Array;
+          started.push(`${model}${x[0]}`);
+          await new Promise<void>((resolve) => held.push(resolve));
+          return [{ name: 'y', datatype: 'FP32', shape: (inputs[0] as NamedTensor).shape, data: x }];
+        },
+      });
+    const a = make('a');
+    const b = make('b');
+    const a1 = a.submit(rows([1]), 'batch');
+    const b1 = b.submit(rows([1]), 'batch');
+    const b2 = b.submit(rows([2]));
+    await new Promise((resolve) => setImmediate(resolve));
+    // a's batch run holds the only slot: b's batch run waits, b's interactive one goes ahead of it.
+    expect(started).toEqual(['a1', 'b2']);
+    expect(gate.inUse).toBe(1);
+    (held.shift() as () => void)(); // a1 ends and frees the slot
+    await a1;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['a1', 'b2']); // b's one session is still busy with b2
+    (held.shift() as () => void)(); // b2 ends
+    await b2;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['a1', 'b2', 'b1']);
+    (held.shift() as () => void)();
+    await b1;
+    expect(gate.inUse).toBe(0);
   });
 });

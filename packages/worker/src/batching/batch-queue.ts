@@ -2,6 +2,10 @@ import { type NamedTensor, SplitflowError } from '@splitflow/contract';
 import type { BatchingConfig } from '../config.js';
 import { type BatchLayout, mergeKey, rowsOf } from './batch-layout.js';
 import { concatAlong, splitAlong } from './batch-tensors.js';
+import type { RunGate } from './run-gate.js';
+
+/** `interactive` requests wait for latency; `batch` ones for throughput, behind interactive ones. */
+export type RunPriority = 'interactive' | 'batch';
 
 /** What a request learns about the run that answered it. */
 export interface BatchOutcome {
@@ -23,8 +27,11 @@ export interface BatchStats {
 }
 
 export interface BatchQueue {
-  /** Queues one request (inputs in the model's input order) and resolves with its own outputs. */
-  submit(inputs: NamedTensor[]): Promise<BatchOutcome>;
+  /**
+   * Queues one request (inputs in the model's input order) and resolves with its own outputs.
+   * Interactive requests go ahead of batch ones (each class first in, first out).
+   */
+  submit(inputs: NamedTensor[], priority?: RunPriority): Promise<BatchOutcome>;
   /** Requests waiting, not yet running. */
   readonly depth: number;
   /** Runs in progress. */
@@ -40,10 +47,13 @@ export interface BatchQueueOptions {
   layout: BatchLayout | undefined;
   config: BatchingConfig;
   onBatch?: (stats: BatchStats) => void;
+  /** Worker-wide slots a run of batch-class requests needs (none: they run like interactive ones). */
+  batchGate?: RunGate;
 }
 
 interface Pending {
   inputs: NamedTensor[];
+  priority: RunPriority;
   rows: number;
   key: string;
   enqueuedAt: number;
@@ -70,6 +80,8 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   let idleWaiters: (() => void)[] = [];
   // Recent run time, for Retry-After; starts at 1 ms so the first estimate is not zero.
   let runMsEwma = 1;
+  const gate = options.batchGate;
+  let waitingForGate = false;
 
   const compatibleRows = (head: Pending) => queue.reduce((n, p) => (p.key === head.key && p.rows <= config.maxBatch ? n + p.rows : n), 0);
 
@@ -108,7 +120,22 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
         timer = setTimeout(pump, Math.max(0, head.enqueuedAt + delayMs - now));
         return;
       }
-      void execute(take());
+      // Interactive requests sit ahead of batch ones, so a batch-class head means only batch work waits.
+      let gated = false;
+      if (head.priority === 'batch' && gate !== undefined && !draining) {
+        if (!gate.tryAcquire()) {
+          if (!waitingForGate) {
+            waitingForGate = true;
+            gate.onRelease(() => {
+              waitingForGate = false;
+              pump();
+            });
+          }
+          break;
+        }
+        gated = true;
+      }
+      void execute(take(), gated);
     }
     if (running === 0 && queue.length === 0) {
       const waiters = idleWaiters;
@@ -133,7 +160,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     return batch.map((_, b) => parts.map((p) => p[b] as NamedTensor));
   }
 
-  async function execute(batch: Pending[]): Promise<void> {
+  async function execute(batch: Pending[], gated = false): Promise<void> {
     running++;
     const start = performance.now();
     const rows = layout ? batch.reduce((n, p) => n + p.rows, 0) : 1;
@@ -168,12 +195,13 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       }
     } finally {
       running--;
+      if (gated) gate?.release();
       pump();
     }
   }
 
   return {
-    submit(inputs) {
+    submit(inputs, priority = 'interactive') {
       if (draining) return Promise.reject(new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
       if (queue.length >= config.maxQueue) {
         const waitS = ((queue.length / Math.max(1, canMerge ? config.maxBatch : 1) + 1) * runMsEwma) / 1000 / config.instances;
@@ -188,7 +216,13 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       return new Promise<BatchOutcome>((resolve, reject) => {
         const rows = layout ? rowsOf(layout, inputs) : 1;
         const key = layout ? mergeKey(layout, inputs) : '';
-        queue.push({ inputs, rows, key, enqueuedAt: performance.now(), resolve, reject });
+        const pending: Pending = { inputs, priority, rows, key, enqueuedAt: performance.now(), resolve, reject };
+        if (priority === 'interactive') {
+          // Ahead of every batch request, behind the interactive ones already waiting.
+          let at = queue.length;
+          while (at > 0 && (queue[at - 1] as Pending).priority === 'batch') at--;
+          queue.splice(at, 0, pending);
+        } else queue.push(pending);
         pump();
       });
     },

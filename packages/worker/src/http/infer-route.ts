@@ -50,7 +50,7 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
       const byName = new Map(decoded.inputs.map((t) => [t.name, t]));
       const ordered = manifest.inputs.map((spec) => byName.get(spec.name) as NamedTensor);
 
-      const outcome = await model.queue.submit(ordered);
+      const outcome = await model.queue.submit(ordered, decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive');
 
       const wanted = decoded.outputNames ? new Set(decoded.outputNames) : undefined;
       const outputs = wanted ? outcome.outputs.filter((o) => wanted.has(o.name)) : outcome.outputs;

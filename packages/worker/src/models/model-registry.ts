@@ -2,6 +2,7 @@ import type { ModelManifest } from '@splitflow/contract';
 import { SplitflowError } from '@splitflow/contract';
 import { type BatchLayout, batchLayoutOf } from '../batching/batch-layout.js';
 import { type BatchQueue, type BatchStats, createBatchQueue } from '../batching/batch-queue.js';
+import type { RunGate } from '../batching/run-gate.js';
 import type { BatchingConfig } from '../config.js';
 import type { ModelSession, SessionFactory, SessionTuning } from '../session/model-session.js';
 import type { ModelSource } from './load-catalog.js';
@@ -34,6 +35,8 @@ export interface LoadModelsOptions {
   sources: readonly ModelSource[];
   factory: SessionFactory;
   batchingFor: (id: string) => BatchingConfig;
+  /** Worker-wide slots for runs of batch-class requests (see RunGate); none: no priority between classes. */
+  batchGate?: RunGate;
   /** Settings of a model's sessions that differ from the factory's. */
   tuningFor?: (manifest: ModelManifest) => SessionTuning;
   /** Sessions to open per model (each runs one request or merged batch at a time). @default 1 */
@@ -113,6 +116,7 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
           }
         },
         onBatch: (stats) => options.onBatch(manifest.id, stats),
+        ...(options.batchGate ? { batchGate: options.batchGate } : {}),
       });
       models.set(manifest.id, { state: 'ready', manifest, sessions, queue, layout, batching, tuning });
     }
