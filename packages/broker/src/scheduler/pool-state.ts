@@ -78,12 +78,6 @@ export interface PoolState {
   healthyCount: number;
   outstanding: number;
   outstandingMs: number;
-  /**
-   * Expected run time of the batch-class work this broker has in flight here, per run (a request's
-   * service over its model's requests per run). Our workers run batch-class work one run at a time per
-   * endpoint, after interactive work, so a batch request waits for all of it.
-   */
-  batchLaneMs: number;
   /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured). */
   readonly learned: Map<string, Float64Array>;
   /** model -> its work here. */
@@ -120,7 +114,6 @@ export function createPoolState(config: BrokerPool): PoolState {
     healthyCount: config.endpoints.length,
     outstanding: 0,
     outstandingMs: 0,
-    batchLaneMs: 0,
     learned: new Map(),
     byModel: new Map(),
   };

@@ -170,25 +170,6 @@ describe('scheduler: interactive', () => {
     expect(totalOnly.decide(req({ work, deadlineMs: 50 })).pool.name).toBe('gpu');
   });
 
-  it('batch work waits for the batch lane (batch runs of every model, one at a time per endpoint); interactive work does not', () => {
-    const s = createScheduler([
-      pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 4, models: ['m', 'n'] }),
-      pool('gpu', 'gpu', 4, 7000, 1.7, { models: ['m', 'n'] }),
-    ]);
-    const heavy: WorkEstimate = { flops: 100 * MFLOP, bytes: 0 }; // 100 ms on cpu
-    for (let i = 0; i < 2; i++) s.begin(s.decide(req({ model: 'n', work: heavy, priority: 'batch', deadlineMs: 10_000 })));
-    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 }; // 10 ms on cpu, 1.7 ms on gpu
-    const batch = s.decide(req({ model: 'm', work, priority: 'batch', deadlineMs: 150 }));
-    expect(batch.pool.name).toBe('gpu'); // 200 ms behind the lane + 10 ms misses 150 ms on the cpu
-    const interactive = s.decide(req({ model: 'm', work, deadlineMs: 150 }));
-    expect(interactive.pool.name).toBe('cpu');
-    expect(interactive.waitMs).toBe(0);
-    // Without a named deadline batch work still takes the cheapest pool, waiting its turn in the lane.
-    const loose = s.decide(req({ model: 'm', work, priority: 'batch', deadlineMs: 150, hardDeadline: false }));
-    expect(loose.pool.name).toBe('cpu');
-    expect(loose.waitMs).toBeCloseTo(200, 6); // both n runs of 100 ms on the one endpoint's lane
-  });
-
   it('uses the load endpoints report, not only its own in-flight count', () => {
     const t = 1000;
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0), gpu], { now: () => t });

@@ -48,8 +48,6 @@ export interface Decision {
   costUsd: number;
   /** The model's load at the chosen pool, counted in `begin` and `end`. */
   modelLoad: ModelLoad;
-  /** What this request adds to the pool's batch lane while in flight (0 for interactive work), ms. */
-  batchLaneMs: number;
 }
 
 export interface SchedulerOptions {
@@ -214,9 +212,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       const learned = pool.learned.get(request.model);
       const service = serviceFrom(learned, bucket, seed);
       const load = modelLoad(pool, request.model);
-      // Batch-class work also waits for the batch lane: the batch runs already at the pool, one at a
-      // time per endpoint behind interactive work (our workers' default of one batch-class run).
-      const wait = interactive ? waitMs(pool, load, service, t) : Math.max(waitMs(pool, load, service, t), pool.batchLaneMs / Math.max(1, pool.healthyCount));
+      const wait = waitMs(pool, load, service, t);
       const transfer = transferMs(request.bytes, pool.link);
       const finish = wait + service + transfer;
       const spread = spreadFrom(learned, bucket, seed, t, tailZ, halfLifeMs);
@@ -292,7 +288,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       seedMs: numbers.seed,
       costUsd: numbers.cost,
       modelLoad: modelLoad(pool, request.model),
-      batchLaneMs: interactive ? 0 : numbers.service / modelLoad(pool, request.model).requestsPerRun,
     };
   }
 
@@ -303,7 +298,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     d.pool.outstandingMs += d.serviceMs;
     d.modelLoad.outstanding++;
     d.modelLoad.outstandingMs += d.serviceMs;
-    d.pool.batchLaneMs += d.batchLaneMs;
   }
 
   function end(d: Decision, model: string, batch: number, observation?: Observation): void {
@@ -311,7 +305,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     d.endpoint.outstandingMs = d.endpoint.outstanding === 0 ? 0 : Math.max(0, d.endpoint.outstandingMs - d.serviceMs);
     d.pool.outstanding--;
     d.pool.outstandingMs = d.pool.outstanding === 0 ? 0 : Math.max(0, d.pool.outstandingMs - d.serviceMs);
-    d.pool.batchLaneMs = d.pool.outstanding === 0 ? 0 : Math.max(0, d.pool.batchLaneMs - d.batchLaneMs);
     const load = d.modelLoad;
     load.outstanding--;
     load.outstandingMs = load.outstanding === 0 ? 0 : Math.max(0, load.outstandingMs - d.serviceMs);
