@@ -13,6 +13,8 @@ export const BROKER_CLI = join(root, 'packages', 'broker', 'src', 'cli.ts');
 
 export interface Child {
   url: string;
+  /** The whole `listening` line it printed (the broker's `--processes` primary adds `pids`). */
+  listening: Record<string, unknown>;
   process: ChildProcess;
   /** SIGKILL: no drain, no goodbye. Resolves once the process is gone. */
   kill(): Promise<void>;
@@ -44,8 +46,8 @@ export function startCli(script: string, args: string[], env: NodeJS.ProcessEnv 
     const lines = createInterface({ input: child.stdout! });
     lines.on('line', (line) => {
       if (!line.startsWith('{"event":"listening"')) return;
-      const { url } = JSON.parse(line) as { url: string };
-      resolve({ url, process: child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') });
+      const listening = JSON.parse(line) as { url: string } & Record<string, unknown>;
+      resolve({ url: listening.url, listening, process: child, kill: () => signal('SIGKILL'), stop: () => signal('SIGTERM') });
     });
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code} before listening: ${stderr}`)));
   });

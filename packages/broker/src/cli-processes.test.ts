@@ -1,0 +1,107 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrokerConfig } from '@splitflow/contract';
+import { type RunningWorker, startWorker } from '@splitflow/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeFixtureCatalog } from '../../worker/src/testing/fixture-catalog.js';
+import { BROKER_CLI, startCli } from './testing/processes.js';
+import { type RunningRedis, startRedis } from './testing/redis-server.js';
+
+// `splitflow-broker --processes N`: real child processes (node:cluster), a real worker, a real Redis.
+
+let worker: RunningWorker;
+let redis: RunningRedis;
+let catalogPath: string;
+
+beforeAll(async () => {
+  const fixture = await writeFixtureCatalog();
+  catalogPath = fixture.catalogPath;
+  [worker, redis] = await Promise.all([startWorker({ catalog: catalogPath, modelDir: fixture.dir, intraOpThreads: 1 }), startRedis()]);
+});
+afterAll(async () => {
+  await Promise.all([worker?.close(), redis?.close()]);
+});
+
+function configFile(jobs: BrokerConfig['jobs']): string {
+  const config: BrokerConfig = {
+    catalog: catalogPath,
+    pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['mlp'] }],
+    anonymous: {},
+    jobs,
+    log: { level: 'error' },
+  };
+  const file = join(mkdtempSync(join(tmpdir(), 'splitflow-processes-')), 'broker.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+const infer = (url: string) =>
+  fetch(`${url}/v2/models/mlp/infer`, {
+    method: 'POST',
+    // A new connection each time, so the cluster hands requests to its processes in turn.
+    headers: { 'content-type': 'application/json', connection: 'close' },
+    body: JSON.stringify({ inputs: [{ name: 'x', datatype: 'FP32', shape: [1, 4], data: [1, 2, 3, 4] }] }),
+  });
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('splitflow-broker --processes', () => {
+  it('refuses more than one process without a Redis job store', async () => {
+    await expect(startCli(BROKER_CLI, ['--config', configFile({ store: 'memory' }), '--port', '0', '--processes', '2'])).rejects.toThrow(
+      /--processes 2 needs jobs\.store: redis/,
+    );
+  });
+
+  it('serves from N processes on one port, replaces one that dies, and drains them all on SIGTERM', async () => {
+    const child = await startCli(BROKER_CLI, [
+      '--config',
+      configFile({ store: 'redis', url: redis.url, prefix: 'processes:' }),
+      '--port',
+      '0',
+      '--processes',
+      '2',
+    ]);
+    try {
+      const lines: { event: string; pid?: number }[] = [];
+      child.process.stdout?.on('data', (d: Buffer) => {
+        for (const l of String(d).split('\n')) if (l.startsWith('{')) lines.push(JSON.parse(l));
+      });
+      const pids = child.listening.pids as number[];
+      expect(pids).toHaveLength(2);
+      expect(new Set(pids).size).toBe(2);
+      expect(pids.every(alive)).toBe(true);
+      expect(pids).not.toContain(child.process.pid);
+      const answers = await Promise.all(Array.from({ length: 12 }, () => infer(child.url)));
+      expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+
+      process.kill(pids[0] as number, 'SIGKILL');
+      await waitFor(() => lines.some((l) => l.event === 'replaced'));
+      const replacement = lines.find((l) => l.event === 'replaced')?.pid as number;
+      expect(alive(replacement)).toBe(true);
+      const after = await Promise.all(Array.from({ length: 6 }, () => infer(child.url)));
+      expect(after.map((a) => a.status)).toEqual(Array(6).fill(200));
+
+      await child.stop();
+      expect(child.process.exitCode).toBe(0);
+      expect([pids[1] as number, replacement].filter(alive)).toEqual([]);
+    } finally {
+      await child.kill();
+    }
+  }, 60_000);
+});
+
+async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
