@@ -1,4 +1,5 @@
 import { Pool } from 'undici';
+import { percentile } from '../worker/stats.js';
 
 // Load-generation helpers shared by the broker benchmarks.
 
@@ -8,12 +9,6 @@ export interface LatencySummary {
   p90Ms: number;
   p99Ms: number;
   meanMs: number;
-}
-
-export function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] as number;
 }
 
 export function summarize(samplesMs: readonly number[]): LatencySummary {

@@ -27,8 +27,8 @@ import { Pool } from 'undici';
 import { buildCatalog, catalogJson } from '../../../../models/src/catalog/catalog.js';
 import { generatedEntries } from '../../../../models/src/generated/entries.js';
 import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
+import { percentile } from '../worker/stats.js';
 import { buildBinaryRequest, type EncodedRequest, rng } from './inputs.js';
-import { percentile } from './load.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundled = import.meta.url.endsWith('.mjs');

@@ -7,8 +7,8 @@ export interface LatencySummary {
   mean: number;
 }
 
-/** Nearest-rank percentile of sorted samples. */
-function rank(sorted: readonly number[], p: number): number {
+/** Nearest-rank percentile of sorted samples (the broker benchmarks use it too). */
+export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[i] as number;
@@ -17,7 +17,7 @@ function rank(sorted: readonly number[], p: number): number {
 export function summarize(samplesMs: readonly number[]): LatencySummary {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-  return { n: sorted.length, p50: rank(sorted, 50), p90: rank(sorted, 90), p99: rank(sorted, 99), mean };
+  return { n: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), mean };
 }
 
 export const round = (value: number, digits = 3) => Number(value.toFixed(digits));
