@@ -75,6 +75,10 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   if (!Number.isInteger(batchClassRuns) || batchClassRuns < 0) {
     throw new SplitflowError('INVALID_DOCUMENT', { message: `batchClassRuns must be an integer >= 0, got ${JSON.stringify(batchClassRuns)}` });
   }
+  const small = config.smallModelThreads ?? 1;
+  if (small !== false && (!Number.isInteger(small) || small < 1)) {
+    throw new SplitflowError('INVALID_DOCUMENT', { message: `smallModelThreads must be an integer >= 1 or false, got ${JSON.stringify(small)}` });
+  }
   // CPU sessions get a thread each, so runs of different models (and instances) overlap; GPU sessions
   // share one thread, since their device runs one thing at a time and must be used from one thread.
   const gpu = provider !== 'cpu';
@@ -87,7 +91,6 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
       sessionsPerModel: (batching) => (threaded && !gpu ? batching.instances : 1),
       ...(batchClassRuns > 0 ? { batchGate: createRunGate(batchClassRuns) } : {}),
       tuningFor: (manifest) => {
-        const small = config.smallModelThreads ?? 1;
         if (provider !== 'cpu' || small === false || rowFlopsAtMostDims(manifest) >= SMALL_MODEL_MFLOP * 1e6) return {};
         // A small model's run takes less than the hop to a thread and back (measured on the 2-core VM:
         // tiny adds 0.29-0.30 ms p50 over in-process in a thread, 0.21-0.22 on the main thread), and

@@ -40,12 +40,25 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs([])).not.toHaveProperty('spinning');
   });
 
+  it('maps the thread and priority flags', () => {
+    expect(parseCliArgs(['--main-thread-runs', '--small-model-threads', '2', '--batch-class-runs', '3'])).toMatchObject({
+      mainThreadRuns: true,
+      smallModelThreads: 2,
+      batchClassRuns: 3,
+    });
+    expect(parseCliArgs(['--small-model-threads', '0', '--batch-class-runs', '0'])).toMatchObject({ smallModelThreads: false, batchClassRuns: 0 });
+    const defaults = parseCliArgs([]);
+    for (const key of ['mainThreadRuns', 'smallModelThreads', 'batchClassRuns']) expect(defaults).not.toHaveProperty(key);
+  });
+
   it.each([
     [['--ep', 'metal'], 'PROVIDER_UNAVAILABLE', /expected one of cpu, webgpu, cuda/],
     [['--port', 'http'], 'INVALID_REQUEST', /--port must be an integer/],
     [['--max-batch', '0'], 'INVALID_REQUEST', /--max-batch must be an integer >= 1/],
     [['--hardware', 'fpga'], 'INVALID_REQUEST', /--hardware must be one of gpu, tpu, cpu/],
     [['--frobnicate'], 'INVALID_REQUEST', /frobnicate/],
+    [['--batch-class-runs', '1.5'], 'INVALID_REQUEST', /--batch-class-runs must be an integer >= 0/],
+    [['--small-model-threads', 'many'], 'INVALID_REQUEST', /--small-model-threads must be an integer >= 0/],
   ])('%j is refused with %s', (argv, code, message) => {
     let error: unknown;
     try {
