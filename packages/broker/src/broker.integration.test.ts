@@ -142,6 +142,55 @@ describe('routing by deadline and cost over cpu, tpu and gpu pools', () => {
       await broker.close();
     }
   });
+
+  it('forwards large binary bodies in the chunks they arrived in, intact under concurrency, and bounds them', async () => {
+    // mlp with room for 40,000-row batches (640 KB of input): bodies arrive in many socket chunks.
+    const wide: ModelCatalog = {
+      ...catalog,
+      models: catalog.models.map((m) => (m.id === 'mlp' ? { ...m, dimBounds: { batch: { min: 1, max: 65_536 } } } : m)),
+    };
+    const wideDir = mkdtempSync(join(tmpdir(), 'splitflow-wide-'));
+    writeFileSync(join(wideDir, 'catalog.json'), JSON.stringify(wide));
+    const worker = await startWorker({ catalog: join(wideDir, 'catalog.json'), modelDir, intraOpThreads: 1 });
+    const broker = await buildBroker(baseConfig([pool('cpu', 'cpu', [worker.url], 0.1, 1, 0.05, ['mlp'])], { limits: { maxBodyBytes: 1_000_000 } }), {
+      catalog: wide,
+      healthChecks: false,
+    });
+    const url = await broker.listen();
+    const send = async (target: string, rows: number, seed: number) => {
+      const data = Float32Array.from({ length: rows * 4 }, (_, i) => ((i * 7919 + seed * 104_729) % 1000) / 500 - 1);
+      const encoded = encodeInferRequest({ inputs: [{ name: 'x', datatype: 'FP32', shape: [rows, 4], data }], binary: true, binaryOutputs: true });
+      const res = await fetch(`${target}/v2/models/mlp/infer`, {
+        method: 'POST',
+        headers: { ...auth, ...encoded.headers },
+        body: Buffer.from(encoded.body as Uint8Array),
+      });
+      const bytes = new Uint8Array(await res.arrayBuffer());
+      return { status: res.status, bytes, headerLength: res.headers.get('inference-header-content-length') };
+    };
+    try {
+      const rows = [40_000, 30_000, 40_000, 25_000];
+      const viaBroker = await Promise.all(rows.map((n, seed) => send(url, n, seed)));
+      for (const [seed, n] of rows.entries()) {
+        const direct = await send(worker.url, n, seed);
+        const got = viaBroker[seed]!;
+        expect(got.status).toBe(200);
+        const a = decodeInferResponse(got.bytes, got.headerLength);
+        const b = decodeInferResponse(direct.bytes, direct.headerLength);
+        expect(a.outputs[0]!.shape).toEqual([n, 3]);
+        // The same worker computed both: the broker's answer is the direct one, bit for bit.
+        expect(Buffer.from((a.outputs[0]!.data as Float32Array).buffer).equals(Buffer.from((b.outputs[0]!.data as Float32Array).buffer))).toBe(true);
+        expect(a.response.parameters?.['splitflow.pool']).toBe('cpu');
+      }
+      const tooLarge = await send(url, 65_000, 9);
+      expect(tooLarge.status).toBe(413);
+      expect(JSON.parse(Buffer.from(tooLarge.bytes).toString()).code).toBe('PAYLOAD_TOO_LARGE');
+      expect((await send(url, 10, 1)).status).toBe(200);
+    } finally {
+      await broker.close();
+      await worker.close();
+    }
+  });
 });
 
 describe('retries and health', () => {

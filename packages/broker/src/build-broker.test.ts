@@ -64,12 +64,14 @@ function fakeUpstream(script: (url: string, call: number) => UpstreamResponse | 
   return {
     calls,
     async request(url, req) {
-      calls.push({ ...req, url });
+      // Bodies come as one buffer or in the chunks they arrived in; recorded whole.
+      const whole = Array.isArray(req.body) ? Buffer.concat(req.body as Uint8Array[]) : req.body;
+      calls.push({ ...req, ...(whole !== undefined ? { body: whole as Uint8Array } : {}), url });
       if (req.method === 'GET') return { status: 200, headers: {}, body: Buffer.from('{}') };
       const scripted = script(url, calls.length);
       if (scripted instanceof Error) throw scripted;
       if (scripted) return scripted;
-      const body = splitBody(req.body as Uint8Array, req.headers?.['inference-header-content-length']).header as { inputs: { shape: number[] }[] };
+      const body = splitBody(whole as Uint8Array, req.headers?.['inference-header-content-length']).header as { inputs: { shape: number[] }[] };
       const rows = body.inputs[0]!.shape[0]!;
       return {
         status: 200,

@@ -18,6 +18,7 @@ import { indexModels, readCatalog } from './catalog/model-index.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { parseInfer } from './http/parse-infer.js';
+import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
 import { requestIdOf, traceparentOf } from './http/request-context.js';
 import { registerJobGauge } from './jobs/job-gauge.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
@@ -162,9 +163,12 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     return503OnClosing: true,
   });
 
-  // Bodies stay bytes: the broker reads the JSON header and forwards the body as received.
+  // Bodies stay bytes: the broker reads the JSON header and forwards the body as received. Binary
+  // bodies (the large ones) stay in the chunks they arrived in; JSON is read whole by fastify.
+  const bodyLimit = limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser(['application/json', BINARY_CONTENT_TYPE], { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, bodyOf(body as Buffer)));
+  app.addContentTypeParser(BINARY_CONTENT_TYPE, (_request, payload, done) => collectBody(payload, bodyLimit, done));
 
   if (config.cors && config.cors.origins.length > 0) {
     const origins = config.cors.origins;
@@ -258,7 +262,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     const tenant = authenticate(request);
     reply.header('x-request-id', request.id);
     const manifest = lookupModel(request.params.name, request.params.version);
-    const body = request.body instanceof Buffer ? request.body : Buffer.alloc(0);
+    const body = (request.body as RequestBody | undefined) ?? EMPTY_BODY;
     const rawLength = request.headers[BINARY_HEADER];
     const headerLength = Array.isArray(rawLength) ? rawLength[0] : rawLength;
     const contentType = headerLength !== undefined ? BINARY_CONTENT_TYPE : 'application/json';
@@ -286,7 +290,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
             tenant: tenant.id,
             model: manifest.id,
             ...(request.params.version !== undefined ? { version: request.params.version } : {}),
-            body,
+            body: wholeOf(body),
             contentType,
             ...(headerLength !== undefined ? { headerLength } : {}),
             requestId: request.id,
@@ -304,7 +308,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       }
       const input: DispatchInput = {
         model: manifest.id,
-        body,
+        body: body.chunks,
         contentType,
         placement: {
           model: manifest.id,

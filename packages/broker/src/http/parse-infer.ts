@@ -1,5 +1,6 @@
 import {
   BINARY_DATA_SIZE,
+  BINARY_HEADER,
   bindInputs,
   compileValidator,
   type DimBinding,
@@ -13,6 +14,7 @@ import {
   type WorkEstimate,
   workOf,
 } from '@splitflow/contract';
+import { headOf, type RequestBody } from './request-body.js';
 
 export const MODES = ['sync', 'async'] as const;
 export type Mode = (typeof MODES)[number];
@@ -35,13 +37,31 @@ const checkRequest = compileValidator(InferenceRequest, 'inference request', 'IN
 const invalid = (message: string) => new SplitflowError('INVALID_REQUEST', { message });
 
 /**
+ * The JSON header of a body in chunks and how many bytes of binary data follow it. Only the header's
+ * bytes are looked at (joined if they span chunks); the contract's `splitBody` checks the header
+ * length against the body's and parses the JSON.
+ */
+function splitRequest(body: RequestBody, headerLength: string | undefined): { header: unknown; binaryLength: number } {
+  if (headerLength === undefined || headerLength === '' || body.chunks.length === 1) {
+    const { header, binary } = splitBody(headOf(body, body.length), headerLength);
+    return { header, binaryLength: binary.length };
+  }
+  const n = /^\d+$/.test(headerLength) ? Number(headerLength) : Number.NaN;
+  // Not a number: splitBody's own message for it.
+  if (!Number.isSafeInteger(n)) splitBody(headOf(body, 0), headerLength);
+  if (n > body.length) throw invalid(`${BINARY_HEADER} is ${n} but the body has only ${body.length} bytes`);
+  const { header } = splitBody(headOf(body, n), n);
+  return { header, binaryLength: body.length - n };
+}
+
+/**
  * Checks an OIP request against the model's manifest without decoding tensor data: the body's JSON
  * header, Splitflow's parameters, the binary extension's sizes, and the inputs' names, datatypes and
  * shapes (`bindInputs`). The worker decodes the data itself, so the broker pays nothing per element.
  */
-export function parseInfer(manifest: ModelManifest, body: Buffer, headerLength: string | undefined, defaultDeadlineMs: number): ParsedInfer {
+export function parseInfer(manifest: ModelManifest, body: RequestBody, headerLength: string | undefined, defaultDeadlineMs: number): ParsedInfer {
   if (body.length === 0) throw invalid('the request has no body; expected an OIP inference request');
-  const { header, binary } = splitBody(body, headerLength);
+  const { header, binaryLength } = splitRequest(body, headerLength);
   const request = checkRequest(header);
   const p = request.parameters ?? {};
 
@@ -68,8 +88,8 @@ export function parseInfer(manifest: ModelManifest, body: Buffer, headerLength: 
     if (input.data !== undefined) throw invalid(`inputs[${i}] "${input.name}": has both data and ${BINARY_DATA_SIZE}`);
     binaryBytes += size;
   });
-  if (binaryBytes !== binary.length) {
-    throw invalid(`the inputs claim ${binaryBytes} bytes of binary data but the body carries ${binary.length}`);
+  if (binaryBytes !== binaryLength) {
+    throw invalid(`the inputs claim ${binaryBytes} bytes of binary data but the body carries ${binaryLength}`);
   }
 
   const dims = bindInputs(manifest, request.inputs);

@@ -1,5 +1,6 @@
 import { isSplitflowError, type ModelManifest, SplitflowError } from '@splitflow/contract';
 import { parseInfer } from '../http/parse-infer.js';
+import { bodyOf } from '../http/request-body.js';
 import type { Logger } from '../observability/logger.js';
 import type { BrokerMetrics } from '../observability/metrics.js';
 import type { Dispatcher } from '../proxy/dispatcher.js';
@@ -75,7 +76,7 @@ export function createJobRunner(o: JobRunnerOptions): JobRunner {
     const manifest = o.models.get(job.model);
     try {
       if (manifest === undefined) throw new SplitflowError('MODEL_NOT_FOUND', { message: `model "${job.model}" is no longer served here` });
-      const parsed = parseInfer(manifest, job.body, job.headerLength, o.upstreamTimeoutMs);
+      const parsed = parseInfer(manifest, bodyOf(job.body), job.headerLength, o.upstreamTimeoutMs);
       const result = await o.dispatcher.dispatch({
         model: job.model,
         ...(job.version !== undefined ? { version: job.version } : {}),

@@ -11,7 +11,8 @@ import type { Upstream, UpstreamResponse } from './upstream.js';
 export interface DispatchInput {
   model: string;
   version?: string;
-  body: Buffer;
+  /** As received: one buffer (jobs) or the chunks it arrived in (sync requests). */
+  body: Buffer | readonly Buffer[];
   contentType: string;
   headerLength?: string;
   placement: Omit<PlacementRequest, 'exclude' | 'deadlineMs'>;

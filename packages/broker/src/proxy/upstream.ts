@@ -10,7 +10,8 @@ export interface UpstreamRequest {
   /** Path below the endpoint's URL, e.g. `/v2/models/tiny/infer`. */
   path: string;
   headers?: Record<string, string>;
-  body?: Uint8Array;
+  /** One buffer, or a body in the chunks it arrived in (sent as they are, with a content-length). */
+  body?: Uint8Array | readonly Uint8Array[];
   timeoutMs: number;
 }
 
@@ -88,13 +89,21 @@ export function createUpstream(options: UpstreamOptions = {}): Upstream {
           reject(failure(error, endpointUrl, req.timeoutMs));
         },
       };
+      let body = req.body ?? null;
+      let requestHeaders = req.headers ?? null;
+      if (Array.isArray(body)) {
+        // undici writes an iterable chunk by chunk; without a length it would send it chunked.
+        if (body.length === 1) body = body[0] as Uint8Array;
+        else requestHeaders = { ...requestHeaders, 'content-length': String(body.reduce((n: number, c: Uint8Array) => n + c.length, 0)) };
+      }
       try {
         pool.dispatch(
           {
             method: req.method,
             path: prefix + req.path,
-            headers: req.headers ?? null,
-            body: req.body ?? null,
+            headers: requestHeaders,
+            // undici's docs list Iterable bodies for dispatch(); its type declarations do not (7.x).
+            body: body as Uint8Array | null,
             headersTimeout: req.timeoutMs,
             bodyTimeout: req.timeoutMs,
           },
