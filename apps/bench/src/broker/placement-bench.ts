@@ -58,6 +58,8 @@ const { values } = parseArgs({
     /** Extra flags for every worker, space-separated, e.g. `--worker-flags=--main-thread-runs`. */
     'worker-flags': { type: 'string', default: '' },
     'broker-cli': { type: 'string' },
+    /** Another broker build (e.g. the previous commit's bundle): its replicas serve the policy "splitflow-baseline", for side-by-side runs. */
+    'baseline-broker-cli': { type: 'string' },
     /** Broker replicas (processes) the splitflow policy spreads its requests over, round robin. */
     brokers: { type: 'string', default: '1' },
   },
@@ -246,9 +248,14 @@ async function main(): Promise<void> {
     };
     writeFileSync(join(dir, 'broker.json'), JSON.stringify(brokerConfig));
     // Replicas share nothing but the workers' load reports, as separate broker processes would.
-    const brokerChildren = await Promise.all(Array.from({ length: Number(values.brokers) }, () => startCli(brokerCli, ['--config', join(dir, 'broker.json')])));
-    children.push(...brokerChildren);
-    const brokers = brokerChildren.map((c, i) => targetFor(c.url, `broker-${i}`, 'cpu', 0));
+    const startBrokers = async (cli: string, prefix: string): Promise<Target[]> => {
+      const started = await Promise.all(Array.from({ length: Number(values.brokers) }, () => startCli(cli, ['--config', join(dir, 'broker.json')])));
+      children.push(...started);
+      return started.map((c, i) => targetFor(c.url, `${prefix}-${i}`, 'cpu', 0));
+    };
+    const brokersOf: Record<string, Target[]> = { splitflow: await startBrokers(brokerCli, 'broker') };
+    const baselineCli = values['baseline-broker-cli'];
+    if (baselineCli !== undefined) brokersOf['splitflow-baseline'] = await startBrokers(resolve(baselineCli), 'baseline-broker');
     let nextBroker = 0;
 
     let rr = 0;
@@ -257,8 +264,8 @@ async function main(): Promise<void> {
       'all-cpu': () => cpuTargets[rr++ % cpuTargets.length] as Target,
       'round-robin': () => workers[rr++ % workers.length] as Target,
       'least-outstanding': () => workers.reduce((best, w) => (w.inFlight < best.inFlight ? w : best)),
-      splitflow: () => brokers[nextBroker++ % brokers.length] as Target,
     };
+    for (const [policy, brokers] of Object.entries(brokersOf)) pick[policy] = () => brokers[nextBroker++ % brokers.length] as Target;
     for (const policy of policies) if (!pick[policy]) throw new Error(`unknown policy ${policy}; known: ${Object.keys(pick).join(', ')}`);
 
     async function replay(policy: string, arrivals: Arrival[]): Promise<{ outcomes: Outcome[]; wallMs: number; used: Set<string> }> {
@@ -319,7 +326,7 @@ async function main(): Promise<void> {
     }
 
     /** The brokers' decision and refusal counters and CPU seconds, summed over replicas, to diff around a replay. */
-    async function brokerCounters(): Promise<Map<string, number>> {
+    async function brokerCounters(brokers: Target[]): Promise<Map<string, number>> {
       const counters = new Map<string, number>();
       const add = (key: string, value: number) => counters.set(key, (counters.get(key) ?? 0) + value);
       for (const broker of brokers) {
@@ -342,12 +349,13 @@ async function main(): Promise<void> {
       for (const policy of policies) {
         await replay(policy, warm);
         const settledWarmS = await settle();
-        const before = policy === 'splitflow' ? await brokerCounters() : undefined;
+        const viaBrokers = brokersOf[policy];
+        const before = viaBrokers ? await brokerCounters(viaBrokers) : undefined;
         const { outcomes, wallMs, used } = await replay(policy, measured);
         let brokerDecisions: Record<string, number> | undefined;
-        if (before) {
+        if (before && viaBrokers) {
           brokerDecisions = {};
-          for (const [k, v] of await brokerCounters()) if (v - (before.get(k) ?? 0) > 0) brokerDecisions[k] = v - (before.get(k) ?? 0);
+          for (const [k, v] of await brokerCounters(viaBrokers)) if (v - (before.get(k) ?? 0) > 0) brokerDecisions[k] = v - (before.get(k) ?? 0);
           // Broker CPU seconds against the replay's wall seconds: near 1 means the broker itself is the bottleneck.
           brokerDecisions.replay_wall_seconds = Math.round(wallMs) / 1000;
         }
@@ -489,10 +497,9 @@ function markdownReport(date: string, runs: RateRun[], classes: RequestClass[]):
           ' |',
       );
     }
-    const split = run.report.find((r) => r.policy === 'splitflow');
-    if (split) {
-      out.push('', `splitflow placement per class: ${split.perClass.map((c) => `${c.class} ${JSON.stringify(c.placed)}`).join('; ')}.`);
-      if (split.brokerDecisions) out.push(`Broker counters during the measured replay: ${JSON.stringify(split.brokerDecisions)}.`);
+    for (const split of run.report.filter((r) => r.policy.startsWith('splitflow'))) {
+      out.push('', `${split.policy} placement per class: ${split.perClass.map((c) => `${c.class} ${JSON.stringify(c.placed)}`).join('; ')}.`);
+      if (split.brokerDecisions) out.push(`Broker counters during the measured replay (${split.policy}): ${JSON.stringify(split.brokerDecisions)}.`);
     }
   }
   return `${out.join('\n')}\n`;
