@@ -438,7 +438,7 @@ async function main(): Promise<void> {
       }
     }
     console.log(lines.join('\n'));
-    await Promise.all([...workers, ...brokers].map((w) => w.pool.close()));
+    await Promise.all([...workers, ...Object.values(brokersOf).flat()].map((w) => w.pool.close()));
   } finally {
     await Promise.all(children.map((c) => c.stop()));
   }
