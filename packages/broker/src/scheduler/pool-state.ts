@@ -54,25 +54,15 @@ export interface ModelLoad {
   outstanding: number;
   /** Their expected service times, summed, ms. */
   outstandingMs: number;
-  /** Of those, the batch-priority ones (our worker queues them behind interactive ones). */
-  batchOutstanding: number;
-  batchOutstandingMs: number;
   /**
    * Requests per run the endpoints reported lately (EWMA of run rows / request rows; 1 until a
    * merged run is seen): queued requests of a model that batches leave in merged runs, not one by one.
    */
   requestsPerRun: number;
-  /**
-   * Per endpoint (by index): the model's queue depth it last reported on an interactive answer, all
-   * clients' requests. Our worker counts what a request of the answered one's priority queues behind:
-   * the interactive requests waiting for an interactive answer, every waiting one for a batch answer.
-   */
+  /** Per endpoint (by index): the model's queue depth it last reported, all clients' requests. */
   readonly reportedDepth: Float64Array;
   /** Per endpoint: `now()` of that report (-Infinity until one came). */
   readonly reportedAt: Float64Array;
-  /** The same from batch answers: everything of the model waiting. */
-  readonly reportedBatchDepth: Float64Array;
-  readonly reportedBatchAt: Float64Array;
 }
 
 export interface PoolState {
@@ -88,13 +78,6 @@ export interface PoolState {
   healthyCount: number;
   outstanding: number;
   outstandingMs: number;
-  /**
-   * Batch-priority requests of every model this broker has in flight at the pool, and their service
-   * times: our worker runs batch-class work in a lane of its own (one run at a time per endpoint by
-   * default, `--batch-class-runs`), so batch work of one model waits for the batch runs of the others.
-   */
-  batchOutstanding: number;
-  batchOutstandingMs: number;
   /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured). */
   readonly learned: Map<string, Float64Array>;
   /** model -> its work here. */
@@ -108,13 +91,9 @@ export function modelLoad(pool: PoolState, model: string): ModelLoad {
     load = {
       outstanding: 0,
       outstandingMs: 0,
-      batchOutstanding: 0,
-      batchOutstandingMs: 0,
       requestsPerRun: 1,
       reportedDepth: new Float64Array(n),
       reportedAt: new Float64Array(n).fill(Number.NEGATIVE_INFINITY),
-      reportedBatchDepth: new Float64Array(n),
-      reportedBatchAt: new Float64Array(n).fill(Number.NEGATIVE_INFINITY),
     };
     pool.byModel.set(model, load);
   }
@@ -135,8 +114,6 @@ export function createPoolState(config: BrokerPool): PoolState {
     healthyCount: config.endpoints.length,
     outstanding: 0,
     outstandingMs: 0,
-    batchOutstanding: 0,
-    batchOutstandingMs: 0,
     learned: new Map(),
     byModel: new Map(),
   };

@@ -227,60 +227,6 @@ describe('scheduler: batch, capacity and health', () => {
     // A default (soft) deadline does not steer batch work: cheapest with capacity.
     expect(placedWith(false)).toEqual(Array(6).fill('cpu:cheapest-with-capacity'));
   });
-  it("an interactive request waits behind its model's interactive work and the batch run going, not the batch requests queued", () => {
-    const s = createScheduler([pool('cpu', 'cpu', 0.01, 1, 0, { maxConcurrency: 1 }), gpu]);
-    const quick: WorkEstimate = { flops: 2 * MFLOP, bytes: 0 }; // 2 ms on this cpu
-    const heavy: WorkEstimate = { flops: 50 * MFLOP, bytes: 0 }; // 50 ms
-    // Four batch requests of m: one runs (50 ms), three wait behind it.
-    for (let i = 0; i < 4; i++) {
-      const d = s.decide(req({ work: heavy, priority: 'batch', deadlineMs: 10_000 }));
-      expect(d.pool.name).toBe('cpu'); // far cheaper than the GPU here
-      s.begin(d);
-    }
-    // The worker takes an interactive request ahead of the three waiting: it waits for the run going only.
-    const i1 = s.decide(req({ work: quick, deadlineMs: 100 }));
-    expect(i1.pool.name).toBe('cpu');
-    expect(i1.waitMs).toBeCloseTo(50, 6);
-    s.begin(i1);
-    // A second interactive one waits for the batch run and the first interactive one: (50 + 2) over two requests ahead, times two.
-    expect(s.decide(req({ work: quick, deadlineMs: 100 })).waitMs).toBeCloseTo(52, 6);
-    // A batch request waits for all of it: 4 x 50 + 2 ms of work ahead on the one slot.
-    expect(s.decide(req({ work: heavy, priority: 'batch', deadlineMs: 10_000 })).waitMs).toBeCloseTo(202, 6);
-  });
-
-  it("a batch request waits for the pool's batch lane: batch runs of other models too, one at a time per endpoint", () => {
-    const twoModels = pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 4, models: ['m', 'n'] });
-    const s = createScheduler([twoModels, pool('gpu', 'gpu', 4, 7000, 1.7, { models: ['m', 'n'] })]);
-    const heavy: WorkEstimate = { flops: 100 * MFLOP, bytes: 0 }; // 100 ms on this cpu
-    for (let i = 0; i < 3; i++) s.begin(s.decide(req({ model: 'n', work: heavy, priority: 'batch', deadlineMs: 10_000 })));
-    // m has no work of its own at the pool and four slots, but n's three batch runs hold the one lane.
-    const m = s.decide(req({ work: heavy, priority: 'batch', deadlineMs: 10_000 }));
-    expect(m.waitMs).toBeCloseTo(300, 6);
-    // A batch request whose named deadline the lane would miss goes where it is met.
-    expect(s.decide(req({ work: heavy, priority: 'batch', deadlineMs: 250 })).pool.name).toBe('gpu');
-    // Interactive work of m does not wait for n's batch runs.
-    expect(s.decide(req({ work: heavy, deadlineMs: 10_000 })).waitMs).toBe(0);
-  });
-
-  it('reads the depth endpoints report per priority: queued batch requests of other brokers do not hold interactive ones back', () => {
-    const t = 1000;
-    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1 }), gpu], { now: () => t });
-    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 }; // 10 ms on cpu
-    const b = s.decide(req({ work, priority: 'batch', deadlineMs: 10_000 }));
-    s.begin(b);
-    s.end(b, 'm', 1, { modelQueueDepth: 30 }); // a batch answer: 30 of m waiting, batch ones included
-    // With only that report, an interactive request assumes the worst: all 30 ahead of it, so the GPU.
-    expect(s.decide(req({ work, deadlineMs: 100 })).pool.name).toBe('gpu');
-    const i = s.decide(req({ work, deadlineMs: 10_000 }));
-    s.begin(i);
-    s.end(i, 'm', 1, { modelQueueDepth: 1 }); // an interactive answer: 1 interactive request waiting
-    const next = s.decide(req({ work, deadlineMs: 100 }));
-    expect(next.pool.name).toBe('cpu');
-    expect(next.waitMs).toBeCloseTo(10, 6);
-    // Batch requests still count the 30.
-    expect(s.decide(req({ work, priority: 'batch', deadlineMs: 10_000 })).waitMs).toBeCloseTo(300, 6);
-  });
-
   it('answers OVERLOADED when every pool is at its bound, NO_CAPACITY when none is healthy, MODEL_NOT_FOUND when none serves it', () => {
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { maxQueue: 0 })]);
     s.begin(s.decide(req({ priority: 'batch' })));

@@ -48,8 +48,6 @@ export interface Decision {
   costUsd: number;
   /** The model's load at the chosen pool, counted in `begin` and `end`. */
   modelLoad: ModelLoad;
-  /** A batch-priority request: counted in the pool's batch lane. */
-  batch: boolean;
 }
 
 export interface SchedulerOptions {
@@ -101,15 +99,6 @@ function xorshift(seed = 0x9e3779b9): () => number {
 
 const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
-/** Batch-class runs an endpoint runs at once: our worker's default `--batch-class-runs`. */
-export const BATCH_LANES_PER_ENDPOINT = 1;
-
-/** Wait behind `ahead` requests (`aheadMs` of service in all) on `slots` slots, leaving `perRun` at a time. */
-function queueWait(ahead: number, aheadMs: number, slots: number, perRun: number): number {
-  if (ahead < slots || ahead <= 0) return 0;
-  return ((ahead - slots + 1) * (aheadMs / ahead)) / slots / perRun;
-}
-
 export function createScheduler(configs: readonly BrokerPool[], options: SchedulerOptions = {}): Scheduler {
   const pools = configs.map(createPoolState);
   const freshnessMs = options.freshnessMs ?? 2000;
@@ -134,27 +123,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     return depth;
   }
 
-  /** Without per-model reports: the endpoints' whole queues less this broker's work, counted as the model's. */
-  function unreported(pool: PoolState, t: number): number {
-    return Math.max(0, reportedDepth(pool, t) - pool.outstanding);
-  }
-
-  /**
-   * Other clients' requests of the model that a new one would queue behind, from what the endpoints
-   * reported lately: their count less this broker's own (which they include). Undefined without a
-   * fresh report.
-   */
-  function othersReported(pool: PoolState, depths: Float64Array, at: Float64Array, own: number, t: number): number | undefined {
-    let depth = 0;
-    let reports = 0;
-    for (const e of pool.endpoints) {
-      if (!e.healthy || t - (at[e.index] as number) > freshnessMs) continue;
-      depth += depths[e.index] as number;
-      reports++;
-    }
-    return reports > 0 ? Math.max(0, depth - own) : undefined;
-  }
-
   /**
    * Expected wait before a new request starts on the pool: none while a slot is free, then the work
    * of its model ahead of it spread over the pool's slots. Each model queues on its own at our workers,
@@ -166,34 +134,23 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * service time, and requests of a model the endpoints merge leave `requestsPerRun` at a time.
    * The new request's own size says nothing about when it starts, so a heavy request behind light ones
    * is not made to wait as if they were all as heavy as it.
-   *
-   * Priorities, as our worker applies them: an interactive request goes ahead of every batch request
-   * waiting, so only the interactive work of its model counts, plus the batch runs already going (one
-   * per lane: a run is not interrupted). A batch request waits for all of its model's work and for the
-   * pool's batch lane: batch runs of every model, one at a time per endpoint.
    */
-  function waitMs(pool: PoolState, load: ModelLoad, service: number, t: number, batch: boolean): number {
+  function waitMs(pool: PoolState, load: ModelLoad, service: number, t: number): number {
     const slots = pool.healthyCount * pool.maxConcurrency;
-    const lanes = pool.healthyCount * BATCH_LANES_PER_ENDPOINT;
-    if (!batch) {
-      const own = load.outstanding - load.batchOutstanding;
-      const ownMs = load.outstandingMs - load.batchOutstandingMs;
-      const running = Math.min(load.batchOutstanding, lanes);
-      const runningMs = running > 0 ? running * (load.batchOutstandingMs / load.batchOutstanding) : 0;
-      // A batch answer's depth counts batch requests too: an upper bound, used only without an interactive one.
-      const others =
-        othersReported(pool, load.reportedDepth, load.reportedAt, own, t) ??
-        othersReported(pool, load.reportedBatchDepth, load.reportedBatchAt, own, t) ??
-        unreported(pool, t);
-      return queueWait(own + running + others, ownMs + runningMs + others * service, slots, load.requestsPerRun);
+    // Endpoints that say how much of this model waits (ours) let other brokers' work of the model count
+    // as what it is; others only give a total, counted as this model's.
+    let modelDepth = 0;
+    let modelReports = 0;
+    for (const e of pool.endpoints) {
+      if (!e.healthy || t - (load.reportedAt[e.index] as number) > freshnessMs) continue;
+      modelDepth += load.reportedDepth[e.index] as number;
+      modelReports++;
     }
-    const others =
-      othersReported(pool, load.reportedBatchDepth, load.reportedBatchAt, load.outstanding, t) ??
-      othersReported(pool, load.reportedDepth, load.reportedAt, load.outstanding, t) ??
-      unreported(pool, t);
-    const modelWait = queueWait(load.outstanding + others, load.outstandingMs + others * service, slots, load.requestsPerRun);
-    const laneWait = queueWait(pool.batchOutstanding, pool.batchOutstandingMs, lanes, 1);
-    return Math.max(modelWait, laneWait);
+    const others = modelReports > 0 ? Math.max(0, modelDepth - load.outstanding) : Math.max(0, reportedDepth(pool, t) - pool.outstanding);
+    const ahead = load.outstanding + others;
+    if (ahead < slots) return 0;
+    const aheadMs = load.outstandingMs + others * service;
+    return ((ahead - slots + 1) * (aheadMs / ahead)) / slots / load.requestsPerRun;
   }
 
   /** Power of two choices on outstanding work among the pool's usable endpoints. */
@@ -255,7 +212,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       const learned = pool.learned.get(request.model);
       const service = serviceFrom(learned, bucket, seed);
       const load = modelLoad(pool, request.model);
-      const wait = waitMs(pool, load, service, t, !interactive);
+      const wait = waitMs(pool, load, service, t);
       const transfer = transferMs(request.bytes, pool.link);
       const finish = wait + service + transfer;
       const spread = spreadFrom(learned, bucket, seed, t, tailZ, halfLifeMs);
@@ -331,7 +288,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       seedMs: numbers.seed,
       costUsd: numbers.cost,
       modelLoad: modelLoad(pool, request.model),
-      batch: !interactive,
     };
   }
 
@@ -342,12 +298,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     d.pool.outstandingMs += d.serviceMs;
     d.modelLoad.outstanding++;
     d.modelLoad.outstandingMs += d.serviceMs;
-    if (d.batch) {
-      d.pool.batchOutstanding++;
-      d.pool.batchOutstandingMs += d.serviceMs;
-      d.modelLoad.batchOutstanding++;
-      d.modelLoad.batchOutstandingMs += d.serviceMs;
-    }
   }
 
   function end(d: Decision, model: string, batch: number, observation?: Observation): void {
@@ -358,13 +308,6 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     const load = d.modelLoad;
     load.outstanding--;
     load.outstandingMs = load.outstanding === 0 ? 0 : Math.max(0, load.outstandingMs - d.serviceMs);
-    if (d.batch) {
-      const pool = d.pool;
-      pool.batchOutstanding--;
-      pool.batchOutstandingMs = pool.batchOutstanding === 0 ? 0 : Math.max(0, pool.batchOutstandingMs - d.serviceMs);
-      load.batchOutstanding--;
-      load.batchOutstandingMs = load.batchOutstanding === 0 ? 0 : Math.max(0, load.batchOutstandingMs - d.serviceMs);
-    }
     if (observation?.batchSize !== undefined && observation.batchSize >= batch && batch >= 1) {
       load.requestsPerRun = ewma(load.requestsPerRun, observation.batchSize / batch, 0.2);
     }
@@ -378,8 +321,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       d.endpoint.reportedAt = now();
     }
     if (observation?.modelQueueDepth !== undefined) {
-      (d.batch ? load.reportedBatchDepth : load.reportedDepth)[d.endpoint.index] = observation.modelQueueDepth;
-      (d.batch ? load.reportedBatchAt : load.reportedAt)[d.endpoint.index] = now();
+      load.reportedDepth[d.endpoint.index] = observation.modelQueueDepth;
+      load.reportedAt[d.endpoint.index] = now();
     }
   }
 

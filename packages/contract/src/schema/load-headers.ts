@@ -9,8 +9,6 @@ export const LOAD_HEADERS = {
   /**
    * Requests waiting in the queue of the model that answered (inference responses only): with several
    * brokers, each sees the others' work of that model here rather than guessing whose the total is.
-   * Counted for the answered request's priority, as the worker orders its queue: the interactive
-   * requests waiting for an interactive answer, every waiting request for a batch one.
    */
   modelQueueDepth: 'splitflow-model-queue-depth',
   /** Inference requests the worker had received and not yet answered. */

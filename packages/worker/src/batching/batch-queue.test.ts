@@ -140,16 +140,9 @@ describe('priority between interactive and batch requests', () => {
     holdRuns();
     const first = queue.submit(rows([1]));
     const rest = [queue.submit(rows([2]), 'batch'), queue.submit(rows([3]), 'batch'), queue.submit(rows([4])), queue.submit(rows([5]))];
-    // Waiting: 2 and 3 (batch) behind 4 and 5 (interactive). A new interactive request would queue
-    // behind the two interactive ones only; a batch one behind all four.
-    expect(queue.depth).toBe(4);
-    expect(queue.waitingAhead('interactive')).toBe(2);
-    expect(queue.waitingAhead('batch')).toBe(4);
     release();
     await Promise.all([first, ...rest]);
     expect(runs).toEqual([[1], [4], [5], [2], [3]]);
-    expect(queue.waitingAhead('interactive')).toBe(0);
-    expect(queue.waitingAhead('batch')).toBe(0);
   });
 
   it('a run of batch requests waits for a slot of the worker-wide gate; interactive runs of any model do not', async () => {

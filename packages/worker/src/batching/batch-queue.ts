@@ -34,11 +34,6 @@ export interface BatchQueue {
   submit(inputs: NamedTensor[], priority?: RunPriority): Promise<BatchOutcome>;
   /** Requests waiting, not yet running. */
   readonly depth: number;
-  /**
-   * Requests waiting that a new request of `priority` would queue behind: the interactive ones for an
-   * interactive request (it goes ahead of every batch one), all of them for a batch request.
-   */
-  waitingAhead(priority: RunPriority): number;
   /** Runs in progress. */
   readonly running: number;
   /** Runs everything queued without further delay, refuses new work, resolves when idle. */
@@ -233,13 +228,6 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     },
     get depth() {
       return queue.length;
-    },
-    waitingAhead(priority) {
-      if (priority === 'batch') return queue.length;
-      // Interactive requests stay in front of batch ones, so they are the queue's leading run.
-      let n = 0;
-      while (n < queue.length && (queue[n] as Pending).priority === 'interactive') n++;
-      return n;
     },
     get running() {
       return running;

@@ -50,10 +50,7 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
       const byName = new Map(decoded.inputs.map((t) => [t.name, t]));
       const ordered = manifest.inputs.map((spec) => byName.get(spec.name) as NamedTensor);
 
-      const priority = decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive';
-      const outcome = await model.queue.submit(ordered, priority);
-      // What a next request of this priority would queue behind: brokers read it as other clients' work.
-      const modelDepth = model.queue.waitingAhead(priority);
+      const outcome = await model.queue.submit(ordered, decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive');
 
       const wanted = decoded.outputNames ? new Set(decoded.outputNames) : undefined;
       const outputs = wanted ? outcome.outputs.filter((o) => wanted.has(o.name)) : outcome.outputs;
@@ -61,7 +58,7 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [SPLITFLOW_PARAMS.queueUs]: outcome.queueUs,
         [SPLITFLOW_PARAMS.computeUs]: outcome.computeUs,
         [SPLITFLOW_PARAMS.queueDepth]: state.registry.totalDepth(),
-        [SPLITFLOW_PARAMS.modelQueueDepth]: modelDepth,
+        [SPLITFLOW_PARAMS.modelQueueDepth]: model.queue.depth,
         [SPLITFLOW_PARAMS.batchSize]: outcome.batchSize,
         [SPLITFLOW_PARAMS.hardware]: state.hardware,
       };
@@ -83,7 +80,7 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [LOAD_HEADERS.queueUs]: String(outcome.queueUs),
         [LOAD_HEADERS.computeUs]: String(outcome.computeUs),
         [LOAD_HEADERS.batchSize]: String(outcome.batchSize),
-        [LOAD_HEADERS.modelQueueDepth]: String(modelDepth),
+        [LOAD_HEADERS.modelQueueDepth]: String(model.queue.depth),
       });
       const body = encoded.body;
       return reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
