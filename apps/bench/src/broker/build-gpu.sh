@@ -8,7 +8,7 @@ set -euo pipefail
 out=apps/bench/dist/broker
 mkdir -p "$out"
 banner="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-for entry in apps/bench/src/broker/placement-bench.ts:placement-bench apps/bench/src/broker/overhead-bench.ts:overhead-bench packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
+for entry in apps/bench/src/broker/placement-bench.ts:placement-bench apps/bench/src/broker/overhead-bench.ts:overhead-bench apps/bench/src/broker/bare-proxy.ts:bare-proxy packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
   npx esbuild "${entry%%:*}" --bundle --platform=node --format=esm --target=node20 --conditions=source \
     --external:onnxruntime-node --external:better-sqlite3 --banner:js="$banner" \
     --outfile="$out/${entry##*:}.mjs" --log-level=warning

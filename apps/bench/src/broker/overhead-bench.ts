@@ -1,5 +1,6 @@
-// Broker overhead: client -> worker, client -> broker -> worker, client -> nginx -> worker, on loopback
-// with the tiny model. Latency: one connection, sequential requests, hrtime (microsecond resolution).
+// Broker overhead: client -> worker, client -> broker -> worker, client -> nginx -> worker and client ->
+// a bare fastify + undici pass-through -> worker (the floor of a Node proxy built from the broker's
+// libraries), on loopback with the tiny model. Latency: one connection, sequential requests, hrtime (microsecond resolution).
 // Throughput: autocannon with N connections. Everything runs on this machine's cores at once, so the
 // numbers are noisy on a 2-core box; the ratios are what to read.
 // Run: node --conditions=source --import tsx apps/bench/src/broker/overhead-bench.ts [--duration 5] [--connections 16] [--count 2000] [--out bench-results]
@@ -13,7 +14,7 @@ import type { ModelCatalog, ModelManifest } from '@splitflow/contract';
 import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
 import { writeFixtureCatalog } from '../../../../packages/worker/src/testing/fixture-catalog.js';
 import { buildRequest, rng } from './inputs.js';
-import { type LatencySummary, sequentialLatency } from './load.js';
+import { interleavedLatency, type LatencySummary } from './load.js';
 import { NGINX, startNginx } from './nginx.js';
 
 const { values } = parseArgs({
@@ -34,6 +35,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bundled = import.meta.url.endsWith('.mjs');
 const workerCli = values['worker-cli'] ?? (bundled ? join(here, 'worker-cli.mjs') : WORKER_CLI);
 const brokerCli = values['broker-cli'] ?? (bundled ? join(here, 'broker-cli.mjs') : BROKER_CLI);
+const bareProxyCli = bundled ? join(here, 'bare-proxy.mjs') : join(here, 'bare-proxy.ts');
 
 type Autocannon = (
   opts: Record<string, unknown>,
@@ -74,15 +76,27 @@ async function main(): Promise<void> {
   writeFileSync(join(dir, 'broker.json'), JSON.stringify(config));
   const broker = await startCli(brokerCli, ['--config', join(dir, 'broker.json')]);
   const nginx = await startNginx(worker.url, 1, values.nginx);
+  const bare = await startCli(bareProxyCli, [worker.url]);
   const targets: [string, string][] = [
     ['direct', worker.url],
     ['broker', broker.url],
     ['nginx', nginx.url],
+    ['bare-node-proxy', bare.url],
   ];
-  const results: Record<string, { latency: LatencySummary; throughputRps: number; acP50Ms: number; acP99Ms: number; non2xx: number }> = {};
+  const results: Record<
+    string,
+    { latency: LatencySummary & { addedP50Ms?: number }; throughputRps: number; acP50Ms: number; acP99Ms: number; non2xx: number }
+  > = {};
   try {
+    // Latency: all targets in turn, request by request, so the machine's drift lands on each alike.
+    const latency = await interleavedLatency(
+      targets.map(([name, url]) => ({ name, url })),
+      path,
+      request.body,
+      headers,
+      Number(values.count),
+    );
     for (const [name, url] of targets) {
-      const latency = await sequentialLatency(url, path, request.body, headers, Number(values.count));
       const ac = await autocannon({
         url: `${url}${path}`,
         method: 'POST',
@@ -91,18 +105,20 @@ async function main(): Promise<void> {
         connections: Number(values.connections),
         duration: Number(values.duration),
       });
+      const l = latency[name] as LatencySummary & { addedP50Ms?: number };
       results[name] = {
-        latency,
+        latency: l,
         throughputRps: Math.round(ac.requests.average),
         acP50Ms: ac.latency.p50,
         acP99Ms: ac.latency.p99,
         non2xx: ac.non2xx + ac.errors,
       };
       console.log(
-        `${name.padEnd(7)} p50 ${latency.p50Ms.toFixed(3)} ms  p99 ${latency.p99Ms.toFixed(3)} ms (1 conn)   ${results[name].throughputRps} req/s (${values.connections} conns, p50 ${ac.latency.p50} ms, p99 ${ac.latency.p99} ms, non-2xx ${results[name].non2xx})`,
+        `${name.padEnd(15)} p50 ${l.p50Ms.toFixed(3)} ms  p99 ${l.p99Ms.toFixed(3)} ms${l.addedP50Ms !== undefined ? `  (+${l.addedP50Ms.toFixed(3)} ms p50 of per-round differences)` : ''} (1 conn)   ${results[name].throughputRps} req/s (${values.connections} conns, p50 ${ac.latency.p50} ms, p99 ${ac.latency.p99} ms, non-2xx ${results[name].non2xx})`,
       );
     }
   } finally {
+    await bare.stop();
     await nginx.stop();
     await broker.stop();
     await worker.stop();
@@ -110,6 +126,7 @@ async function main(): Promise<void> {
   const d = results.direct!;
   const b = results.broker!;
   const n = results.nginx!;
+  const p = results['bare-node-proxy']!;
   const summary = {
     bench: 'broker-overhead',
     model: manifest.id,
@@ -117,7 +134,12 @@ async function main(): Promise<void> {
     results,
     brokerAddsP50Ms: Math.round((b.latency.p50Ms - d.latency.p50Ms) * 1000) / 1000,
     brokerAddsP99Ms: Math.round((b.latency.p99Ms - d.latency.p99Ms) * 1000) / 1000,
+    /** Median over rounds of (broker - direct): the same figure, paired request by request. */
+    brokerAddsPairedP50Ms: b.latency.addedP50Ms,
+    bareNodeProxyAddsP50Ms: Math.round((p.latency.p50Ms - d.latency.p50Ms) * 1000) / 1000,
+    bareNodeProxyAddsPairedP50Ms: p.latency.addedP50Ms,
     nginxAddsP50Ms: Math.round((n.latency.p50Ms - d.latency.p50Ms) * 1000) / 1000,
+    nginxAddsPairedP50Ms: n.latency.addedP50Ms,
     brokerToNginxThroughput: Math.round((b.throughputRps / n.throughputRps) * 1000) / 1000,
     targetBrokerAddsP50Ms: 0.3,
     node: process.version,
@@ -126,7 +148,7 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
   };
   console.log(
-    `broker adds ${summary.brokerAddsP50Ms} ms p50 (${summary.brokerAddsP99Ms} ms p99); nginx adds ${summary.nginxAddsP50Ms} ms p50; broker/nginx throughput ${summary.brokerToNginxThroughput}`,
+    `broker adds ${summary.brokerAddsP50Ms} ms p50 (paired ${summary.brokerAddsPairedP50Ms}; ${summary.brokerAddsP99Ms} ms p99); bare fastify+undici proxy adds ${summary.bareNodeProxyAddsP50Ms} (paired ${summary.bareNodeProxyAddsPairedP50Ms}); nginx adds ${summary.nginxAddsP50Ms} ms p50 (paired ${summary.nginxAddsPairedP50Ms}); broker/nginx throughput ${summary.brokerToNginxThroughput}`,
   );
   if (values.out) {
     mkdirSync(values.out, { recursive: true });
