@@ -250,12 +250,22 @@ describe('scheduler: batch, capacity and health', () => {
     const endpoints = [1, 2, 3, 4].map((i) => ({ url: `http://e${i}.invalid:1` }));
     const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { endpoints, maxConcurrency: 100 })]);
     const [p] = s.pools;
-    p!.endpoints[2]!.outstandingMs = 1000;
     p!.endpoints[2]!.outstanding = 50;
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < 2000; i++) counts[s.decide(req()).endpoint.index]!++;
     expect(counts[2]).toBe(0);
     for (const i of [0, 1, 3]) expect(counts[i]).toBeGreaterThan(400);
+  });
+  it('weighs endpoints by requests outstanding, not milliseconds: a few long runs do not push short work onto a crowded endpoint', () => {
+    const endpoints = [1, 2].map((i) => ({ url: `http://e${i}.invalid:1` }));
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { endpoints, maxConcurrency: 100 })]);
+    const [p] = s.pools;
+    const [a, b] = p!.endpoints;
+    a!.outstanding = 2; // two long batch runs
+    a!.outstandingMs = 400;
+    b!.outstanding = 10; // ten short requests
+    b!.outstandingMs = 10;
+    for (let i = 0; i < 20; i++) expect(s.decide(req()).endpoint).toBe(a);
   });
 });
 
@@ -390,6 +400,20 @@ describe('scheduler: deadlines by the tail', () => {
     const d = s.decide(tight());
     expect(d.pool.name).toBe('cheap');
     expect(d.tailMs - d.expectedMs).toBeLessThan(0.1);
+  });
+
+  it('does not leave the cheap pool on one late answer, only on a run of them', () => {
+    const s = createScheduler([cheap, dear]);
+    const onTime = steady.map((o) => ({ ...o, latencyMs: 10 }));
+    observe(s, 'cheap', onTime);
+    observe(s, 'cheap', [{ computeMs: 10, latencyMs: 18 }]); // 8 ms late, once
+    expect(s.decide(tight()).pool.name).toBe('cheap');
+    observe(
+      s,
+      'cheap',
+      Array.from({ length: 4 }, () => ({ computeMs: 10, latencyMs: 18 })),
+    );
+    expect(s.decide(tight()).pool.name).toBe('dear');
   });
 
   it('takes tailZ as an option: z = 0 is the mean-based decision', () => {

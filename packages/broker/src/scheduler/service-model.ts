@@ -42,6 +42,15 @@ export const DEFAULT_TAIL_Z = 2.33;
  */
 export const DEFAULT_SPREAD_HALF_LIFE_MS = 1000;
 
+/**
+ * Weight of one observation in the learned spreads (the mean learns at 0.2). A tail estimate must not
+ * turn on one outlier: at 0.2 a single answer 51 ms late (a GC pause, one run of batch work ahead) put
+ * a 60 ms deadline's tail past it and sent large/i to the GPU at 40 req/s, where every request met its
+ * deadline on the CPUs (H100 machine, 2026-11-24). At 0.05 it takes a run of late answers, which come
+ * within tens of milliseconds under the load where spreads matter.
+ */
+export const SPREAD_ALPHA = 0.05;
+
 export function seedMs(pool: PoolState, work: WorkEstimate): number {
   return computeMs(pool.throughput, work);
 }
@@ -80,7 +89,16 @@ function learnedFor(pool: PoolState, model: string): Float64Array {
 }
 
 /** Folds one measured compute time into the pool's learned ratio and its spread. */
-export function learn(pool: PoolState, model: string, batch: number, seed: number, measuredMs: number, alpha = 0.2, t = Number.NaN): void {
+export function learn(
+  pool: PoolState,
+  model: string,
+  batch: number,
+  seed: number,
+  measuredMs: number,
+  alpha = 0.2,
+  t = Number.NaN,
+  spreadAlpha = SPREAD_ALPHA,
+): void {
   if (!(seed > 0) || !Number.isFinite(measuredMs) || measuredMs < 0) return;
   const learned = learnedFor(pool, model);
   const bucket = batchBucket(batch);
@@ -89,14 +107,14 @@ export function learn(pool: PoolState, model: string, batch: number, seed: numbe
   if (!Number.isNaN(previous)) {
     const over = Math.max(0, ratio - previous);
     const variance = learned[SERVICE_VAR + bucket] as number;
-    learned[SERVICE_VAR + bucket] = ewma(Number.isNaN(variance) ? undefined : variance, over * over, alpha);
+    learned[SERVICE_VAR + bucket] = ewma(Number.isNaN(variance) ? undefined : variance, over * over, spreadAlpha);
     if (!Number.isNaN(t)) learned[UPDATED_AT + bucket] = t;
   }
   learned[RATIO + bucket] = ewma(Number.isNaN(previous) ? undefined : previous, ratio, alpha);
 }
 
 /** Folds one observed end-to-end latency (queueing included) against the finish the decision predicted. */
-export function learnFinish(pool: PoolState, model: string, batch: number, predictedMs: number, observedMs: number, t: number, alpha = 0.2): void {
+export function learnFinish(pool: PoolState, model: string, batch: number, predictedMs: number, observedMs: number, t: number, alpha = SPREAD_ALPHA): void {
   if (!Number.isFinite(observedMs) || observedMs < 0 || !Number.isFinite(predictedMs)) return;
   const learned = learnedFor(pool, model);
   const bucket = batchBucket(batch);
