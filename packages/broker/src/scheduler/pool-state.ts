@@ -78,8 +78,10 @@ export interface PoolState {
   healthyCount: number;
   outstanding: number;
   outstandingMs: number;
-  /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured). */
+  /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured), tails, when updated. */
   readonly learned: Map<string, Float64Array>;
+  /** model -> the windows of recent overshoots the tails are taken from (service-model.ts). */
+  readonly tails: Map<string, { readonly values: Float64Array; readonly next: Uint8Array; readonly held: Uint8Array }>;
   /** model -> its work here. */
   readonly byModel: Map<string, ModelLoad>;
 }
@@ -115,6 +117,7 @@ export function createPoolState(config: BrokerPool): PoolState {
     outstanding: 0,
     outstandingMs: 0,
     learned: new Map(),
+    tails: new Map(),
     byModel: new Map(),
   };
   config.endpoints.forEach((e, index) => {

@@ -416,8 +416,30 @@ describe('scheduler: deadlines by the tail', () => {
     expect(s.decide(tight()).pool.name).toBe('dear');
   });
 
-  it('takes tailZ as an option: z = 0 is the mean-based decision', () => {
-    const s = createScheduler([cheap, dear], { tailZ: 0 });
+  it('takes the tail as about the 90th percentile of the last 32 overshoots, so old outliers leave it', () => {
+    const s = createScheduler([cheap, dear]);
+    // Overshoots of 1, 2, ..., 32 ms: the tail is the 4th largest, 29 ms.
+    observe(
+      s,
+      'cheap',
+      Array.from({ length: 32 }, (_, i) => ({ computeMs: 10, latencyMs: 10 + i + 1 })),
+    );
+    const exclude = new Set(s.pools[1]!.endpoints);
+    const d = s.decide(tight({ exclude, deadlineMs: 10_000 }));
+    expect(d.tailMs - d.expectedMs).toBeGreaterThan(28);
+    expect(d.tailMs - d.expectedMs).toBeLessThan(30);
+    // 32 on-time answers push all of them out of the window.
+    observe(
+      s,
+      'cheap',
+      Array.from({ length: 32 }, () => ({ computeMs: 10, latencyMs: 10 })),
+    );
+    const later = s.decide(tight({ exclude, deadlineMs: 10_000 }));
+    expect(later.tailMs - later.expectedMs).toBeLessThan(0.5);
+  });
+
+  it('takes tailScale as an option: 0 is the mean-based decision', () => {
+    const s = createScheduler([cheap, dear], { tailScale: 0 });
     observe(s, 'cheap', erratic);
     expect(s.decide(tight()).pool.name).toBe('cheap');
   });

@@ -1,7 +1,7 @@
 import type { BrokerPool } from '@splitflow/contract';
 import { costUsd, ewma, type Priority, SplitflowError, transferMs, type WorkEstimate } from '@splitflow/contract';
 import { batchBucket, createPoolState, type EndpointState, type ModelLoad, modelLoad, type PoolState } from './pool-state.js';
-import { DEFAULT_SPREAD_HALF_LIFE_MS, DEFAULT_TAIL_Z, learn, learnFinish, seedMs, serviceFrom, spreadFrom } from './service-model.js';
+import { DEFAULT_SPREAD_HALF_LIFE_MS, learn, learnFinish, seedMs, serviceFrom, spreadFrom } from './service-model.js';
 
 /** What the scheduler needs to know of one request; computed once, before any pool is looked at. */
 export interface PlacementRequest {
@@ -21,7 +21,7 @@ export interface PlacementRequest {
 }
 
 /**
- * `cheapest-meeting-deadline`: its tail (about p95) finish meets the deadline. `-on-mean`: no pool's tail
+ * `cheapest-meeting-deadline`: its tail (about p90) finish meets the deadline. `-on-mean`: no pool's tail
  * does, so the cheapest whose mean finish does, as before the spread was learned.
  */
 export const DECISION_REASONS = [
@@ -38,7 +38,7 @@ export interface Decision {
   reason: DecisionReason;
   /** Expected finish: wait + service + transfer, ms. */
   expectedMs: number;
-  /** Tail (about p95) finish: expected plus the learned spread, ms; equal to `expectedMs` until observed. */
+  /** Tail (about p90) finish: expected plus the learned tail, ms; equal to `expectedMs` until observed. */
   tailMs: number;
   waitMs: number;
   serviceMs: number;
@@ -57,8 +57,8 @@ export interface SchedulerOptions {
   now?: () => number;
   /** Uniform in [0, 1). @default a seeded xorshift (fast and reproducible) */
   random?: () => number;
-  /** Learned spreads times this is added to the mean finish for the deadline test. @default 2.33 (p95 for normal errors) */
-  tailZ?: number;
+  /** The learned tail (about p90 of recent overshoots) times this is added to the mean finish for the deadline test; 0 decides on the mean. @default 1 */
+  tailScale?: number;
   /** A learned spread halves every this many ms without a new observation. @default 1000 */
   spreadHalfLifeMs?: number;
 }
@@ -104,7 +104,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
   const freshnessMs = options.freshnessMs ?? 2000;
   const now = options.now ?? (() => performance.now());
   const random = options.random ?? xorshift();
-  const tailZ = options.tailZ ?? DEFAULT_TAIL_Z;
+  const tailScale = options.tailScale ?? 1;
   const halfLifeMs = options.spreadHalfLifeMs ?? DEFAULT_SPREAD_HALF_LIFE_MS;
   const byModel = new Map<string, PoolState[]>();
   for (const pool of pools) {
@@ -221,7 +221,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       const wait = waitMs(pool, load, service, t);
       const transfer = transferMs(request.bytes, pool.link);
       const finish = wait + service + transfer;
-      const spread = spreadFrom(learned, bucket, seed, t, tailZ, halfLifeMs);
+      const spread = spreadFrom(learned, bucket, seed, t, tailScale, halfLifeMs);
       const tail = finish + spread;
       // A merged run is shared by the requests in it: each pays its part.
       const cost = costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency);
