@@ -110,7 +110,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const defaultDeadlineMs = limits.defaultDeadlineMs ?? 1000;
   const upstreamTimeoutMs = limits.upstreamTimeoutMs ?? 30_000;
 
-  const scheduler = createScheduler(config.pools);
+  const scheduler = createScheduler(config.pools, { policy: config.placement ?? 'cost-deadline' });
   // As many connections to an endpoint as its pool admits requests (slots plus queue): the pool's bound
   // is then the only queue, and no request waits unseen inside the HTTP client (it held 64 before,
   // which at 600 req/s on the H100 machine queued every class for ~300 ms).

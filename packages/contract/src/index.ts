@@ -66,6 +66,8 @@ export {
   JOB_STORES,
   JobsConfig,
   LinkConfig,
+  PLACEMENT_POLICIES,
+  type PlacementPolicy,
   RATE_LIMIT_STORES,
   RateLimit,
   TenantConfig,

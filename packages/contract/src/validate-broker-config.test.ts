@@ -42,6 +42,14 @@ describe('validateBrokerConfig', () => {
     expect(issues).toContainEqual({ path: 'limits.maxAttempts', message: 'expected integer in [1, 10]' });
   });
 
+  it('takes a placement policy and names the ones it knows', () => {
+    expect(validateBrokerConfig({ ...good, placement: 'least-outstanding' }).placement).toBe('least-outstanding');
+    expect(issuesOf({ ...good, placement: 'random' } as unknown as BrokerConfig)).toContainEqual({
+      path: 'placement',
+      message: 'expected one of cost-deadline, round-robin, least-outstanding',
+    });
+  });
+
   it('refuses unknown keys, short API keys and bad origins', () => {
     const issues = issuesOf({ ...good, extra: 1, tenants: [{ id: 'a', apiKeys: ['short'] }], cors: { origins: ['app.example.com'] } });
     expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['extra', 'tenants[0].apiKeys[0]', 'cors.origins[0]']));

@@ -60,6 +60,13 @@ const { values } = parseArgs({
     'broker-cli': { type: 'string' },
     /** Another broker build (e.g. the previous commit's bundle): its replicas serve the policy "splitflow-baseline", for side-by-side runs. */
     'baseline-broker-cli': { type: 'string' },
+    /**
+     * Where the yardstick policies run: `broker` (default) in broker replicas of their own configured
+     * with that placement (`round-robin` or `least-outstanding`, over the GPU pool alone for all-gpu and
+     * the CPU pool alone for all-cpu), so every policy pays the same proxy hop and only placement
+     * differs; `direct`, in this client, straight to the workers (the bench's method until 2026-11-24).
+     */
+    baselines: { type: 'string', default: 'broker' },
     /** Broker replicas (processes) the splitflow policy spreads its requests over, round robin. */
     brokers: { type: 'string', default: '1' },
   },
@@ -205,7 +212,7 @@ async function main(): Promise<void> {
   // Trace time only; settling after saturated replays and start-up come on top.
   const traceS = policies.length * durations.reduce((s, d) => s + d + warmupS, 0);
   console.error(
-    `cores ${totalCores}; gpu worker --ep ${values['gpu-ep']}; ${cpuWorkers} cpu workers x ${cpuThreads} threads; rates ${rates.join(', ')} req/s for ${durations.join(', ')} s per policy after ${warmupS} s warm-up; ${policies.length} policies: ${traceS} s of traces`,
+    `cores ${totalCores}; gpu worker --ep ${values['gpu-ep']}; ${cpuWorkers} cpu workers x ${cpuThreads} threads; rates ${rates.join(', ')} req/s for ${durations.join(', ')} s per policy after ${warmupS} s warm-up; ${policies.length} policies (yardsticks run ${values.baselines === 'broker' ? 'in brokers of their own' : 'in this client, straight to the workers'}): ${traceS} s of traces`,
   );
   const workerFlags = values['worker-flags'].split(' ').filter((f) => f !== '');
   const common = ['--models', catalogPath, '--model-dir', modelDir, '--serve', models.join(','), '--port', '0', '--log-level', 'error', ...workerFlags];
@@ -246,16 +253,30 @@ async function main(): Promise<void> {
       jobs: { store: 'memory' },
       log: { level: 'error' },
     };
-    writeFileSync(join(dir, 'broker.json'), JSON.stringify(brokerConfig));
     // Replicas share nothing but the workers' load reports, as separate broker processes would.
-    const startBrokers = async (cli: string, prefix: string): Promise<Target[]> => {
-      const started = await Promise.all(Array.from({ length: Number(values.brokers) }, () => startCli(cli, ['--config', join(dir, 'broker.json')])));
+    const startBrokers = async (cli: string, prefix: string, config: Record<string, unknown> = brokerConfig): Promise<Target[]> => {
+      const path = join(dir, `${prefix}.json`);
+      writeFileSync(path, JSON.stringify(config));
+      const started = await Promise.all(Array.from({ length: Number(values.brokers) }, () => startCli(cli, ['--config', path])));
       children.push(...started);
       return started.map((c, i) => targetFor(c.url, `${prefix}-${i}`, 'cpu', 0));
     };
     const brokersOf: Record<string, Target[]> = { splitflow: await startBrokers(brokerCli, 'broker') };
     const baselineCli = values['baseline-broker-cli'];
     if (baselineCli !== undefined) brokersOf['splitflow-baseline'] = await startBrokers(resolve(baselineCli), 'baseline-broker');
+    if (values.baselines === 'broker') {
+      const [gpuPool, cpuPool] = brokerConfig.pools;
+      const yardsticks: Record<string, Record<string, unknown>> = {
+        'all-gpu': { ...brokerConfig, pools: [gpuPool], placement: 'round-robin' },
+        'all-cpu': { ...brokerConfig, pools: [cpuPool], placement: 'round-robin' },
+        'round-robin': { ...brokerConfig, placement: 'round-robin' },
+        'least-outstanding': { ...brokerConfig, placement: 'least-outstanding' },
+      };
+      for (const policy of policies) {
+        const config = yardsticks[policy];
+        if (config) brokersOf[policy] = await startBrokers(brokerCli, `${policy}-broker`, config);
+      }
+    } else if (values.baselines !== 'direct') throw new Error(`--baselines must be broker or direct, got ${values.baselines}`);
     let nextBroker = 0;
 
     let rr = 0;
@@ -413,6 +434,7 @@ async function main(): Promise<void> {
       rates,
       durations,
       warmupS,
+      baselines: values.baselines,
       classes,
       brokerPools: brokerConfig.pools,
       runs,
@@ -421,7 +443,7 @@ async function main(): Promise<void> {
       cores: totalCores,
       date: new Date().toISOString(),
     };
-    const markdown = markdownReport(result.date, runs as unknown as RateRun[], classes);
+    const markdown = markdownReport(result.date, runs as unknown as RateRun[], classes, values.baselines);
     if (values.out) {
       mkdirSync(values.out, { recursive: true });
       writeFileSync(join(values.out, 'placement-bench.json'), `${JSON.stringify(result, null, 2)}\n`);
@@ -480,11 +502,15 @@ interface RateRun {
 }
 
 /** One table per rate: totals, then p50/p99 (SLO) and where each class ran. */
-function markdownReport(date: string, runs: RateRun[], classes: RequestClass[]): string {
+function markdownReport(date: string, runs: RateRun[], classes: RequestClass[], baselines: string): string {
   const out = [
     '# Heterogeneous placement: load sweep',
     '',
     `${date}. Classes: ${classes.map((c) => `${c.name} (${c.batch} row${c.batch > 1 ? 's' : ''}, ${c.deadlineMs} ms, weight ${c.weight})`).join(', ')}.`,
+    '',
+    baselines === 'broker'
+      ? 'The yardstick policies run in broker replicas of their own (placement round-robin or least-outstanding; all-gpu and all-cpu over one pool), so every policy pays the same proxy hop.'
+      : 'The yardstick policies run in the load generator, straight to the workers; only splitflow goes through brokers.',
   ];
   for (const run of runs) {
     out.push('', `## ${run.rate} req/s (${run.requests} requests in ${run.durationS} s per policy, after ${run.warmupS} s warm-up)`, '');

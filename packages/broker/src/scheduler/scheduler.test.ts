@@ -269,6 +269,39 @@ describe('scheduler: batch, capacity and health', () => {
   });
 });
 
+describe('scheduler: the yardstick policies', () => {
+  const endpoints = (name: string, n: number) => Array.from({ length: n }, (_, i) => ({ url: `http://${name}${i}.invalid:1` }));
+  const pools = () => [
+    pool('cpu', 'cpu', 0.2, 20, 0.05, { endpoints: endpoints('cpu', 2) }),
+    pool('gpu', 'gpu', 4, 7000, 1.7, { endpoints: endpoints('gpu', 1) }),
+  ];
+
+  it('round-robin takes every healthy endpoint of every pool in turn, blind to cost and deadline', () => {
+    const s = createScheduler(pools(), { policy: 'round-robin' });
+    const picked = Array.from({ length: 6 }, () => s.decide(req({ deadlineMs: 0.001 })));
+    expect(picked.map((d) => d.endpoint.url)).toEqual(
+      [0, 1, 2, 0, 1, 2].map((i) => ['http://cpu0.invalid:1', 'http://cpu1.invalid:1', 'http://gpu0.invalid:1'][i]),
+    );
+    expect(picked.every((d) => d.reason === 'round-robin')).toBe(true);
+    // A failed endpoint is skipped on retry, as with the scheduler.
+    const retry = s.decide(req({ exclude: new Set([picked[0]!.endpoint]) }));
+    expect(retry.endpoint).not.toBe(picked[0]!.endpoint);
+  });
+
+  it('least-outstanding takes the endpoint with the fewest requests in flight, whatever the pool', () => {
+    const s = createScheduler(pools(), { policy: 'least-outstanding' });
+    const placed: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const d = s.decide(req({ work: { flops: 143 * 64 * MFLOP, bytes: 0 } }));
+      expect(d.reason).toBe('least-outstanding');
+      s.begin(d);
+      placed.push(d.endpoint.url);
+    }
+    expect(placed.filter((u) => u.includes('gpu'))).toHaveLength(2);
+    expect(placed.filter((u) => u.includes('cpu0'))).toHaveLength(2);
+  });
+});
+
 describe('scheduler over grids of pools', () => {
   it('always returns the cheapest pool that meets the deadline, or the correct refusal', () => {
     const costs = [0.1, 0.5, 2, 8];

@@ -1,4 +1,4 @@
-import type { BrokerPool } from '@splitflow/contract';
+import type { BrokerPool, PlacementPolicy } from '@splitflow/contract';
 import { costUsd, ewma, type Priority, SplitflowError, transferMs, type WorkEstimate } from '@splitflow/contract';
 import { batchBucket, createPoolState, type EndpointState, type ModelLoad, modelLoad, type PoolState } from './pool-state.js';
 import { DEFAULT_SPREAD_HALF_LIFE_MS, learn, learnFinish, seedMs, serviceFrom, spreadFrom } from './service-model.js';
@@ -29,6 +29,8 @@ export const DECISION_REASONS = [
   'cheapest-meeting-deadline-on-mean',
   'fastest-missing-deadline',
   'cheapest-with-capacity',
+  'round-robin',
+  'least-outstanding',
 ] as const;
 export type DecisionReason = (typeof DECISION_REASONS)[number];
 
@@ -61,6 +63,8 @@ export interface SchedulerOptions {
   tailScale?: number;
   /** A learned spread halves every this many ms without a new observation. @default 1000 */
   spreadHalfLifeMs?: number;
+  /** `cost-deadline`: Splitflow's scheduler; the others spread over endpoints blind to cost and deadline. @default 'cost-deadline' */
+  policy?: PlacementPolicy;
 }
 
 /** What an endpoint said about itself on an answer (OIP parameters or headers of our worker). */
@@ -106,6 +110,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
   const random = options.random ?? xorshift();
   const tailScale = options.tailScale ?? 1;
   const halfLifeMs = options.spreadHalfLifeMs ?? DEFAULT_SPREAD_HALF_LIFE_MS;
+  const policy = options.policy ?? 'cost-deadline';
   const byModel = new Map<string, PoolState[]>();
   for (const pool of pools) {
     for (const model of pool.models) {
@@ -180,8 +185,52 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     return false;
   }
 
+  /**
+   * The yardstick policies of a plain load balancer: every usable endpoint of the pools serving the
+   * model (healthy, not excluded, pool under its bound), in turn or by fewest requests outstanding
+   * (ties to the first), blind to cost and deadline. Never refuses while one has room.
+   */
+  let turn = 0;
+  function spread(request: PlacementRequest, candidates: readonly PoolState[], reason: 'round-robin' | 'least-outstanding'): Decision {
+    const usable: EndpointState[] = [];
+    let healthy = 0;
+    for (const pool of candidates) {
+      if (!hasUsable(pool, request.exclude)) continue;
+      healthy++;
+      if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) continue;
+      for (const e of pool.endpoints) if (e.healthy && !request.exclude?.has(e)) usable.push(e);
+    }
+    if (healthy === 0) throw new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${request.model}"`, retryAfterS: 1 });
+    if (usable.length === 0) throw new SplitflowError('OVERLOADED', { message: `every pool serving "${request.model}" is at its queue bound`, retryAfterS: 1 });
+    let endpoint = usable[0] as EndpointState;
+    if (reason === 'round-robin') endpoint = usable[turn++ % usable.length] as EndpointState;
+    else for (const e of usable) if (e.outstanding < endpoint.outstanding) endpoint = e;
+    const pool = endpoint.pool;
+    const t = now();
+    const bucket = batchBucket(request.batch);
+    const seed = seedMs(pool, request.work);
+    const service = serviceFrom(pool.learned.get(request.model), bucket, seed);
+    const load = modelLoad(pool, request.model);
+    const wait = waitMs(pool, load, service, t);
+    const transfer = transferMs(request.bytes, pool.link);
+    return {
+      pool,
+      endpoint,
+      reason,
+      expectedMs: wait + service + transfer,
+      tailMs: wait + service + transfer,
+      waitMs: wait,
+      serviceMs: service,
+      transferMs: transfer,
+      seedMs: seed,
+      costUsd: costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency),
+      modelLoad: load,
+    };
+  }
+
   function decide(request: PlacementRequest): Decision {
     const candidates = byModel.get(request.model) ?? none;
+    if (policy !== 'cost-deadline' && candidates.length > 0) return spread(request, candidates, policy);
     if (candidates.length === 0)
       throw new SplitflowError('MODEL_NOT_FOUND', { message: `no pool serves model "${request.model}"`, details: { model: request.model } });
     const t = now();

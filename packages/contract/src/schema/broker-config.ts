@@ -136,6 +136,9 @@ export const HealthConfig = Type.Object(
 );
 export type HealthConfig = Static<typeof HealthConfig>;
 
+export const PLACEMENT_POLICIES = ['cost-deadline', 'round-robin', 'least-outstanding'] as const;
+export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
+
 export const BrokerConfig = Type.Object(
   {
     listen: Type.Optional(
@@ -156,6 +159,18 @@ export const BrokerConfig = Type.Object(
     cors: Type.Optional(CorsConfig),
     jobs: Type.Optional(JobsConfig),
     health: Type.Optional(HealthConfig),
+    /**
+     * How requests are placed. `cost-deadline` (the default) is Splitflow's scheduler: the cheapest pool
+     * that meets the deadline. `round-robin` and `least-outstanding` spread requests over every healthy
+     * endpoint of the pools serving the model, blind to cost and deadline, as a plain load balancer
+     * does: the yardsticks the scheduler is benchmarked against, run through the same broker.
+     */
+    placement: Type.Optional(
+      Type.Union(
+        PLACEMENT_POLICIES.map((p) => Type.Literal(p)),
+        { errorMessage: `expected one of ${PLACEMENT_POLICIES.join(', ')}` },
+      ),
+    ),
     log: Type.Optional(
       Type.Object(
         {
