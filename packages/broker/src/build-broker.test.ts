@@ -114,6 +114,19 @@ function infer(broker: Broker, payload: unknown, headers: Record<string, string>
 }
 
 describe('broker: OIP surface', () => {
+  it("places by the config's placement policy: round-robin alternates endpoints and says so in the route", async () => {
+    const { broker, upstream } = await make({ placement: 'round-robin' });
+    const reasons: unknown[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await infer(broker, request());
+      expect(res.statusCode).toBe(200);
+      reasons.push(res.json().parameters['splitflow.reason']);
+    }
+    expect(upstream.calls.map((c) => c.url)).toEqual(['http://cpu-a.test:1', 'http://cpu-b.test:1', 'http://cpu-a.test:1', 'http://cpu-b.test:1']);
+    expect(new Set(reasons)).toEqual(new Set(['round-robin']));
+    await expect(make({ placement: 'random' as never })).rejects.toThrow(/placement/);
+  });
+
   it('answers server metadata, liveness, readiness and model metadata from the catalog and pools', async () => {
     const { broker } = await make();
     expect((await broker.app.inject('/v2')).json()).toMatchObject({ name: 'splitflow-broker', extensions: expect.arrayContaining(['binary_tensor_data']) });
