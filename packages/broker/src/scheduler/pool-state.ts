@@ -65,6 +65,15 @@ export interface ModelLoad {
   readonly reportedAt: Float64Array;
 }
 
+/** The last overshoots per batch bucket, service and finish, as rings (service-model.ts keeps them). */
+export interface TailWindows {
+  readonly values: Float64Array;
+  /** Per ring: next slot to write. */
+  readonly next: Uint8Array;
+  /** Per ring: values held (up to the window). */
+  readonly held: Uint8Array;
+}
+
 export interface PoolState {
   readonly name: string;
   readonly hardware: HardwareClass;
@@ -81,7 +90,7 @@ export interface PoolState {
   /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured), tails, when updated. */
   readonly learned: Map<string, Float64Array>;
   /** model -> the windows of recent overshoots the tails are taken from (service-model.ts). */
-  readonly tails: Map<string, { readonly values: Float64Array; readonly next: Uint8Array; readonly held: Uint8Array }>;
+  readonly tails: Map<string, TailWindows>;
   /** model -> its work here. */
   readonly byModel: Map<string, ModelLoad>;
 }

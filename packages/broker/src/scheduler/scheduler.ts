@@ -103,6 +103,10 @@ function xorshift(seed = 0x9e3779b9): () => number {
 
 const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
+const noHealthyEndpoint = (model: string) => new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${model}"`, retryAfterS: 1 });
+const everyPoolAtBound = (model: string) =>
+  new SplitflowError('OVERLOADED', { message: `every pool serving "${model}" is at its queue bound`, retryAfterS: 1 });
+
 export function createScheduler(configs: readonly BrokerPool[], options: SchedulerOptions = {}): Scheduler {
   const pools = configs.map(createPoolState);
   const freshnessMs = options.freshnessMs ?? 2000;
@@ -191,7 +195,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * (ties to the first), blind to cost and deadline. Never refuses while one has room.
    */
   let turn = 0;
-  function spread(request: PlacementRequest, candidates: readonly PoolState[], reason: 'round-robin' | 'least-outstanding'): Decision {
+  function balance(request: PlacementRequest, candidates: readonly PoolState[], reason: 'round-robin' | 'least-outstanding'): Decision {
     const usable: EndpointState[] = [];
     let healthy = 0;
     for (const pool of candidates) {
@@ -200,8 +204,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) continue;
       for (const e of pool.endpoints) if (e.healthy && !request.exclude?.has(e)) usable.push(e);
     }
-    if (healthy === 0) throw new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${request.model}"`, retryAfterS: 1 });
-    if (usable.length === 0) throw new SplitflowError('OVERLOADED', { message: `every pool serving "${request.model}" is at its queue bound`, retryAfterS: 1 });
+    if (healthy === 0) throw noHealthyEndpoint(request.model);
+    if (usable.length === 0) throw everyPoolAtBound(request.model);
     let endpoint = usable[0] as EndpointState;
     if (reason === 'round-robin') endpoint = usable[turn++ % usable.length] as EndpointState;
     else for (const e of usable) if (e.outstanding < endpoint.outstanding) endpoint = e;
@@ -230,7 +234,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
 
   function decide(request: PlacementRequest): Decision {
     const candidates = byModel.get(request.model) ?? none;
-    if (policy !== 'cost-deadline' && candidates.length > 0) return spread(request, candidates, policy);
+    if (policy !== 'cost-deadline' && candidates.length > 0) return balance(request, candidates, policy);
     if (candidates.length === 0)
       throw new SplitflowError('MODEL_NOT_FOUND', { message: `no pool serves model "${request.model}"`, details: { model: request.model } });
     const t = now();
@@ -298,8 +302,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
         any = { wait, service, transfer, seed, cost, spread };
       }
     }
-    if (usable === 0) throw new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${request.model}"`, retryAfterS: 1 });
-    if (usable === full) throw new SplitflowError('OVERLOADED', { message: `every pool serving "${request.model}" is at its queue bound`, retryAfterS: 1 });
+    if (usable === 0) throw noHealthyEndpoint(request.model);
+    if (usable === full) throw everyPoolAtBound(request.model);
     let pool: PoolState;
     let numbers: typeof best;
     let reason: DecisionReason;

@@ -1,5 +1,5 @@
 import { computeMs, ewma, type WorkEstimate } from '@splitflow/contract';
-import { BATCH_BUCKETS, batchBucket, type PoolState } from './pool-state.js';
+import { BATCH_BUCKETS, batchBucket, type PoolState, type TailWindows } from './pool-state.js';
 
 /**
  * Service time of one request on a pool: the contract's roofline estimate from the manifest's cost
@@ -38,15 +38,6 @@ export const TAIL_WINDOW = 32;
  * shunned forever on stale evidence.
  */
 export const DEFAULT_SPREAD_HALF_LIFE_MS = 1000;
-
-/** The last `TAIL_WINDOW` overshoots per bucket, service and finish, as rings. */
-interface TailWindows {
-  readonly values: Float64Array;
-  /** Per ring: next slot to write. */
-  readonly next: Uint8Array;
-  /** Per ring: values held (up to TAIL_WINDOW). */
-  readonly held: Uint8Array;
-}
 
 const SERVICE_RING = 0;
 const FINISH_RING = BATCH_BUCKETS;
