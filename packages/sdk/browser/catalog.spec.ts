@@ -12,7 +12,9 @@ import type { PlainTensor } from './page.js';
 // on onnxruntime-web against onnxruntime-node, and the tfjs model (nsfwjs MobileNetV2) against tfjs
 // in this process loading the same files over HTTP.
 const models = resolve(import.meta.dirname, '../../../models');
-test.skip(!existsSync(join(models, 'build/tiny/model.onnx')), 'needs `npm run models`');
+test.beforeAll(() => {
+  if (!existsSync(join(models, 'build/tiny/model.onnx'))) throw new Error('models/build is missing: run `npm run models` before the browser tests');
+});
 
 const options = { catalog: '/models/catalog.json', wasmPaths: '/ort/', probe: { benchmarkMs: 5 }, policy: { minDeviceGflops: 0 } };
 

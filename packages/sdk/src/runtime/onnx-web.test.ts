@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ModelManifest, validateCatalog } from '@splitflow/contract';
 import * as ortNode from 'onnxruntime-node';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createRuntimeHost } from './runtime-host.js';
 
 // The catalog's own ONNX models (built by `npm run models`) through onnxruntime-web's wasm backend in
@@ -11,7 +11,11 @@ import { createRuntimeHost } from './runtime-host.js';
 const models = resolve(import.meta.dirname, '../../../../models');
 const built = existsSync(join(models, 'catalog.json')) && existsSync(join(models, 'build/tiny/model.onnx'));
 
-describe.skipIf(!built)('onnx-web adapter on catalog models (needs `npm run models`)', () => {
+describe('onnx-web adapter on catalog models', () => {
+  beforeAll(() => {
+    if (!built) throw new Error('models/build is missing: run `npm run models` before the tests');
+  });
+
   it.each(['tiny', 'vision-s'])('%s matches onnxruntime-node within 1e-4', async (id) => {
     const catalog = validateCatalog(JSON.parse(await readFile(join(models, 'catalog.json'), 'utf8')));
     const manifest = catalog.models.find((m) => m.id === id) as ModelManifest;
