@@ -404,6 +404,20 @@ describe('broker: startup', () => {
     expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds [0-9.e-]+$/m);
   });
 
+  it('exports the replicas each pool needs and the load behind them, from the requests it placed', async () => {
+    const { broker } = await make({ autoscale: { headroom: 0, minReplicas: 1 } });
+    const scrape = async () => (await broker.app.inject('/metrics')).body;
+    expect(await scrape()).toContain('splitflow_broker_pool_desired_replicas{pool="cpu"} 1');
+    for (let i = 0; i < 5; i++) expect((await infer(broker, request(1, { 'splitflow.priority': 'batch' }))).statusCode).toBe(200);
+    const text = await scrape();
+    expect(text).toMatch(/splitflow_broker_pool_desired_replicas\{pool="cpu"\} 1$/m);
+    // The fake worker reports 40 us of compute per answer.
+    expect(text).toContain('splitflow_broker_pool_mean_service_seconds{pool="cpu",class="batch"} 0.00004');
+    expect(text).toMatch(/splitflow_broker_pool_arrival_rate\{pool="cpu",class="batch"\} [1-9][0-9.e-]*$/m);
+    expect(text).toContain('splitflow_broker_pool_arrival_rate{pool="cpu",class="interactive"} 0');
+    await expect(make({ autoscale: { quantile: 1 } })).rejects.toThrow(/autoscale\.quantile/);
+  });
+
   it('logs one JSON line per request with its request id', async () => {
     const lines: string[] = [];
     const logger = createLogger('info', { write: (s: string) => lines.push(s) } as unknown as NodeJS.WritableStream);

@@ -14,6 +14,10 @@ import {
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
+import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
+import { planCapacity } from './autoscale/capacity-planner.js';
+import { createLoadMeter } from './autoscale/load-meter.js';
+import { withLoadMeter } from './autoscale/metered-scheduler.js';
 import { indexModels, readCatalog } from './catalog/model-index.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
@@ -110,7 +114,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const defaultDeadlineMs = limits.defaultDeadlineMs ?? 1000;
   const upstreamTimeoutMs = limits.upstreamTimeoutMs ?? 30_000;
 
-  const scheduler = createScheduler(config.pools, { policy: config.placement ?? 'cost-deadline' });
+  const autoscale = config.autoscale ?? {};
+  const loadMeter = createLoadMeter({ windowMs: autoscale.windowMs ?? 60_000 });
+  const scheduler = withLoadMeter(createScheduler(config.pools, { policy: config.placement ?? 'cost-deadline' }), loadMeter);
   // As many connections to an endpoint as its pool admits requests (slots plus queue): the pool's bound
   // is then the only queue, and no request waits unseen inside the HTTP client (it held 64 before,
   // which at 600 req/s on the H100 machine queued every class for ~300 ms).
@@ -141,6 +147,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   }
   const metrics = createMetrics(scheduler.pools);
   registerJobGauge(metrics.registry, jobs);
+  registerCapacityMetrics(metrics.registry, () =>
+    planCapacity(scheduler.pools, loadMeter.snapshot(autoscale.windowMs ?? 60_000), loadMeter.snapshot(autoscale.startupMs ?? 10_000), autoscale),
+  );
   const tenants = createTenantRegistry(config.tenants, config.anonymous);
   const dispatcher = createDispatcher({ scheduler, upstream, health, metrics, logger, maxAttempts: limits.maxAttempts ?? 3, upstreamTimeoutMs });
   const runner: JobRunner = createJobRunner({

@@ -58,6 +58,7 @@ export {
 export { mulberry32 } from './random.js';
 export {
   AnonymousAccess,
+  AutoscaleConfig,
   BrokerConfig,
   BrokerLimits,
   BrokerPool,

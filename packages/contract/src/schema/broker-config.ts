@@ -136,6 +136,30 @@ export const HealthConfig = Type.Object(
 );
 export type HealthConfig = Static<typeof HealthConfig>;
 
+/**
+ * The capacity each pool needs, computed from the load the broker sees (Erlang C per class) and
+ * exported as `splitflow_broker_pool_desired_replicas`: Kubernetes (KEDA/HPA) or the local supervisor
+ * acts on it. Only computed; the broker itself starts nothing.
+ */
+export const AutoscaleConfig = Type.Object(
+  {
+    /** Longest wait for a slot per class, ms. @default { interactive: 50, batch: 2000 } */
+    targetWaitMs: Type.Optional(Type.Object({ interactive: Type.Optional(Positive), batch: Type.Optional(Positive) }, { additionalProperties: false })),
+    /** Share of requests that must start within their target wait. @default 0.99 */
+    quantile: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, errorMessage: 'expected a number in (0, 1)' })),
+    /** Load planned for beyond the observed, as a share of it. @default 0.2 */
+    headroom: Type.Optional(NonNegative),
+    /** Time a new endpoint takes to start and turn healthy, ms: the short window bursts are planned over. @default 10000 */
+    startupMs: Type.Optional(Positive),
+    /** The long window load is averaged over, ms. @default 60000 */
+    windowMs: Type.Optional(Positive),
+    /** Fewest replicas per pool; 0 lets a pool whose models another pool serves scale to zero. @default 1 */
+    minReplicas: Type.Optional(Type.Integer({ minimum: 0, errorMessage: 'expected integer >= 0' })),
+  },
+  { $id: 'AutoscaleConfig', additionalProperties: false },
+);
+export type AutoscaleConfig = Static<typeof AutoscaleConfig>;
+
 export const PLACEMENT_POLICIES = ['cost-deadline', 'round-robin', 'least-outstanding'] as const;
 export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
 
@@ -159,6 +183,7 @@ export const BrokerConfig = Type.Object(
     cors: Type.Optional(CorsConfig),
     jobs: Type.Optional(JobsConfig),
     health: Type.Optional(HealthConfig),
+    autoscale: Type.Optional(AutoscaleConfig),
     /**
      * How requests are placed. `cost-deadline` (the default) is Splitflow's scheduler: the cheapest pool
      * that meets the deadline. `round-robin` and `least-outstanding` spread requests over every healthy
