@@ -19,6 +19,7 @@ import { planCapacity } from './autoscale/capacity-planner.js';
 import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
 import { indexModels, readCatalog } from './catalog/model-index.js';
+import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { parseInfer } from './http/parse-infer.js';
@@ -58,6 +59,8 @@ export interface Broker {
   scheduler: Scheduler;
   metrics: BrokerMetrics;
   health: HealthChecker;
+  /** Pools that name `discovery.dns` follow their DNS records; `refresh()` applies them at once. */
+  discovery: Discovery;
   jobs: JobStore;
   /** Listens (loopback and a free port unless the config says otherwise) and resolves with the base URL. */
   listen(options?: { host?: string; port?: number }): Promise<string>;
@@ -120,11 +123,22 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   // As many connections to an endpoint as its pool admits requests (slots plus queue): the pool's bound
   // is then the only queue, and no request waits unseen inside the HTTP client (it held 64 before,
   // which at 600 req/s on the H100 machine queued every class for ~300 ms).
-  const admitted = new Map<string, number>();
-  for (const pool of scheduler.pools) for (const e of pool.endpoints) admitted.set(e.url, pool.endpoints.length * pool.maxConcurrency + pool.maxQueue);
-  const upstream = options.upstream ?? createUpstream({ connectionsFor: (url) => admitted.get(url) });
+  // Read when an endpoint's connection pool is made, so discovered endpoints get theirs too.
+  const admittedAt = (url: string) => {
+    const pool = scheduler.pools.find((p) => p.endpoints.some((e) => e.url === url));
+    return pool && Math.max(1, pool.endpoints.length) * pool.maxConcurrency + pool.maxQueue;
+  };
+  const upstream = options.upstream ?? createUpstream({ connectionsFor: admittedAt });
   const health = createHealthChecker(scheduler.pools, upstream, config.health, {
     onChange: (e, healthy, why) => logger.warn({ pool: e.pool.name, endpoint: e.url, healthy, why }, healthy ? 'endpoint readmitted' : 'endpoint ejected'),
+  });
+  const discovery = createDnsDiscovery(scheduler.pools, config.pools, {
+    onJoin: (pool, url) => {
+      logger.info({ pool: pool.name, endpoint: url }, 'endpoint discovered; admitted once its ready probe passes');
+      void health.probeAll();
+    },
+    onLeave: (pool, url) => logger.info({ pool: pool.name, endpoint: url }, 'endpoint left; it finishes the work it has'),
+    onError: (pool, error) => logger.warn({ pool: pool.name, err: error.message }, 'endpoint discovery failed; membership kept'),
   });
   const jobs = await openJobStore(config, baseDir, logger);
   let sharedRate: SharedRateLimiter | undefined;
@@ -369,6 +383,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
 
   await app.ready();
   if (options.healthChecks !== false) health.start();
+  discovery.start();
   await runner.start();
 
   let closing: Promise<void> | undefined;
@@ -377,6 +392,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     scheduler,
     metrics,
     health,
+    discovery,
     jobs,
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? config.listen?.host ?? '127.0.0.1';
@@ -389,6 +405,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     close() {
       closing ??= (async () => {
         health.stop();
+        discovery.stop();
         await app.close();
         await runner.stop();
         await jobs.close();

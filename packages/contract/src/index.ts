@@ -109,10 +109,11 @@ export {
   RoutingThresholds,
   resolveThresholds,
 } from './schema/policy.js';
-export { Endpoint, HARDWARE_CLASSES, HardwareClass, PoolConfig, Throughput } from './schema/pool.js';
+export { DnsDiscovery, Endpoint, HARDWARE_CLASSES, HardwareClass, PoolConfig, Throughput } from './schema/pool.js';
 export {
   check,
   checkManifestSemantics,
+  checkPoolSemantics,
   formatPath,
   parseCatalogJson,
   type ValidationIssue,

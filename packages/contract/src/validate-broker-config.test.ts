@@ -35,6 +35,17 @@ describe('validateBrokerConfig', () => {
     expect(validateBrokerConfig(good)).toBe(good);
   });
 
+  it('takes a pool whose endpoints come from DNS, and refuses one with neither endpoints nor discovery', () => {
+    const { endpoints: _, ...bare } = pool;
+    const discovered = { ...bare, discovery: { dns: { name: 'workers.splitflow.svc.cluster.local', port: 8000 } } };
+    expect(validateBrokerConfig({ ...good, pools: [discovered] })).toBeTruthy();
+    expect(validateBrokerConfig({ ...good, pools: [{ ...bare, discovery: { dns: { name: '_http._tcp.workers', record: 'SRV' } } }] })).toBeTruthy();
+    expect(issuesOf({ ...good, pools: [bare] })).toEqual([{ path: 'pools[0].endpoints', message: 'required unless discovery is set' }]);
+    expect(issuesOf({ ...good, pools: [{ ...bare, discovery: { dns: { name: 'workers' } } }] })).toEqual([
+      { path: 'pools[0].discovery.dns.port', message: 'required for A records' },
+    ]);
+  });
+
   it('names the path and the rule of each problem', () => {
     const issues = issuesOf({ ...good, pools: [{ ...pool, costPerHour: -1, hardware: 'fpga' }], limits: { maxAttempts: 0 } });
     expect(issues).toContainEqual({ path: 'pools[0].costPerHour', message: 'expected a number >= 0' });

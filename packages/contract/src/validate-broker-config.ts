@@ -1,6 +1,6 @@
 import { SplitflowError } from './errors/splitflow-error.js';
 import { BrokerConfig } from './schema/broker-config.js';
-import { check, type ValidationIssue } from './validate.js';
+import { check, checkPoolSemantics, type ValidationIssue } from './validate.js';
 
 /** Rules JSON Schema cannot say: pool and tenant ids unique, no API key shared by two tenants, Redis settings complete. */
 export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssue[] {
@@ -9,6 +9,7 @@ export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssu
   config.pools.forEach((p, i) => {
     if (pools.has(p.name)) issues.push({ path: `pools[${i}].name`, message: `duplicate pool name "${p.name}"` });
     pools.add(p.name);
+    for (const issue of checkPoolSemantics(p)) issues.push({ path: `pools[${i}].${issue.path}`, message: issue.message });
   });
   const tenants = new Set<string>();
   const keys = new Set<string>();

@@ -176,5 +176,20 @@ export function parseCatalogJson(text: string, source: string): ModelCatalog {
 
 export const validatePolicy = (value: unknown): RoutingPolicy => validate(RoutingPolicy, value, 'routing policy');
 export const validateDeviceProfile = (value: unknown): DeviceProfile => validate(DeviceProfile, value, 'device profile');
-export const validatePoolConfig = (value: unknown): PoolConfig => validate(PoolConfig, value, 'pool config');
+/** A pool lists endpoints, discovers them, or both; A records need a port. */
+export function checkPoolSemantics(pool: PoolConfig): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  const dns = pool.discovery?.dns;
+  if (pool.endpoints === undefined && dns === undefined) issues.push({ path: 'endpoints', message: 'required unless discovery is set' });
+  if (dns !== undefined && (dns.record ?? 'A') === 'A' && dns.port === undefined)
+    issues.push({ path: 'discovery.dns.port', message: 'required for A records' });
+  return issues;
+}
+
+export function validatePoolConfig(value: unknown): PoolConfig {
+  const pool = validate(PoolConfig, value, 'pool config');
+  const issues = checkPoolSemantics(pool);
+  if (issues.length > 0) fail('pool config', issues, 'INVALID_DOCUMENT');
+  return pool;
+}
 export const validateInferenceRequest = (value: unknown): InferenceRequest => validate(InferenceRequest, value, 'inference request', 'INVALID_REQUEST');

@@ -8,6 +8,7 @@ import type { ClassLoad, LoadSnapshot } from './load-meter.js';
 const pool = (name: string, models: string[], endpoints = 2, maxConcurrency = 2): BrokerPool => ({
   name,
   hardware: 'cpu',
+  protocol: 'oip-v2',
   costPerHour: 1,
   maxConcurrency,
   models,

@@ -59,10 +59,10 @@ export interface ModelLoad {
    * merged run is seen): queued requests of a model that batches leave in merged runs, not one by one.
    */
   requestsPerRun: number;
-  /** Per endpoint (by index): the model's queue depth it last reported, all clients' requests. */
-  readonly reportedDepth: Float64Array;
+  /** Per endpoint (by index): the model's queue depth it last reported, all clients' requests. Grows as endpoints join. */
+  reportedDepth: Float64Array;
   /** Per endpoint: `now()` of that report (-Infinity until one came). */
-  readonly reportedAt: Float64Array;
+  reportedAt: Float64Array;
 }
 
 /** The last overshoots per batch bucket, service and finish, as rings (service-model.ts keeps them). */
@@ -83,7 +83,10 @@ export interface PoolState {
   readonly throughput: Throughput;
   readonly link: LinkConfig;
   readonly models: ReadonlySet<string>;
+  /** The endpoints new work may go to; one that leaves is removed here and finishes its work in flight. */
   readonly endpoints: EndpointState[];
+  /** Index the next endpoint to join gets: indices are never reused, so per-endpoint arrays stay valid. */
+  nextIndex: number;
   healthyCount: number;
   outstanding: number;
   outstandingMs: number;
@@ -98,7 +101,7 @@ export interface PoolState {
 export function modelLoad(pool: PoolState, model: string): ModelLoad {
   let load = pool.byModel.get(model);
   if (load === undefined) {
-    const n = pool.endpoints.length;
+    const n = pool.nextIndex;
     load = {
       outstanding: 0,
       outstandingMs: 0,
@@ -122,33 +125,73 @@ export function createPoolState(config: BrokerPool): PoolState {
     link: config.link ?? LOOPBACK_LINK,
     models: new Set(config.models),
     endpoints: [],
-    healthyCount: config.endpoints.length,
+    nextIndex: 0,
+    healthyCount: 0,
     outstanding: 0,
     outstandingMs: 0,
     learned: new Map(),
     tails: new Map(),
     byModel: new Map(),
   };
-  config.endpoints.forEach((e, index) => {
-    pool.endpoints.push({
-      pool,
-      url: e.url.replace(/\/+$/, ''),
-      index,
-      healthy: true,
-      outstanding: 0,
-      outstandingMs: 0,
-      reportedDepth: 0,
-      reportedAt: Number.NEGATIVE_INFINITY,
-      consecutiveFailures: 0,
-      consecutiveSuccesses: 0,
-    });
-  });
+  for (const e of config.endpoints ?? []) addEndpoint(pool, e.url, true);
   return pool;
+}
+
+/**
+ * An endpoint joins the pool. Listed endpoints start healthy; discovered ones start ejected and are
+ * admitted by the health checker's first passing probe. Returns the endpoint, or the one already there.
+ */
+export function addEndpoint(pool: PoolState, url: string, healthy: boolean): EndpointState {
+  const normalized = url.replace(/\/+$/, '');
+  const existing = pool.endpoints.find((e) => e.url === normalized);
+  if (existing) return existing;
+  const endpoint: EndpointState = {
+    pool,
+    url: normalized,
+    index: pool.nextIndex++,
+    healthy,
+    outstanding: 0,
+    outstandingMs: 0,
+    reportedDepth: 0,
+    reportedAt: Number.NEGATIVE_INFINITY,
+    consecutiveFailures: 0,
+    consecutiveSuccesses: 0,
+  };
+  pool.endpoints.push(endpoint);
+  if (healthy) pool.healthyCount++;
+  for (const load of pool.byModel.values()) {
+    if (load.reportedDepth.length >= pool.nextIndex) continue;
+    const depth = new Float64Array(pool.nextIndex);
+    depth.set(load.reportedDepth);
+    const at = new Float64Array(pool.nextIndex).fill(Number.NEGATIVE_INFINITY);
+    at.set(load.reportedAt);
+    load.reportedDepth = depth;
+    load.reportedAt = at;
+  }
+  return endpoint;
+}
+
+/**
+ * An endpoint leaves: no new work goes there. Requests in flight keep their EndpointState and finish,
+ * and their counts still come off the pool's when they end. Returns the endpoint, if it was there.
+ */
+export function removeEndpoint(pool: PoolState, url: string): EndpointState | undefined {
+  const normalized = url.replace(/\/+$/, '');
+  const at = pool.endpoints.findIndex((e) => e.url === normalized);
+  if (at < 0) return undefined;
+  const [endpoint] = pool.endpoints.splice(at, 1) as [EndpointState];
+  if (endpoint.healthy) {
+    endpoint.healthy = false;
+    pool.healthyCount--;
+  }
+  return endpoint;
 }
 
 /** Marks an endpoint healthy or not, keeping the pool's count in step. Returns whether it changed. */
 export function setHealthy(endpoint: EndpointState, healthy: boolean): boolean {
   if (endpoint.healthy === healthy) return false;
+  // A probe that was in flight when the endpoint left must not bring it back.
+  if (healthy && !endpoint.pool.endpoints.includes(endpoint)) return false;
   endpoint.healthy = healthy;
   endpoint.pool.healthyCount += healthy ? 1 : -1;
   if (!healthy) endpoint.reportedDepth = 0;

@@ -31,12 +31,38 @@ export const Endpoint = Type.Object(
 );
 export type Endpoint = Static<typeof Endpoint>;
 
+/**
+ * Endpoints found in DNS instead of listed: a Kubernetes headless Service's A records (one per ready
+ * pod) or SRV records, resolved again every `intervalMs`. Endpoints that appear join the pool once a
+ * readiness probe passes; endpoints that disappear take no new work and finish what they have.
+ */
+export const DnsDiscovery = Type.Object(
+  {
+    /** The name to resolve, e.g. `splitflow-worker-gpu.splitflow.svc.cluster.local`. */
+    name: Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.-]+$', errorMessage: 'expected a DNS name' }),
+    /** `A`: addresses, with `port`; `SRV`: targets with their ports. @default A */
+    record: Type.Optional(Type.Union([Type.Literal('A'), Type.Literal('SRV')], { errorMessage: 'expected "A" or "SRV"' })),
+    /** Port of every address, for A records. */
+    port: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, errorMessage: 'expected a port in [1, 65535]' })),
+    /** @default http */
+    scheme: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')], { errorMessage: 'expected "http" or "https"' })),
+    /** @default 5000 */
+    intervalMs: Type.Optional(Positive),
+    /** DNS servers to ask (`host:port`) instead of the system's: tests, or a cluster DNS reached from outside. */
+    servers: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  },
+  { $id: 'DnsDiscovery', additionalProperties: false },
+);
+export type DnsDiscovery = Static<typeof DnsDiscovery>;
+
 export const PoolConfig = Type.Object(
   {
     name: Identifier,
     hardware: HardwareClass,
     protocol: Type.Literal('oip-v2', { errorMessage: 'expected "oip-v2"' }),
-    endpoints: Type.Array(Endpoint, { minItems: 1 }),
+    /** Endpoints listed by hand; with `discovery` these are joined by those found. One of the two is required. */
+    endpoints: Type.Optional(Type.Array(Endpoint, { minItems: 1 })),
+    discovery: Type.Optional(Type.Object({ dns: DnsDiscovery }, { additionalProperties: false })),
     costPerHour: NonNegative,
     /** Requests in flight per endpoint before the pool counts as full. */
     maxConcurrency: Type.Integer({ minimum: 1 }),
