@@ -46,7 +46,7 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
   });
 
   it('a schema check refuses a broken object (the check can fail)', () => {
-    const broken = structuredClone(ofKind('Deployment')[0]) as { spec: { replicas: unknown } };
+    const broken = structuredClone(ofKind('Deployment')[0]) as unknown as { spec: { replicas: unknown } };
     broken.spec.replicas = 'two';
     expect(() => new Deployment(broken as never).validate()).toThrow();
   });
