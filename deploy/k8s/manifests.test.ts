@@ -87,10 +87,10 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       spec: { scaleTargetRef: { name: string }; triggers: { type: string; metadata: { query: string } }[] };
     } & Manifest)[];
     const deployments = new Set(ofKind('Deployment').map((d) => d.metadata.name));
-    expect(scaled.map((s) => s.spec.scaleTargetRef.name).sort()).toEqual(brokerConfig.pools.map((p) => p.discovery?.dns.name.split('.')[0]).sort());
+    expect(scaled.map((s) => s.spec.scaleTargetRef.name).sort()).toEqual(brokerConfig.pools.map((p) => p.discovery?.dns?.name.split('.')[0]).sort());
     for (const s of scaled) {
       expect(deployments).toContain(s.spec.scaleTargetRef.name);
-      const pool = brokerConfig.pools.find((p) => p.discovery?.dns.name.startsWith(`${s.spec.scaleTargetRef.name}.`));
+      const pool = brokerConfig.pools.find((p) => p.discovery?.dns?.name.startsWith(`${s.spec.scaleTargetRef.name}.`));
       expect(s.spec.triggers[0]?.metadata.query).toBe(`max(splitflow_broker_pool_desired_replicas{pool="${pool?.name}"})`);
     }
   });

@@ -20,9 +20,11 @@ import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
 import { indexModels, readCatalog } from './catalog/model-index.js';
 import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
+import { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { parseInfer } from './http/parse-infer.js';
+import { registerRegistrationRoutes } from './http/registration-routes.js';
 import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
 import { requestIdOf, traceparentOf } from './http/request-context.js';
 import { registerJobGauge } from './jobs/job-gauge.js';
@@ -61,6 +63,8 @@ export interface Broker {
   health: HealthChecker;
   /** Pools that name `discovery.dns` follow their DNS records; `refresh()` applies them at once. */
   discovery: Discovery;
+  /** Workers that registered themselves, when the config has `registration`. */
+  registry?: EndpointRegistry;
   jobs: JobStore;
   /** Listens (loopback and a free port unless the config says otherwise) and resolves with the base URL. */
   listen(options?: { host?: string; port?: number }): Promise<string>;
@@ -140,6 +144,15 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     onLeave: (pool, url) => logger.info({ pool: pool.name, endpoint: url }, 'endpoint left; it finishes the work it has'),
     onError: (pool, error) => logger.warn({ pool: pool.name, err: error.message }, 'endpoint discovery failed; membership kept'),
   });
+  const registry = config.registration
+    ? createEndpointRegistry(scheduler.pools, config.pools, config.registration, {
+        onJoin: (pool, url) => {
+          logger.info({ pool: pool.name, endpoint: url }, 'endpoint registered; admitted once its ready probe passes');
+          void health.probeAll();
+        },
+        onLeave: (pool, url) => logger.info({ pool: pool.name, endpoint: url }, 'registered endpoint left; it finishes the work it has'),
+      })
+    : undefined;
   const jobs = await openJobStore(config, baseDir, logger);
   let sharedRate: SharedRateLimiter | undefined;
   if (limits.rateLimitStore === 'redis') {
@@ -248,6 +261,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
 
   app.get('/v2', async () => ({ name: 'splitflow-broker', version: BROKER_VERSION, extensions: ['binary_tensor_data', 'splitflow', 'splitflow_async'] }));
   app.get('/v2/health/live', async () => ({ live: true }));
+  if (registry) registerRegistrationRoutes(app, registry);
   app.get('/v2/health/ready', async (_request, reply) => {
     const ready = scheduler.pools.some((p) => p.healthyCount > 0);
     return reply.code(ready ? 200 : 503).send({ ready });
@@ -384,6 +398,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   await app.ready();
   if (options.healthChecks !== false) health.start();
   discovery.start();
+  registry?.start();
   await runner.start();
 
   let closing: Promise<void> | undefined;
@@ -393,6 +408,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     metrics,
     health,
     discovery,
+    ...(registry ? { registry } : {}),
     jobs,
     async listen(listenOptions = {}) {
       const host = listenOptions.host ?? config.listen?.host ?? '127.0.0.1';
@@ -406,6 +422,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       closing ??= (async () => {
         health.stop();
         discovery.stop();
+        registry?.stop();
         await app.close();
         await runner.stop();
         await jobs.close();

@@ -71,6 +71,7 @@ export {
   type PlacementPolicy,
   RATE_LIMIT_STORES,
   RateLimit,
+  RegistrationConfig,
   TenantConfig,
 } from './schema/broker-config.js';
 export { ModelCatalog } from './schema/catalog.js';

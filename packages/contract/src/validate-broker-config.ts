@@ -23,6 +23,9 @@ export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssu
       keys.add(k);
     });
   });
+  if (config.pools.some((p) => p.discovery?.register === true) && config.registration === undefined) {
+    issues.push({ path: 'registration', message: 'required when a pool takes registered workers (discovery.register)' });
+  }
   if (config.jobs?.store === 'redis' && config.jobs.url === undefined) issues.push({ path: 'jobs.url', message: 'required when store is "redis"' });
   if (config.limits?.rateLimitStore === 'redis' && config.jobs?.store !== 'redis') {
     issues.push({ path: 'limits.rateLimitStore', message: '"redis" uses the job store\'s Redis: set jobs.store to "redis" and jobs.url' });

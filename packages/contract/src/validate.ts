@@ -180,7 +180,8 @@ export const validateDeviceProfile = (value: unknown): DeviceProfile => validate
 export function checkPoolSemantics(pool: PoolConfig): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   const dns = pool.discovery?.dns;
-  if (pool.endpoints === undefined && dns === undefined) issues.push({ path: 'endpoints', message: 'required unless discovery is set' });
+  if (pool.endpoints === undefined && dns === undefined && pool.discovery?.register !== true)
+    issues.push({ path: 'endpoints', message: 'required unless discovery is set' });
   if (dns !== undefined && (dns.record ?? 'A') === 'A' && dns.port === undefined)
     issues.push({ path: 'discovery.dns.port', message: 'required for A records' });
   return issues;

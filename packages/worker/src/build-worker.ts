@@ -5,6 +5,7 @@ import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type W
 import { asSplitflowError } from './http/error-reply.js';
 import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes } from './http/metadata-routes.js';
+import { registerRepositoryRoutes } from './http/repository-routes.js';
 import type { WorkerState } from './http/worker-state.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
@@ -150,6 +151,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   });
 
   registerMetadataRoutes(app, state);
+  registerRepositoryRoutes(app, state);
   registerInferRoute(app, state);
   app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
 

@@ -3,6 +3,29 @@ import { describe, expect, it } from 'vitest';
 import { parseCliArgs } from './cli-args.js';
 
 describe('parseCliArgs', () => {
+  it('joins a broker pool with --register, the token from the environment only', () => {
+    const env = { SPLITFLOW_REGISTER_TOKEN: 'secret-token-0000001' };
+    expect(parseCliArgs(['--register', 'http://broker:8080', '--pool', 'cpu', '--advertise-url', 'http://10.0.0.5:8001'], env)?.register).toEqual({
+      broker: 'http://broker:8080',
+      pool: 'cpu',
+      token: 'secret-token-0000001',
+      advertiseUrl: 'http://10.0.0.5:8001',
+    });
+    const refused = (argv: string[], e: NodeJS.ProcessEnv = env) => {
+      try {
+        parseCliArgs(argv, e);
+      } catch (error) {
+        expect(isSplitflowError(error, 'INVALID_REQUEST')).toBe(true);
+        return (error as Error).message;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refused(['--register', 'http://broker:8080'])).toMatch(/needs --pool/);
+    expect(refused(['--register', 'http://broker:8080', '--pool', 'cpu'], {})).toMatch(/SPLITFLOW_REGISTER_TOKEN/);
+    expect(refused(['--register', 'broker:8080', '--pool', 'cpu'])).toMatch(/http\(s\) URL/);
+    expect(refused(['--pool', 'cpu'])).toMatch(/go with --register/);
+  });
+
   it('maps the flags of the issue to worker options', () => {
     expect(
       parseCliArgs([

@@ -24,6 +24,10 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --main-thread-runs          run sessions on the event loop's thread (default: a thread each)
   --body-limit <bytes>        largest request body (default 67108864)
   --log-level <level>         fatal|error|warn|info|debug|trace (default info)
+  --register <broker-url>     join a broker pool by registering and heartbeating (needs --pool and
+                              SPLITFLOW_REGISTER_TOKEN in the environment, one of the broker's registration.tokens)
+  --pool <name>               the pool to join with --register
+  --advertise-url <url>       the URL the broker reaches this worker at (default the one it listens on)
   --help`;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -36,7 +40,7 @@ function integer(name: string, value: string | undefined, min: number): number |
 }
 
 /** CLI arguments to worker options; a bad flag or value throws INVALID_REQUEST naming it. Undefined means --help. */
-export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | undefined {
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): StartWorkerOptions | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -58,6 +62,9 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
         'small-model-threads': { type: 'string' },
         'body-limit': { type: 'string' },
         'log-level': { type: 'string' },
+        register: { type: 'string' },
+        pool: { type: 'string' },
+        'advertise-url': { type: 'string' },
         spin: { type: 'boolean' },
         'main-thread-runs': { type: 'boolean' },
         help: { type: 'boolean' },
@@ -111,5 +118,20 @@ export function parseCliArgs(argv: readonly string[]): StartWorkerOptions | unde
   if (batchClassRuns !== undefined) options.batchClassRuns = batchClassRuns;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
+  const broker = str('register');
+  const pool = str('pool');
+  if (broker !== undefined) {
+    if (!/^https?:\/\/\S+$/.test(broker))
+      throw new SplitflowError('INVALID_REQUEST', { message: `--register must be the broker's http(s) URL, got "${broker}"` });
+    if (pool === undefined) throw new SplitflowError('INVALID_REQUEST', { message: '--register needs --pool <name>: the pool to join' });
+    const token = env.SPLITFLOW_REGISTER_TOKEN;
+    if (!token)
+      throw new SplitflowError('INVALID_REQUEST', { message: '--register needs SPLITFLOW_REGISTER_TOKEN in the environment (kept out of the process list)' });
+    options.register = { broker, pool, token };
+    const advertise = str('advertise-url');
+    if (advertise !== undefined) options.register.advertiseUrl = advertise;
+  } else if (pool !== undefined || str('advertise-url') !== undefined) {
+    throw new SplitflowError('INVALID_REQUEST', { message: '--pool and --advertise-url go with --register' });
+  }
   return options;
 }

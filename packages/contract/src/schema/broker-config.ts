@@ -160,6 +160,20 @@ export const AutoscaleConfig = Type.Object(
 );
 export type AutoscaleConfig = Static<typeof AutoscaleConfig>;
 
+/** Workers that join pools by registering (pools with `discovery.register`). */
+export const RegistrationConfig = Type.Object(
+  {
+    /** Shared secrets a registering worker presents as a Bearer token. */
+    tokens: Type.Array(Type.String({ minLength: 16, errorMessage: 'expected a token of at least 16 characters' }), { minItems: 1 }),
+    /** How often workers are asked to heartbeat. @default 1000 */
+    heartbeatMs: Type.Optional(Positive),
+    /** A worker not heard from for this long leaves its pool (crashed or preempted). @default 3500 */
+    ttlMs: Type.Optional(Positive),
+  },
+  { $id: 'RegistrationConfig', additionalProperties: false },
+);
+export type RegistrationConfig = Static<typeof RegistrationConfig>;
+
 export const PLACEMENT_POLICIES = ['cost-deadline', 'round-robin', 'least-outstanding'] as const;
 export type PlacementPolicy = (typeof PLACEMENT_POLICIES)[number];
 
@@ -184,6 +198,7 @@ export const BrokerConfig = Type.Object(
     jobs: Type.Optional(JobsConfig),
     health: Type.Optional(HealthConfig),
     autoscale: Type.Optional(AutoscaleConfig),
+    registration: Type.Optional(RegistrationConfig),
     /**
      * How requests are placed. `cost-deadline` (the default) is Splitflow's scheduler: the cheapest pool
      * that meets the deadline. `round-robin` and `least-outstanding` spread requests over every healthy

@@ -60,9 +60,18 @@ export const PoolConfig = Type.Object(
     name: Identifier,
     hardware: HardwareClass,
     protocol: Type.Literal('oip-v2', { errorMessage: 'expected "oip-v2"' }),
-    /** Endpoints listed by hand; with `discovery` these are joined by those found. One of the two is required. */
+    /** Endpoints listed by hand; with `discovery` these are joined by those found or registered. One of the two is required. */
     endpoints: Type.Optional(Type.Array(Endpoint, { minItems: 1 })),
-    discovery: Type.Optional(Type.Object({ dns: DnsDiscovery }, { additionalProperties: false })),
+    discovery: Type.Optional(
+      Type.Object(
+        {
+          dns: Type.Optional(DnsDiscovery),
+          /** Workers may join this pool by registering with the broker (`splitflow-worker --register`) and heartbeating. */
+          register: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     costPerHour: NonNegative,
     /** Requests in flight per endpoint before the pool counts as full. */
     maxConcurrency: Type.Integer({ minimum: 1 }),
