@@ -78,6 +78,8 @@ export interface PoolState {
   readonly name: string;
   readonly hardware: HardwareClass;
   readonly costPerHour: number;
+  /** Spot capacity: interactive work goes here only when no other pool meets its deadline. */
+  readonly preemptible: boolean;
   readonly maxConcurrency: number;
   readonly maxQueue: number;
   readonly throughput: Throughput;
@@ -119,6 +121,7 @@ export function createPoolState(config: BrokerPool): PoolState {
     name: config.name,
     hardware: config.hardware,
     costPerHour: config.costPerHour,
+    preemptible: config.preemptible === true,
     maxConcurrency: config.maxConcurrency,
     maxQueue: config.maxQueue ?? DEFAULT_MAX_QUEUE,
     throughput: config.throughput ?? DEFAULT_THROUGHPUT[config.hardware],

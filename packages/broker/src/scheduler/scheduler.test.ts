@@ -477,3 +477,33 @@ describe('scheduler: deadlines by the tail', () => {
     expect(s.decide(tight()).pool.name).toBe('cheap');
   });
 });
+
+describe('scheduler: preemptible (spot) pools', () => {
+  const spot = pool('spot', 'cpu', 0.05, 20, 0.05, { preemptible: true });
+
+  it('keeps interactive work off spot capacity while another pool meets its deadline, though spot is cheaper', () => {
+    const s = createScheduler([cpu, gpu, spot]);
+    expect(s.decide(req()).pool.name).toBe('cpu');
+    expect(s.decide(req({ work: large, batch: 64 })).pool.name).toBe('gpu');
+  });
+
+  it('sends interactive work to spot when nothing else can meet its deadline', () => {
+    // The only other pool is far too slow for the deadline; spot is fast enough.
+    const slow = pool('slow', 'cpu', 0.2, 0.01, 0);
+    const fastSpot = pool('spot', 'gpu', 1, 7000, 0.5, { preemptible: true });
+    const s = createScheduler([slow, fastSpot]);
+    const d = s.decide(req({ work: large, batch: 64 }));
+    expect(d.pool.name).toBe('spot');
+    expect(d.reason).toBe('cheapest-meeting-deadline');
+  });
+
+  it('lets batch work take the cheapest pool, spot included', () => {
+    const s = createScheduler([cpu, gpu, spot]);
+    expect(s.decide(req({ priority: 'batch', hardDeadline: false, deadlineMs: 10_000 })).pool.name).toBe('spot');
+  });
+
+  it('without the flag the same cheap pool takes interactive work: the flag is what keeps it off', () => {
+    const withSpot = createScheduler([cpu, gpu, pool('spot', 'cpu', 0.05, 20, 0.05)]);
+    expect(withSpot.decide(req()).pool.name).toBe('spot');
+  });
+});

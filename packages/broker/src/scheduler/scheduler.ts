@@ -101,6 +101,9 @@ function xorshift(seed = 0x9e3779b9): () => number {
   };
 }
 
+const SPOT_LAST = [false, true];
+const ALL_AT_ONCE = [true];
+
 const retryAfter = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 const noHealthyEndpoint = (model: string) => new SplitflowError('NO_CAPACITY', { message: `no healthy endpoint serves model "${model}"`, retryAfterS: 1 });
@@ -124,6 +127,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     }
   }
   const none: readonly PoolState[] = [];
+  const withSpot = new Set([...byModel].filter(([, list]) => list.some((p) => p.preemptible)).map(([model]) => model));
 
   /** Queue depth the pool's endpoints reported recently, summed: work of other clients included. */
   function reportedDepth(pool: PoolState, t: number): number {
@@ -260,47 +264,68 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     let fast = best;
     let any = best;
     let mean = best;
-    for (const pool of candidates) {
-      if (!hasUsable(pool, request.exclude)) continue;
-      usable++;
-      if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) {
-        full++;
-        continue;
+    // Interactive work looks at spot pools only when no other pool meets its deadline.
+    const passes = interactive && withSpot.has(request.model) ? SPOT_LAST : ALL_AT_ONCE;
+    for (const spot of passes) {
+      if (spot && passes.length > 1) {
+        cheapestCost = Number.POSITIVE_INFINITY;
+        cheapestFinish = Number.POSITIVE_INFINITY;
+        onMeanCost = Number.POSITIVE_INFINITY;
+        onMeanFinish = Number.POSITIVE_INFINITY;
+        anyCost = Number.POSITIVE_INFINITY;
+        anyFinish = Number.POSITIVE_INFINITY;
+        fastestFinish = Number.POSITIVE_INFINITY;
+        usable = 0;
+        full = 0;
+        best = { wait: 0, service: 0, transfer: 0, seed: 0, cost: 0, spread: 0 };
+        fast = best;
+        any = best;
+        mean = best;
       }
-      const seed = seedMs(pool, request.work);
-      const learned = pool.learned.get(request.model);
-      const service = serviceFrom(learned, bucket, seed);
-      const load = modelLoad(pool, request.model);
-      const wait = waitMs(pool, load, service, t);
-      const transfer = transferMs(request.bytes, pool.link);
-      const finish = wait + service + transfer;
-      const spread = spreadFrom(learned, bucket, seed, t, tailScale, halfLifeMs);
-      const tail = finish + spread;
-      // A merged run is shared by the requests in it: each pays its part.
-      const cost = costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency);
-      if (finish < fastestFinish) {
-        fastest = pool;
-        fastestFinish = finish;
-        fast = { wait, service, transfer, seed, cost, spread };
+      for (const pool of candidates) {
+        if (!hasUsable(pool, request.exclude)) continue;
+        if (pool.preemptible && !spot) continue;
+        usable++;
+        if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) {
+          full++;
+          continue;
+        }
+        const seed = seedMs(pool, request.work);
+        const learned = pool.learned.get(request.model);
+        const service = serviceFrom(learned, bucket, seed);
+        const load = modelLoad(pool, request.model);
+        const wait = waitMs(pool, load, service, t);
+        const transfer = transferMs(request.bytes, pool.link);
+        const finish = wait + service + transfer;
+        const spread = spreadFrom(learned, bucket, seed, t, tailScale, halfLifeMs);
+        const tail = finish + spread;
+        // A merged run is shared by the requests in it: each pays its part.
+        const cost = costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency);
+        if (finish < fastestFinish) {
+          fastest = pool;
+          fastestFinish = finish;
+          fast = { wait, service, transfer, seed, cost, spread };
+        }
+        if (tail <= request.deadlineMs && (cost < cheapestCost || (cost === cheapestCost && tail < cheapestFinish))) {
+          cheapest = pool;
+          cheapestCost = cost;
+          cheapestFinish = tail;
+          best = { wait, service, transfer, seed, cost, spread };
+        }
+        if (finish <= request.deadlineMs && (cost < onMeanCost || (cost === onMeanCost && finish < onMeanFinish))) {
+          onMean = pool;
+          onMeanCost = cost;
+          onMeanFinish = finish;
+          mean = { wait, service, transfer, seed, cost, spread };
+        }
+        if (!interactive && (cost < anyCost || (cost === anyCost && finish < anyFinish))) {
+          anyPool = pool;
+          anyCost = cost;
+          anyFinish = finish;
+          any = { wait, service, transfer, seed, cost, spread };
+        }
       }
-      if (tail <= request.deadlineMs && (cost < cheapestCost || (cost === cheapestCost && tail < cheapestFinish))) {
-        cheapest = pool;
-        cheapestCost = cost;
-        cheapestFinish = tail;
-        best = { wait, service, transfer, seed, cost, spread };
-      }
-      if (finish <= request.deadlineMs && (cost < onMeanCost || (cost === onMeanCost && finish < onMeanFinish))) {
-        onMean = pool;
-        onMeanCost = cost;
-        onMeanFinish = finish;
-        mean = { wait, service, transfer, seed, cost, spread };
-      }
-      if (!interactive && (cost < anyCost || (cost === anyCost && finish < anyFinish))) {
-        anyPool = pool;
-        anyCost = cost;
-        anyFinish = finish;
-        any = { wait, service, transfer, seed, cost, spread };
-      }
+      if (cheapest !== undefined || onMean !== undefined) break;
     }
     if (usable === 0) throw noHealthyEndpoint(request.model);
     if (usable === full) throw everyPoolAtBound(request.model);

@@ -78,6 +78,11 @@ export const PoolConfig = Type.Object(
     /** Model ids the pool serves. */
     models: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
     throughput: Type.Optional(Throughput),
+    /**
+     * Spot or preemptible capacity: cheaper, and taken away at short notice. Batch and async work may be
+     * placed here like anywhere; interactive work only when no other pool meets its deadline.
+     */
+    preemptible: Type.Optional(Type.Boolean()),
     /** Bounded queue per pool; beyond it requests are refused with 503. */
     maxQueue: Type.Optional(Type.Integer({ minimum: 0 })),
   },
