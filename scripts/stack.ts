@@ -1,11 +1,15 @@
 // The embedded default: CPU worker(s) serving the catalog, a broker with one CPU pool over them, and the
 // field app served cross-origin isolated with /v2 proxied to the broker. `npm start` and the e2e suite
 // both start it through here, so what the tests exercise is what people run.
+
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { type Broker, buildBroker } from '@splitflow/broker';
+import { type Broker, buildBroker, createLocalSupervisor, type Launched, type LocalSupervisor } from '@splitflow/broker';
 import { type BrokerConfig, type ModelCatalog, validateCatalog } from '@splitflow/contract';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { build, type PreviewServer, preview } from 'vite';
@@ -13,6 +17,7 @@ import { build, type PreviewServer, preview } from 'vite';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const CATALOG_PATH = join(ROOT, 'models', 'catalog.json');
 const VITE_CONFIG = join(ROOT, 'vite.config.ts');
+const WORKER_CLI = join(ROOT, 'packages', 'worker', 'src', 'cli.ts');
 
 export interface StackOptions {
   host?: string;
@@ -30,6 +35,11 @@ export interface StackOptions {
   gpu?: 'webgpu' | 'cuda';
   /** Build the app first. @default true */
   buildApp?: boolean;
+  /**
+   * Size the CPU pool by the broker's own plan: a local supervisor starts and stops worker processes
+   * (1 to `maxWorkers`) that register with the broker, as KEDA does with the same metric in Kubernetes.
+   */
+  autoscale?: { maxWorkers: number };
   /** Where the broker keeps async jobs. @default memory (the embedded default keeps no state) */
   jobsPath?: string;
   log?: (line: string) => void;
@@ -74,6 +84,33 @@ export function builtModels(catalog: ModelCatalog): string[] {
   return catalog.models.filter((m) => m.format === 'onnx' && m.files.every((f) => existsSync(join(ROOT, 'models', 'build', f.path)))).map((m) => m.id);
 }
 
+/** A worker process of the catalog (from the sources, as `npm start` runs), resolved once it listens. */
+function launchWorker(args: string[], token: string): Promise<Launched> {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', WORKER_CLI, '--models', CATALOG_PATH, '--port', '0', '--log-level', 'warn', ...args],
+    {
+      env: { ...process.env, SPLITFLOW_REGISTER_TOKEN: token },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return new Promise((resolve, reject) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      if (!line.startsWith('{"event":"listening"')) return;
+      const { url } = JSON.parse(line) as { url: string };
+      resolve({
+        url,
+        stop: async () => {
+          if (child.exitCode === null) child.kill('SIGTERM');
+          await exited;
+        },
+      });
+    });
+    child.once('exit', (code) => reject(new Error(`a worker exited with ${code} before listening`)));
+  });
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
   const log = options.log ?? (() => {});
@@ -87,20 +124,25 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (served.length === 0) throw new Error('no model of the catalog is built; run `npm run models`');
 
   const workers: RunningWorker[] = [];
+  let supervisor: LocalSupervisor | undefined;
   let broker: Broker | undefined;
   let brokerUrl = options.remoteBroker ?? '';
   let app: PreviewServer | undefined;
   const close = async () => {
     await app?.close();
+    await supervisor?.stop();
     await broker?.close();
     await Promise.all(workers.map((w) => w.close()));
   };
   try {
     if (!options.remoteBroker) {
-      for (let i = 0; i < (options.workers ?? 1); i++) {
-        workers.push(await startWorker({ catalog: CATALOG_PATH, models: served, host, port: 0, logLevel: false }));
+      const token = randomBytes(24).toString('hex');
+      if (!options.autoscale) {
+        for (let i = 0; i < (options.workers ?? 1); i++) {
+          workers.push(await startWorker({ catalog: CATALOG_PATH, models: served, host, port: 0, logLevel: false }));
+        }
+        log(`worker${workers.length > 1 ? 's' : ''} ${workers.map((w) => w.url).join(', ')} serving ${served.join(', ')}`);
       }
-      log(`worker${workers.length > 1 ? 's' : ''} ${workers.map((w) => w.url).join(', ')} serving ${served.join(', ')}`);
       let gpuPool: BrokerConfig['pools'] = [];
       if (options.gpu) {
         const gpu = await startWorker({ catalog: CATALOG_PATH, models: served, host, port: 0, provider: options.gpu, logLevel: false });
@@ -126,7 +168,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
             name: 'local-cpu',
             hardware: 'cpu',
             protocol: 'oip-v2',
-            endpoints: workers.map((w) => ({ url: w.url, kind: 'worker' as const })),
+            ...(options.autoscale ? { discovery: { register: true } } : { endpoints: workers.map((w) => ({ url: w.url, kind: 'worker' as const })) }),
             costPerHour: 0.1,
             maxConcurrency: 4,
             maxQueue: 256,
@@ -136,12 +178,30 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
           ...(options.extraPools ?? []),
         ],
         anonymous: { rateLimit: { requestsPerSecond: 500, burst: 1000 }, maxConcurrency: 64 },
+        ...(options.autoscale ? { registration: { tokens: [token] }, autoscale: { minReplicas: 1 } } : {}),
         jobs: options.jobsPath ? { store: 'sqlite', path: options.jobsPath } : { store: 'memory' },
         log: { level: 'warn' },
       };
       broker = await buildBroker(config, { catalog, baseDir: ROOT });
       brokerUrl = await broker.listen({ host, port: brokerPort });
       log(`broker ${brokerUrl} (pool local-cpu)`);
+      if (options.autoscale) {
+        const pool = broker.scheduler.pools.find((p) => p.name === 'local-cpu');
+        const plan = broker.capacity;
+        supervisor = createLocalSupervisor({
+          pool: 'local-cpu',
+          desired: () => plan().find((p) => p.pool === 'local-cpu')?.desiredReplicas ?? 1,
+          healthy: () => pool?.healthyCount ?? 0,
+          launch: () => launchWorker(['--serve', served.join(','), '--host', host, '--register', brokerUrl, '--pool', 'local-cpu'], token),
+          maxReplicas: options.autoscale.maxWorkers,
+          onChange: (e) =>
+            log(`autoscale: ${e.action === 'start' ? 'started' : 'stopped'} worker ${e.url}: ${e.replicas} running, the broker wants ${e.desired}`),
+          onError: (error) => log(`autoscale: ${error.message}`),
+        });
+        await supervisor.tick();
+        supervisor.start();
+        log(`autoscale: 1 to ${options.autoscale.maxWorkers} CPU worker processes, following splitflow_broker_pool_desired_replicas{pool="local-cpu"}`);
+      }
     }
     process.env.SPLITFLOW_BROKER_URL = brokerUrl;
     if (options.buildApp ?? true) {

@@ -1,4 +1,5 @@
 // `npm start`: the embedded default on localhost. Flags: --port N (app), --broker-port N, --workers N,
+// --autoscale MAX (1 to MAX CPU worker processes, started and stopped by the broker's capacity plan),
 // --gpu webgpu|cuda (add a local GPU worker as a pool), --pools FILE (more pools: a YAML or JSON list of
 // the broker's pool entries, e.g. Triton or KServe endpoints), --broker URL (use a remote broker; start
 // no local pool), --no-build.
@@ -13,6 +14,7 @@ const { values } = parseArgs({
     port: { type: 'string', default: '5173' },
     'broker-port': { type: 'string', default: '8080' },
     workers: { type: 'string', default: '1' },
+    autoscale: { type: 'string' },
     broker: { type: 'string' },
     gpu: { type: 'string' },
     pools: { type: 'string' },
@@ -22,7 +24,7 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(
-    'usage: npm start -- [--port 5173] [--broker-port 8080] [--workers 1] [--gpu webgpu|cuda] [--pools pools.yaml] [--broker https://remote] [--no-build]',
+    'usage: npm start -- [--port 5173] [--broker-port 8080] [--workers 1 | --autoscale MAX] [--gpu webgpu|cuda] [--pools pools.yaml] [--broker https://remote] [--no-build]',
   );
   process.exit(0);
 }
@@ -61,6 +63,7 @@ try {
     appPort: int('port', values.port, 0),
     brokerPort: int('broker-port', values['broker-port'], 0),
     workers: int('workers', values.workers, 1),
+    ...(values.autoscale !== undefined ? { autoscale: { maxWorkers: int('autoscale', values.autoscale, 1) } } : {}),
     ...(values.broker ? { remoteBroker: values.broker } : {}),
     ...(values.gpu ? { gpu: values.gpu as 'webgpu' | 'cuda' } : {}),
     extraPools,

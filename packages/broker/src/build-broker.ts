@@ -15,7 +15,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
 import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
-import { planCapacity } from './autoscale/capacity-planner.js';
+import { type CapacityPlan, planCapacity } from './autoscale/capacity-planner.js';
 import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
 import { indexModels, readCatalog } from './catalog/model-index.js';
@@ -63,6 +63,8 @@ export interface Broker {
   health: HealthChecker;
   /** Pools that name `discovery.dns` follow their DNS records; `refresh()` applies them at once. */
   discovery: Discovery;
+  /** The replicas each pool needs now and why (what `splitflow_broker_pool_desired_replicas` exports). */
+  capacity(): CapacityPlan[];
   /** Workers that registered themselves, when the config has `registration`. */
   registry?: EndpointRegistry;
   jobs: JobStore;
@@ -174,9 +176,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   }
   const metrics = createMetrics(scheduler.pools);
   registerJobGauge(metrics.registry, jobs);
-  registerCapacityMetrics(metrics.registry, () =>
-    planCapacity(scheduler.pools, loadMeter.snapshot(autoscale.windowMs ?? 60_000), loadMeter.snapshot(autoscale.startupMs ?? 10_000), autoscale),
-  );
+  const capacity = () =>
+    planCapacity(scheduler.pools, loadMeter.snapshot(autoscale.windowMs ?? 60_000), loadMeter.snapshot(autoscale.startupMs ?? 10_000), autoscale);
+  registerCapacityMetrics(metrics.registry, capacity);
   const tenants = createTenantRegistry(config.tenants, config.anonymous);
   const dispatcher = createDispatcher({ scheduler, upstream, health, metrics, logger, maxAttempts: limits.maxAttempts ?? 3, upstreamTimeoutMs });
   const runner: JobRunner = createJobRunner({
@@ -408,6 +410,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     metrics,
     health,
     discovery,
+    capacity,
     ...(registry ? { registry } : {}),
     jobs,
     async listen(listenOptions = {}) {

@@ -2,9 +2,13 @@
 
 export { type Admission, ANONYMOUS, createTenantRegistry, type Tenant, type TenantRegistry } from './admission/tenants.js';
 export { createTokenBucket, type TokenBucket } from './admission/token-bucket.js';
+export { type CapacityOptions, type CapacityPlan, planCapacity } from './autoscale/capacity-planner.js';
+export { createLocalSupervisor, type Launched, type LocalSupervisor, type LocalSupervisorOptions } from './autoscale/local-supervisor.js';
 export { BROKER_VERSION, type Broker, type BuildBrokerOptions, buildBroker, DEFAULT_BODY_LIMIT_BYTES } from './build-broker.js';
 export { indexModels, readCatalog } from './catalog/model-index.js';
 export { type LoadedConfig, loadBrokerConfig } from './config/load-config.js';
+export { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
+export { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
 export { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 export { MODES, type Mode, type ParsedInfer, parseInfer } from './http/parse-infer.js';
 export type { Job, JobRequest, JobResult, JobStatus, JobStore } from './jobs/job-store.js';

@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { createLocalSupervisor, type Launched } from './local-supervisor.js';
+
+function harness(over: { min?: number; max?: number } = {}) {
+  let t = 0;
+  let desired = 1;
+  let healthy = 0;
+  const log: string[] = [];
+  let n = 0;
+  const supervisor = createLocalSupervisor({
+    pool: 'cpu',
+    desired: () => desired,
+    healthy: () => healthy,
+    launch: async (): Promise<Launched> => {
+      const url = `http://w${++n}`;
+      return { url, stop: async () => void log.push(`stopped ${url}`) };
+    },
+    scaleDownAfterMs: 1000,
+    now: () => t,
+    onChange: (e) => log.push(`${e.action} ${e.url} -> ${e.replicas}/${e.desired}`),
+    ...(over.min !== undefined ? { minReplicas: over.min } : {}),
+    ...(over.max !== undefined ? { maxReplicas: over.max } : {}),
+  });
+  return {
+    supervisor,
+    log,
+    set: (d: number, h: number) => {
+      desired = d;
+      healthy = h;
+    },
+    at: (ms: number) => {
+      t = ms;
+    },
+  };
+}
+
+describe('local supervisor', () => {
+  it('starts one worker per step up to the desired count, each after the last has joined', async () => {
+    const h = harness();
+    await h.supervisor.tick();
+    h.set(3, 0);
+    await h.supervisor.tick(); // w1 has not joined yet: wait
+    expect(h.supervisor.running).toHaveLength(1);
+    h.set(3, 1);
+    await h.supervisor.tick();
+    h.set(3, 2);
+    await h.supervisor.tick();
+    await h.supervisor.tick();
+    expect(h.log).toEqual(['start http://w1 -> 1/1', 'start http://w2 -> 2/3', 'start http://w3 -> 3/3']);
+  });
+
+  it('scales down only after the lower want has lasted, newest first, and never below the floor', async () => {
+    const h = harness();
+    h.set(3, 0);
+    for (let i = 0; i < 3; i++) {
+      h.set(3, i);
+      await h.supervisor.tick();
+    }
+    h.set(0, 3);
+    h.at(100);
+    await h.supervisor.tick();
+    h.at(900);
+    await h.supervisor.tick();
+    expect(h.supervisor.running).toHaveLength(3);
+    h.at(1100);
+    await h.supervisor.tick();
+    expect(h.log.slice(-2)).toEqual(['stopped http://w3', 'stop http://w3 -> 2/1']);
+    h.at(1200);
+    await h.supervisor.tick(); // the clock restarts after each stop
+    expect(h.supervisor.running).toHaveLength(2);
+    h.at(2300);
+    await h.supervisor.tick();
+    h.at(3400);
+    await h.supervisor.tick();
+    expect(h.supervisor.running.map((w) => w.url)).toEqual(['http://w1']);
+  });
+
+  it('a burst in the middle of a lull resets the scale-down clock; the ceiling holds', async () => {
+    const h = harness({ max: 2 });
+    h.set(5, 0);
+    await h.supervisor.tick();
+    h.set(5, 1);
+    await h.supervisor.tick();
+    await h.supervisor.tick();
+    expect(h.supervisor.running).toHaveLength(2);
+    h.set(1, 2);
+    h.at(0);
+    await h.supervisor.tick();
+    h.set(2, 2);
+    h.at(600);
+    await h.supervisor.tick();
+    h.set(1, 2);
+    h.at(1200);
+    await h.supervisor.tick();
+    expect(h.supervisor.running).toHaveLength(2);
+    await h.supervisor.stop();
+    expect(h.supervisor.running).toHaveLength(0);
+    expect(h.log.filter((l) => l.startsWith('stopped'))).toHaveLength(2);
+  });
+});

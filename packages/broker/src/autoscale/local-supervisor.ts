@@ -1,0 +1,101 @@
+/** A worker the supervisor started: how to stop it (it drains, then exits). */
+export interface Launched {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export interface LocalSupervisorOptions {
+  /** The pool it sizes. */
+  pool: string;
+  /** The replicas the broker says the pool needs now (its capacity plan). */
+  desired(): number;
+  /** The endpoints of the pool that are healthy now (started ones join once registered and probed). */
+  healthy(): number;
+  /** Starts one worker that joins the pool; resolves once it is listening. */
+  launch(): Promise<Launched>;
+  /** @default 1 */
+  minReplicas?: number;
+  /** @default 4 */
+  maxReplicas?: number;
+  /** A pool scales down only after wanting fewer replicas for this long, so a lull does not flap it. @default 30000 */
+  scaleDownAfterMs?: number;
+  /** @default 2000 */
+  intervalMs?: number;
+  /** @default performance.now */
+  now?: () => number;
+  onChange?(event: { action: 'start' | 'stop'; url: string; replicas: number; desired: number }): void;
+  onError?(error: Error): void;
+}
+
+export interface LocalSupervisor {
+  /** One step of the control loop: start or stop at most one worker. */
+  tick(): Promise<void>;
+  /** Workers it runs. */
+  readonly running: readonly Launched[];
+  start(): void;
+  /** Stops the loop and every worker it started. */
+  stop(): Promise<void>;
+}
+
+/**
+ * On one machine, what KEDA does in Kubernetes: follows the broker's desired replicas for a pool by
+ * starting and stopping local worker processes. One change per step, so a worker that is starting is
+ * counted before another is started; scale-down waits for the want to last.
+ */
+export function createLocalSupervisor(o: LocalSupervisorOptions): LocalSupervisor {
+  const min = o.minReplicas ?? 1;
+  const max = o.maxReplicas ?? 4;
+  const scaleDownAfterMs = o.scaleDownAfterMs ?? 30_000;
+  const now = o.now ?? (() => performance.now());
+  const running: Launched[] = [];
+  let fewerSince: number | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let busy: Promise<void> | undefined;
+
+  async function step(): Promise<void> {
+    const desired = Math.min(max, Math.max(min, Math.round(o.desired())));
+    if (running.length < desired) {
+      fewerSince = undefined;
+      // Wait for the last one to join before starting another: the plan counts healthy endpoints.
+      if (running.length > o.healthy()) return;
+      const launched = await o.launch();
+      running.push(launched);
+      o.onChange?.({ action: 'start', url: launched.url, replicas: running.length, desired });
+      return;
+    }
+    if (running.length > desired) {
+      fewerSince ??= now();
+      if (now() - fewerSince < scaleDownAfterMs) return;
+      const victim = running.pop() as Launched;
+      fewerSince = undefined;
+      await victim.stop();
+      o.onChange?.({ action: 'stop', url: victim.url, replicas: running.length, desired });
+      return;
+    }
+    fewerSince = undefined;
+  }
+
+  const tick = () => {
+    busy ??= step()
+      .catch((error: Error) => o.onError?.(error))
+      .finally(() => {
+        busy = undefined;
+      });
+    return busy;
+  };
+
+  return {
+    tick,
+    running,
+    start() {
+      timer ??= setInterval(() => void tick(), o.intervalMs ?? 2000);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      timer = undefined;
+      await busy;
+      await Promise.all(running.splice(0).map((w) => w.stop()));
+    },
+  };
+}
