@@ -80,6 +80,8 @@ export interface PoolState {
   readonly costPerHour: number;
   /** Spot capacity: interactive work goes here only when no other pool meets its deadline. */
   readonly preemptible: boolean;
+  /** Bytes one endpoint has for a model (Infinity when the config says nothing). */
+  readonly memoryBytes: number;
   readonly maxConcurrency: number;
   readonly maxQueue: number;
   readonly throughput: Throughput;
@@ -122,6 +124,7 @@ export function createPoolState(config: BrokerPool): PoolState {
     hardware: config.hardware,
     costPerHour: config.costPerHour,
     preemptible: config.preemptible === true,
+    memoryBytes: config.memoryGiB !== undefined ? config.memoryGiB * 2 ** 30 : Number.POSITIVE_INFINITY,
     maxConcurrency: config.maxConcurrency,
     maxQueue: config.maxQueue ?? DEFAULT_MAX_QUEUE,
     throughput: config.throughput ?? DEFAULT_THROUGHPUT[config.hardware],

@@ -507,3 +507,27 @@ describe('scheduler: preemptible (spot) pools', () => {
     expect(withSpot.decide(req()).pool.name).toBe('spot');
   });
 });
+
+describe('scheduler: memory fit', () => {
+  const GiB = 2 ** 30;
+  const big = (batch: number): WorkEstimate => ({ flops: 143 * batch * MFLOP, bytes: 0.3 * GiB + batch * 0.05 * GiB });
+
+  it('never places a request on a pool whose endpoints cannot hold its weights and activations', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { memoryGiB: 1 }), pool('gpu', 'gpu', 4, 7000, 1.7, { memoryGiB: 80 })]);
+    // Batch 4 fits the CPU pool (0.5 GiB), where it is cheapest; batch 64 (3.5 GiB) only the GPU.
+    expect(s.decide(req({ work: big(4), batch: 4, deadlineMs: 10_000 })).pool.name).toBe('cpu');
+    expect(s.decide(req({ work: big(64), batch: 64, deadlineMs: 10_000 })).pool.name).toBe('gpu');
+    const balanced = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { memoryGiB: 1 }), pool('gpu', 'gpu', 4, 7000, 1.7, { memoryGiB: 80 })], {
+      policy: 'round-robin',
+    });
+    for (let i = 0; i < 4; i++) expect(balanced.decide(req({ work: big(64), batch: 64 })).pool.name).toBe('gpu');
+  });
+
+  it('says plainly when no pool serving the model can hold the request', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0.05, { memoryGiB: 1 })]);
+    expect(codeOf(() => s.decide(req({ work: big(64), batch: 64 })))).toBe('INVALID_REQUEST');
+    expect(() => s.decide(req({ work: big(64), batch: 64 }))).toThrow(/at batch 64 needs 3\.50 GiB, more than any pool serving it has \(largest: 1\.00 GiB\)/);
+    // Without a memory figure a pool is taken to fit anything.
+    expect(createScheduler([cpu]).decide(req({ work: big(64), batch: 64, deadlineMs: 1e6 })).pool.name).toBe('cpu');
+  });
+});

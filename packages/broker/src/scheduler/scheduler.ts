@@ -101,6 +101,17 @@ function xorshift(seed = 0x9e3779b9): () => number {
   };
 }
 
+/** When every pool serving the model is too small for the request, the error that says so (a smaller batch may fit). */
+function fitsNowhere(request: PlacementRequest, candidates: readonly PoolState[]): SplitflowError | undefined {
+  const largest = Math.max(...candidates.map((p) => p.memoryBytes));
+  if (!(request.work.bytes > largest)) return undefined;
+  const gib = (b: number) => (b / 2 ** 30).toFixed(2);
+  return new SplitflowError('INVALID_REQUEST', {
+    message: `"${request.model}" at batch ${request.batch} needs ${gib(request.work.bytes)} GiB, more than any pool serving it has (largest: ${gib(largest)} GiB)`,
+    details: { model: request.model, batch: request.batch, neededBytes: request.work.bytes, largestBytes: largest },
+  });
+}
+
 const SPOT_LAST = [false, true];
 const ALL_AT_ONCE = [true];
 
@@ -203,12 +214,12 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     const usable: EndpointState[] = [];
     let healthy = 0;
     for (const pool of candidates) {
-      if (!hasUsable(pool, request.exclude)) continue;
+      if (!hasUsable(pool, request.exclude) || request.work.bytes > pool.memoryBytes) continue;
       healthy++;
       if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) continue;
       for (const e of pool.endpoints) if (e.healthy && !request.exclude?.has(e)) usable.push(e);
     }
-    if (healthy === 0) throw noHealthyEndpoint(request.model);
+    if (healthy === 0) throw fitsNowhere(request, candidates) ?? noHealthyEndpoint(request.model);
     if (usable.length === 0) throw everyPoolAtBound(request.model);
     let endpoint = usable[0] as EndpointState;
     if (reason === 'round-robin') endpoint = usable[turn++ % usable.length] as EndpointState;
@@ -285,6 +296,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       for (const pool of candidates) {
         if (!hasUsable(pool, request.exclude)) continue;
         if (pool.preemptible && !spot) continue;
+        if (request.work.bytes > pool.memoryBytes) continue;
         usable++;
         if (pool.outstanding >= pool.healthyCount * pool.maxConcurrency + pool.maxQueue) {
           full++;
@@ -327,7 +339,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       }
       if (cheapest !== undefined || onMean !== undefined) break;
     }
-    if (usable === 0) throw noHealthyEndpoint(request.model);
+    if (usable === 0) throw fitsNowhere(request, candidates) ?? noHealthyEndpoint(request.model);
     if (usable === full) throw everyPoolAtBound(request.model);
     let pool: PoolState;
     let numbers: typeof best;

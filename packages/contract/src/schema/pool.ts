@@ -83,6 +83,11 @@ export const PoolConfig = Type.Object(
      * placed here like anywhere; interactive work only when no other pool meets its deadline.
      */
     preemptible: Type.Optional(Type.Boolean()),
+    /**
+     * Memory one endpoint has for a model, GiB (GPU memory on GPUs, host memory on CPUs). A request whose
+     * parameters and activations at its batch size (the manifest's cost profile) exceed it is never placed here.
+     */
+    memoryGiB: Type.Optional(Positive),
     /** Bounded queue per pool; beyond it requests are refused with 503. */
     maxQueue: Type.Optional(Type.Integer({ minimum: 0 })),
   },
