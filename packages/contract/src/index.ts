@@ -28,7 +28,6 @@ export {
 export {
   bytesFromStrings,
   checkTensor,
-  createTensor,
   type NamedTensor,
   stringsFromBytes,
   type Tensor,

@@ -19,35 +19,6 @@ export function summarize(samplesMs: readonly number[]): LatencySummary {
 }
 
 /**
- * Closed loop, one connection, one request at a time, timed with hrtime: the latency a proxy adds
- * shows at microsecond resolution (autocannon's histogram has millisecond buckets).
- */
-export async function sequentialLatency(
-  url: string,
-  path: string,
-  body: string,
-  headers: Record<string, string>,
-  count: number,
-  warmup = 200,
-): Promise<LatencySummary> {
-  const pool = new Pool(url, { connections: 1, pipelining: 1 });
-  const samples: number[] = [];
-  try {
-    for (let i = 0; i < warmup + count; i++) {
-      const t0 = process.hrtime.bigint();
-      const res = await pool.request({ method: 'POST', path, headers, body });
-      await res.body.arrayBuffer();
-      const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-      if (res.statusCode !== 200) throw new Error(`${url}${path} answered ${res.statusCode}`);
-      if (i >= warmup) samples.push(ms);
-    }
-  } finally {
-    await pool.close();
-  }
-  return summarize(samples);
-}
-
-/**
  * The same closed loop against several targets in turn, one request each per round (the order rotates
  * every round), each over its own connection: drift of a shared, noisy machine (other tenants, CPU
  * frequency, a process still warming up) lands on every target alike instead of on whichever ran in

@@ -16,12 +16,6 @@ export interface NamedTensor<D extends Datatype = Datatype> extends Tensor<D> {
 
 const invalid = (name: string, message: string) => new SplitflowError('INVALID_TENSOR', { message: `tensor "${name}": ${message}`, details: { tensor: name } });
 
-/** Builds a tensor, checking that the data matches the datatype and the shape. */
-export function createTensor<D extends Datatype>(datatype: D, shape: number[], data: DataByType[D], name = '(unnamed)'): Tensor<D> {
-  checkTensor({ datatype, shape, data }, name);
-  return { datatype, shape, data };
-}
-
 /** Throws INVALID_TENSOR unless the tensor's datatype, shape and data agree. */
 export function checkTensor(tensor: Tensor, name = '(unnamed)'): void {
   if (!isDatatype(tensor.datatype)) throw invalid(name, `unknown datatype ${JSON.stringify(tensor.datatype)}`);
