@@ -62,7 +62,10 @@ export function readmeBlocks(markdown: string): Block[] {
       section = (heading[1] ?? '').toLowerCase();
       return;
     }
-    if (line.trim() === '') return flush();
+    if (line.trim() === '') {
+      flush();
+      return;
+    }
     const starts = /^\s*\|/.test(line) || /^\s*(?:[-*]|\d+\.)\s/.test(line);
     if (starts || !current) {
       flush();

@@ -221,9 +221,9 @@ export function simulate(o: SimOptions): SimResult {
         byPool[d.pool.name] = (byPool[d.pool.name] ?? 0) + 1;
         if ((busy.get(d.endpoint.url) ?? 0) < d.pool.maxConcurrency) startOn(i, d);
         else {
-          let q = waiting.get(d.endpoint.url);
-          if (!q) waiting.set(d.endpoint.url, (q = []));
-          q.push(i);
+          const q = waiting.get(d.endpoint.url);
+          if (q) q.push(i);
+          else waiting.set(d.endpoint.url, [i]);
         }
       } catch {
         schedulerMs += performance.now() - started;

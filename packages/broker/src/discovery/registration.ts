@@ -81,8 +81,8 @@ export function createEndpointRegistry(
         });
       }
       const url = input.url.replace(/\/+$/, '');
-      let urls = seen.get(pool.name);
-      if (urls === undefined) seen.set(pool.name, (urls = new Map()));
+      const urls = seen.get(pool.name) ?? new Map<string, number>();
+      seen.set(pool.name, urls);
       const known = urls.has(url) && pool.endpoints.some((e) => e.url === url);
       urls.set(url, now());
       if (!known) {
