@@ -18,9 +18,9 @@ export { createModelStore, type DownloadProgress, type LoadedFile, type ModelSto
 export { type ChosenVariant, deviceFeatures, pickVariant } from './delivery/pick-variant.js';
 export { sha256Hex, verifyFile } from './delivery/verify-file.js';
 export { type CachedProbe, createCachedProbe, type ProbeOptions, probeDevice } from './probe/probe-device.js';
-export { type CostRouter, type CostRouterOptions, createCostRouter, type LocalPlan, type RouteInput } from './router/cost-router.js';
 export type { CloudEstimate, LocalEstimate, RouteDecision, RouteEstimates, Where } from './router/decision.js';
 export { compilePriorMs, localThroughput } from './router/device-throughput.js';
+export { createLatencyRouter, type LatencyRouter, type LatencyRouterOptions, type LocalPlan, type RouteInput } from './router/latency-router.js';
 export { type CloudObservation, createLiveEstimates, type LiveEstimates, type LiveEstimatesSnapshot } from './router/live-estimates.js';
 export { registerErrorTransfer } from './runtime/error-transfer.js';
 export { createLocalExecutor, type LocalExecutor, type WorkerOption } from './runtime/local-executor.js';

@@ -18,11 +18,12 @@ import {
 } from '@splitflow/contract';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { createCloudClient } from '../cloud/cloud-client.js';
+import { createServedModels } from '../cloud/served-models.js';
 import { createModelStore } from '../delivery/model-store.js';
 import { type ChosenVariant, pickVariant } from '../delivery/pick-variant.js';
 import { createCachedProbe } from '../probe/probe-device.js';
-import { createCostRouter, type LocalPlan } from '../router/cost-router.js';
 import type { RouteDecision, Where } from '../router/decision.js';
+import { createLatencyRouter, type LocalPlan } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
@@ -37,6 +38,8 @@ interface Session {
   key: string;
   backend: LocalBackend;
   variant: ChosenVariant;
+  /** Whether the session has run once: its first run is warm-up, measured apart. */
+  ran: boolean;
 }
 
 interface LocalOutcome {
@@ -52,6 +55,13 @@ interface CloudOutcome {
 }
 
 const now = () => performance.now();
+
+/** Waits for `promise` at most `ms`. */
+async function within(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
 
 function toNamed(inputs: Record<string, Tensor>, copy: boolean): NamedTensor[] {
   if (typeof inputs !== 'object' || inputs === null) throw new SplitflowError('INVALID_TENSOR', { message: 'inputs must be an object of named tensors' });
@@ -85,7 +95,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
   let profile = firstProfile;
   const live = createLiveEstimates();
-  const router = createCostRouter({ estimates: live, cloudThroughput: options.cloudThroughput });
+  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput });
   const store = createModelStore({
     baseUrl: loaded.baseUrl,
     fetch: options.fetch,
@@ -94,6 +104,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     onProgress: (p) => emitter.emit('progress', p),
   });
   const cloud = options.broker ? createCloudClient({ url: options.broker, apiKey: options.apiKey, fetch: options.fetch, ...options.cloud }) : undefined;
+  const served = cloud ? createServedModels(cloud) : undefined;
+  served?.learn(loaded.catalog.models.map((m) => m.id));
   const pingCloud = async () => {
     if (!cloud) return;
     try {
@@ -102,11 +114,12 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       // An unreachable cloud shows up on the first request, which then falls back.
     }
   };
-  void pingCloud();
+  // The first decisions wait for this round trip (bounded), so the first cloud estimate is measured.
+  let firstPing = pingCloud();
   // A new link makes the learned network times wrong: forget them and measure again.
   const onNetworkChange = () => {
     live.resetNetwork();
-    void pingCloud();
+    firstPing = pingCloud();
   };
   const scope = globalThis as { addEventListener?: EventTarget['addEventListener']; removeEventListener?: EventTarget['removeEventListener'] };
   const connection = (globalThis as { navigator?: { connection?: EventTarget } }).navigator?.connection;
@@ -181,6 +194,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         const started = now();
         const files = await store.load(manifest.id, variant.files, signal);
         const downloadMs = now() - started;
+        // Read before the bytes move to the Worker (their buffers detach).
+        live.recordTransfer(
+          files.filter((f) => !f.fromCache).reduce((n, f) => n + f.bytes.byteLength, 0),
+          downloadMs,
+        );
         alive();
         const runtime = await getExecutor();
         const reply = await runtime.load(
@@ -194,7 +212,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           { backends, wasmPaths: options.wasmPaths, numThreads: options.numThreads },
         );
         live.recordCompile(manifest.id, reply.compileMs);
-        const session: Session = { key, backend: reply.backend, variant };
+        const session: Session = { key, backend: reply.backend, variant, ran: false };
         sessions.set(manifest.id, session);
         return { ...session, downloadMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
       })();
@@ -227,7 +245,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       sessions.delete(manifest.id);
       throw SplitflowError.from(reply.error);
     }
-    live.recordLocal(manifest.id, flops, computeMs);
+    const current = sessions.get(manifest.id);
+    if (current?.key === session.key && !current.ran) {
+      current.ran = true;
+      live.recordFirstRun(manifest.id, computeMs);
+    } else live.recordLocal(manifest.id, flops, computeMs);
     return {
       outputs: reply.outputs,
       route: { backend: reply.backend, thread: runtime.kind },
@@ -242,6 +264,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     const computeMs = (reply.info.computeUs ?? 0) / 1000;
     const networkMs = Math.max(0, reply.wallMs - queueMs - computeMs);
     live.recordCloud(manifest.id, flops, { networkMs, queueMs, computeMs });
+    live.recordTransfer(reply.requestBytes + reply.responseBytes, networkMs - (live.rttMs() ?? 0));
     const route: CloudOutcome['route'] = { endpoint: reply.info.endpoint ?? cloud.url };
     if (reply.info.pool) route.pool = reply.info.pool;
     if (reply.info.hardware) route.hardware = reply.info.hardware;
@@ -271,7 +294,12 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       };
       if (!(thresholds.latencyBudgetMs > 0))
         throw new SplitflowError('INVALID_REQUEST', { message: `latencyBudgetMs must be > 0, got ${thresholds.latencyBudgetMs}` });
-      const plan = await planLocal(manifest, routed);
+      const cloudCandidate = cloud !== undefined && thresholds.mode !== 'local-only' && thresholds.privacy !== 'local-only';
+      const [plan, serves] = await Promise.all([
+        planLocal(manifest, routed),
+        cloudCandidate ? served?.serves(model, thresholds.latencyBudgetMs) : undefined,
+        cloudCandidate && live.rttMs() === undefined ? within(firstPing, thresholds.latencyBudgetMs) : undefined,
+      ]);
       const requestBytes = holder.tensors.reduce((n, t) => n + tensorToBytes(t).byteLength, 0);
       const decision: RouteDecision = router.decide({
         manifest,
@@ -281,7 +309,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         responseBytes: outputBytes(manifest, dims),
         device: routed,
         local: plan,
-        cloud: { configured: cloud !== undefined },
+        cloud: { configured: cloud !== undefined, serves },
       });
       const routeMs = now() - started;
       emitter.emit('route', { model, decision });

@@ -53,6 +53,12 @@ export interface CloudClient {
   infer(model: string, inputs: NamedTensor[], options: CloudInferOptions): Promise<CloudReply>;
   /** One round trip to `/v2/health/ready`, in ms; the router's RTT seed. */
   ping(signal?: AbortSignal): Promise<number>;
+  /**
+   * Whether the endpoint serves `model`, from the OIP model metadata (`GET /v2/models/{name}`, which
+   * the broker, the worker, Triton and KServe all answer): `true` on 200, `false` on 404. Other
+   * failures throw, typed.
+   */
+  serves(model: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 const RETRY_STATUS = [429, 503];
@@ -121,12 +127,17 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
     async infer(model, inputs, o) {
       const started = performance.now();
       const deadline = started + o.budgetMs;
-      const parameters: Record<string, unknown> = {
-        [SPLITFLOW_PARAMS.deadlineMs]: Math.max(1, Math.round(o.budgetMs)),
-        [SPLITFLOW_PARAMS.priority]: o.priority ?? 'interactive',
+      // Each attempt tells the server the time left, not the whole budget, so a retry is not
+      // queued for a deadline that has already partly passed.
+      const encode = (leftMs: number) => {
+        const parameters: Record<string, unknown> = {
+          [SPLITFLOW_PARAMS.deadlineMs]: Math.max(1, Math.round(leftMs)),
+          [SPLITFLOW_PARAMS.priority]: o.priority ?? 'interactive',
+        };
+        if (o.requestId) parameters[SPLITFLOW_PARAMS.requestId] = o.requestId;
+        return encodeInferRequest({ id: o.requestId, inputs, parameters, binary: threshold });
       };
-      if (o.requestId) parameters[SPLITFLOW_PARAMS.requestId] = o.requestId;
-      const encoded = encodeInferRequest({ id: o.requestId, inputs, parameters, binary: threshold });
+      const encoded = encode(o.budgetMs);
       const requestBytes = typeof encoded.body === 'string' ? encoded.body.length : encoded.body.byteLength;
       const budgetSignal = AbortSignal.timeout(Math.max(1, Math.ceil(o.budgetMs)));
       const signal = o.signal ? AbortSignal.any([o.signal, budgetSignal]) : budgetSignal;
@@ -153,7 +164,17 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
               return undefined;
             },
           },
-          hooks: { beforeRequest: [() => void attempts++] },
+          hooks: {
+            beforeRequest: [() => void attempts++],
+            beforeRetry: [
+              ({ request }) => {
+                const again = encode(deadline - performance.now());
+                const headers = new Headers(request.headers);
+                for (const [k, v] of Object.entries(again.headers)) headers.set(k, v);
+                return new Request(request, { body: again.body as BodyInit, headers });
+              },
+            ],
+          },
         });
         const bytes = new Uint8Array(await response.arrayBuffer());
         const decoded = decodeInferResponse(bytes, response.headers.get(BINARY_HEADER));
@@ -178,6 +199,16 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
         throw await toSplitflowError(error, 1, signal);
       }
       return performance.now() - started;
+    },
+    async serves(model, signal) {
+      try {
+        await http.get(`v2/models/${encodeURIComponent(model)}`, { signal, timeout: 5000, retry: 0 });
+        return true;
+      } catch (error) {
+        const failure = await toSplitflowError(error, 1, signal);
+        if (failure.code === 'MODEL_NOT_FOUND' || failure.code === 'NOT_FOUND') return false;
+        throw failure;
+      }
     },
   };
 }

@@ -14,20 +14,31 @@ export interface CloudObservation {
 }
 
 export interface LiveEstimatesSnapshot {
-  local: Record<string, Sample & { compileMs?: number }>;
+  /** Per model: steady runs (`ms` at `flops`), session creation and the first run after it. */
+  local: Record<string, Partial<Sample> & { compileMs?: number; firstRunMs?: number }>;
   cloud: Record<string, Sample & { queueMs: number; networkMs?: number }>;
   cloudRttMs?: number;
+  /** Measured throughput of this device's transfers (model downloads, cloud calls), in Mbps. */
+  linkMbps?: number;
 }
 
 /**
- * Live estimates the router reads: this device's measured local latency per model (updated after
- * every run), compile time per model, the cloud's round trip (pings) and, per model, the network time,
- * queue and compute time its answers reported.
+ * Live estimates the router reads: this device's measured local latency per model (steady runs only),
+ * compile and first-run time per model, the cloud's round trip (pings), the link's throughput and,
+ * per model, the network time, queue and compute time its answers reported.
  * All are EWMAs (the contract's `ewma`) so a slow outlier moves them but does not own them.
  */
 export interface LiveEstimates {
+  /** A steady run: a session's runs after its first. */
   recordLocal(model: string, flops: number, computeMs: number): void;
   recordCompile(model: string, compileMs: number): void;
+  /**
+   * A session's first run. Kept apart from steady runs: it pays one-time work (kernel set-up, memory
+   * planning, JIT of the runtime's own code) that would make local look slow for many runs after.
+   */
+  recordFirstRun(model: string, computeMs: number): void;
+  /** Bytes moved over the network in `ms` (a download, or a cloud call less its round trip and server time). */
+  recordTransfer(bytes: number, ms: number): void;
   recordCloud(model: string, flops: number, observed: CloudObservation): void;
   recordRtt(rttMs: number): void;
   /**
@@ -38,6 +49,9 @@ export interface LiveEstimates {
   /** Measured local compute for `flops` of work, scaled from the last runs of the same model. */
   localComputeMs(model: string, flops: number): number | undefined;
   compileMs(model: string): number | undefined;
+  firstRunMs(model: string): number | undefined;
+  /** Measured throughput of the link, in Mbps. */
+  linkMbps(): number | undefined;
   cloudComputeMs(model: string, flops: number): number | undefined;
   cloudQueueMs(model: string): number | undefined;
   /** Measured network time (round trip and transfer) of this model's cloud calls. */
@@ -51,6 +65,9 @@ export interface LiveEstimatesOptions {
   alpha?: number;
 }
 
+// Transfers shorter than this say more about latency than throughput.
+const MIN_TRANSFER_BYTES = 64 * 1024;
+
 // Scale a measured time by the work ratio. Time is overhead plus work; scaling both overstates small
 // requests after a large one was measured (safe: it errs toward the other route), and the next run of
 // the same size corrects it.
@@ -60,8 +77,10 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
   const alpha = options.alpha ?? 0.3;
   const local = new Map<string, Sample>();
   const compile = new Map<string, number>();
+  const firstRun = new Map<string, number>();
   const cloud = new Map<string, Sample & { queueMs: number; networkMs?: number }>();
   let rtt: number | undefined;
+  let mbps: number | undefined;
 
   const update = (previous: Sample | undefined, flops: number, ms: number): Sample => {
     // Bring the previous sample to the new size before averaging, so mixed sizes average in time per flop.
@@ -75,6 +94,13 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     },
     recordCompile(model, compileMs) {
       compile.set(model, ewma(compile.get(model), compileMs, alpha));
+    },
+    recordFirstRun(model, computeMs) {
+      firstRun.set(model, ewma(firstRun.get(model), computeMs, alpha));
+    },
+    recordTransfer(bytes, ms) {
+      if (!(bytes >= MIN_TRANSFER_BYTES) || !(ms > 0)) return;
+      mbps = ewma(mbps, (bytes * 8) / (ms * 1000), alpha);
     },
     recordCloud(model, flops, observed) {
       const previous = cloud.get(model);
@@ -90,6 +116,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     },
     resetNetwork() {
       rtt = undefined;
+      mbps = undefined;
       for (const [model, sample] of cloud) cloud.set(model, { ms: sample.ms, flops: sample.flops, queueMs: sample.queueMs });
     },
     localComputeMs(model, flops) {
@@ -97,6 +124,8 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
       return sample ? scale(sample, flops) : undefined;
     },
     compileMs: (model) => compile.get(model),
+    firstRunMs: (model) => firstRun.get(model),
+    linkMbps: () => mbps,
     cloudComputeMs(model, flops) {
       const sample = cloud.get(model);
       return sample ? scale(sample, flops) : undefined;
@@ -106,8 +135,10 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     rttMs: () => rtt,
     snapshot() {
       const localOut: LiveEstimatesSnapshot['local'] = {};
-      for (const [k, v] of local) localOut[k] = { ...v, compileMs: compile.get(k) };
-      return { local: localOut, cloud: Object.fromEntries(cloud), cloudRttMs: rtt };
+      for (const k of new Set([...local.keys(), ...compile.keys(), ...firstRun.keys()])) {
+        localOut[k] = { ...local.get(k), compileMs: compile.get(k), firstRunMs: firstRun.get(k) };
+      }
+      return { local: localOut, cloud: Object.fromEntries(cloud), cloudRttMs: rtt, linkMbps: mbps };
     },
   };
 }

@@ -1,8 +1,8 @@
 import { cloudMs, type DeviceProfile, isSplitflowError, localMs, ROUTING_MODES, type RoutingMode, transferMs } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { DEVICES, MODELS, NETWORKS, thresholds } from '../testing/profiles.js';
-import { createCostRouter, type LocalPlan, type RouteInput } from './cost-router.js';
 import type { RouteDecision } from './decision.js';
+import { createLatencyRouter, type LocalPlan, type RouteInput } from './latency-router.js';
 import { createLiveEstimates } from './live-estimates.js';
 
 type Model = (typeof MODELS)[string];
@@ -31,7 +31,7 @@ function input(model: Model, device: DeviceProfile, over: Partial<RouteInput> = 
 const withNetwork = (device: DeviceProfile, network: string): DeviceProfile => ({ ...device, network: NETWORKS[network] as DeviceProfile['network'] });
 
 /** Runs the router and returns the decision or the error code. */
-function route(router: ReturnType<typeof createCostRouter>, i: RouteInput): RouteDecision | string {
+function route(router: ReturnType<typeof createLatencyRouter>, i: RouteInput): RouteDecision | string {
   try {
     return router.decide(i);
   } catch (error) {
@@ -52,8 +52,11 @@ const grid = () => {
   return cases;
 };
 
-describe('cost router over a grid of device, network and model profiles', () => {
-  const router = createCostRouter({ estimates: createLiveEstimates() });
+// The link assumed where the probe knows nothing, passed in so the oracle below does not restate a default.
+const FALLBACK_LINK = { rttMs: 123, mbps: 7 };
+
+describe('latency router over a grid of device, network and model profiles', () => {
+  const router = createLatencyRouter({ estimates: createLiveEstimates(), defaultLink: FALLBACK_LINK });
   const cases = grid().map((c) => {
     const i = input(
       c.model,
@@ -113,8 +116,8 @@ describe('cost router over a grid of device, network and model profiles', () => 
       expect(budgetMs).toBe(c.input.thresholds.latencyBudgetMs);
       if (local) {
         const link = {
-          rttMs: c.device.network.rttMs === 'unknown' ? 100 : c.device.network.rttMs,
-          mbps: c.device.network.downlinkMbps === 'unknown' ? 10 : c.device.network.downlinkMbps,
+          rttMs: c.device.network.rttMs === 'unknown' ? FALLBACK_LINK.rttMs : c.device.network.rttMs,
+          mbps: c.device.network.downlinkMbps === 'unknown' ? FALLBACK_LINK.mbps : c.device.network.downlinkMbps,
         };
         expect(local.totalMs, c.name).toBeCloseTo(
           localMs({ computeMs: local.computeMs, compileMs: local.compileMs, downloadBytes: c.input.local.missingBytes, link }),
@@ -124,7 +127,7 @@ describe('cost router over a grid of device, network and model profiles', () => 
         else expect(local.downloadMs + local.compileMs, c.name).toBe(0);
       }
       if (cloud) {
-        const link = { rttMs: cloud.rttMs, mbps: c.device.network.downlinkMbps === 'unknown' ? 10 : c.device.network.downlinkMbps };
+        const link = { rttMs: cloud.rttMs, mbps: c.device.network.downlinkMbps === 'unknown' ? FALLBACK_LINK.mbps : c.device.network.downlinkMbps };
         expect(cloud.transferMs).toBeCloseTo(transferMs(c.input.requestBytes + c.input.responseBytes, link), 6);
         expect(cloud.totalMs).toBeCloseTo(
           cloudMs({ link, requestBytes: c.input.requestBytes, responseBytes: c.input.responseBytes, queueMs: cloud.queueMs, computeMs: cloud.computeMs }),
@@ -152,11 +155,33 @@ describe('cost router over a grid of device, network and model profiles', () => 
     expect(route(router, { ...big, thresholds: thresholds({ privacy: 'local-only' }) })).toBe('LOCAL_UNAVAILABLE');
   });
 
-  it('keeps a slow device off the local route in auto mode but lets prefer-local use it', () => {
+  it('keeps a slow device off the local route in auto mode, naming the setting, but lets prefer-local use it', () => {
     const slow = { ...(DEVICES['low-end'] as DeviceProfile), gflops: 0.02 };
-    const i = input(MODELS.tiny as Model, slow);
-    expect(router.decide(i).localBlocked).toMatch(/device measures 0\.02 GFLOPS, under the 0\.05 GFLOPS minimum/);
+    const i = input(MODELS.tiny as Model, slow, { thresholds: thresholds({ minDeviceGflops: 0.05 }) });
+    expect(router.decide(i).localBlocked).toMatch(/0\.02 GFLOPS, under minDeviceGflops \(0\.05\)/);
     expect(router.decide({ ...i, thresholds: thresholds({ mode: 'prefer-local' }) }).where).toBe('local');
+  });
+
+  it('never sends auto traffic to an endpoint that does not serve the model, and says so', () => {
+    for (const c of cases.filter((c) => c.mode === 'auto' && c.privacy === 'any')) {
+      const unserved = route(router, { ...c.input, cloud: { configured: true, serves: false } });
+      if (typeof unserved === 'string') {
+        expect(['LOCAL_UNAVAILABLE', 'OFFLINE'], c.name).toContain(unserved);
+        continue;
+      }
+      expect(unserved.where, c.name).toBe('local');
+      expect(unserved.fallback, c.name).toBeUndefined();
+      if (c.device.network.online !== false) expect(unserved.reason, c.name).toContain(`does not serve "${c.model.id}"`);
+    }
+  });
+
+  it('says MODEL_NOT_FOUND for cloud-only when the endpoint does not serve the model', () => {
+    const i = input(MODELS.tiny as Model, withNetwork(DEVICES.laptop as DeviceProfile, 'wifi'), {
+      thresholds: thresholds({ mode: 'cloud-only' }),
+      cloud: { configured: true, serves: false },
+    });
+    expect(route(router, i)).toBe('MODEL_NOT_FOUND');
+    expect(router.decide({ ...i, cloud: { configured: true, serves: true } }).where).toBe('cloud');
   });
 
   it('prefers the requested route until it misses the budget and the other meets it', () => {
@@ -169,10 +194,55 @@ describe('cost router over a grid of device, network and model profiles', () => 
   });
 });
 
-describe('cost router with live estimates', () => {
+describe('latency router with live estimates', () => {
+  it("lets the model's own measured runs override the probe's speed class", () => {
+    const live = createLiveEstimates({ alpha: 1 });
+    const router = createLatencyRouter({ estimates: live });
+    const slow = { ...withNetwork(DEVICES.laptop as DeviceProfile, 'wifi'), gflops: 0.01 };
+    const i = input(MODELS.tiny as Model, slow, { thresholds: thresholds({ minDeviceGflops: 0.05 }) });
+    expect(router.decide(i).localBlocked).toMatch(/minDeviceGflops/);
+    live.recordLocal('tiny', MODELS.tiny?.cost.flops[0]?.coefficient as number, 0.05);
+    const measured = router.decide(i);
+    expect(measured.localBlocked).toBeUndefined();
+    expect(measured.where).toBe('local');
+  });
+
+  it('keeps first runs out of the steady estimate', () => {
+    const live = createLiveEstimates({ alpha: 1 });
+    const router = createLatencyRouter({ estimates: live });
+    const i = input(MODELS.tiny as Model, withNetwork(DEVICES.laptop as DeviceProfile, 'wifi'));
+    const prior = router.decide(i).estimates.local?.computeMs;
+    live.recordFirstRun('tiny', 2000);
+    const afterWarmup = router.decide(i);
+    expect(afterWarmup.estimates.local).toMatchObject({ computeMs: prior, source: 'prior' });
+    expect(afterWarmup.where).toBe('local');
+    expect(live.snapshot().local.tiny?.firstRunMs).toBe(2000);
+  });
+
+  it('estimates transfers from measured throughput, not the Network Information hint', () => {
+    const live = createLiveEstimates({ alpha: 1 });
+    const router = createLatencyRouter({ estimates: live });
+    const model = MODELS['vision-s'] as Model;
+    // Headless Chromium reports about 1 Mbps whatever the link.
+    const hinted = withNetwork(DEVICES.laptop as DeviceProfile, '3g');
+    const i = input(model, hinted, {}, { missingBytes: model.fileBytes, sessionWarm: false });
+    const before = router.decide(i).estimates;
+    live.recordRtt(1);
+    live.recordTransfer(model.fileBytes, 20);
+    const after = router.decide(i).estimates;
+    const link = { rttMs: 1, mbps: (model.fileBytes * 8) / (20 * 1000) };
+    expect(after.cloud?.transferMs).toBeCloseTo(transferMs(i.requestBytes + i.responseBytes, link), 6);
+    expect(after.cloud?.source).toBe('measured');
+    expect(after.local?.downloadMs).toBeLessThan((before.local?.downloadMs as number) / 100);
+    expect(after.cloud?.totalMs).toBeLessThan((before.cloud?.totalMs as number) / 10);
+    // Too small to say anything about throughput.
+    live.recordTransfer(1000, 1000);
+    expect(live.linkMbps()).toBeCloseTo(link.mbps, 6);
+  });
+
   it('moves a model to the cloud after measured local runs turn out slow, and back when they speed up', () => {
     const live = createLiveEstimates({ alpha: 1 });
-    const router = createCostRouter({ estimates: live });
+    const router = createLatencyRouter({ estimates: live });
     const i = input(MODELS.tiny as Model, withNetwork(DEVICES.laptop as DeviceProfile, 'wifi'));
     const flops = MODELS.tiny?.cost.flops[0]?.coefficient as number;
     const first = router.decide(i);
@@ -189,7 +259,7 @@ describe('cost router with live estimates', () => {
 
   it('uses the pinged RTT, then the measured network, queue and compute times in the cloud estimate', () => {
     const live = createLiveEstimates({ alpha: 1 });
-    const router = createCostRouter({ estimates: live });
+    const router = createLatencyRouter({ estimates: live });
     const i = input(MODELS['vision-s'] as Model, withNetwork(DEVICES.phone as DeviceProfile, 'wifi'));
     live.recordRtt(40);
     const pinged = router.decide(i).estimates.cloud;
@@ -206,7 +276,7 @@ describe('cost router with live estimates', () => {
   });
 
   it('counts download and compile on the first local run and drops them once warm', () => {
-    const router = createCostRouter({ estimates: createLiveEstimates() });
+    const router = createLatencyRouter({ estimates: createLiveEstimates() });
     const model = MODELS['vision-s'] as Model;
     const device = withNetwork(DEVICES.desktop as DeviceProfile, '3g');
     const cold = router.decide(input(model, device, {}, { missingBytes: model.fileBytes, sessionWarm: false }));

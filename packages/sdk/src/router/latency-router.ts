@@ -39,10 +39,17 @@ export interface RouteInput {
   responseBytes: number;
   device: DeviceProfile;
   local: LocalPlan;
-  cloud: { configured: boolean };
+  cloud: {
+    configured: boolean;
+    /**
+     * Whether the endpoint serves this model (its model metadata answered), `undefined` while unknown.
+     * `false` rules the cloud out: auto traffic never goes where it cannot be served.
+     */
+    serves?: boolean;
+  };
 }
 
-export interface CostRouterOptions {
+export interface LatencyRouterOptions {
   estimates: LiveEstimates;
   /** Speed assumed for the cloud before any answer reports compute time. @default { gflops: 100, fixedOverheadMs: 1 } */
   cloudThroughput?: Throughput;
@@ -52,7 +59,7 @@ export interface CostRouterOptions {
   memoryShare?: number;
 }
 
-export interface CostRouter {
+export interface LatencyRouter {
   /** Picks a route, or throws LOCAL_UNAVAILABLE / OFFLINE / INVALID_REQUEST when no route is allowed. */
   decide(input: RouteInput): RouteDecision;
 }
@@ -61,20 +68,24 @@ const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toF
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**
- * The SDK's router: local or cloud per request, from the manifest's cost profile, the thresholds,
- * the device profile and live estimates. Estimates come from the contract's estimator (`computeMs`,
- * `transferMs`, `localMs`, `cloudMs`) so the SDK and the broker agree on the numbers.
+ * The SDK's router: local or cloud per request, the route with the smaller estimated latency within
+ * what the policy allows (mode, privacy, size and speed limits, what the endpoint serves). Estimates
+ * come from the manifest's cost profile, the device profile and live estimates, through the
+ * contract's estimator (`computeMs`, `transferMs`, `localMs`, `cloudMs`), so the SDK and the broker
+ * agree on the numbers.
  */
-export function createCostRouter(options: CostRouterOptions): CostRouter {
+export function createLatencyRouter(options: LatencyRouterOptions): LatencyRouter {
   const live = options.estimates;
   const cloudThroughput = options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 };
   const defaultLink = options.defaultLink ?? { rttMs: 100, mbps: 10 };
   const memoryShare = options.memoryShare ?? 0.25;
 
+  // Measured throughput beats the Network Information hint: Chromium caps `downlink` at 10 Mbps and
+  // headless reports about 1, which made a loopback cloud look seconds away.
   const deviceLink = (device: DeviceProfile): Link => ({
     rttMs: device.network.rttMs === 'unknown' ? defaultLink.rttMs : device.network.rttMs,
     // Browsers round downlink and report 0 for some links; never divide by a zero link.
-    mbps: device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? defaultLink.mbps : device.network.downlinkMbps,
+    mbps: live.linkMbps() ?? (device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? defaultLink.mbps : device.network.downlinkMbps),
   });
 
   function estimateLocal(input: RouteInput): LocalEstimate {
@@ -110,7 +121,8 @@ export function createCostRouter(options: CostRouterOptions): CostRouter {
       rttMs: link.rttMs,
       queueMs: e.queueMs,
       computeMs: e.computeMs,
-      source: measuredCompute === undefined && measuredRtt === undefined && measuredNetwork === undefined ? 'prior' : 'measured',
+      source:
+        measuredCompute === undefined && measuredRtt === undefined && measuredNetwork === undefined && live.linkMbps() === undefined ? 'prior' : 'measured',
     };
   }
 
@@ -125,9 +137,11 @@ export function createCostRouter(options: CostRouterOptions): CostRouter {
       const allowed = memory * 1024 ** 3 * memoryShare;
       if (need > allowed) return `model needs ${mb(need)}, over ${Math.round(memoryShare * 100)}% of the device's ${memory} GB`;
     }
+    // The probe's speed class only stands in until this model's own runs are measured.
     const gflops = input.device.gflops;
-    if (t.mode === 'auto' && gflops !== 'unknown' && gflops < t.minDeviceGflops) {
-      return `device measures ${gflops.toFixed(2)} GFLOPS, under the ${t.minDeviceGflops} GFLOPS minimum for auto mode`;
+    const measured = live.localComputeMs(input.manifest.id, 1) !== undefined;
+    if (t.mode === 'auto' && !measured && gflops !== 'unknown' && gflops < t.minDeviceGflops) {
+      return `device probe measures ${gflops.toFixed(2)} GFLOPS, under minDeviceGflops (${t.minDeviceGflops}) for auto mode; lower it in the policy or catalog thresholds, or use mode prefer-local`;
     }
     return undefined;
   }
@@ -136,6 +150,7 @@ export function createCostRouter(options: CostRouterOptions): CostRouter {
     if (input.thresholds.privacy === 'local-only') return 'privacy is local-only: the data never leaves the device';
     if (input.thresholds.mode === 'local-only') return 'mode is local-only';
     if (!input.cloud.configured) return 'no cloud endpoint is configured';
+    if (input.cloud.serves === false) return `the cloud endpoint does not serve "${input.manifest.id}"`;
     if (input.device.network.online === false) return 'the device is offline';
     return undefined;
   }
@@ -155,7 +170,8 @@ export function createCostRouter(options: CostRouterOptions): CostRouter {
 
       if (localBlocked !== undefined && cloudBlocked !== undefined) {
         const offline = input.device.network.online === false && input.cloud.configured && privacy !== 'local-only' && mode !== 'local-only';
-        throw new SplitflowError(offline ? 'OFFLINE' : 'LOCAL_UNAVAILABLE', {
+        const unserved = mode === 'cloud-only' && input.cloud.serves === false && privacy !== 'local-only';
+        throw new SplitflowError(offline ? 'OFFLINE' : unserved ? 'MODEL_NOT_FOUND' : 'LOCAL_UNAVAILABLE', {
           message: `model "${input.manifest.id}" has no route: local: ${localBlocked}; cloud: ${cloudBlocked}`,
           details: { model: input.manifest.id, localBlocked, cloudBlocked },
         });
