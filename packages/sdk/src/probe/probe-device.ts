@@ -28,7 +28,7 @@ export async function probeDevice(options: ProbeOptions = {}): Promise<DevicePro
   const memory = (nav as { deviceMemory?: number } | undefined)?.deviceMemory;
   let gflops: DeviceProfile['gflops'] = 'unknown';
   try {
-    if ((options.benchmarkMs ?? 15) > 0) gflops = measureGflops(options.benchmarkMs ?? 15);
+    if ((options.benchmarkMs ?? 15) > 0) gflops = await measureGflops({ budgetMs: options.benchmarkMs ?? 15 });
   } catch {
     gflops = 'unknown';
   }

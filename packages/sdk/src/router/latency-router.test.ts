@@ -160,6 +160,10 @@ describe('latency router over a grid of device, network and model profiles', () 
     const i = input(MODELS.tiny as Model, slow, { thresholds: thresholds({ minDeviceGflops: 0.05 }) });
     expect(router.decide(i).localBlocked).toMatch(/0\.02 GFLOPS, under minDeviceGflops \(0\.05\)/);
     expect(router.decide({ ...i, thresholds: thresholds({ mode: 'prefer-local' }) }).where).toBe('local');
+    // The floor prefers the cloud; where the cloud cannot take the request, a slow answer beats none.
+    const unserved = router.decide({ ...i, cloud: { configured: true, serves: false } });
+    expect(unserved.where).toBe('local');
+    expect(unserved.localBlocked).toBeUndefined();
   });
 
   it('never sends auto traffic to an endpoint that does not serve the model, and says so', () => {

@@ -126,7 +126,8 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
     };
   }
 
-  function localBlock(input: RouteInput): string | undefined {
+  /** `cloudOpen`: the speed floor is a preference for the cloud, so it applies only when the cloud can take the request. */
+  function localBlock(input: RouteInput, cloudOpen: boolean): string | undefined {
     const t = input.thresholds;
     if (t.mode === 'cloud-only') return 'mode is cloud-only';
     if (!input.local.runnable) return input.local.reason ?? 'no local runtime can run this model';
@@ -140,7 +141,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
     // The probe's speed class only stands in until this model's own runs are measured.
     const gflops = input.device.gflops;
     const measured = live.localComputeMs(input.manifest.id, 1) !== undefined;
-    if (t.mode === 'auto' && !measured && gflops !== 'unknown' && gflops < t.minDeviceGflops) {
+    if (cloudOpen && t.mode === 'auto' && !measured && gflops !== 'unknown' && gflops < t.minDeviceGflops) {
       return `device probe measures ${gflops.toFixed(2)} GFLOPS, under minDeviceGflops (${t.minDeviceGflops}) for auto mode; lower it in the policy or catalog thresholds, or use mode prefer-local`;
     }
     return undefined;
@@ -161,8 +162,8 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
       if (privacy === 'local-only' && mode === 'cloud-only') {
         throw new SplitflowError('INVALID_REQUEST', { message: 'privacy local-only and mode cloud-only rule out every route' });
       }
-      const localBlocked = localBlock(input);
       const cloudBlocked = cloudBlock(input);
+      const localBlocked = localBlock(input, cloudBlocked === undefined);
       const estimates: RouteEstimates = { budgetMs };
       if (input.local.runnable) estimates.local = estimateLocal(input);
       if (input.cloud.configured) estimates.cloud = estimateCloud(input);
