@@ -20,3 +20,16 @@ test('probe finds no WebGPU adapter and a local run falls back to wasm', async (
   expect(local.route.backend).toBe('wasm');
   expectClose(local.outputs.y?.data, fixture.reference);
 });
+
+test("without WebGPU the runtime loads onnxruntime-web's wasm-only build, never the WebGPU one", async ({ page }) => {
+  await open(page);
+  const wasmFiles: string[] = [];
+  page.on('request', (r) => {
+    if (/\.wasm(\?|$)/.test(r.url())) wasmFiles.push(new URL(r.url()).pathname.split('/').pop() as string);
+  });
+  ok(await page.evaluate((o) => window.t.create('w', o), clientOptions(fixture.catalogUrl)));
+  const local = ok(await page.evaluate((x) => window.t.infer('w', 'mlp', { x }, { mode: 'local-only' }), X));
+  expect(local.route.backend).toBe('wasm');
+  expectClose(local.outputs.y?.data, fixture.reference);
+  expect(wasmFiles).toEqual(['ort-wasm-simd-threaded.wasm']);
+});

@@ -1,6 +1,6 @@
 // The only file that imports onnxruntime-web; runtime-host loads it with a dynamic import.
 import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, SplitflowError, stringsFromBytes, type TensorData } from '@splitflow/contract';
-import * as ort from 'onnxruntime-web';
+import type * as Ort from 'onnxruntime-web';
 import type { LocalBackend, ModelSource, RuntimeAdapter, RuntimeSession, RuntimeSettings } from './runtime.js';
 
 // A typed array that owns its whole (non-shared) buffer can be transferred as is; anything else is copied.
@@ -11,13 +11,38 @@ function owned<T extends ArrayBufferView>(data: T): T {
   return new Ctor(data);
 }
 
-function toOrt(tensor: NamedTensor): ort.Tensor {
-  if (tensor.datatype === 'BYTES') return new ort.Tensor('string', stringsFromBytes(tensor.data as Uint8Array[]), tensor.shape);
-  const type = DATATYPE_INFO[tensor.datatype].ort as ort.Tensor.Type;
-  return new ort.Tensor(type, tensor.data as ort.Tensor.DataTypeMap[Exclude<ort.Tensor.Type, 'string'>], tensor.shape);
+type OrtModule = typeof Ort;
+
+/**
+ * Which onnxruntime-web build to load. The default build carries WebGPU (jsep: a 28 MB .wasm); the
+ * `wasm` build (14 MB) is enough where WebGPU is not used, and halves what a first visit downloads
+ * and compiles. Once a build is loaded it serves every later session: two builds would mean two
+ * runtimes in memory. Node resolves the default entry to onnxruntime-web's Node build.
+ */
+const isNode = typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
+let loaded: { build: 'full' | 'wasm'; ort: Promise<OrtModule> } | undefined;
+function loadOrt(backend: 'webgpu' | 'wasm', settings: RuntimeSettings): Promise<OrtModule> {
+  if (!loaded) {
+    const build = backend === 'webgpu' || isNode ? 'full' : 'wasm';
+    const ort = (build === 'full' ? import('onnxruntime-web') : import('onnxruntime-web/wasm')).then((m) => {
+      configure((m as { default?: OrtModule }).default ?? m, settings);
+      return (m as { default?: OrtModule }).default ?? m;
+    });
+    loaded = { build, ort };
+  }
+  if (backend === 'webgpu' && loaded.build === 'wasm') {
+    return Promise.reject(new Error("onnxruntime-web's wasm-only build is loaded in this Worker; WebGPU needs the default build"));
+  }
+  return loaded.ort;
 }
 
-function fromOrt(name: string, tensor: ort.Tensor): NamedTensor {
+function toOrt(ort: OrtModule, tensor: NamedTensor): Ort.Tensor {
+  if (tensor.datatype === 'BYTES') return new ort.Tensor('string', stringsFromBytes(tensor.data as Uint8Array[]), tensor.shape);
+  const type = DATATYPE_INFO[tensor.datatype].ort as Ort.Tensor.Type;
+  return new ort.Tensor(type, tensor.data as Ort.Tensor.DataTypeMap[Exclude<Ort.Tensor.Type, 'string'>], tensor.shape);
+}
+
+function fromOrt(name: string, tensor: Ort.Tensor): NamedTensor {
   const datatype = datatypeFromOrt(tensor.type);
   if (!datatype) throw new SplitflowError('INFERENCE_FAILED', { message: `output "${name}" has type ${tensor.type}, which Splitflow cannot carry` });
   const shape = [...tensor.dims];
@@ -25,11 +50,8 @@ function fromOrt(name: string, tensor: ort.Tensor): NamedTensor {
   return { name, datatype, shape, data: owned(tensor.data as Exclude<TensorData, Uint8Array[]>) } as NamedTensor;
 }
 
-let configured = false;
-function configure(settings: RuntimeSettings): void {
+function configure(ort: OrtModule, settings: RuntimeSettings): void {
   // onnxruntime-web reads these once, when its wasm starts; later changes are ignored.
-  if (configured) return;
-  configured = true;
   if (settings.wasmPaths) ort.env.wasm.wasmPaths = settings.wasmPaths;
   if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
 }
@@ -39,7 +61,7 @@ export function createOnnxWebAdapter(): RuntimeAdapter {
     name: 'onnx-web',
     async createSession(source: ModelSource, backend: LocalBackend, settings: RuntimeSettings): Promise<RuntimeSession> {
       if (backend !== 'webgpu' && backend !== 'wasm') throw new Error(`onnxruntime-web has no backend "${backend}"`);
-      configure(settings);
+      const ort = await loadOrt(backend, settings);
       const graph = source.files.find((f) => f.role === 'model' || f.role === undefined);
       if (!graph) throw new SplitflowError('MODEL_LOAD_FAILED', { message: `model "${source.model}" has no graph file` });
       const externalData = source.files.filter((f) => f.role === 'weights').map((f) => ({ path: f.path.split('/').pop() as string, data: f.bytes }));
@@ -53,10 +75,10 @@ export function createOnnxWebAdapter(): RuntimeAdapter {
       return {
         backend,
         async run(inputs) {
-          const feeds: Record<string, ort.Tensor> = {};
-          for (const t of inputs) feeds[t.name] = toOrt(t);
+          const feeds: Record<string, Ort.Tensor> = {};
+          for (const t of inputs) feeds[t.name] = toOrt(ort, t);
           const results = await session.run(feeds);
-          return session.outputNames.map((name) => fromOrt(name, results[name] as ort.Tensor));
+          return session.outputNames.map((name) => fromOrt(name, results[name] as Ort.Tensor));
         },
         dispose: () => session.release(),
       };
