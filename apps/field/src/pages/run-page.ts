@@ -89,7 +89,8 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
   modelSelect.addEventListener('change', fillKinds);
   fillKinds();
   client.on('progress', (p) => {
-    progress.textContent = `downloading ${p.model ?? ''} ${p.total ? Math.round((100 * p.loaded) / p.total) : 0}%`;
+    progress.textContent =
+      p.phase === 'download' ? `downloading ${p.model ?? ''} ${p.total ? Math.round((100 * p.loaded) / p.total) : 0}%` : `${p.phase} ${p.model ?? ''}`;
   });
 
   const buttons = RUN_MODES.map((m) =>

@@ -54,13 +54,18 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
   it('runs locally and in the cloud with the same outputs, and explains each route', async () => {
     const client = await createClient(options());
     const progress: number[] = [];
-    client.on('progress', (p) => progress.push(p.loaded));
+    const phases: string[] = [];
+    client.on('progress', (p) => {
+      if (p.phase === 'download') progress.push(p.loaded);
+      if (phases.at(-1) !== p.phase) phases.push(p.phase);
+    });
     const local = await client.infer('mlp', { x: x() }, { mode: 'local-only' });
     expect(local.route).toMatchObject({ where: 'local', backend: 'wasm', thread: 'main-thread' });
     expect(local.route.reason).toMatch(/mode is local-only/);
     expect(local.route.timings.downloadMs).toBeGreaterThanOrEqual(0);
     expect(local.route.timings.compileMs).toBeGreaterThan(0);
     expect(progress.at(-1)).toBe(fixture.catalog.models[0]?.files[0]?.bytes);
+    expect(phases).toEqual(['download', 'verify', 'compile', 'first-run']);
     const cloud = await client.infer('mlp', { x: x() }, { mode: 'cloud-only', latencyBudgetMs: 5000 });
     expect(cloud.route).toMatchObject({ where: 'cloud', hardware: 'cpu' });
     expect(cloud.route.timings.computeMs).toBeGreaterThan(0);

@@ -200,6 +200,15 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           downloadMs,
         );
         alive();
+        const graph = variant.files.find((f) => f.role === 'model' || f.role === undefined) ?? variant.files[0];
+        emitter.emit('progress', {
+          model: manifest.id,
+          phase: 'compile',
+          file: graph?.path ?? '',
+          loaded: variant.bytes,
+          total: variant.bytes,
+          fromCache: files.every((f) => f.fromCache),
+        });
         const runtime = await getExecutor();
         const reply = await runtime.load(
           {
@@ -237,6 +246,18 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   ): Promise<LocalOutcome> {
     const session = await ensureSession(manifest, plan.variant, plan.backends, signal);
     const runtime = await getExecutor();
+    const first = sessions.get(manifest.id);
+    if (first?.key === session.key && !first.ran) {
+      const graph = plan.variant.files.find((f) => f.role === 'model' || f.role === undefined) ?? plan.variant.files[0];
+      emitter.emit('progress', {
+        model: manifest.id,
+        phase: 'first-run',
+        file: graph?.path ?? '',
+        loaded: plan.variant.bytes,
+        total: plan.variant.bytes,
+        fromCache: true,
+      });
+    }
     const started = now();
     const reply = await runtime.run(session.key, holder.tensors);
     const computeMs = now() - started;

@@ -1,8 +1,18 @@
 import { isSplitflowError, type ModelFile, SplitflowError } from '@splitflow/contract';
 import { verifyFile } from './verify-file.js';
 
+/**
+ * Where a model is on its way to a first local result. Each phase is announced as it starts;
+ * `download` also repeats as bytes arrive. `compile` is the runtime session's creation (the runtime's
+ * wasm on first use, graph parsing and optimisation); `first-run` is the session's first run, which
+ * pays one-time set-up.
+ */
+export type ProgressPhase = 'download' | 'verify' | 'compile' | 'first-run';
+
 export interface DownloadProgress {
   model: string;
+  phase: ProgressPhase;
+  /** The file concerned; for `compile` and `first-run`, the model's graph file. */
   file: string;
   /** Bytes of this file received so far. */
   loaded: number;
@@ -84,7 +94,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     const reader = response.body?.getReader();
     if (!reader) {
       const whole = new Uint8Array(await response.arrayBuffer());
-      options.onProgress?.({ model, file: file.path, loaded: whole.byteLength, total: file.bytes, fromCache: false });
+      options.onProgress?.({ model, phase: 'download', file: file.path, loaded: whole.byteLength, total: file.bytes, fromCache: false });
       return whole;
     }
     for (;;) {
@@ -100,7 +110,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
       }
       out.set(value, loaded);
       loaded += value.byteLength;
-      options.onProgress?.({ model, file: file.path, loaded, total: file.bytes, fromCache: false });
+      options.onProgress?.({ model, phase: 'download', file: file.path, loaded, total: file.bytes, fromCache: false });
     }
     return loaded === file.bytes ? out : out.subarray(0, loaded);
   }
@@ -110,8 +120,9 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     const cached = await readCached(cache, file);
     if (cached) {
       try {
+        options.onProgress?.({ model, phase: 'verify', file: file.path, loaded: cached.byteLength, total: file.bytes, fromCache: true });
         await verifyFile(model, file, cached);
-        options.onProgress?.({ model, file: file.path, loaded: cached.byteLength, total: file.bytes, fromCache: true });
+        options.onProgress?.({ model, phase: 'download', file: file.path, loaded: cached.byteLength, total: file.bytes, fromCache: true });
         return { path: file.path, role: file.role, bytes: cached, fromCache: true };
       } catch (error) {
         if (!isSplitflowError(error, 'MODEL_INTEGRITY')) throw error;
@@ -119,6 +130,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
       }
     }
     const bytes = await download(model, file, signal);
+    options.onProgress?.({ model, phase: 'verify', file: file.path, loaded: bytes.byteLength, total: file.bytes, fromCache: false });
     await verifyFile(model, file, bytes);
     // Storing can fail on quota; the verified bytes are still good for this session.
     await cache?.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);

@@ -155,6 +155,56 @@ const bench = {
     };
   },
 
+  /**
+   * The first local result of this page load: createClient, then one local run. Times are from the
+   * navigation's start (performance.now()), so the page's own loading counts, as a user sees it.
+   */
+  async firstResult(model: string) {
+    const manifest = await manifestOf(model);
+    const inputs = inputsFor(manifest);
+    const phases: { phase: string; at: number }[] = [];
+    const created = performance.now();
+    const client = await createClient({ ...base });
+    client.on('progress', (p) => {
+      const last = phases.at(-1);
+      const phase = (p as { phase?: string }).phase ?? 'download';
+      if (last?.phase !== phase) phases.push({ phase, at: performance.now() });
+    });
+    const started = performance.now();
+    const r = await client.infer(model, inputs, { mode: 'local-only' });
+    const done = performance.now();
+    await client.dispose();
+    return {
+      resultAtMs: done,
+      clientAtMs: started,
+      createMs: started - created,
+      inferMs: done - started,
+      timings: r.route.timings,
+      backend: r.route.backend,
+      phases,
+    };
+  },
+
+  /** `n` cloud runs of `model` through the SDK to `broker`, each timed end to end in the page. */
+  async cloudRuns(model: string, broker: string, n: number, warmup: number) {
+    const inputs = inputsFor(await manifestOf(model));
+    const client = await createClient({ ...base, broker, policy: { latencyBudgetMs: 20_000 } });
+    const wall: number[] = [];
+    const network: number[] = [];
+    const server: number[] = [];
+    for (let i = 0; i < warmup + n; i++) {
+      const t = performance.now();
+      const r = await client.infer(model, copy(inputs), { mode: 'cloud-only' });
+      const ms = performance.now() - t;
+      if (i < warmup) continue;
+      wall.push(ms);
+      network.push(r.route.timings.networkMs ?? 0);
+      server.push((r.route.timings.queueMs ?? 0) + (r.route.timings.computeMs ?? 0));
+    }
+    await client.dispose();
+    return { wall, network, server };
+  },
+
   async dispose(id: string) {
     await clients.get(id)?.dispose();
     clients.delete(id);
