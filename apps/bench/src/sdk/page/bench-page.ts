@@ -1,7 +1,7 @@
 // The SDK benchmark page (built with Vite, served cross-origin isolated). The Node driver
 // (sdk-bench.ts) calls these through page.evaluate; every figure is measured here, in the page.
 import type { ModelCatalog, ModelManifest, Tensor } from '@splitflow/contract';
-import { createClient, type InferResult, type LocalBackend, type SplitflowClient } from '@splitflow/sdk';
+import { createClient, type InferResult, type LocalBackend, probeDevice, type SplitflowClient } from '@splitflow/sdk';
 
 const WASM_PATHS = '/ort/';
 const CATALOG = '/models/catalog.json';
@@ -185,6 +185,12 @@ const bench = {
     };
   },
 
+  /** The device probe as createClient runs it. */
+  async probe() {
+    const profile = await probeDevice();
+    return profile.gflops === 'unknown' ? Number.NaN : profile.gflops;
+  },
+
   /** `n` cloud runs of `model` through the SDK to `broker`, each timed end to end in the page. */
   async cloudRuns(model: string, broker: string, n: number, warmup: number) {
     const inputs = inputsFor(await manifestOf(model));
@@ -192,17 +198,37 @@ const bench = {
     const wall: number[] = [];
     const network: number[] = [];
     const server: number[] = [];
+    // Where the wall time goes, from the browser's Resource Timing of the infer request: before the
+    // request starts (SDK work, encoding, queueing in the browser), request start to first response
+    // byte (upload and the server), the response body, and after it (decoding, SDK work).
+    const parts: Record<'beforeRequest' | 'toFirstByte' | 'responseBody' | 'afterResponse' | 'routeMs', number[]> = {
+      beforeRequest: [],
+      toFirstByte: [],
+      responseBody: [],
+      afterResponse: [],
+      routeMs: [],
+    };
+    performance.setResourceTimingBufferSize(10_000);
     for (let i = 0; i < warmup + n; i++) {
+      performance.clearResourceTimings();
       const t = performance.now();
       const r = await client.infer(model, copy(inputs), { mode: 'cloud-only' });
-      const ms = performance.now() - t;
+      const end = performance.now();
       if (i < warmup) continue;
-      wall.push(ms);
+      wall.push(end - t);
       network.push(r.route.timings.networkMs ?? 0);
       server.push((r.route.timings.queueMs ?? 0) + (r.route.timings.computeMs ?? 0));
+      parts.routeMs.push(r.route.timings.routeMs);
+      const entry = performance.getEntriesByType('resource').find((e) => e.name.includes('/infer')) as PerformanceResourceTiming | undefined;
+      if (entry && entry.requestStart > 0) {
+        parts.beforeRequest.push(entry.requestStart - t);
+        parts.toFirstByte.push(entry.responseStart - entry.requestStart);
+        parts.responseBody.push(entry.responseEnd - entry.responseStart);
+        parts.afterResponse.push(end - entry.responseEnd);
+      }
     }
     await client.dispose();
-    return { wall, network, server };
+    return { wall, network, server, parts };
   },
 
   async dispose(id: string) {

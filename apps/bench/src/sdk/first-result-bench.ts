@@ -1,0 +1,270 @@
+// What a web app sees of the SDK, measured side by side in one run (headless Debian Chromium):
+//   bundle        the SDK core's gzipped size
+//   first-result  a model's first local result on a fresh page (empty caches), then after a reload
+//                 (model in the Cache API, runtime files in the HTTP cache), from navigation start
+//   cloud         the same cloud request (vision-s, binary tensors) to a real broker over a real worker,
+//                 from the page through the SDK and from Node (plain fetch of the same body, and the
+//                 SDK's cloud client), direct and through the page server's proxy, in alternating rounds.
+//                 "outside" = wall time less the queue and compute the server reported.
+//   probe         the device probe's GFLOPS over fresh page loads (its spread decides routing stability)
+// Run: node --conditions=source --import tsx apps/bench/src/sdk/first-result-bench.ts [--quick]
+// Needs `npm run models`.
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { buildBroker, readCatalog } from '@splitflow/broker';
+import {
+  BINARY_HEADER,
+  type BrokerConfig,
+  decodeInferResponse,
+  encodeInferRequest,
+  type NamedTensor,
+  readRouteInfo,
+  SPLITFLOW_PARAMS,
+} from '@splitflow/contract';
+import { createCloudClient } from '@splitflow/sdk';
+import { startWorker } from '@splitflow/worker';
+import { chromium } from 'playwright-core';
+import { build, preview } from 'vite';
+import { measureBundle } from '../../../../packages/sdk/scripts/measure-bundle.js';
+import { describeMachine } from '../worker/machine.js';
+import { table, writeReport } from '../worker/report.js';
+import { round, summarize } from '../worker/stats.js';
+
+const root = fileURLToPath(new URL('../../../../', import.meta.url));
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string', default: 'vision-s' },
+    loads: { type: 'string', default: '3' },
+    rounds: { type: 'string', default: '4' },
+    runs: { type: 'string', default: '15' },
+    probes: { type: 'string', default: '10' },
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: `${root}apps/bench/results` },
+  },
+});
+const model = values.model as string;
+const loads = values.quick ? 1 : Number(values.loads);
+const rounds = values.quick ? 1 : Number(values.rounds);
+const runs = values.quick ? 5 : Number(values.runs);
+const probes = values.quick ? 3 : Number(values.probes);
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const log = (...a: unknown[]) => console.error('[first-result-bench]', ...a);
+const ms = (v: number) => round(v, 1);
+
+const report: Record<string, unknown> = {
+  machine: describeMachine({
+    browser: 'Debian chromium (headless), no WebGPU adapter',
+    note: '2-core shared VM, busy with other work during the run',
+    loadAverageAtStart: loadavg().map((v) => round(v, 1)),
+  }),
+};
+const md: string[] = [
+  '# SDK: first result, cloud path, bundle',
+  '',
+  `Machine: ${JSON.stringify(report.machine)}`,
+  '',
+  'The machine was shared with other jobs during the run (load average in the machine line): figures are noisy; ratios measured side by side in this run are the fair comparison.',
+  '',
+];
+
+const b = await measureBundle();
+report.bundle = { coreGzipBytes: b.coreGzipBytes, coreMinifiedBytes: b.coreMinifiedBytes, corePackages: b.corePackages.slice(0, 8) };
+md.push('## Core bundle', '', `core: ${(b.coreGzipBytes / 1024).toFixed(1)} KiB gzipped, ${(b.coreMinifiedBytes / 1024).toFixed(0)} KiB minified`, '');
+md.push(
+  table(
+    ['package in core', 'source KiB'],
+    b.corePackages.slice(0, 8).map(([p, n]) => [p, (n / 1024).toFixed(1)]),
+  ),
+  '',
+);
+
+const config = `${root}apps/bench/src/sdk/vite.config.ts`;
+await build({ configFile: config, logLevel: 'warn' });
+const server = await preview({ configFile: config, preview: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' });
+const pageUrl = server.resolvedUrls?.local[0] as string;
+const origin = new URL(pageUrl).origin;
+const worker = await startWorker({ catalog: `${root}models/catalog.json`, models: [model], logLevel: false });
+const brokerConfig: BrokerConfig = {
+  pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: [model] }],
+  anonymous: { rateLimit: { requestsPerSecond: 10_000, burst: 10_000 }, maxConcurrency: 64 },
+  cors: { origins: [origin] },
+  jobs: { store: 'memory' },
+  log: { level: 'silent' },
+};
+const broker = await buildBroker(brokerConfig, { catalog: await readCatalog(`${root}models/catalog.json`), healthChecks: false });
+const brokerUrl = await broker.listen();
+const brokerPort = new URL(brokerUrl).port;
+const proxied = `${origin}/cloud/${brokerPort}`;
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
+
+async function freshPage() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(pageUrl);
+  await page.waitForFunction(() => window.benchReady === true);
+  return { context, page };
+}
+
+try {
+  // First local result: fresh context (no HTTP cache, no Cache API), then a reload of the same page.
+  {
+    const rows: (string | number)[][] = [];
+    const data: unknown[] = [];
+    for (let l = 0; l < loads; l++) {
+      const { context, page } = await freshPage();
+      for (const state of ['first visit', 'after reload']) {
+        if (state === 'after reload') {
+          await page.reload();
+          await page.waitForFunction(() => window.benchReady === true);
+        }
+        const r = await page.evaluate((m) => window.bench.firstResult(m), model);
+        log('first-result', state, Math.round(r.resultAtMs), r.timings);
+        data.push({ load: l, state, ...r });
+        const t = r.timings as { downloadMs?: number; compileMs?: number; computeMs?: number };
+        rows.push([
+          l,
+          state,
+          r.backend ?? '',
+          ms(r.resultAtMs),
+          ms(r.clientAtMs),
+          ms(r.inferMs),
+          ms(t.downloadMs ?? 0),
+          ms(t.compileMs ?? 0),
+          ms(t.computeMs ?? 0),
+        ]);
+      }
+      await context.close();
+    }
+    const med = (state: string) => summarize((data as { state: string; resultAtMs: number }[]).filter((d) => d.state === state).map((d) => d.resultAtMs)).p50;
+    report.firstResult = { model, runs: data, p50FirstVisitMs: med('first visit'), p50AfterReloadMs: med('after reload') };
+    md.push(`## ${model}: first local result, from navigation start (${loads} fresh contexts, each then reloaded)`, '');
+    md.push(`median: first visit ${ms(med('first visit'))} ms (target 2400), after reload ${ms(med('after reload'))} ms (target 1000)`, '');
+    md.push(table(['load', 'state', 'backend', 'result at ms', 'client ready at ms', 'infer ms', 'download ms', 'compile ms', 'first run ms'], rows), '');
+  }
+
+  // The cloud path, side by side.
+  {
+    const manifest = (await readCatalog(`${root}models/catalog.json`)).models.find((m) => m.id === model);
+    if (!manifest) throw new Error(`no model ${model}`);
+    const inputs: NamedTensor[] = manifest.inputs.map((spec) => {
+      const shape = spec.shape.map((d) => (typeof d === 'number' ? d : (manifest.dimBounds?.[d]?.min ?? 1)));
+      const n = shape.reduce((a, c) => a * c, 1);
+      return { name: spec.name, datatype: 'FP32', shape, data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01)) } as NamedTensor;
+    });
+    const nodeFetch = async (base: string) => {
+      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
+      const t = performance.now();
+      const response = await fetch(`${base}/v2/models/${model}/infer`, { method: 'POST', body: encoded.body as BodyInit, headers: encoded.headers });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      const wall = performance.now() - t;
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const info = readRouteInfo(decodeInferResponse(bytes, response.headers.get(BINARY_HEADER)).response.parameters);
+      return { wall, server: ((info.queueUs ?? 0) + (info.computeUs ?? 0)) / 1000 };
+    };
+    const nodeSdk = createCloudClient({ url: brokerUrl });
+    const nodeSdkRun = async () => {
+      const t = performance.now();
+      const r = await nodeSdk.infer(model, inputs, { budgetMs: 20_000 });
+      return { wall: performance.now() - t, server: ((r.info.queueUs ?? 0) + (r.info.computeUs ?? 0)) / 1000 };
+    };
+    const { context, page } = await freshPage();
+    const paths: Record<string, { wall: number[]; outside: number[] }> = {};
+    const browserParts: Record<string, Record<string, number[]>> = {};
+    const add = (name: string, wall: number[], server: number[]) => {
+      paths[name] ??= { wall: [], outside: [] };
+      paths[name].wall.push(...wall);
+      paths[name].outside.push(...wall.map((w, i) => w - (server[i] ?? 0)));
+    };
+    for (let r = 0; r < rounds; r++) {
+      log('cloud round', r);
+      for (const [name, base] of [
+        ['browser SDK via page proxy', `/cloud/${brokerPort}`],
+        ['browser SDK direct (CORS)', brokerUrl],
+      ] as const) {
+        const out = await page.evaluate(([m, url, n]) => window.bench.cloudRuns(m as string, url as string, n as number, 3), [model, base, runs] as const);
+        add(name, out.wall, out.server);
+        browserParts[name] ??= {};
+        for (const [k, v] of Object.entries(out.parts)) {
+          browserParts[name][k] ??= [];
+          browserParts[name][k].push(...v);
+        }
+      }
+      for (const [name, run] of [
+        ['Node fetch direct', () => nodeFetch(brokerUrl)],
+        ['Node fetch via page proxy', () => nodeFetch(proxied)],
+        ['Node SDK cloud client direct', nodeSdkRun],
+      ] as const) {
+        for (let i = 0; i < 3; i++) await run();
+        const wall: number[] = [];
+        const srv: number[] = [];
+        for (let i = 0; i < runs; i++) {
+          const x = await run();
+          wall.push(x.wall);
+          srv.push(x.server);
+        }
+        add(name, wall, srv);
+      }
+    }
+    await context.close();
+    const summary = Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, { wall: summarize(v.wall), outside: summarize(v.outside) }]));
+    const nodeOutside = summary['Node fetch direct']?.outside.p50 ?? Number.NaN;
+    const partsSummary = Object.fromEntries(
+      Object.entries(browserParts).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([p, xs]) => [p, summarize(xs).p50]))]),
+    );
+    report.cloud = { model, rounds, runsPerRound: runs, summary, browserPartsP50: partsSummary };
+    md.push(`## ${model} through the broker on loopback (${rounds} alternating rounds of ${runs} runs after 3 warm-up)`, '');
+    md.push(
+      table(
+        ['client', 'wall p50 ms', 'wall p90 ms', 'outside the server p50 ms', 'outside, vs Node fetch direct p50 ms'],
+        Object.entries(summary).map(([k, v]) => [k, ms(v.wall.p50), ms(v.wall.p90), ms(v.outside.p50), ms(v.outside.p50 - nodeOutside)]),
+      ),
+      '',
+      "Where the browser's wall time goes (p50 of each part, Resource Timing of the infer request; the parts' medians need not add up):",
+      '',
+      table(
+        ['client', 'SDK routing ms', 'before the request ms', 'request start to first byte ms', 'response body ms', 'after the response ms'],
+        Object.entries(partsSummary).map(([k, v]) => [
+          k,
+          ms(v.routeMs ?? 0),
+          ms(v.beforeRequest ?? 0),
+          ms(v.toFirstByte ?? 0),
+          ms(v.responseBody ?? 0),
+          ms(v.afterResponse ?? 0),
+        ]),
+      ),
+      '',
+    );
+  }
+
+  // The device probe over fresh page loads.
+  {
+    const gflops: number[] = [];
+    for (let p = 0; p < probes; p++) {
+      const { context, page } = await freshPage();
+      gflops.push(await page.evaluate(() => window.bench.probe()));
+      await context.close();
+    }
+    const s = summarize(gflops);
+    const spread = Math.max(...gflops) / Math.min(...gflops);
+    report.probe = { gflops, spread };
+    md.push(`## Device probe over ${probes} fresh page loads`, '');
+    md.push(`GFLOPS min ${ms(Math.min(...gflops))}, median ${ms(s.p50)}, max ${ms(Math.max(...gflops))}; max/min ${round(spread, 2)} (target within 2)`, '');
+  }
+} finally {
+  await browser.close();
+  await broker.close();
+  await worker.close();
+  await new Promise<void>((r) => server.httpServer.close(() => r()));
+}
+
+(report.machine as Record<string, unknown>).loadAverageAtEnd = loadavg().map((v) => round(v, 1));
+md.push(
+  `Load average (1, 5, 15 min) at the end: ${loadavg()
+    .map((v) => v.toFixed(1))
+    .join(', ')}`,
+  '',
+);
+const files = writeReport(values.out as string, 'sdk-first-result', report, md.join('\n'));
+console.log(md.join('\n'));
+log('wrote', files.join(', '));
