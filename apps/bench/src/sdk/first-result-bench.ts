@@ -71,10 +71,12 @@ const md: string[] = [
 const b = await measureBundle();
 report.bundle = { coreGzipBytes: b.coreGzipBytes, coreMinifiedBytes: b.coreMinifiedBytes, corePackages: b.corePackages.slice(0, 8) };
 md.push('## Core bundle', '', `core: ${(b.coreGzipBytes / 1024).toFixed(1)} KiB gzipped, ${(b.coreMinifiedBytes / 1024).toFixed(0)} KiB minified`, '');
+// Bundler-internal module ids start with a NUL byte; keep the report plain text.
+const printable = (id: string) => id.replace(/\p{Cc}/gu, '');
 md.push(
   table(
     ['package in core', 'source KiB'],
-    b.corePackages.slice(0, 8).map(([p, n]) => [p, (n / 1024).toFixed(1)]),
+    b.corePackages.slice(0, 8).map(([p, n]) => [printable(p), (n / 1024).toFixed(1)]),
   ),
   '',
 );
