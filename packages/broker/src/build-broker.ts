@@ -23,6 +23,7 @@ import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js
 import { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
+import { notReady, registerServerRoutes } from './http/health-routes.js';
 import { parseInfer } from './http/parse-infer.js';
 import { registerRegistrationRoutes } from './http/registration-routes.js';
 import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
@@ -38,10 +39,16 @@ import { createLogger, type Logger } from './observability/logger.js';
 import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
 import { createDispatcher, type DispatchInput } from './proxy/dispatcher.js';
 import { createUpstream, type Upstream } from './proxy/upstream.js';
+import { isServing } from './scheduler/pool-state.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 
 export const BROKER_VERSION = '0.1.0';
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+export const SERVER_METADATA = Object.freeze({
+  name: 'splitflow-broker',
+  version: BROKER_VERSION,
+  extensions: ['binary_tensor_data', 'splitflow', 'splitflow_async'],
+});
 
 export interface BuildBrokerOptions {
   /** The catalog itself; otherwise read from `config.catalog` (default `models/catalog.json`) under `baseDir`. */
@@ -207,6 +214,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => done(null, bodyOf(body as Buffer)));
   app.addContentTypeParser(BINARY_CONTENT_TYPE, (_request, payload, done) => collectBody(payload, bodyLimit, done));
+  // No type or any other (Triton's Python client sends none; curl sends a form type): read like the
+  // worker does, as a JSON header with a binary tail when Inference-Header-Content-Length says so.
+  app.addContentTypeParser('*', (_request, payload, done) => collectBody(payload, bodyLimit, done));
 
   if (config.cors && config.cors.origins.length > 0) {
     const origins = config.cors.origins;
@@ -259,14 +269,15 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     return manifest;
   }
 
-  const modelReady = (name: string) => scheduler.poolsFor(name).some((p) => p.healthyCount > 0);
+  const modelReady = (name: string) => scheduler.poolsFor(name).some((p) => p.endpoints.some(isServing));
 
-  app.get('/v2', async () => ({ name: 'splitflow-broker', version: BROKER_VERSION, extensions: ['binary_tensor_data', 'splitflow', 'splitflow_async'] }));
-  app.get('/v2/health/live', async () => ({ live: true }));
   if (registry) registerRegistrationRoutes(app, registry);
-  app.get('/v2/health/ready', async (_request, reply) => {
-    const ready = scheduler.pools.some((p) => p.healthyCount > 0);
-    return reply.code(ready ? 200 : 503).send({ ready });
+  registerServerRoutes(app, {
+    metadata: SERVER_METADATA,
+    notReadyReason: () =>
+      scheduler.pools.some((p) => p.endpoints.some(isServing))
+        ? undefined
+        : new SplitflowError('NO_CAPACITY', { message: 'no pool endpoint has passed a probe yet', retryAfterS: 1 }),
   });
   app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
 
@@ -290,8 +301,8 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const ready = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     authenticate(request);
     const m = lookupModel(request.params.name, request.params.version);
-    if (!modelReady(m.id)) throw new SplitflowError('NO_CAPACITY', { message: `no healthy pool serves "${m.id}" now`, retryAfterS: 1 });
-    return reply.send({ name: m.id, ready: true });
+    if (!modelReady(m.id)) return notReady(reply, new SplitflowError('NO_CAPACITY', { message: `no healthy pool serves "${m.id}" now`, retryAfterS: 1 }));
+    return reply.code(200).send();
   };
   app.get('/v2/models/:name/ready', ready);
   app.get('/v2/models/:name/versions/:version/ready', ready);

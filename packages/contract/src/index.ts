@@ -76,6 +76,7 @@ export {
 export { ModelCatalog } from './schema/catalog.js';
 export { DATATYPES, Datatype, DIM_NAME_PATTERN, Dim } from './schema/common.js';
 export { DeviceProfile, NetworkInfo, WebGpuInfo } from './schema/device.js';
+export { NOT_READY_HEADER, NOT_READY_STATUS } from './schema/health.js';
 export { LOAD_HEADERS, type LoadReport, readLoadHeaders } from './schema/load-headers.js';
 export { CostProfile, CostTerm, CutPoint, ModelFile, ModelFormat, ModelManifest, ModelVariant, Precision, TensorSpec } from './schema/manifest.js';
 export {
@@ -109,7 +110,7 @@ export {
   RoutingThresholds,
   resolveThresholds,
 } from './schema/policy.js';
-export { DnsDiscovery, Endpoint, HARDWARE_CLASSES, HardwareClass, PoolConfig, Throughput } from './schema/pool.js';
+export { DnsDiscovery, ENDPOINT_KINDS, Endpoint, type EndpointKind, HARDWARE_CLASSES, HardwareClass, PoolConfig, Throughput } from './schema/pool.js';
 export {
   check,
   checkManifestSemantics,

@@ -78,7 +78,7 @@ export function createDnsDiscovery(
       // Listed in the config: already a member, and never removed by DNS.
       if (w.pool.endpoints.some((e) => e.url === url)) continue;
       w.found.add(url);
-      addEndpoint(w.pool, url, false);
+      addEndpoint(w.pool, url, false, w.dns.kind);
       events.onJoin?.(w.pool, url);
     }
     for (const url of [...w.found]) {

@@ -17,8 +17,8 @@ export interface HealthEvents {
 }
 
 /**
- * Ejects an endpoint after `unhealthyAfter` consecutive failures (probes of `/v2/health/ready` or
- * proxied requests) and readmits it after `healthyAfter` passing probes. Ejected endpoints are still
+ * Ejects an endpoint after `unhealthyAfter` consecutive failures (probes, as its kind's adapter makes
+ * them, or proxied requests) and readmits it after `healthyAfter` passing probes. Ejected endpoints are still
  * probed, which is how they come back.
  */
 export function createHealthChecker(pools: readonly PoolState[], upstream: Upstream, config: HealthConfig = {}, events: HealthEvents = {}): HealthChecker {
@@ -37,6 +37,8 @@ export function createHealthChecker(pools: readonly PoolState[], upstream: Upstr
 
   function reportSuccess(e: EndpointState): void {
     e.consecutiveFailures = 0;
+    // Readmission waits for `healthyAfter` probes; until then a good answer confirms nothing.
+    if (e.healthy) e.confirmed = true;
     e.consecutiveSuccesses++;
   }
 
@@ -44,15 +46,16 @@ export function createHealthChecker(pools: readonly PoolState[], upstream: Upstr
     let ok = false;
     let why = '';
     try {
-      const res = await upstream.request(e.url, { method: 'GET', path: '/v2/health/ready', timeoutMs });
-      ok = res.status === 200;
-      why = `ready probe answered ${res.status}`;
+      ({ ok, why } = await e.adapter.probe(upstream, e.url, timeoutMs));
     } catch (error) {
       why = (error as Error).message;
     }
     if (!ok) return reportFailure(e, why);
     reportSuccess(e);
-    if (!e.healthy && e.consecutiveSuccesses >= healthyAfter && setHealthy(e, true)) events.onChange?.(e, true, 'ready probe passed');
+    if (!e.healthy && e.consecutiveSuccesses >= healthyAfter && setHealthy(e, true)) {
+      e.confirmed = true;
+      events.onChange?.(e, true, why);
+    }
   }
 
   function probeAll(): Promise<void> {

@@ -56,10 +56,6 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
 
   async function dispatch(input: DispatchInput): Promise<DispatchResult> {
     const exclude = new Set<EndpointState>();
-    const path =
-      input.version === undefined
-        ? `/v2/models/${encodeURIComponent(input.model)}/infer`
-        : `/v2/models/${encodeURIComponent(input.model)}/versions/${encodeURIComponent(input.version)}/infer`;
     const headers: Record<string, string> = { 'content-type': input.contentType, 'x-request-id': input.requestId };
     if (input.headerLength !== undefined) headers[BINARY_HEADER] = input.headerLength;
     if (input.traceparent !== undefined) headers.traceparent = input.traceparent;
@@ -77,6 +73,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
         throw error;
       }
       const { pool, endpoint } = decision;
+      // Each kind of server names versions its own way (pools/): Triton's "1" for the catalog's "1.0.0".
+      const path = endpoint.adapter.modelPath(input.model, input.version, '/infer');
       metrics.decisions.inc({ pool: pool.name, reason: decision.reason });
       if (attempt > 1) metrics.retries.inc({ pool: pool.name });
       scheduler.begin(decision);

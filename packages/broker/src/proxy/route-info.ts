@@ -1,4 +1,5 @@
 import { BINARY_CONTENT_TYPE, BINARY_HEADER, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, SplitflowError, splitBody } from '@splitflow/contract';
+import { spliceParameters } from './splice-parameters.js';
 import type { UpstreamResponse } from './upstream.js';
 
 /** What the endpoint said about its own load and timing, from its headers or, failing those, its parameters. */
@@ -26,6 +27,8 @@ function count(value: unknown): number | undefined {
 /** An inference response opened up: its JSON header, the binary part, and the endpoint's report. */
 export interface OpenedResponse {
   header: Record<string, unknown> & { parameters?: Parameters };
+  /** The JSON header as the endpoint wrote it: the answer the client gets is made from these bytes. */
+  headerBytes: Uint8Array;
   binary: Uint8Array;
   report: UpstreamReport;
 }
@@ -55,15 +58,19 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
   if (batchSize !== undefined) report.batchSize = batchSize;
   const modelQueueDepth = load.modelQueueDepth ?? count(p[SPLITFLOW_PARAMS.modelQueueDepth]);
   if (modelQueueDepth !== undefined) report.modelQueueDepth = modelQueueDepth;
-  return { header: body, binary: parsed.binary, report };
+  const headerBytes = res.body.subarray(0, res.body.length - parsed.binary.length);
+  return { header: body, headerBytes, binary: parsed.binary, report };
 }
 
-/** Re-encodes a response with route fields added to its parameters; binary parts are kept byte for byte. */
-export function withRoute(opened: OpenedResponse, route: Parameters): { body: Buffer; contentType: string; headerLength?: string } {
-  const own = opened.header.parameters;
-  // The parsed answer is ours alone, so its parameters take the route in place (an object, or a new one).
-  opened.header.parameters = typeof own === 'object' && own !== null && !Array.isArray(own) ? Object.assign(own, route) : { ...(own ?? {}), ...route };
-  const json = Buffer.from(JSON.stringify(opened.header));
+/**
+ * The response with route fields added to its parameters. The header's text is edited, not re-encoded,
+ * so tensor data (INT64 past 2^53, float spellings) and the binary part pass byte for byte.
+ */
+export function withRoute(
+  opened: OpenedResponse,
+  route: Record<string, string | number | boolean>,
+): { body: Buffer; contentType: string; headerLength?: string } {
+  const json = spliceParameters(opened.headerBytes, route);
   if (opened.binary.length === 0) return { body: json, contentType: 'application/json' };
   return { body: Buffer.concat([json, opened.binary]), contentType: BINARY_CONTENT_TYPE, headerLength: String(json.length) };
 }

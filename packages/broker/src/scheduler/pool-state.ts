@@ -1,4 +1,6 @@
-import type { BrokerPool, HardwareClass, LinkConfig, Throughput } from '@splitflow/contract';
+import type { BrokerPool, EndpointKind, HardwareClass, LinkConfig, Throughput } from '@splitflow/contract';
+import { createPoolAdapter } from '../pools/adapters.js';
+import type { PoolAdapter } from '../pools/pool-adapter.js';
 
 /**
  * Assumed speed per hardware class when a pool gives no `throughput`: the scheduler's prior until it
@@ -30,7 +32,16 @@ export interface EndpointState {
   readonly pool: PoolState;
   readonly url: string;
   readonly index: number;
+  /** How to address and probe this kind of server (worker, triton, kserve). */
+  readonly adapter: PoolAdapter;
+  /** Presumed able to take work: true until failures eject it, true again once probes pass. */
   healthy: boolean;
+  /**
+   * It has shown it can take work (a passed probe or a good answer) since it started or was last
+   * ejected. Placement presumes an endpoint healthy; readiness waits for this, so a broker whose only
+   * endpoint is not listening yet does not say it is ready.
+   */
+  confirmed: boolean;
   /** Requests this broker has in flight there. */
   outstanding: number;
   /** Expected service time of those requests, ms. */
@@ -87,6 +98,8 @@ export interface PoolState {
   readonly throughput: Throughput;
   readonly link: LinkConfig;
   readonly models: ReadonlySet<string>;
+  /** The pool's own versions of models, where they differ from the catalog's. */
+  readonly versions: Readonly<Record<string, string>>;
   /** The endpoints new work may go to; one that leaves is removed here and finishes its work in flight. */
   readonly endpoints: EndpointState[];
   /** Index the next endpoint to join gets: indices are never reused, so per-endpoint arrays stay valid. */
@@ -130,6 +143,7 @@ export function createPoolState(config: BrokerPool): PoolState {
     throughput: config.throughput ?? DEFAULT_THROUGHPUT[config.hardware],
     link: config.link ?? LOOPBACK_LINK,
     models: new Set(config.models),
+    versions: Object.freeze({ ...config.versions }),
     endpoints: [],
     nextIndex: 0,
     healthyCount: 0,
@@ -139,7 +153,7 @@ export function createPoolState(config: BrokerPool): PoolState {
     tails: new Map(),
     byModel: new Map(),
   };
-  for (const e of config.endpoints ?? []) addEndpoint(pool, e.url, true);
+  for (const e of config.endpoints ?? []) addEndpoint(pool, e.url, true, e.kind);
   return pool;
 }
 
@@ -147,7 +161,7 @@ export function createPoolState(config: BrokerPool): PoolState {
  * An endpoint joins the pool. Listed endpoints start healthy; discovered ones start ejected and are
  * admitted by the health checker's first passing probe. Returns the endpoint, or the one already there.
  */
-export function addEndpoint(pool: PoolState, url: string, healthy: boolean): EndpointState {
+export function addEndpoint(pool: PoolState, url: string, healthy: boolean, kind: EndpointKind = 'worker'): EndpointState {
   const normalized = url.replace(/\/+$/, '');
   const existing = pool.endpoints.find((e) => e.url === normalized);
   if (existing) return existing;
@@ -155,7 +169,9 @@ export function addEndpoint(pool: PoolState, url: string, healthy: boolean): End
     pool,
     url: normalized,
     index: pool.nextIndex++,
+    adapter: createPoolAdapter(kind, pool),
     healthy,
+    confirmed: false,
     outstanding: 0,
     outstandingMs: 0,
     reportedDepth: 0,
@@ -200,6 +216,14 @@ export function setHealthy(endpoint: EndpointState, healthy: boolean): boolean {
   if (healthy && !endpoint.pool.endpoints.includes(endpoint)) return false;
   endpoint.healthy = healthy;
   endpoint.pool.healthyCount += healthy ? 1 : -1;
-  if (!healthy) endpoint.reportedDepth = 0;
+  if (!healthy) {
+    endpoint.reportedDepth = 0;
+    endpoint.confirmed = false;
+  }
   return true;
+}
+
+/** Healthy and shown to be so: what readiness counts. */
+export function isServing(endpoint: EndpointState): boolean {
+  return endpoint.healthy && endpoint.confirmed;
 }

@@ -90,4 +90,18 @@ describe('tensor codec errors', () => {
   it('refuses INT64 values JSON cannot hold exactly', () => {
     invalid(() => tensorToJson({ datatype: 'INT64', shape: [1], data: BigInt64Array.from([2n ** 60n]) }), 'beyond JSON');
   });
+
+  it('does not quote the rounded double for a JSON integer past 2^53, which the client never sent', () => {
+    const error = (() => {
+      try {
+        tensorFromJson('INT64', [2], JSON.parse('[1, 9007199254740993]'));
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(isSplitflowError(error, 'INVALID_TENSOR')).toBe(true);
+    expect(error?.message).toContain('data[1]');
+    expect(error?.message).toContain('binary extension');
+    expect(error?.message).not.toContain('9007199254740992');
+  });
 });

@@ -135,7 +135,7 @@ export function tensorFromJson(datatype: Datatype, shape: number[], data: unknow
   flatten(data, flat, name);
   const count = elementCount(shape);
   if (flat.length !== count) throw invalid(name, `shape [${shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
-  const bad = (i: number, what: string) => invalid(name, `data[${i}] must be ${what}, got ${JSON.stringify(flat[i])}`);
+  const bad = (i: number, what: string) => invalid(name, `data[${i}] must be ${what}, got ${quoted(flat[i])}`);
   switch (datatype) {
     case 'BOOL':
       return {
@@ -165,6 +165,17 @@ export function tensorFromJson(datatype: Datatype, shape: number[], data: unknow
       return { datatype, shape, data: out } as Tensor;
     }
   }
+}
+
+/**
+ * A JSON value for an error message. An integer past 2^53 reached us already rounded by the JSON
+ * parser, so quoting it would name a number the client never sent: it is described instead.
+ */
+function quoted(value: unknown): string {
+  if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
+    return `an integer of magnitude 2^53 or more (about ${value.toPrecision(6)}), which a JSON number does not carry exactly; send such values in the binary extension`;
+  }
+  return JSON.stringify(value);
 }
 
 function throwErr(error: Error): never {

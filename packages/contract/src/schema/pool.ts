@@ -21,11 +21,21 @@ export const Throughput = Type.Object(
 );
 export type Throughput = Static<typeof Throughput>;
 
+export const ENDPOINT_KINDS = ['worker', 'triton', 'kserve'] as const;
+export type EndpointKind = (typeof ENDPOINT_KINDS)[number];
+const EndpointKindSchema = Type.Union(
+  ENDPOINT_KINDS.map((k) => Type.Literal(k)),
+  { errorMessage: `expected one of ${ENDPOINT_KINDS.join(', ')}` },
+);
+
 export const Endpoint = Type.Object(
   {
     url: Type.String({ pattern: '^https?://[^\\s]+$', errorMessage: 'expected an http(s) URL' }),
-    /** Kind of server, for adapters: our worker, Triton or KServe. All speak OIP v2. */
-    kind: Type.Optional(Type.Union([Type.Literal('worker'), Type.Literal('triton'), Type.Literal('kserve')])),
+    /**
+     * Kind of server: our worker, Triton or KServe. All speak OIP v2; the kind picks how the broker
+     * names versions there and how it probes health (packages/broker/src/pools). @default 'worker'
+     */
+    kind: Type.Optional(EndpointKindSchema),
   },
   { additionalProperties: false },
 );
@@ -48,6 +58,8 @@ export const DnsDiscovery = Type.Object(
     scheme: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')], { errorMessage: 'expected "http" or "https"' })),
     /** @default 5000 */
     intervalMs: Type.Optional(Positive),
+    /** Kind of server the names point at, as `endpoints[].kind`. @default 'worker' */
+    kind: Type.Optional(EndpointKindSchema),
     /** DNS servers to ask (`host:port`) instead of the system's: tests, or a cluster DNS reached from outside. */
     servers: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
   },
@@ -88,6 +100,13 @@ export const PoolConfig = Type.Object(
      * parameters and activations at its batch size (the manifest's cost profile) exceed it is never placed here.
      */
     memoryGiB: Type.Optional(Positive),
+    /**
+     * The version this pool serves of a model, by model id, where it names versions differently from
+     * the catalog (Triton's are integers: `{ "resnet": "1" }`). Requests are forwarded with it; a
+     * Triton or KServe pool without an entry gets the unversioned path (its own version policy). Our
+     * workers serve the catalog's versions and need none.
+     */
+    versions: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }))),
     /** Bounded queue per pool; beyond it requests are refused with 503. */
     maxQueue: Type.Optional(Type.Integer({ minimum: 0 })),
   },

@@ -1,5 +1,5 @@
-import { type ModelMetadata, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
-import type { FastifyInstance } from 'fastify';
+import { type ModelMetadata, NOT_READY_HEADER, NOT_READY_STATUS, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lookupModel } from './lookup-model.js';
 import type { WorkerState } from './worker-state.js';
 
@@ -16,6 +16,12 @@ interface ModelParams {
 // OIP metadata writes a variable dim as -1.
 const metadataTensor = (t: TensorSpec) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)) });
 
+function notReady(reply: FastifyReply, reason: SplitflowError): FastifyReply {
+  reply.header(NOT_READY_HEADER, reason.code);
+  if (reason.retryAfterS !== undefined) reply.header('retry-after', String(reason.retryAfterS));
+  return reply.code(NOT_READY_STATUS).send();
+}
+
 /** `GET /v2`, health, model metadata and model readiness. */
 export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState): void {
   const serverMetadata = (): ServerMetadata => ({ name: state.name, version: WORKER_VERSION, extensions: EXTENSIONS });
@@ -23,10 +29,12 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
   app.get('/v2/', async () => serverMetadata());
 
   app.get('/v2/health/live', async (_request, reply) => reply.code(200).send());
+  // OIP health: 200 for true, a 4xx with an empty body for false (the reason's code in a header).
   app.get('/v2/health/ready', async (_request, reply) => {
-    if (state.draining) throw new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
+    if (state.draining) return notReady(reply, new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
     // Ready once loading is over and at least one model serves; refused models are not "its models".
-    if (!state.registry.list().some((m) => m.state === 'ready')) throw new SplitflowError('MODEL_NOT_READY', { message: 'no model is ready on this worker' });
+    if (!state.registry.list().some((m) => m.state === 'ready'))
+      return notReady(reply, new SplitflowError('MODEL_NOT_READY', { message: 'no model is ready on this worker' }));
     return reply.code(200).send();
   });
 
@@ -56,10 +64,11 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
   app.get<{ Params: ModelParams }>('/v2/models/:name', metadata);
   app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version', metadata);
 
-  const ready = async (request: { params: ModelParams }, reply: { code(n: number): { send(): unknown } }) => {
-    if (state.draining) throw new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
+  const ready = async (request: { params: ModelParams }, reply: FastifyReply) => {
+    // An unknown model is an error (404 with its body); a known one not ready is a health "false".
     const model = lookupModel(state.registry, request.params.name, request.params.version);
-    if (model.state === 'refused') throw model.error;
+    if (state.draining) return notReady(reply, new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
+    if (model.state === 'refused') return notReady(reply, model.error);
     return reply.code(200).send();
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
