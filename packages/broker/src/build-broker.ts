@@ -11,6 +11,7 @@ import {
   SplitflowError,
   validateBrokerConfig,
 } from '@splitflow/contract';
+import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
@@ -75,8 +76,13 @@ export interface Broker {
   /** Workers that registered themselves, when the config has `registration`. */
   registry?: EndpointRegistry;
   jobs: JobStore;
-  /** Listens (loopback and a free port unless the config says otherwise) and resolves with the base URL. */
-  listen(options?: { host?: string; port?: number }): Promise<string>;
+  /**
+   * Listens (loopback and a free port unless the config says otherwise) and resolves with the base URL;
+   * with `grpcPort` (or `listen.grpcPort`) it also serves OIP v2 over gRPC there.
+   */
+  listen(options?: { host?: string; port?: number; grpcPort?: number }): Promise<string>;
+  /** The gRPC server once `listen` started one: `grpc.address` is `host:port`. */
+  readonly grpc: OipGrpcServer | undefined;
   /** Stops taking work, lets running requests and jobs finish, closes the store and connections. */
   close(): Promise<void>;
 }
@@ -415,8 +421,12 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   await runner.start();
 
   let closing: Promise<void> | undefined;
+  let grpc: OipGrpcServer | undefined;
   return {
     app,
+    get grpc() {
+      return grpc;
+    },
     scheduler,
     metrics,
     health,
@@ -428,6 +438,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       const host = listenOptions.host ?? config.listen?.host ?? '127.0.0.1';
       const port = listenOptions.port ?? config.listen?.port ?? 0;
       await app.listen({ host, port });
+      const grpcPort = listenOptions.grpcPort ?? config.listen?.grpcPort;
+      // gRPC calls become the REST requests they stand for, through these same routes (oip-grpc).
+      if (grpcPort !== undefined) grpc = await serveOipGrpc((request) => app.inject(request), { host, port: grpcPort, maxMessageBytes: bodyLimit });
       const address = app.server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
@@ -437,7 +450,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
         health.stop();
         discovery.stop();
         registry?.stop();
-        await app.close();
+        await Promise.all([grpc?.close(), app.close()]);
         await runner.stop();
         await jobs.close();
         await sharedRate?.close();

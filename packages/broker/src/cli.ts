@@ -4,17 +4,19 @@ import { isSplitflowError } from '@splitflow/contract';
 import { buildBroker } from './build-broker.js';
 import { loadBrokerConfig } from './config/load-config.js';
 
-const USAGE = `usage: splitflow-broker --config broker.yaml [--host 127.0.0.1] [--port 8080] [--processes 1]
+const USAGE = `usage: splitflow-broker --config broker.yaml [--host 127.0.0.1] [--port 8080] [--grpc-port 8081] [--processes 1]
 
 Starts the Splitflow broker: an OIP v2 server that places each inference request on the pool
 (GPU, TPU, CPU) that meets its deadline at the lowest cost. See broker.example.yaml.
 --processes N runs N broker processes on the one port (node:cluster); they share async jobs and rate
-limits through Redis, so N > 1 needs jobs.store: redis.`;
+limits through Redis, so N > 1 needs jobs.store: redis.
+--grpc-port N also serves OIP v2 over gRPC on port N (as listen.grpcPort in the config).`;
 
 interface Args {
   config: string;
   host?: string;
   port?: number;
+  grpcPort?: number;
   processes: number;
 }
 
@@ -30,6 +32,10 @@ function parseArgs(argv: string[]): Args {
       const port = Number(value());
       if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--port must be an integer in [0, 65535]');
       out.port = port;
+    } else if (flag === '--grpc-port') {
+      const port = Number(value());
+      if (!Number.isInteger(port) || port < 0 || port > 65535) fail('--grpc-port must be an integer in [0, 65535]');
+      out.grpcPort = port;
     } else if (flag === '--processes') {
       const n = Number(value());
       if (!Number.isInteger(n) || n < 1 || n > 256) fail('--processes must be an integer in [1, 256]');
@@ -52,11 +58,16 @@ function fail(message: string): never {
 async function serve(args: Args): Promise<void> {
   const { config, baseDir } = await loadBrokerConfig(args.config);
   const broker = await buildBroker(config, { baseDir });
-  const url = await broker.listen({ ...(args.host !== undefined ? { host: args.host } : {}), ...(args.port !== undefined ? { port: args.port } : {}) });
+  const url = await broker.listen({
+    ...(args.host !== undefined ? { host: args.host } : {}),
+    ...(args.port !== undefined ? { port: args.port } : {}),
+    ...(args.grpcPort !== undefined ? { grpcPort: args.grpcPort } : {}),
+  });
+  const grpc = broker.grpc?.address;
   broker.app.log.info({ url, pools: config.pools.map((p) => `${p.name}:${p.hardware}`) }, 'broker listening');
   if (cluster.isWorker) process.send?.({ event: 'listening', url });
   // One JSON line for scripts and tests that start the broker on port 0 (as the worker prints).
-  else process.stdout.write(`${JSON.stringify({ event: 'listening', url, pid: process.pid })}\n`);
+  else process.stdout.write(`${JSON.stringify({ event: 'listening', url, ...(grpc !== undefined ? { grpc } : {}), pid: process.pid })}\n`);
   const stop = (signal: string) => {
     broker.app.log.info({ signal }, 'draining');
     broker.close().then(

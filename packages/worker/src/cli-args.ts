@@ -13,6 +13,7 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --hardware cpu|gpu|tpu      hardware class to report (default from the provider)
   --port <n>                  port (default 8001; 0 picks a free one)
   --host <addr>               address (default 127.0.0.1)
+  --grpc-port <n>             also serve OIP v2 over gRPC on this port (0 picks a free one; default off)
   --max-batch <n>             rows per merged run, 1 = no batching (default 64)
   --max-queue-delay-us <n>    longest wait for a batch to fill (default 0)
   --max-queue <n>             waiting requests per model before 503 (default 256)
@@ -53,6 +54,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         hardware: { type: 'string' },
         port: { type: 'string' },
         host: { type: 'string' },
+        'grpc-port': { type: 'string' },
         'max-batch': { type: 'string' },
         'max-queue-delay-us': { type: 'string' },
         'max-queue': { type: 'string' },
@@ -116,6 +118,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (values['main-thread-runs']) options.mainThreadRuns = true;
   const batchClassRuns = integer('batch-class-runs', str('batch-class-runs'), 0);
   if (batchClassRuns !== undefined) options.batchClassRuns = batchClassRuns;
+  const grpcPort = integer('grpc-port', str('grpc-port'), 0);
+  if (grpcPort !== undefined) options.grpcPort = grpcPort;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   const broker = str('register');

@@ -17,7 +17,9 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
       process.exit(0);
     }
     const worker = await startWorker(options);
-    process.stdout.write(`${JSON.stringify({ event: 'listening', url: worker.url, pid: process.pid })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ event: 'listening', url: worker.url, ...(worker.grpc ? { grpc: worker.grpc.address } : {}), pid: process.pid })}\n`,
+    );
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;

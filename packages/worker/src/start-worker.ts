@@ -1,4 +1,5 @@
 import { LOAD_HEADERS } from '@splitflow/contract';
+import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
 import type { FastifyInstance } from 'fastify';
 import { buildWorker } from './build-worker.js';
 import type { WorkerConfig } from './config.js';
@@ -17,6 +18,8 @@ export interface StartWorkerOptions extends WorkerConfig {
     /** The URL the broker reaches this worker at. @default the URL it listens on */
     advertiseUrl?: string;
   };
+  /** Also serve OIP v2 over gRPC on this port (0: a free one), on `host`. @default no gRPC */
+  grpcPort?: number;
 }
 
 export interface RunningWorker {
@@ -24,16 +27,22 @@ export interface RunningWorker {
   url: string;
   port: number;
   app: FastifyInstance;
+  /** The gRPC server, when `grpcPort` was given: `grpc.address` is `host:port`. */
+  grpc?: OipGrpcServer;
   /** Stops accepting, finishes queued and running requests, releases the sessions. */
   close(): Promise<void>;
 }
 
 /** Builds a worker and listens (on a free loopback port unless told otherwise). */
 export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
-  const { port = 0, host = '127.0.0.1', register, ...config } = options;
+  const { port = 0, host = '127.0.0.1', register, grpcPort, ...config } = options;
   const app = await buildWorker(config);
+  let grpc: OipGrpcServer | undefined;
   try {
     await app.listen({ port, host });
+    // gRPC calls go through the same routes as REST (app.inject), so both protocols mean the same.
+    if (grpcPort !== undefined)
+      grpc = await serveOipGrpc((request) => app.inject(request), { host, port: grpcPort, maxMessageBytes: app.initialConfig.bodyLimit });
   } catch (error) {
     await app.close();
     throw error;
@@ -57,7 +66,7 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     try {
       await registration.start();
     } catch (error) {
-      await app.close();
+      await Promise.all([grpc?.close(), app.close()]);
       throw error;
     }
   }
@@ -66,10 +75,12 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     url,
     port: bound,
     app,
+    ...(grpc ? { grpc } : {}),
     close: () => {
       closing ??= (async () => {
         await registration?.stop();
-        await app.close();
+        // Draining starts on both protocols at once; running gRPC calls finish through the routes.
+        await Promise.all([grpc?.close(), app.close()]);
       })();
       return closing;
     },

@@ -184,6 +184,8 @@ export const BrokerConfig = Type.Object(
         {
           host: Type.Optional(Type.String({ minLength: 1 })),
           port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, errorMessage: 'expected a port in [0, 65535]' })),
+          /** Also serve OIP v2 over gRPC on this port (0: a free one), on `host`. @default no gRPC */
+          grpcPort: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535, errorMessage: 'expected a port in [0, 65535]' })),
         },
         { additionalProperties: false },
       ),

@@ -1,0 +1,75 @@
+import type { ErrorCode } from '@splitflow/contract';
+
+/** gRPC status codes (grpc/doc/statuscodes.md); numbers, so this file needs no gRPC library. */
+export const GRPC_STATUS = Object.freeze({
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  UNAUTHENTICATED: 16,
+});
+
+/**
+ * The gRPC status of each stable error code. A client retries UNAVAILABLE and RESOURCE_EXHAUSTED
+ * (after Retry-After) as a REST client retries 503 and 429; the code itself rides in metadata.
+ */
+const BY_CODE: Partial<Record<ErrorCode, number>> = {
+  INVALID_DOCUMENT: GRPC_STATUS.INVALID_ARGUMENT,
+  INVALID_REQUEST: GRPC_STATUS.INVALID_ARGUMENT,
+  INVALID_TENSOR: GRPC_STATUS.INVALID_ARGUMENT,
+  UNSUPPORTED_MEDIA_TYPE: GRPC_STATUS.INVALID_ARGUMENT,
+  UNAUTHORIZED: GRPC_STATUS.UNAUTHENTICATED,
+  FORBIDDEN: GRPC_STATUS.PERMISSION_DENIED,
+  MODEL_NOT_FOUND: GRPC_STATUS.NOT_FOUND,
+  NOT_FOUND: GRPC_STATUS.NOT_FOUND,
+  PAYLOAD_TOO_LARGE: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  RATE_LIMITED: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  DEADLINE_UNMEETABLE: GRPC_STATUS.RESOURCE_EXHAUSTED,
+  MODEL_INTEGRITY: GRPC_STATUS.FAILED_PRECONDITION,
+  MODEL_LOAD_FAILED: GRPC_STATUS.FAILED_PRECONDITION,
+  PROVIDER_UNAVAILABLE: GRPC_STATUS.FAILED_PRECONDITION,
+  INFERENCE_FAILED: GRPC_STATUS.INTERNAL,
+  INTERNAL: GRPC_STATUS.INTERNAL,
+  UPSTREAM_FAILED: GRPC_STATUS.UNAVAILABLE,
+  MODEL_NOT_READY: GRPC_STATUS.UNAVAILABLE,
+  OVERLOADED: GRPC_STATUS.UNAVAILABLE,
+  NO_CAPACITY: GRPC_STATUS.UNAVAILABLE,
+  SHUTTING_DOWN: GRPC_STATUS.UNAVAILABLE,
+  TIMEOUT: GRPC_STATUS.DEADLINE_EXCEEDED,
+};
+
+/** By HTTP status, for codes the table does not name (and answers without a code). */
+function byHttpStatus(status: number): number {
+  switch (status) {
+    case 401:
+      return GRPC_STATUS.UNAUTHENTICATED;
+    case 403:
+      return GRPC_STATUS.PERMISSION_DENIED;
+    case 404:
+      return GRPC_STATUS.NOT_FOUND;
+    case 413:
+    case 429:
+      return GRPC_STATUS.RESOURCE_EXHAUSTED;
+    case 501:
+      return GRPC_STATUS.UNIMPLEMENTED;
+    case 502:
+    case 503:
+      return GRPC_STATUS.UNAVAILABLE;
+    case 504:
+      return GRPC_STATUS.DEADLINE_EXCEEDED;
+    default:
+      return status >= 400 && status < 500 ? GRPC_STATUS.INVALID_ARGUMENT : GRPC_STATUS.INTERNAL;
+  }
+}
+
+export function grpcStatusOf(code: string | undefined, httpStatus: number): number {
+  return (code !== undefined ? BY_CODE[code as ErrorCode] : undefined) ?? byHttpStatus(httpStatus);
+}
