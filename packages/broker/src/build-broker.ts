@@ -25,6 +25,7 @@ import { createEndpointRegistry, type EndpointRegistry } from './discovery/regis
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { notReady, registerServerRoutes } from './http/health-routes.js';
+import { modelMetadata } from './http/model-metadata.js';
 import { parseInfer } from './http/parse-infer.js';
 import { registerRegistrationRoutes } from './http/registration-routes.js';
 import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
@@ -290,16 +291,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
     authenticate(request);
     const m = lookupModel(request.params.name, request.params.version);
-    const pools = scheduler.poolsFor(m.id);
-    const dims = (shape: readonly (number | string)[]) => shape.map((d) => (typeof d === 'number' ? d : -1));
-    return {
-      name: m.id,
-      versions: [m.version],
-      platform: 'splitflow_broker',
-      inputs: m.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
-      outputs: m.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
-      properties: { task: m.task, pools: pools.map((p) => p.name).join(','), hardware: [...new Set(pools.map((p) => p.hardware))].join(',') },
-    };
+    return modelMetadata(m, scheduler.poolsFor(m.id), upstream);
   };
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);
