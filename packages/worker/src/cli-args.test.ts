@@ -61,6 +61,8 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['--help'])).toBeUndefined();
     expect(parseCliArgs(['--spin', '--threads', '4'])).toMatchObject({ spinning: true, intraOpThreads: 4 });
     expect(parseCliArgs([])).not.toHaveProperty('spinning');
+    expect(parseCliArgs(['--grpc-port', '0'])).toMatchObject({ grpcPort: 0 });
+    expect(parseCliArgs([])).not.toHaveProperty('grpcPort');
   });
 
   it('maps the thread and priority flags', () => {
@@ -80,6 +82,7 @@ describe('parseCliArgs', () => {
     [['--max-batch', '0'], 'INVALID_REQUEST', /--max-batch must be an integer >= 1/],
     [['--hardware', 'fpga'], 'INVALID_REQUEST', /--hardware must be one of gpu, tpu, cpu/],
     [['--frobnicate'], 'INVALID_REQUEST', /frobnicate/],
+    [['--grpc-port', 'x'], 'INVALID_REQUEST', /--grpc-port must be an integer >= 0/],
     [['--batch-class-runs', '1.5'], 'INVALID_REQUEST', /--batch-class-runs must be an integer >= 0/],
     [['--small-model-threads', 'many'], 'INVALID_REQUEST', /--small-model-threads must be an integer >= 0/],
   ])('%j is refused with %s', (argv, code, message) => {
