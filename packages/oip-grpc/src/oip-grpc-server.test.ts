@@ -102,7 +102,7 @@ describe('OIP gRPC over the REST routes', () => {
     });
     const { error, response } = await call('ModelInfer', { model_name: 'm', inputs: [] });
     expect(error).toBeNull();
-    expect((response?.raw_output_contents as Buffer[]).map((b) => [...b])).toEqual([
+    expect(((response?.raw_output_contents ?? []) as Buffer[]).map((b) => [...b])).toEqual([
       [0, 0, 0x80, 0x7f],
       [7, 0, 0, 0, 0xff, 0xff, 0xff, 0xff],
     ]);

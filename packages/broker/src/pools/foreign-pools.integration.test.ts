@@ -60,7 +60,7 @@ async function startFakeTriton(): Promise<FakeTriton> {
     if (path === '/v2/health/live') return reply(200);
     if (path === '/v2/health/ready') return reply(state.serverReady ? 200 : 400);
     const m = /^\/v2\/models\/([^/]+)(?:\/versions\/([^/]+))?(\/ready|\/infer)?$/.exec(path);
-    if (!m || m[1] !== 'echo') return reply(400, JSON.stringify({ error: `Request for unknown model: '${m?.[1]}' is not found` }));
+    if (m?.[1] !== 'echo') return reply(400, JSON.stringify({ error: `Request for unknown model: '${m?.[1]}' is not found` }));
     if (m[2] !== undefined && m[2] !== '1') return reply(400, JSON.stringify({ error: `Request for unknown model: 'echo' version ${m[2]} is not found` }));
     if (m[3] === '/ready') return reply(state.modelReady ? 200 : 400);
     if (m[3] === undefined) return reply(200, JSON.stringify({ name: 'echo', versions: ['1'], platform: 'onnxruntime_onnx', inputs: [], outputs: [] }));
