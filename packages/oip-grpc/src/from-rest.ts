@@ -1,4 +1,15 @@
-import { BINARY_DATA_SIZE, BINARY_HEADER, isDatatype, type Parameters, SplitflowError, splitBody, tensorFromJson, tensorToBytes } from '@splitflow/contract';
+import {
+  BINARY_DATA_SIZE,
+  BINARY_HEADER,
+  createTensor,
+  type Datatype,
+  isDatatype,
+  type Parameters,
+  SplitflowError,
+  tensorFromJson,
+  tensorToBytes,
+} from '@splitflow/contract';
+import { parseExact } from './exact-json.js';
 import type { InferParameter, ModelInferResponse, ModelMetadataResponse, ParameterMap } from './messages.js';
 
 /** What the server's REST routes answered (fastify's `inject()` response has these fields). */
@@ -69,6 +80,31 @@ interface RestOutput {
   data?: unknown;
 }
 
+function flat(data: unknown, out: unknown[] = []): unknown[] {
+  if (Array.isArray(data)) for (const d of data) flat(d, out);
+  else out.push(data);
+  return out;
+}
+
+/**
+ * A JSON output as raw bytes. INT64 and UINT64 values come as numbers or, past 2^53, as the decimal
+ * text `parseExact` kept; both are read exactly. A pool's malformed output is the pool's fault.
+ */
+function jsonOutputBytes(o: RestOutput): Uint8Array {
+  try {
+    if (o.datatype === 'INT64' || o.datatype === 'UINT64') {
+      const values = flat(o.data).map((v) => BigInt(v as string | number));
+      const data = o.datatype === 'INT64' ? BigInt64Array.from(values) : BigUint64Array.from(values);
+      return tensorToBytes(createTensor(o.datatype, o.shape, data as never, o.name));
+    }
+    // Other numbers past 2^53 that parseExact kept as text (a float written without a point) are numbers again.
+    const data = o.datatype === 'BYTES' ? o.data : flat(o.data).map((v) => (typeof v === 'string' ? Number(v) : v));
+    return tensorToBytes(tensorFromJson(o.datatype as Datatype, o.shape, data, o.name));
+  } catch (error) {
+    throw new SplitflowError('UPSTREAM_FAILED', { message: `output "${o.name}" of the answer cannot be read: ${(error as Error).message}` });
+  }
+}
+
 /**
  * A REST inference answer as a ModelInferResponse. Every output goes in raw_output_contents (the spec
  * allows raw for all outputs or for none): binary ones as they came, JSON ones (from a pool that
@@ -77,7 +113,10 @@ interface RestOutput {
 export function inferFromRest(res: RestResponse): ModelInferResponse {
   let parsed: { header: unknown; binary: Uint8Array };
   try {
-    parsed = splitBody(res.rawPayload, header(res, BINARY_HEADER));
+    const length = header(res, BINARY_HEADER);
+    const cut = length === undefined ? res.rawPayload.length : Number(length);
+    if (!Number.isSafeInteger(cut) || cut < 0 || cut > res.rawPayload.length) throw new Error(`${BINARY_HEADER} ${length} does not fit the body`);
+    parsed = { header: parseExact(res.rawPayload.subarray(0, cut).toString('utf8')), binary: res.rawPayload.subarray(cut) };
   } catch (error) {
     throw new SplitflowError('UPSTREAM_FAILED', { message: `the inference answer is not an OIP response: ${(error as Error).message}` });
   }
@@ -90,7 +129,7 @@ export function inferFromRest(res: RestResponse): ModelInferResponse {
       raw.push(parsed.binary.subarray(offset, offset + size));
       offset += size;
     } else if (isDatatype(o.datatype)) {
-      raw.push(tensorToBytes(tensorFromJson(o.datatype, o.shape, o.data, o.name)));
+      raw.push(jsonOutputBytes(o));
     } else {
       throw new SplitflowError('UPSTREAM_FAILED', { message: `output "${o.name}" has unknown datatype ${JSON.stringify(o.datatype)}` });
     }

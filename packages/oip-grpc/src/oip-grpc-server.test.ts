@@ -114,6 +114,23 @@ describe('OIP gRPC over the REST routes', () => {
     });
   });
 
+  it('JSON outputs from a pool that ignored the request for binary keep INT64 past 2^53 exact', async () => {
+    const text =
+      '{"model_name":"m","outputs":[{"name":"i","datatype":"INT64","shape":[3],"data":[4611686018427387906,-9223372036854775808,7]},' +
+      '{"name":"u","datatype":"UINT64","shape":[1],"data":[18446744073709551615]},{"name":"f","datatype":"FP64","shape":[1],"data":[100000000000000000000]},' +
+      '{"name":"s","datatype":"BYTES","shape":[1],"data":["12345678901234567890 \\" 99999999999999999999"]}],"parameters":{"big":12345678901234567890}}';
+    answer = () => ({ statusCode: 200, headers: {}, rawPayload: Buffer.from(text) });
+    const { error, response } = await call('ModelInfer', { model_name: 'm', inputs: [] });
+    expect(error).toBeNull();
+    const [i, u, f, s] = (response?.raw_output_contents ?? []) as Buffer[];
+    expect([i?.readBigInt64LE(0), i?.readBigInt64LE(8), i?.readBigInt64LE(16)]).toEqual([4611686018427387906n, -(2n ** 63n), 7n]);
+    expect(u?.readBigUInt64LE(0)).toBe(2n ** 64n - 1n);
+    expect(f?.readDoubleLE(0)).toBe(1e20);
+    expect(s?.subarray(4).toString()).toBe('12345678901234567890 " 99999999999999999999');
+    // A parameter past 2^53 keeps its digits as a string rather than becoming a rounded int64.
+    expect(response?.parameters).toMatchObject({ big: { string_param: '12345678901234567890' } });
+  });
+
   it('errors: the REST status and stable code become a gRPC status with the code and Retry-After in metadata', async () => {
     const cases: [number, string, grpc.status][] = [
       [400, 'INVALID_TENSOR', grpc.status.INVALID_ARGUMENT],
