@@ -1,12 +1,13 @@
 import { execFile } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { bytesFromStrings, type ModelCatalog } from '@splitflow/contract';
+import { bytesFromStrings } from '@splitflow/contract';
 import { OIP_PROTO_PATH } from '@splitflow/oip-grpc';
-import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeEchoCatalog } from '../../worker/src/testing/echo-catalog.js';
-import { type Broker, buildBroker } from './build-broker.js';
+import { BROKER_CLI, type Child, startCli, WORKER_CLI } from './testing/processes.js';
 
 // The bar for standard clients: OIP v2 over REST and gRPC from clients the project does not write
 // (Python's grpcio with stubs generated from the official proto; http.client and urllib sending what
@@ -62,34 +63,55 @@ async function runClients(rest: string, grpc: string, token: string | null): Pro
   return JSON.parse(stdout) as Report;
 }
 
-let catalog: ModelCatalog;
-let worker: RunningWorker;
-let broker: Broker;
-let brokerUrl: string;
+let worker: Child;
+let broker: Child;
 const reports: Partial<Record<'worker' | 'broker', Report>> = {};
 
+/** Waits for the broker to say it is ready (its health checks found the worker); bounded by the hook's timeout. */
+async function ready(url: string): Promise<void> {
+  for (;;) {
+    const res = await fetch(`${url}/v2/health/ready`);
+    if (res.status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+// Both servers run as their CLIs (real processes), started with --grpc-port 0 as a user would.
 beforeAll(async () => {
   const echo = await writeEchoCatalog();
-  catalog = echo.catalog;
-  worker = await startWorker({ catalog: echo.catalogPath, modelDir: echo.dir, intraOpThreads: 1, grpcPort: 0 });
-  broker = await buildBroker(
-    {
-      pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['echo'] }],
-      tenants: [{ id: 'acme', apiKeys: [KEY] }],
-      jobs: { store: 'memory' },
-      log: { level: 'silent' },
-    },
-    { catalog, healthChecks: false },
-  );
-  await broker.health.probeAll();
-  brokerUrl = await broker.listen({ grpcPort: 0 });
+  worker = await startCli(WORKER_CLI, [
+    '--models',
+    echo.catalogPath,
+    '--model-dir',
+    echo.dir,
+    '--port',
+    '0',
+    '--grpc-port',
+    '0',
+    '--threads',
+    '1',
+    '--log-level',
+    'warn',
+  ]);
+  const config = {
+    catalog: echo.catalogPath,
+    pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['echo'] }],
+    tenants: [{ id: 'acme', apiKeys: [KEY] }],
+    health: { intervalMs: 200 },
+    jobs: { store: 'memory' },
+    log: { level: 'warn' },
+  };
+  const configPath = join(echo.dir, 'broker.json');
+  await writeFile(configPath, JSON.stringify(config));
+  broker = await startCli(BROKER_CLI, ['--config', configPath, '--port', '0', '--grpc-port', '0']);
+  await ready(broker.url);
   // One run per server; the cases below read the reports.
-  reports.worker = await runClients(worker.url, worker.grpc?.address as string, null);
-  reports.broker = await runClients(brokerUrl, broker.grpc?.address as string, KEY);
+  reports.worker = await runClients(worker.url, worker.listening.grpc as string, null);
+  reports.broker = await runClients(broker.url, broker.listening.grpc as string, KEY);
 });
 afterAll(async () => {
-  await broker?.close();
-  await worker?.close();
+  await broker?.stop();
+  await worker?.stop();
 });
 
 describe.each(['worker', 'broker'] as const)('standard OIP clients against the %s', (server) => {
