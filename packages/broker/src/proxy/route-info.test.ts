@@ -31,6 +31,17 @@ describe('openResponse: what the endpoint reports', () => {
     })();
     expect(isSplitflowError(error, 'UPSTREAM_FAILED')).toBe(true);
   });
+
+  it.each([
+    ['a truncated header', '{"outputs":[{"name":"y","data":[1,2', {}],
+    ['an unterminated string', '{"model_name":"m', {}],
+    ['text after the object', '{"outputs":[]} trailing', {}],
+    ['parameters that are not JSON', '{"parameters":{"a":tru}}', {}],
+    ['a header length past the body', '{}', { [BINARY_HEADER]: '99' }],
+    ['a header length that is not a number', '{}', { [BINARY_HEADER]: 'x' }],
+  ])('%s is UPSTREAM_FAILED', (_what, body, headers) => {
+    expect(() => openResponse({ status: 200, headers, body: Buffer.from(body) })).toThrow(expect.objectContaining({ code: 'UPSTREAM_FAILED' }));
+  });
 });
 
 describe('withRoute: the route joins the parameters, every other byte passes as written', () => {

@@ -1,5 +1,5 @@
-import { BINARY_CONTENT_TYPE, BINARY_HEADER, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, SplitflowError, splitBody } from '@splitflow/contract';
-import { spliceParameters } from './splice-parameters.js';
+import { BINARY_CONTENT_TYPE, BINARY_HEADER, readLoadHeaders, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
+import { type HeaderLayout, parametersOf, scanHeader, spliceParameters } from './splice-parameters.js';
 import type { UpstreamResponse } from './upstream.js';
 
 /** What the endpoint said about its own load and timing, from its headers or, failing those, its parameters. */
@@ -24,29 +24,31 @@ function count(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
-/** An inference response opened up: its JSON header, the binary part, and the endpoint's report. */
+/** An inference response opened up: where its JSON header's parameters lie, the binary part, and the endpoint's report. */
 export interface OpenedResponse {
-  header: Record<string, unknown> & { parameters?: Parameters };
-  /** The JSON header as the endpoint wrote it: the answer the client gets is made from these bytes. */
-  headerBytes: Uint8Array;
+  /** The JSON header as the endpoint wrote it, scanned: the answer the client gets is made from these bytes. */
+  layout: HeaderLayout;
   binary: Uint8Array;
   report: UpstreamReport;
 }
 
+function notOip(message: string): SplitflowError {
+  return new SplitflowError('UPSTREAM_FAILED', { message: `the endpoint's answer is not an OIP response: ${message}` });
+}
+
+/** Opens an answer without parsing its tensor data: the header is scanned, only its `parameters` are parsed. */
 export function openResponse(res: UpstreamResponse): OpenedResponse {
-  let parsed: { header: unknown; binary: Uint8Array };
-  try {
-    parsed = splitBody(res.body, header(res, BINARY_HEADER));
-  } catch (error) {
-    throw new SplitflowError('UPSTREAM_FAILED', { message: `the endpoint's answer is not an OIP response: ${(error as Error).message}` });
+  const length = header(res, BINARY_HEADER);
+  let cut = res.body.length;
+  if (length !== undefined && length !== '') {
+    cut = /^\d+$/.test(length) ? Number(length) : Number.NaN;
+    if (!Number.isSafeInteger(cut) || cut > res.body.length)
+      throw notOip(`${BINARY_HEADER} is ${JSON.stringify(length)} for a body of ${res.body.length} bytes`);
   }
-  if (typeof parsed.header !== 'object' || parsed.header === null || Array.isArray(parsed.header)) {
-    throw new SplitflowError('UPSTREAM_FAILED', { message: "the endpoint's answer is not an OIP response object" });
-  }
-  const body = parsed.header as OpenedResponse['header'];
+  const layout = scanHeader(res.body.subarray(0, cut));
   const headers = res.headers;
   const load = readLoadHeaders((name) => headers[name]);
-  const p = (typeof body.parameters === 'object' && body.parameters !== null ? body.parameters : {}) as Parameters;
+  const p = parametersOf(layout);
   const report: UpstreamReport = {};
   const queueUs = load.queueUs ?? count(p[SPLITFLOW_PARAMS.queueUs]);
   const computeUs = load.computeUs ?? count(p[SPLITFLOW_PARAMS.computeUs]);
@@ -58,8 +60,7 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
   if (batchSize !== undefined) report.batchSize = batchSize;
   const modelQueueDepth = load.modelQueueDepth ?? count(p[SPLITFLOW_PARAMS.modelQueueDepth]);
   if (modelQueueDepth !== undefined) report.modelQueueDepth = modelQueueDepth;
-  const headerBytes = res.body.subarray(0, res.body.length - parsed.binary.length);
-  return { header: body, headerBytes, binary: parsed.binary, report };
+  return { layout, binary: res.body.subarray(cut), report };
 }
 
 /**
@@ -70,7 +71,7 @@ export function withRoute(
   opened: OpenedResponse,
   route: Record<string, string | number | boolean>,
 ): { body: Buffer; contentType: string; headerLength?: string } {
-  const json = spliceParameters(opened.headerBytes, route);
+  const json = spliceParameters(opened.layout, route);
   if (opened.binary.length === 0) return { body: json, contentType: 'application/json' };
   return { body: Buffer.concat([json, opened.binary]), contentType: BINARY_CONTENT_TYPE, headerLength: String(json.length) };
 }
