@@ -1,7 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
 import type { BrokerConfig } from '@splitflow/contract';
+import { OIP_PROTO_PATH, PROTO_LOADER_OPTIONS } from '@splitflow/oip-grpc';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeFixtureCatalog } from '../../worker/src/testing/fixture-catalog.js';
@@ -68,6 +71,8 @@ describe('splitflow-broker --processes', () => {
       '0',
       '--processes',
       '2',
+      '--grpc-port',
+      '0',
     ]);
     try {
       const lines: { event: string; pid?: number }[] = [];
@@ -81,6 +86,9 @@ describe('splitflow-broker --processes', () => {
       expect(pids).not.toContain(child.process.pid);
       const answers = await Promise.all(Array.from({ length: 12 }, () => infer(child.url)));
       expect(answers.map((a) => a.status)).toEqual(Array(12).fill(200));
+      // gRPC shares the processes' port as REST does: fresh channels reach them in turn and are served.
+      expect(child.listening.grpc).toMatch(/^127\.0\.0\.1:\d+$/);
+      expect(await Promise.all(Array.from({ length: 4 }, () => grpcLive(child.listening.grpc as string)))).toEqual([true, true, true, true]);
 
       process.kill(pids[0] as number, 'SIGKILL');
       await waitFor(() => lines.some((l) => l.event === 'replaced'));
@@ -97,6 +105,24 @@ describe('splitflow-broker --processes', () => {
     }
   }, 60_000);
 });
+
+/** ServerLive over a fresh channel, with @grpc/grpc-js's generic client made from the official proto. */
+async function grpcLive(address: string): Promise<boolean> {
+  const loaded = grpc.loadPackageDefinition(protoLoader.loadSync(OIP_PROTO_PATH, PROTO_LOADER_OPTIONS)) as unknown as {
+    inference: {
+      GRPCInferenceService: new (
+        address: string,
+        credentials: grpc.ChannelCredentials,
+      ) => grpc.Client & { ServerLive(request: object, callback: (error: Error | null, response: { live: boolean }) => void): void };
+    };
+  };
+  const client = new loaded.inference.GRPCInferenceService(address, grpc.credentials.createInsecure());
+  try {
+    return await new Promise<boolean>((resolve, reject) => client.ServerLive({}, (error, response) => (error ? reject(error) : resolve(response.live))));
+  } finally {
+    client.close();
+  }
+}
 
 async function waitFor(check: () => boolean, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

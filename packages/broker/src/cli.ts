@@ -65,7 +65,7 @@ async function serve(args: Args): Promise<void> {
   });
   const grpc = broker.grpc?.address;
   broker.app.log.info({ url, pools: config.pools.map((p) => `${p.name}:${p.hardware}`) }, 'broker listening');
-  if (cluster.isWorker) process.send?.({ event: 'listening', url });
+  if (cluster.isWorker) process.send?.({ event: 'listening', url, ...(grpc !== undefined ? { grpc } : {}) });
   // One JSON line for scripts and tests that start the broker on port 0 (as the worker prints).
   else process.stdout.write(`${JSON.stringify({ event: 'listening', url, ...(grpc !== undefined ? { grpc } : {}), pid: process.pid })}\n`);
   const stop = (signal: string) => {
@@ -98,12 +98,12 @@ async function supervise(args: Args): Promise<void> {
   let url: string | undefined;
   const fork = () => {
     const worker = cluster.fork();
-    worker.on('message', (m: { event?: string; url?: string }) => {
+    worker.on('message', (m: { event?: string; url?: string; grpc?: string }) => {
       if (m.event !== 'listening' || m.url === undefined) return;
       pids.set(worker, worker.process.pid ?? 0);
       if (url === undefined && pids.size === args.processes) {
         url = m.url;
-        process.stdout.write(`${JSON.stringify({ event: 'listening', url, pid: process.pid, pids: [...pids.values()] })}\n`);
+        process.stdout.write(`${JSON.stringify({ event: 'listening', url, ...(m.grpc !== undefined ? { grpc: m.grpc } : {}), pid: process.pid, pids: [...pids.values()] })}\n`);
       } else if (url !== undefined) process.stdout.write(`${JSON.stringify({ event: 'replaced', pid: worker.process.pid })}\n`);
     });
     return worker;
