@@ -1,7 +1,6 @@
 import {
   BINARY_DATA_SIZE,
   BINARY_HEADER,
-  createTensor,
   type Datatype,
   isDatatype,
   type Parameters,
@@ -9,6 +8,7 @@ import {
   tensorFromJson,
   tensorToBytes,
 } from '@splitflow/contract';
+import { checkedTensor } from './checked-tensor.js';
 import { parseExact } from './exact-json.js';
 import type { InferParameter, ModelInferResponse, ModelMetadataResponse, ParameterMap } from './messages.js';
 
@@ -95,7 +95,7 @@ function jsonOutputBytes(o: RestOutput): Uint8Array {
     if (o.datatype === 'INT64' || o.datatype === 'UINT64') {
       const values = flat(o.data).map((v) => BigInt(v as string | number));
       const data = o.datatype === 'INT64' ? BigInt64Array.from(values) : BigUint64Array.from(values);
-      return tensorToBytes(createTensor(o.datatype, o.shape, data as never, o.name));
+      return tensorToBytes(checkedTensor(o.datatype, o.shape, data, o.name));
     }
     // Other numbers past 2^53 that parseExact kept as text (a float written without a point) are numbers again.
     const data = o.datatype === 'BYTES' ? o.data : flat(o.data).map((v) => (typeof v === 'string' ? Number(v) : v));

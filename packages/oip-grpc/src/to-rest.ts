@@ -2,7 +2,6 @@ import {
   BINARY_DATA,
   BINARY_DATA_SIZE,
   BINARY_HEADER,
-  createTensor,
   type Datatype,
   isDatatype,
   type Parameters,
@@ -10,6 +9,7 @@ import {
   SplitflowError,
   tensorToBytes,
 } from '@splitflow/contract';
+import { checkedTensor } from './checked-tensor.js';
 import type { InferInputTensor, InferParameter, InferTensorContents, ModelInferRequest, ParameterMap } from './messages.js';
 
 /** A REST request made from a gRPC call: what the server's own REST routes are given. */
@@ -79,44 +79,44 @@ function contentsToBytes(datatype: Datatype, shape: number[], c: InferTensorCont
   const tensor = (() => {
     switch (datatype) {
       case 'BOOL':
-        return createTensor(
+        return checkedTensor(
           datatype,
           shape,
           Uint8Array.from(c.bool_contents ?? [], (b) => (b ? 1 : 0)),
           where,
         );
       case 'INT8':
-        return createTensor(datatype, shape, Int8Array.from(inRange(c.int_contents ?? [], 'INT8', where)), where);
+        return checkedTensor(datatype, shape, Int8Array.from(inRange(c.int_contents ?? [], 'INT8', where)), where);
       case 'INT16':
-        return createTensor(datatype, shape, Int16Array.from(inRange(c.int_contents ?? [], 'INT16', where)), where);
+        return checkedTensor(datatype, shape, Int16Array.from(inRange(c.int_contents ?? [], 'INT16', where)), where);
       case 'INT32':
-        return createTensor(datatype, shape, Int32Array.from(c.int_contents ?? []), where);
+        return checkedTensor(datatype, shape, Int32Array.from(c.int_contents ?? []), where);
       case 'INT64':
-        return createTensor(
+        return checkedTensor(
           datatype,
           shape,
           BigInt64Array.from(c.int64_contents ?? [], (v) => BigInt(v)),
           where,
         );
       case 'UINT8':
-        return createTensor(datatype, shape, Uint8Array.from(inRange(c.uint_contents ?? [], 'UINT8', where)), where);
+        return checkedTensor(datatype, shape, Uint8Array.from(inRange(c.uint_contents ?? [], 'UINT8', where)), where);
       case 'UINT16':
-        return createTensor(datatype, shape, Uint16Array.from(inRange(c.uint_contents ?? [], 'UINT16', where)), where);
+        return checkedTensor(datatype, shape, Uint16Array.from(inRange(c.uint_contents ?? [], 'UINT16', where)), where);
       case 'UINT32':
-        return createTensor(datatype, shape, Uint32Array.from(c.uint_contents ?? []), where);
+        return checkedTensor(datatype, shape, Uint32Array.from(c.uint_contents ?? []), where);
       case 'UINT64':
-        return createTensor(
+        return checkedTensor(
           datatype,
           shape,
           BigUint64Array.from(c.uint64_contents ?? [], (v) => BigInt(v)),
           where,
         );
       case 'FP32':
-        return createTensor(datatype, shape, Float32Array.from(c.fp32_contents ?? []), where);
+        return checkedTensor(datatype, shape, Float32Array.from(c.fp32_contents ?? []), where);
       case 'FP64':
-        return createTensor(datatype, shape, Float64Array.from(c.fp64_contents ?? []), where);
+        return checkedTensor(datatype, shape, Float64Array.from(c.fp64_contents ?? []), where);
       case 'BYTES':
-        return createTensor(datatype, shape, c.bytes_contents ?? [], where);
+        return checkedTensor(datatype, shape, c.bytes_contents ?? [], where);
       default:
         // FP16 and BF16 have no typed field in the proto: they travel in raw_input_contents.
         throw invalid(`${where}: ${datatype} has no typed contents in OIP gRPC; send it in raw_input_contents`);
