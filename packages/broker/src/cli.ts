@@ -103,7 +103,9 @@ async function supervise(args: Args): Promise<void> {
       pids.set(worker, worker.process.pid ?? 0);
       if (url === undefined && pids.size === args.processes) {
         url = m.url;
-        process.stdout.write(`${JSON.stringify({ event: 'listening', url, ...(m.grpc !== undefined ? { grpc: m.grpc } : {}), pid: process.pid, pids: [...pids.values()] })}\n`);
+        process.stdout.write(
+          `${JSON.stringify({ event: 'listening', url, ...(m.grpc !== undefined ? { grpc: m.grpc } : {}), pid: process.pid, pids: [...pids.values()] })}\n`,
+        );
       } else if (url !== undefined) process.stdout.write(`${JSON.stringify({ event: 'replaced', pid: worker.process.pid })}\n`);
     });
     return worker;
