@@ -9,19 +9,22 @@
 //   models   vision-s and ocr-det at batch 1 and 8 on webgpu beside cpu.
 // The same file is the worker process too (`--role worker ...`), so the machine needs only Node,
 // onnxruntime-node and the carried catalog.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { encodeInferRequest, type ModelManifest, type NamedTensor } from '@splitflow/contract';
 import { runWorkerCli } from '@splitflow/worker';
 import { LARGE_MLP, mlpGraph } from '../../../../models/src/generated/mlp.js';
+import { createGraphBuilder } from '../../../../models/src/onnx/builder.js';
 import { toFloat16 } from '../../../../models/src/onnx/fp16.js';
+import { type GraphSpec, int } from '../../../../models/src/onnx/graph.js';
 import { writeModel } from '../../../../models/src/onnx/write.js';
 import { catalogModel } from './catalog-model.js';
-import { runLoad } from './load.js';
+import { type LoadOptions, type LoadResult, runLoad } from './load.js';
 import { describeMachine } from './machine.js';
 import { makeInputs } from './manifest-inputs.js';
 import { type DirectOptions, type DirectSession, openDirect } from './ort-direct.js';
@@ -33,7 +36,8 @@ import { round, summarize } from './stats.js';
 interface Variant {
   name: string;
   options: DirectOptions;
-  fp16?: boolean;
+  /** Which file of `large`: the catalog's (default) or another form of the same network (see FORMS). */
+  form?: Form;
   /** Graph capture fixes the shapes: a fresh session per batch size. */
   sessionPerBatch?: boolean;
   what: string;
@@ -61,8 +65,38 @@ const VARIANTS: Variant[] = [
   {
     name: 'webgpu-fp16',
     options: { provider: 'webgpu', validationMode: 'disabled' },
-    fp16: true,
+    form: 'fp16',
     what: 'fp16 weights and activations (Cast at input and output), validation disabled',
+  },
+  {
+    name: 'webgpu-matmul',
+    options: { provider: 'webgpu', validationMode: 'disabled', optimization: 'disabled' },
+    form: 'matmul',
+    what: 'MatMul + Add instead of Gemm, weights stored [in, out], graph optimisations off (they would fuse it into Gemm)',
+  },
+  {
+    name: 'webgpu-matmul-optall',
+    options: { provider: 'webgpu', validationMode: 'disabled' },
+    form: 'matmul',
+    what: 'the MatMul + Add file with graph optimisations on, as the worker runs (fused into Gemm with transB=0)',
+  },
+  {
+    name: 'webgpu-t0',
+    options: { provider: 'webgpu' },
+    form: 't0',
+    what: "Gemm with weights stored [in, out] (transB=0) instead of [out, in] (transB=1), the worker's options",
+  },
+  {
+    name: 'webgpu-t0-fp16',
+    options: { provider: 'webgpu' },
+    form: 't0-fp16',
+    what: 'the transB=0 file in fp16 (Cast at input and output)',
+  },
+  {
+    name: 'webgpu-t0-gpuout',
+    options: { provider: 'webgpu', outputOnGpu: true },
+    form: 't0',
+    what: 'the transB=0 file, outputs left on the GPU: how long queuing a run takes on the CPU (a diagnostic)',
   },
   {
     name: 'webgpu-gpuout',
@@ -127,6 +161,10 @@ async function main(): Promise<void> {
       connections: { type: 'string', default: '128' },
       duration: { type: 'string', default: '8' },
       python: { type: 'string', default: 'python3' },
+      /** Load-generator processes (autocannon in each, the connections split among them). */
+      loaders: { type: 'string', default: '4' },
+      /** The worker phase's provider (cpu to try the bench where there is no GPU). */
+      'worker-ep': { type: 'string', default: 'webgpu' },
       out: { type: 'string', default: 'bench-results' },
     },
   });
@@ -135,13 +173,14 @@ async function main(): Promise<void> {
   const iterations = Number(values.iterations);
   const connections = Number(values.connections);
   const durationS = Number(values.duration);
+  const loaders = Number(values.loaders);
   const out = values.out as string;
   mkdirSync(out, { recursive: true });
   const catalog = resolve(values.catalog as string);
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   const { manifest: largeManifest, path: largePath } = ensureLarge(catalog, log);
-  const fp16Path = join(dirname(largePath), 'model.fp16.onnx');
+  const formPath = (form: Form) => (form === 'gemm' ? largePath : join(dirname(largePath), `model.${form}.onnx`));
   const flopsPerRow = 2 * [LARGE_MLP.inputs, ...LARGE_MLP.hidden, LARGE_MLP.outputs].reduce((acc, w, i, a) => acc + (i > 0 ? (a[i - 1] as number) * w : 0), 0);
   const result: Record<string, unknown> = { flopsPerRow, batches, iterations };
 
@@ -162,22 +201,29 @@ async function main(): Promise<void> {
   const variants = VARIANTS.filter((v) => wanted.has(v.name));
   const inproc: VariantResult[] = [];
   if (phases.has('inproc')) {
-    if (variants.some((v) => v.fp16) && !existsSync(fp16Path)) {
-      const t0 = performance.now();
-      writeModel(toFloat16(mlpGraph(LARGE_MLP)), fp16Path);
-      log(`wrote ${fp16Path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    }
-    // Reference outputs: cpu fp32 on two fresh input sets at batch 8.
+    for (const form of new Set(variants.map((v) => v.form ?? 'gemm'))) writeForm(form, formPath(form), log);
+    // Reference outputs: cpu fp32 on two fresh input sets at batch 8 (of the graph the variant runs).
     const checkA = makeInputs(largeManifest, 8, 101);
     const checkB = makeInputs(largeManifest, 8, 202);
-    const ref = await openDirect(largePath, 'cpu');
-    const refA = (await ref.run(checkA)) as Float32Array;
-    const refB = (await ref.run(checkB)) as Float32Array;
-    await ref.release();
+    const reference = async (file: string) => {
+      const ref = await openDirect(file, 'cpu');
+      const a = (await ref.run(checkA)) as Float32Array;
+      const b = (await ref.run(checkB)) as Float32Array;
+      await ref.release();
+      return { a, b };
+    };
+    // Each form has its own weights (drawn in its own layout): compare a form with itself on the cpu.
+    const refs = new Map<string, { a: Float32Array; b: Float32Array }>();
+    const refOf = async (form: Form) => {
+      const key = form.replace('-fp16', '');
+      if (!refs.has(key)) refs.set(key, await reference(formPath(key as Form)));
+      return refs.get(key) as { a: Float32Array; b: Float32Array };
+    };
     for (const v of variants) {
       const r: VariantResult = { name: v.name, what: v.what, curve: [] };
       inproc.push(r);
-      const file = v.fp16 ? fp16Path : largePath;
+      const file = formPath(v.form ?? 'gemm');
+      const { a: refA, b: refB } = await refOf(v.form ?? 'gemm');
       try {
         const open = async () => {
           const t0 = performance.now();
@@ -229,23 +275,26 @@ async function main(): Promise<void> {
   result.best = best?.name;
 
   if (phases.has('profile')) {
-    const options: DirectOptions = { provider: 'webgpu', validationMode: 'disabled' };
+    // As the worker runs them (its default options), the catalog's form and the transB=0 one.
     const dir = join(out, 'profile-tmp');
     mkdirSync(dir, { recursive: true });
     const profiles: Record<string, unknown> = {};
-    for (const batch of [1, 256]) {
-      try {
-        const prefix = join(dir, `b${batch}`);
-        const s = await openDirect(largePath, { ...options, profilePrefix: prefix });
-        const inputs = makeInputs(largeManifest, batch, batch);
-        for (let i = 0; i < 20; i++) await s.run(inputs);
-        await s.release();
-        const file = readdirSync(dir)
-          .filter((f) => f.startsWith(`b${batch}`))
-          .map((f) => join(dir, f))[0];
-        profiles[`batch${batch}`] = file ? summarizeProfile(file) : { error: 'no profile file written' };
-      } catch (error) {
-        profiles[`batch${batch}`] = { error: (error as Error).message.trim().split('\n')[0] };
+    for (const form of ['gemm', 't0'] as const) {
+      writeForm(form, formPath(form), log);
+      for (const batch of [1, 256]) {
+        const key = `${form}-b${batch}`;
+        try {
+          const s = await openDirect(formPath(form), { provider: 'webgpu', profilePrefix: join(dir, key) });
+          const inputs = makeInputs(largeManifest, batch, batch);
+          for (let i = 0; i < 20; i++) await s.run(inputs);
+          await s.release();
+          const file = readdirSync(dir)
+            .filter((f) => f.startsWith(`${key}_`))
+            .map((f) => join(dir, f))[0];
+          profiles[key] = file ? summarizeProfile(file) : { error: 'no profile file written' };
+        } catch (error) {
+          profiles[key] = { error: (error as Error).message.trim().split('\n')[0] };
+        }
       }
     }
     result.profile = profiles;
@@ -256,17 +305,39 @@ async function main(): Promise<void> {
     const encoded = encodeInferRequest({ inputs: makeInputs(largeManifest, 1), binary: true });
     const body = Buffer.from(encoded.body as Uint8Array);
     const rows: Record<string, unknown>[] = [];
-    const settings: [string, string[]][] = [
-      ['webgpu, as before (validation basic)', []],
-      ['webgpu, --webgpu-validation disabled', ['--webgpu-validation', 'disabled']],
+    // The worker serves the catalog's `large`, or the transB=0 form through a copy of the catalog
+    // that names that file (the worker checks its size and SHA-256 as for any model).
+    const catalogFor = (form: 'gemm' | 't0') => (form === 'gemm' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
+    const inProcessAt = (name: string) => inproc.find((v) => v.name === name)?.curve.find((p) => p.batch === connections)?.rowsPerS;
+    const settings: [string, 'gemm' | 't0', string[], number][] = [
+      ['catalog file, 1 process, 1 load process (as before)', 'gemm', [], 1],
+      ['catalog file, 1 process', 'gemm', [], loaders],
+      ['catalog file, 2 processes', 'gemm', ['--processes', '2'], loaders],
+      ['transB=0 file, 1 process, 1 load process', 't0', [], 1],
+      ['transB=0 file, 1 process', 't0', [], loaders],
+      ['transB=0 file, 2 processes', 't0', ['--processes', '2'], loaders],
+      ['transB=0 file, 4 processes', 't0', ['--processes', '4'], loaders],
     ];
-    for (const [label, extra] of settings) {
+    for (const [label, form, extra, loadProcesses] of settings) {
       let worker: Awaited<ReturnType<typeof spawnWorker>>;
       try {
         worker = await spawnWorker(
           [process.argv[1] as string, '--role', 'worker'],
           [
-            ...['--models', catalog, '--serve', 'large', '--ep', 'webgpu', '--port', '0', '--log-level', 'warn'],
+            ...[
+              '--models',
+              catalogFor(form),
+              '--model-dir',
+              join(dirname(catalog), 'build'),
+              '--serve',
+              'large',
+              '--ep',
+              values['worker-ep'] as string,
+              '--port',
+              '0',
+              '--log-level',
+              'warn',
+            ],
             ...['--max-batch', String(connections), '--max-queue-delay-us', '0', '--max-queue', '4096'],
             ...extra,
           ],
@@ -278,21 +349,30 @@ async function main(): Promise<void> {
         continue;
       }
       try {
-        const load = await runLoad({ url: `${worker.url}/v2/models/large/infer`, body, headers: encoded.headers, connections, durationS, warmupS: 2 });
+        const load = await loadFromProcesses(loadProcesses, {
+          url: `${worker.url}/v2/models/large/infer`,
+          body,
+          headers: encoded.headers,
+          connections,
+          durationS,
+          warmupS: 2,
+        });
         const text = await (await fetch(`${worker.url}/metrics`)).text();
         const sum = Number(/^splitflow_worker_batch_size_sum\{model="large"\} (\S+)$/m.exec(text)?.[1]);
         const count = Number(/^splitflow_worker_batch_size_count\{model="large"\} (\S+)$/m.exec(text)?.[1]);
         const failed = load.non2xx > 0 || load.errors > 0;
         rows.push({
           variant: label,
+          loadProcesses,
           connections,
           rowsPerS: round(load.rps, 1),
           p50Ms: round(load.latency.p50),
           p99Ms: round(load.latency.p99),
           meanRowsPerRun: round(sum / count, 1),
+          vsInProcess: round(load.rps / (inProcessAt(form === 'gemm' ? 'webgpu' : 'webgpu-t0') ?? Number.NaN), 3),
           ...(failed ? { error: `${load.non2xx} non-2xx, ${load.errors} errors; ${worker.stderrTail().trim().split('\n').slice(-2).join(' | ')}` } : {}),
         });
-        log(`worker ${label}: ${round(load.rps, 1)} rows/s, ${round(sum / count, 1)} rows per run`);
+        log(`worker ${label}: ${round(load.rps, 1)} rows/s, ${round(sum / count, 1)} rows per run (one process's)`);
       } finally {
         await worker.stop();
       }
@@ -474,7 +554,7 @@ function render(
                   ratio(v, 256),
                   `${v.curve[0]?.firstRunMs ?? ''} / ${v.curve.at(-1)?.firstRunMs ?? ''}`,
                   v.relErr ?? '',
-                  v.followsInputs ?? '',
+                  String(v.followsInputs ?? ''),
                 ],
           ),
         ),
@@ -487,23 +567,22 @@ function render(
   if (r.best) lines.push(`Fastest usable webgpu variant at batch 128: **${String(r.best)}**.`, '');
   const worker = r.worker as Record<string, unknown>[] | undefined;
   if (worker) {
-    const best = inproc.find((v) => v.name === r.best);
-    const ref = best?.curve.find((p) => p.batch === o.connections);
     lines.push(
       `## Worker under ${o.connections} connections of 1-row binary requests (${o.durationS} s after 2 s warm-up), max batch ${o.connections}`,
       '',
       table(
-        ['worker', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run', `vs in-process ${String(r.best)} at batch ${o.connections}`],
+        ['worker', 'load processes', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run (one process)', `vs the same file in-process at batch ${o.connections}`],
         worker.map((w) =>
           w.rowsPerS === undefined
-            ? [String(w.variant), 'failed', String(w.error ?? '').slice(0, 300), '', '', '']
+            ? [String(w.variant), '', 'failed', String(w.error ?? '').slice(0, 300), '', '', '']
             : [
                 String(w.variant),
+                String(w.loadProcesses),
                 String(w.rowsPerS),
                 String(w.p50Ms),
                 String(w.p99Ms),
                 String(w.meanRowsPerRun),
-                ref ? String(round((w.rowsPerS as number) / ref.rowsPerS, 3)) : 'n/a',
+                String(w.vsInProcess),
               ],
         ),
       ),
@@ -550,9 +629,93 @@ function render(
   return lines.join('\n');
 }
 
+/**
+ * The load split over `count` processes of this file (`--role load`), so that one load generator's
+ * event loop does not cap what several worker processes can answer; rates add, latencies merge.
+ */
+async function loadFromProcesses(count: number, options: LoadOptions): Promise<LoadResult> {
+  if (count <= 1) return runLoad(options);
+  const per = Math.ceil(options.connections / count);
+  const body = Buffer.from(options.body).toString('base64');
+  const results = await Promise.all(
+    Array.from({ length: count }, () => {
+      const child = spawn(process.execPath, [process.argv[1] as string, '--role', 'load', JSON.stringify({ ...options, body, connections: per })], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      return new Promise<LoadResult>((resolve, reject) =>
+        child.on('exit', (code) =>
+          code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string) as LoadResult) : reject(new Error(`load process exited ${code}`)),
+        ),
+      );
+    }),
+  );
+  const samples = results.flatMap((r) => r.samplesMs ?? []);
+  return {
+    connections: per * count,
+    durationS: options.durationS,
+    requests: results.reduce((a, r) => a + r.requests, 0),
+    rps: results.reduce((a, r) => a + r.rps, 0),
+    non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    latency: summarize(samples),
+  };
+}
+
+/** Forms of `large` beside the catalog's file: the same network shape, other operators or layouts. */
+type Form = 'gemm' | 'fp16' | 'matmul' | 't0' | 't0-fp16';
+
+function writeForm(form: Form, path: string, log: (l: string) => void): void {
+  if (form === 'gemm' || existsSync(path)) return;
+  const t0 = performance.now();
+  const graph =
+    form === 'fp16' ? toFloat16(mlpGraph(LARGE_MLP)) : form === 't0-fp16' ? toFloat16(inOutMlpGraph(LARGE_MLP, 't0')) : inOutMlpGraph(LARGE_MLP, form);
+  writeModel(graph, path);
+  log(`wrote ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** A copy of the catalog whose `large` is another form's file (the worker verifies it as usual; pass `--model-dir`). */
+function catalogWithForm(catalog: string, form: Form, path: string, log: (l: string) => void): string {
+  writeForm(form, path, log);
+  const bytes = readFileSync(path);
+  const parsed = JSON.parse(readFileSync(catalog, 'utf8')) as { models: ModelManifest[] };
+  const large = parsed.models.find((m) => m.id === 'large') as ModelManifest;
+  const file = large.files[0] as ModelManifest['files'][number];
+  large.files[0] = { ...file, path: `large/${basename(path)}`, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const copy = join(mkdtempSync(join(tmpdir(), 'splitflow-gpu-')), `catalog.${form}.json`);
+  writeFileSync(copy, JSON.stringify(parsed));
+  return copy;
+}
+
+/** `large` with weights stored [in, out]: MatMul + Add, or Gemm with transB=0. */
+function inOutMlpGraph(shape: typeof LARGE_MLP, form: 'matmul' | 't0'): GraphSpec {
+  const g = createGraphBuilder({ name: `${shape.name}-${form}`, seed: shape.seed, docString: `${form} form` });
+  let x = g.input('features', 'FP32', ['batch', shape.inputs]);
+  const widths = [shape.inputs, ...shape.hidden, shape.outputs];
+  for (let i = 1; i < widths.length; i++) {
+    const last = i === widths.length - 1;
+    x = g.scope(`fc${i}`, () => {
+      const w = g.weight('weight', [widths[i - 1] as number, widths[i] as number], Math.sqrt(6 / (widths[i - 1] as number)));
+      const b = g.weight('bias', [widths[i] as number], 0.05);
+      const out = last ? 'logits' : undefined;
+      const y = form === 'matmul' ? g.node('Add', [g.node('MatMul', [x, w]), b], {}, out) : g.node('Gemm', [x, w, b], { transB: int(0) }, out);
+      return last ? y : g.node('Relu', [y]);
+    });
+  }
+  g.output('logits', 'FP32', ['batch', shape.outputs]);
+  return g.build();
+}
+
 // Last, so that every constant above is initialised before main reads it.
 if (process.argv[2] === '--role' && process.argv[3] === 'worker') {
   await runWorkerCli(process.argv.slice(4));
+} else if (process.argv[2] === '--role' && process.argv[3] === 'load') {
+  const options = JSON.parse(process.argv[4] as string) as LoadOptions & { body: string };
+  const result = await runLoad({ ...options, body: Buffer.from(options.body, 'base64'), keepSamples: true });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   await main();
 }

@@ -19,6 +19,8 @@ export interface DirectOptions {
   outputOnGpu?: boolean;
   /** onnxruntime's profiler on, writing `<prefix>_<date>.json`. */
   profilePrefix?: string;
+  /** Graph optimisation level. @default 'all', as the worker */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 /** onnxruntime-node called directly, with the same provider and options the worker uses. */
@@ -32,7 +34,7 @@ export async function openDirect(model: Uint8Array | string, options: DirectOpti
   if (o.graphCapture) extra.ep = { webgpuexecutionprovider: { enableGraphCapture: '1' } };
   const session = await ort.InferenceSession.create(model as Uint8Array, {
     executionProviders: [provider],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: o.optimization ?? 'all',
     enableMemPattern: false,
     extra,
     ...(o.outputOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
