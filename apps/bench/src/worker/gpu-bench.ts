@@ -21,7 +21,7 @@ import { runWorkerCli } from '@splitflow/worker';
 import { LARGE_MLP, mlpGraph } from '../../../../models/src/generated/mlp.js';
 import { createGraphBuilder } from '../../../../models/src/onnx/builder.js';
 import { toFloat16 } from '../../../../models/src/onnx/fp16.js';
-import { type GraphSpec, int } from '../../../../models/src/onnx/graph.js';
+import type { GraphSpec } from '../../../../models/src/onnx/graph.js';
 import { writeModel } from '../../../../models/src/onnx/write.js';
 import { catalogModel } from './catalog-model.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
@@ -45,7 +45,7 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'cpu', options: { provider: 'cpu' }, what: 'cpu provider, all cores (the CPU pool)' },
-  { name: 'webgpu', options: { provider: 'webgpu' }, what: "webgpu as the worker ran it before: onnxruntime's default validation (basic)" },
+  { name: 'webgpu', options: { provider: 'webgpu' }, what: "the catalog's file (Gemm, weights [in, out]) with the worker's options" },
   {
     name: 'webgpu-wgpuonly',
     options: { provider: 'webgpu', validationMode: 'wgpuOnly' },
@@ -58,50 +58,27 @@ const VARIANTS: Variant[] = [
   },
   {
     name: 'webgpu-graph',
-    options: { provider: 'webgpu', validationMode: 'disabled', graphCapture: true },
+    options: { provider: 'webgpu', graphCapture: true },
     sessionPerBatch: true,
     what: 'graph capture (session config ep.webgpuexecutionprovider.enableGraphCapture), one session per batch size',
   },
+  { name: 'webgpu-fp16', options: { provider: 'webgpu' }, form: 'fp16', what: 'fp16 weights and activations (Cast at input and output)' },
   {
-    name: 'webgpu-fp16',
-    options: { provider: 'webgpu', validationMode: 'disabled' },
-    form: 'fp16',
-    what: 'fp16 weights and activations (Cast at input and output), validation disabled',
+    name: 'webgpu-transb1',
+    options: { provider: 'webgpu' },
+    form: 'transb1',
+    what: 'the former file: weights stored [out, in] (Gemm transB=1), as the worker ran before',
   },
   {
     name: 'webgpu-matmul',
-    options: { provider: 'webgpu', validationMode: 'disabled', optimization: 'disabled' },
+    options: { provider: 'webgpu', optimization: 'disabled' },
     form: 'matmul',
-    what: 'MatMul + Add instead of Gemm, weights stored [in, out], graph optimisations off (they would fuse it into Gemm)',
-  },
-  {
-    name: 'webgpu-matmul-optall',
-    options: { provider: 'webgpu', validationMode: 'disabled' },
-    form: 'matmul',
-    what: 'the MatMul + Add file with graph optimisations on, as the worker runs (fused into Gemm with transB=0)',
-  },
-  {
-    name: 'webgpu-t0',
-    options: { provider: 'webgpu' },
-    form: 't0',
-    what: "Gemm with weights stored [in, out] (transB=0) instead of [out, in] (transB=1), the worker's options",
-  },
-  {
-    name: 'webgpu-t0-fp16',
-    options: { provider: 'webgpu' },
-    form: 't0-fp16',
-    what: 'the transB=0 file in fp16 (Cast at input and output)',
-  },
-  {
-    name: 'webgpu-t0-gpuout',
-    options: { provider: 'webgpu', outputOnGpu: true },
-    form: 't0',
-    what: 'the transB=0 file, outputs left on the GPU: how long queuing a run takes on the CPU (a diagnostic)',
+    what: 'MatMul + Add instead of Gemm, graph optimisations off (they would fuse it into Gemm)',
   },
   {
     name: 'webgpu-gpuout',
-    options: { provider: 'webgpu', validationMode: 'disabled', outputOnGpu: true },
-    what: "outputs left on the GPU (preferredOutputLocation gpu-buffer): no readback, so the run returns once queued: a diagnostic, not a server's path",
+    options: { provider: 'webgpu', outputOnGpu: true },
+    what: 'outputs left on the GPU (preferredOutputLocation gpu-buffer): no readback, so the run returns once queued on the CPU: a diagnostic, not a server path',
   },
 ];
 
@@ -180,7 +157,7 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   const { manifest: largeManifest, path: largePath } = ensureLarge(catalog, log);
-  const formPath = (form: Form) => (form === 'gemm' ? largePath : join(dirname(largePath), `model.${form}.onnx`));
+  const formPath = (form: Form) => (form === 'catalog' ? largePath : join(dirname(largePath), `model.${form}.onnx`));
   const flopsPerRow = 2 * [LARGE_MLP.inputs, ...LARGE_MLP.hidden, LARGE_MLP.outputs].reduce((acc, w, i, a) => acc + (i > 0 ? (a[i - 1] as number) * w : 0), 0);
   const result: Record<string, unknown> = { flopsPerRow, batches, iterations };
 
@@ -201,7 +178,7 @@ async function main(): Promise<void> {
   const variants = VARIANTS.filter((v) => wanted.has(v.name));
   const inproc: VariantResult[] = [];
   if (phases.has('inproc')) {
-    for (const form of new Set(variants.map((v) => v.form ?? 'gemm'))) writeForm(form, formPath(form), log);
+    for (const form of new Set(variants.map((v) => v.form ?? 'catalog'))) writeForm(form, formPath(form), log);
     // Reference outputs: cpu fp32 on two fresh input sets at batch 8 (of the graph the variant runs).
     const checkA = makeInputs(largeManifest, 8, 101);
     const checkB = makeInputs(largeManifest, 8, 202);
@@ -215,15 +192,15 @@ async function main(): Promise<void> {
     // Each form has its own weights (drawn in its own layout): compare a form with itself on the cpu.
     const refs = new Map<string, { a: Float32Array; b: Float32Array }>();
     const refOf = async (form: Form) => {
-      const key = form.replace('-fp16', '');
-      if (!refs.has(key)) refs.set(key, await reference(formPath(key as Form)));
+      const key: Form = form === 'fp16' ? 'catalog' : form;
+      if (!refs.has(key)) refs.set(key, await reference(formPath(key)));
       return refs.get(key) as { a: Float32Array; b: Float32Array };
     };
     for (const v of variants) {
       const r: VariantResult = { name: v.name, what: v.what, curve: [] };
       inproc.push(r);
-      const file = formPath(v.form ?? 'gemm');
-      const { a: refA, b: refB } = await refOf(v.form ?? 'gemm');
+      const file = formPath(v.form ?? 'catalog');
+      const { a: refA, b: refB } = await refOf(v.form ?? 'catalog');
       try {
         const open = async () => {
           const t0 = performance.now();
@@ -275,11 +252,11 @@ async function main(): Promise<void> {
   result.best = best?.name;
 
   if (phases.has('profile')) {
-    // As the worker runs them (its default options), the catalog's form and the transB=0 one.
+    // As the worker runs them (its default options): the catalog's file and the former transB=1 one.
     const dir = join(out, 'profile-tmp');
     mkdirSync(dir, { recursive: true });
     const profiles: Record<string, unknown> = {};
-    for (const form of ['gemm', 't0'] as const) {
+    for (const form of ['catalog', 'transb1'] as const) {
       writeForm(form, formPath(form), log);
       for (const batch of [1, 256]) {
         const key = `${form}-b${batch}`;
@@ -305,18 +282,17 @@ async function main(): Promise<void> {
     const encoded = encodeInferRequest({ inputs: makeInputs(largeManifest, 1), binary: true });
     const body = Buffer.from(encoded.body as Uint8Array);
     const rows: Record<string, unknown>[] = [];
-    // The worker serves the catalog's `large`, or the transB=0 form through a copy of the catalog
-    // that names that file (the worker checks its size and SHA-256 as for any model).
-    const catalogFor = (form: 'gemm' | 't0') => (form === 'gemm' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
+    // The worker serves the catalog's `large`, or the former transB=1 file through a copy of the
+    // catalog that names it (the worker checks its size and SHA-256 as for any model).
+    const catalogFor = (form: 'catalog' | 'transb1') => (form === 'catalog' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
     const inProcessAt = (name: string) => inproc.find((v) => v.name === name)?.curve.find((p) => p.batch === connections)?.rowsPerS;
-    const settings: [string, 'gemm' | 't0', string[], number][] = [
-      ['catalog file, 1 process, 1 load process (as before)', 'gemm', [], 1],
-      ['catalog file, 1 process', 'gemm', [], loaders],
-      ['catalog file, 2 processes', 'gemm', ['--processes', '2'], loaders],
-      ['transB=0 file, 1 process, 1 load process', 't0', [], 1],
-      ['transB=0 file, 1 process', 't0', [], loaders],
-      ['transB=0 file, 2 processes', 't0', ['--processes', '2'], loaders],
-      ['transB=0 file, 4 processes', 't0', ['--processes', '4'], loaders],
+    const settings: [string, 'catalog' | 'transb1', string[], number][] = [
+      ['former transB=1 file, 1 process, 1 load process (as before)', 'transb1', [], 1],
+      ['1 process, 1 load process', 'catalog', [], 1],
+      ['1 process', 'catalog', [], loaders],
+      ['2 processes', 'catalog', ['--processes', '2'], loaders],
+      ['3 processes', 'catalog', ['--processes', '3'], loaders],
+      ['4 processes', 'catalog', ['--processes', '4'], loaders],
     ];
     for (const [label, form, extra, loadProcesses] of settings) {
       let worker: Awaited<ReturnType<typeof spawnWorker>>;
@@ -369,7 +345,7 @@ async function main(): Promise<void> {
           p50Ms: round(load.latency.p50),
           p99Ms: round(load.latency.p99),
           meanRowsPerRun: round(sum / count, 1),
-          vsInProcess: round(load.rps / (inProcessAt(form === 'gemm' ? 'webgpu' : 'webgpu-t0') ?? Number.NaN), 3),
+          vsInProcess: round(load.rps / (inProcessAt(form === 'catalog' ? 'webgpu' : 'webgpu-transb1') ?? Number.NaN), 3),
           ...(failed ? { error: `${load.non2xx} non-2xx, ${load.errors} errors; ${worker.stderrTail().trim().split('\n').slice(-2).join(' | ')}` } : {}),
         });
         log(`worker ${label}: ${round(load.rps, 1)} rows/s, ${round(sum / count, 1)} rows per run (one process's)`);
@@ -611,7 +587,10 @@ function render(
   }
   const profile = r.profile as Record<string, { modelRunP50Ms?: number; perRunUs?: Record<string, { perRun: number }>; error?: string }> | undefined;
   if (profile) {
-    lines.push('## Profile (webgpu, validation disabled): µs per run, top entries', '');
+    lines.push(
+      "## Profile (webgpu, the worker's options): µs per run, top entries (Api: GPU time by timestamp queries; Node: the CPU's recording and dispatch)",
+      '',
+    );
     for (const [k, p] of Object.entries(profile)) {
       if (p.error) {
         lines.push(`- ${k}: ${p.error}`);
@@ -666,13 +645,13 @@ async function loadFromProcesses(count: number, options: LoadOptions): Promise<L
 }
 
 /** Forms of `large` beside the catalog's file: the same network shape, other operators or layouts. */
-type Form = 'gemm' | 'fp16' | 'matmul' | 't0' | 't0-fp16';
+type Form = 'catalog' | 'fp16' | 'transb1' | 'matmul';
 
 function writeForm(form: Form, path: string, log: (l: string) => void): void {
-  if (form === 'gemm' || existsSync(path)) return;
+  if (form === 'catalog' || existsSync(path)) return;
   const t0 = performance.now();
   const graph =
-    form === 'fp16' ? toFloat16(mlpGraph(LARGE_MLP)) : form === 't0-fp16' ? toFloat16(inOutMlpGraph(LARGE_MLP, 't0')) : inOutMlpGraph(LARGE_MLP, form);
+    form === 'fp16' ? toFloat16(mlpGraph(LARGE_MLP)) : form === 'transb1' ? mlpGraph({ ...LARGE_MLP, weights: 'out-in' }) : matmulMlpGraph(LARGE_MLP);
   writeModel(graph, path);
   log(`wrote ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -690,9 +669,9 @@ function catalogWithForm(catalog: string, form: Form, path: string, log: (l: str
   return copy;
 }
 
-/** `large` with weights stored [in, out]: MatMul + Add, or Gemm with transB=0. */
-function inOutMlpGraph(shape: typeof LARGE_MLP, form: 'matmul' | 't0'): GraphSpec {
-  const g = createGraphBuilder({ name: `${shape.name}-${form}`, seed: shape.seed, docString: `${form} form` });
+/** `large` as MatMul + Add (weights [in, out]): the provider's MatMul kernel instead of its Gemm. */
+function matmulMlpGraph(shape: typeof LARGE_MLP): GraphSpec {
+  const g = createGraphBuilder({ name: `${shape.name}-matmul`, seed: shape.seed, docString: 'MatMul + Add form' });
   let x = g.input('features', 'FP32', ['batch', shape.inputs]);
   const widths = [shape.inputs, ...shape.hidden, shape.outputs];
   for (let i = 1; i < widths.length; i++) {
@@ -700,8 +679,7 @@ function inOutMlpGraph(shape: typeof LARGE_MLP, form: 'matmul' | 't0'): GraphSpe
     x = g.scope(`fc${i}`, () => {
       const w = g.weight('weight', [widths[i - 1] as number, widths[i] as number], Math.sqrt(6 / (widths[i - 1] as number)));
       const b = g.weight('bias', [widths[i] as number], 0.05);
-      const out = last ? 'logits' : undefined;
-      const y = form === 'matmul' ? g.node('Add', [g.node('MatMul', [x, w]), b], {}, out) : g.node('Gemm', [x, w, b], { transB: int(0) }, out);
+      const y = g.node('Add', [g.node('MatMul', [x, w]), b], {}, last ? 'logits' : undefined);
       return last ? y : g.node('Relu', [y]);
     });
   }
