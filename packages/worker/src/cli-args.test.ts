@@ -24,6 +24,7 @@ describe('parseCliArgs', () => {
     expect(refused(['--register', 'http://broker:8080', '--pool', 'cpu'], {})).toMatch(/SPLITFLOW_REGISTER_TOKEN/);
     expect(refused(['--register', 'broker:8080', '--pool', 'cpu'])).toMatch(/http\(s\) URL/);
     expect(refused(['--pool', 'cpu'])).toMatch(/go with --register/);
+    expect(refused(['--register', 'http://broker:8080', '--pool', 'cpu', '--processes', '2'])).toMatch(/--processes and --register/);
   });
 
   it('maps the flags of the issue to worker options', () => {

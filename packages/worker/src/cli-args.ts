@@ -151,5 +151,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   } else if (pool !== undefined || str('advertise-url') !== undefined) {
     throw new SplitflowError('INVALID_REQUEST', { message: '--pool and --advertise-url go with --register' });
   }
+  // Each process would register the one shared URL as an endpoint of its own.
+  if (options.register !== undefined && (options.processes ?? 1) > 1)
+    throw new SplitflowError('INVALID_REQUEST', { message: '--processes and --register do not go together: start one worker per registration' });
   return options;
 }
