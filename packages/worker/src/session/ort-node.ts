@@ -33,7 +33,7 @@ function fromOrt(name: string, value: ort.Tensor): NamedTensor {
   return { name, datatype, shape: value.dims.map(Number), data } as NamedTensor;
 }
 
-function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.SessionOptions {
+export function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.SessionOptions {
   // Memory patterns are planned per input shape; dynamic batching feeds a new batch size every few runs,
   // and each new one would pay that planning again.
   const webgpu = options.provider === 'webgpu' && options.webgpu?.validationMode !== undefined;
