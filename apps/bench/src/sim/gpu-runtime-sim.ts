@@ -95,6 +95,8 @@ const md = [
     classes.map((c) => [c, ...rows.map(({ result }) => pct(result.byClass[c]?.met ?? 0, result.byClass[c]?.arrivals ?? 0))]),
   ),
 ].join('\n');
-const files = writeReport(values.out, 'sim-cuda-pool', { machine, options: values, rows }, md);
+// The options minus where they were written, which would name this machine's directories.
+const { out, ...options } = values;
+const files = writeReport(out, 'sim-cuda-pool', { machine, options, rows }, md);
 console.error(`wrote ${files.join(', ')}`);
 console.log(md);
