@@ -18,6 +18,16 @@ export function dense(g: GraphBuilder, x: string, inDim: number, outDim: number,
   });
 }
 
+/** The same layer with the weight stored [in, out] (Gemm transB=0). */
+export function denseInOut(g: GraphBuilder, x: string, inDim: number, outDim: number, name: string, relu: boolean, out?: string): string {
+  return g.scope(name, () => {
+    const w = g.weight('weight', [inDim, outDim], relu ? he(inDim) : glorot(inDim, outDim));
+    const b = g.weight('bias', [outDim], BIAS_SCALE);
+    const y = g.node('Gemm', [x, w, b], { transB: int(0) }, relu ? undefined : out);
+    return relu ? g.node('Relu', [y], {}, out) : y;
+  });
+}
+
 export interface ConvOptions {
   kernel: number;
   stride?: number;

@@ -70,6 +70,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     provider,
     spinning: config.spinning ?? false,
     ...(config.intraOpThreads !== undefined ? { intraOpThreads: config.intraOpThreads } : {}),
+    ...(config.webgpu !== undefined ? { webgpu: config.webgpu } : {}),
   };
   const threaded = !config.mainThreadRuns;
   const batchClassRuns = config.batchClassRuns ?? 1;

@@ -24,6 +24,7 @@ describe('parseCliArgs', () => {
     expect(refused(['--register', 'http://broker:8080', '--pool', 'cpu'], {})).toMatch(/SPLITFLOW_REGISTER_TOKEN/);
     expect(refused(['--register', 'broker:8080', '--pool', 'cpu'])).toMatch(/http\(s\) URL/);
     expect(refused(['--pool', 'cpu'])).toMatch(/go with --register/);
+    expect(refused(['--register', 'http://broker:8080', '--pool', 'cpu', '--processes', '2'])).toMatch(/--processes and --register/);
   });
 
   it('maps the flags of the issue to worker options', () => {
@@ -76,7 +77,19 @@ describe('parseCliArgs', () => {
     for (const key of ['mainThreadRuns', 'smallModelThreads', 'batchClassRuns']) expect(defaults).not.toHaveProperty(key);
   });
 
+  it('maps the webgpu validation mode and the process count', () => {
+    expect(parseCliArgs(['--ep', 'webgpu', '--webgpu-validation', 'disabled', '--processes', '3'])).toMatchObject({
+      provider: 'webgpu',
+      webgpu: { validationMode: 'disabled' },
+      processes: 3,
+    });
+    const defaults = parseCliArgs([]);
+    for (const key of ['webgpu', 'processes']) expect(defaults).not.toHaveProperty(key);
+  });
+
   it.each([
+    [['--webgpu-validation', 'none'], 'INVALID_REQUEST', /--webgpu-validation must be one of disabled, wgpuOnly, basic, full/],
+    [['--processes', '0'], 'INVALID_REQUEST', /--processes must be an integer >= 1/],
     [['--ep', 'metal'], 'PROVIDER_UNAVAILABLE', /expected one of cpu, webgpu, cuda/],
     [['--port', 'http'], 'INVALID_REQUEST', /--port must be an integer/],
     [['--max-batch', '0'], 'INVALID_REQUEST', /--max-batch must be an integer >= 1/],

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { HARDWARE_CLASSES, type HardwareClass, SplitflowError } from '@splitflow/contract';
 import type { BatchingConfig } from './config.js';
-import { parseExecutionProvider } from './session/execution-provider.js';
+import { parseExecutionProvider, WEBGPU_VALIDATION_MODES, type WebGpuValidationMode } from './session/execution-provider.js';
 import type { StartWorkerOptions } from './start-worker.js';
 
 export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on onnxruntime-node
@@ -22,7 +22,9 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --threads <n>               onnxruntime intra-op threads (default: all cores)
   --small-model-threads <n>   intra-op threads for models under 10 MFLOP per row, 0 = as --threads (default 1)
   --spin                      let idle onnxruntime threads spin (default off)
+  --webgpu-validation <mode>  webgpu: disabled|wgpuOnly|basic|full (default onnxruntime's)
   --main-thread-runs          run sessions on the event loop's thread (default: a thread each)
+  --processes <n>             worker processes sharing the port, each with its own sessions (default 1)
   --body-limit <bytes>        largest request body (default 67108864)
   --log-level <level>         fatal|error|warn|info|debug|trace (default info)
   --register <broker-url>     join a broker pool by registering and heartbeating (needs --pool and
@@ -40,8 +42,13 @@ function integer(name: string, value: string | undefined, min: number): number |
   return Number(value);
 }
 
+export interface CliOptions extends StartWorkerOptions {
+  /** Worker processes sharing the port (node:cluster), each with its own sessions. @default 1 */
+  processes?: number;
+}
+
 /** CLI arguments to worker options; a bad flag or value throws INVALID_REQUEST naming it. Undefined means --help. */
-export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): StartWorkerOptions | undefined {
+export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions | undefined {
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
@@ -68,7 +75,9 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         pool: { type: 'string' },
         'advertise-url': { type: 'string' },
         spin: { type: 'boolean' },
+        'webgpu-validation': { type: 'string' },
         'main-thread-runs': { type: 'boolean' },
+        processes: { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -97,7 +106,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (maxQueue !== undefined) batching.maxQueue = maxQueue;
   if (instances !== undefined) batching.instances = instances;
 
-  const options: StartWorkerOptions = {
+  const options: CliOptions = {
     catalog: str('models') ?? 'models/catalog.json',
     provider: parseExecutionProvider(str('ep') ?? 'cpu'),
     port: integer('port', str('port'), 0) ?? 8001,
@@ -115,11 +124,23 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const small = integer('small-model-threads', str('small-model-threads'), 0);
   if (small !== undefined) options.smallModelThreads = small === 0 ? false : small;
   if (values.spin) options.spinning = true;
+  const validation = str('webgpu-validation');
+  if (validation !== undefined) {
+    if (!(WEBGPU_VALIDATION_MODES as readonly string[]).includes(validation)) {
+      throw new SplitflowError('INVALID_REQUEST', { message: `--webgpu-validation must be one of ${WEBGPU_VALIDATION_MODES.join(', ')}, got "${validation}"` });
+    }
+    options.webgpu = { validationMode: validation as WebGpuValidationMode };
+  }
   if (values['main-thread-runs']) options.mainThreadRuns = true;
   const batchClassRuns = integer('batch-class-runs', str('batch-class-runs'), 0);
   if (batchClassRuns !== undefined) options.batchClassRuns = batchClassRuns;
+<<<<<<< HEAD
   const grpcPort = integer('grpc-port', str('grpc-port'), 0);
   if (grpcPort !== undefined) options.grpcPort = grpcPort;
+=======
+  const processes = integer('processes', str('processes'), 1);
+  if (processes !== undefined) options.processes = processes;
+>>>>>>> gpu
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   const broker = str('register');
@@ -137,5 +158,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   } else if (pool !== undefined || str('advertise-url') !== undefined) {
     throw new SplitflowError('INVALID_REQUEST', { message: '--pool and --advertise-url go with --register' });
   }
+  // Each process would register the one shared URL as an endpoint of its own.
+  if (options.register !== undefined && (options.processes ?? 1) > 1)
+    throw new SplitflowError('INVALID_REQUEST', { message: '--processes and --register do not go together: start one worker per registration' });
   return options;
 }

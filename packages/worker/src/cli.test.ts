@@ -124,6 +124,59 @@ describe('splitflow-worker CLI', () => {
     await expect(fetch(`${url}/v2/health/live`)).rejects.toThrow();
   });
 
+  it('--processes 2: two worker processes share the port, answer, and drain together on SIGTERM', async () => {
+    const child = startCli(['--models', CATALOG_PATH, '--serve', 'tiny', '--port', '0', '--processes', '2', '--log-level', 'warn']);
+    children.push(child);
+    const { url, pids, pid } = (await child.event('listening')) as { url: string; pids: number[]; pid: number };
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(new Set(pids).size).toBe(2);
+    expect(pids).not.toContain(pid);
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(pids.every(alive)).toBe(true);
+    const row = Array.from({ length: 64 }, (_, c) => Math.cos(c));
+    const reference = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 1 } });
+    try {
+      const lone = await reference.inject({
+        method: 'POST',
+        url: '/v2/models/tiny/infer',
+        payload: body(row),
+        headers: { 'content-type': 'application/json' },
+      });
+      const expected = (lone.json() as { outputs: { data: number[] }[] }).outputs[0]?.data;
+      // A connection each: the cluster hands connections to the processes in turn.
+      for (let i = 0; i < 4; i++) {
+        const res = await fetch(`${url}/v2/models/tiny/infer`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', connection: 'close' },
+          body: body(row),
+        });
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as { outputs: { data: number[] }[] }).outputs[0]?.data).toEqual(expected);
+      }
+    } finally {
+      await reference.close();
+    }
+    child.process.kill('SIGTERM');
+    expect(await child.exited).toBe(0);
+    expect(await child.event('closed')).toMatchObject({ signal: 'SIGTERM' });
+    expect(pids.some(alive)).toBe(false);
+  });
+
+  it('--processes 2: one process failing to start stops the rest and exits 1', async () => {
+    const child = startCli(['--models', CATALOG_PATH, '--serve', 'tiny', '--port', '0', '--processes', '2', '--ep', 'webgpu']);
+    children.push(child);
+    expect(await child.exited).toBe(1);
+    expect(child.stderr).toMatch(/PROVIDER_UNAVAILABLE/);
+    expect(child.stderr).toMatch(/exited \(1\); stopping the others/);
+  });
+
   it('exits 1 with a typed message when the execution provider cannot start', async () => {
     const child = startCli(['--models', CATALOG_PATH, '--serve', 'tiny', '--port', '0', '--ep', 'webgpu']);
     children.push(child);

@@ -1,5 +1,5 @@
 import type { HardwareClass, ModelCatalog } from '@splitflow/contract';
-import type { ExecutionProvider } from './session/execution-provider.js';
+import type { ExecutionProvider, WebGpuTuning } from './session/execution-provider.js';
 
 /** How one model's requests are merged (Triton's dynamic batcher, per model). */
 export interface BatchingConfig {
@@ -93,6 +93,8 @@ export interface WorkerConfig {
    * @default false
    */
   spinning?: boolean;
+  /** webgpu provider settings (ignored by the other providers). @default onnxruntime's */
+  webgpu?: WebGpuTuning;
   /**
    * Run sessions on the main thread instead of a thread per session. onnxruntime-node's runs are
    * synchronous: on the main thread each run stops the event loop, so no request is read, no load

@@ -8,6 +8,13 @@ export { parseCliArgs, USAGE } from './cli-args.js';
 export { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type WorkerConfig } from './config.js';
 export { EXTENSIONS, WORKER_VERSION } from './http/metadata-routes.js';
 export { runWorkerCli } from './run-cli.js';
-export { EXECUTION_PROVIDERS, type ExecutionProvider, isExecutionProvider } from './session/execution-provider.js';
+export {
+  EXECUTION_PROVIDERS,
+  type ExecutionProvider,
+  isExecutionProvider,
+  WEBGPU_VALIDATION_MODES,
+  type WebGpuTuning,
+  type WebGpuValidationMode,
+} from './session/execution-provider.js';
 export type { ModelSession, SessionFactory } from './session/model-session.js';
 export { type RunningWorker, type StartWorkerOptions, startWorker } from './start-worker.js';

@@ -1,12 +1,20 @@
+import cluster from 'node:cluster';
 import { isSplitflowError } from '@splitflow/contract';
 import { parseCliArgs, USAGE } from './cli-args.js';
 import { startWorker } from './start-worker.js';
+
+const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
 
 /**
  * The `splitflow-worker` command: serves until SIGTERM or SIGINT, then stops accepting, finishes
  * queued and running requests and exits 0. Prints one JSON line `{"event":"listening","url":...}` on
  * stdout once it listens, so a parent process can find a port it let the OS pick. Startup errors exit
  * 1 (2 for bad flags) with `splitflow-worker: CODE: message` on stderr.
+ *
+ * With `--processes N` (N > 1) this process forks N workers that share one port (node:cluster hands
+ * connections out in turn) and speaks for them: one `listening` line once all listen (with their
+ * pids), SIGTERM drains them all, and if one dies the rest are stopped and it exits 1. One event loop
+ * parses about 10k small requests a second; a GPU can take more, and each process brings its own.
  */
 export async function runWorkerCli(argv: readonly string[]): Promise<void> {
   let options: ReturnType<typeof parseCliArgs>;
@@ -16,10 +24,15 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    const worker = await startWorker(options);
-    process.stdout.write(
-      `${JSON.stringify({ event: 'listening', url: worker.url, ...(worker.grpc ? { grpc: worker.grpc.address } : {}), pid: process.pid })}\n`,
-    );
+    const { processes = 1, ...workerOptions } = options;
+    if (processes > 1 && cluster.isPrimary) {
+      superviseProcesses(processes, workerOptions.host ?? '127.0.0.1');
+      return;
+    }
+    const worker = await startWorker(workerOptions);
+    // Inside a cluster the supervisor speaks for the processes.
+    const quiet = cluster.isWorker;
+    if (!quiet) say({ event: 'listening', url: worker.url, ...(worker.grpc ? { grpc: worker.grpc.address } : {}), pid: process.pid });
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -27,7 +40,7 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
       worker.app.log.info({ signal }, 'draining');
       worker.close().then(
         () => {
-          process.stdout.write(`${JSON.stringify({ event: 'closed', signal })}\n`);
+          if (!quiet) say({ event: 'closed', signal });
           process.exit(0);
         },
         (error: unknown) => {
@@ -43,4 +56,41 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
     process.stderr.write(`splitflow-worker: ${code}: ${(error as Error).message}\n`);
     process.exit(isSplitflowError(error, 'INVALID_REQUEST') ? 2 : 1);
   }
+}
+
+/** Forks `count` workers with this process's arguments and reports for them (see runWorkerCli). */
+function superviseProcesses(count: number, host: string): void {
+  const listening = new Set<number>();
+  let stopping: string | undefined;
+  let failed = false;
+  const stopAll = (signal: NodeJS.Signals) => {
+    for (const w of Object.values(cluster.workers ?? {})) w?.process.kill(signal);
+  };
+  cluster.on('listening', (worker, address) => {
+    listening.add(worker.process.pid as number);
+    if (listening.size === count) {
+      const shown = host.includes(':') ? `[${host}]` : host;
+      say({ event: 'listening', url: `http://${shown}:${address.port}`, pid: process.pid, pids: [...listening] });
+    }
+  });
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping === undefined && !failed) {
+      // One process gone unasked (a startup error, a crash): the pool is not what was asked for.
+      failed = true;
+      process.stderr.write(`splitflow-worker: process ${worker.process.pid} exited (${code ?? signal}); stopping the others\n`);
+      stopAll('SIGTERM');
+    }
+    if (code !== 0) failed = true;
+    if (Object.keys(cluster.workers ?? {}).length > 0) return;
+    if (!failed && stopping) say({ event: 'closed', signal: stopping });
+    process.exit(failed ? 1 : 0);
+  });
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = signal;
+    stopAll('SIGTERM');
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  for (let i = 0; i < count; i++) cluster.fork();
 }

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Bundles the heterogeneous-placement benchmark (bench, worker CLI, broker CLI) into
-# apps/bench/dist/broker/ and packs what the GPU machine needs into .device/ (../shared/GPU.md).
+# apps/bench/dist/broker/ and packs what the GPU machine needs into .device/ (apps/bench/gpu/pack.sh).
 # Run from the repository root:  apps/bench/src/broker/build-gpu.sh
 # Then on the device (carry [".device", "apps/bench/dist"]):
 #   source .device/setup.sh && node apps/bench/dist/broker/placement-bench.mjs --out $OUT
@@ -26,7 +26,7 @@ fi
 ls -la "$out"
 if [[ "${1:-}" != "--no-pack" ]]; then
   # The broker CLI loads better-sqlite3 (its native addon was built here for this Node); the bench uses the memory job store.
-  ../shared/gpu/pack.sh node_modules/onnxruntime-node node_modules/onnxruntime-common \
+  apps/bench/gpu/pack.sh node_modules/onnxruntime-node node_modules/onnxruntime-common \
     node_modules/better-sqlite3/package.json node_modules/better-sqlite3/lib node_modules/better-sqlite3/build/Release/better_sqlite3.node \
     node_modules/bindings node_modules/file-uri-to-path
 fi

@@ -40,6 +40,18 @@ describe('fleet simulation over the real scheduler', () => {
     expect(interactiveOnSpot).toBeLessThanOrEqual(batchArrivals);
   });
 
+  it("uses a pool's declared throughput as its prior and truth: a GPU pool without fixed cost takes the small work too", () => {
+    const withGpu = (throughput?: { gflops: number; fixedOverheadMs: number; memoryGBps: number }) => {
+      const scenario = fleetScenario(catalog, 20);
+      const pools = scenario.pools.map((p) => (p.hardware === 'gpu' ? { ...p, bias: 1, ...(throughput ? { throughput } : {}) } : p));
+      return simulate({ ...scenario, pools, clients: 10_000, ratePerClient: 0.01, requests: 4000, policy: 'cost-deadline', seed: 7 });
+    };
+    const seeded = withGpu();
+    const fast = withGpu({ gflops: 31000, fixedOverheadMs: 0.03, memoryGBps: 2000 });
+    expect(fast.byPool.gpu ?? 0).toBeGreaterThan(seeded.byPool.gpu ?? 0);
+    expect(fast.costPer1000).toBeLessThan(seeded.costPer1000);
+  });
+
   it('refuses hard deadlines it cannot meet when the fleet is far too small, instead of queueing them', () => {
     const overloaded = simulate({ ...fleetScenario(catalog, 3), clients: 10_000, ratePerClient: 20, requests: 4000, policy: 'cost-deadline', seed: 7 });
     expect(overloaded.refused).toBeGreaterThan(0);

@@ -7,6 +7,7 @@ import {
   mulberry32,
   type PlacementPolicy,
   type Priority,
+  type Throughput,
   type WorkEstimate,
   workOf,
 } from '@splitflow/contract';
@@ -37,6 +38,8 @@ export interface SimPool {
   preemptible?: boolean;
   /** True service time / the scheduler's prior, the bias it has to learn. */
   bias: number;
+  /** The pool's declared speed (its config's `throughput`, the scheduler's prior). @default the broker's seed for its hardware */
+  throughput?: Throughput;
 }
 
 export interface SimOptions {
@@ -140,6 +143,7 @@ export function simulate(o: SimOptions): SimResult {
     maxConcurrency: p.maxConcurrency,
     models: o.classes.map((c) => c.model).filter((m, i, all) => all.indexOf(m) === i),
     ...(p.preemptible ? { preemptible: true } : {}),
+    ...(p.throughput ? { throughput: p.throughput } : {}),
   }));
   let t = 0;
   const scheduler = createScheduler(configs, { now: () => t, policy: o.policy, random });

@@ -1,222 +1,699 @@
-// Batching on a GPU worker vs onnxruntime-node running max-size batches in-process, for the `large`
-// MLP (about 143 MFLOP per row). Built into one file for the lent GPU machine (see apps/bench/README.md):
-//   npm run build:gpu -w @splitflow/bench
-//   node apps/bench/dist/worker-gpu/worker-gpu.js --ep webgpu,cpu --out $OUT
+// The GPU pool at hardware speed: onnxruntime-node's webgpu provider against PyTorch on CUDA, on the
+// same GPU, in one run. Built into one file for the GPU machine (apps/bench/gpu/README.md):
+//   apps/bench/gpu/build.sh && (on the machine) node apps/bench/dist/worker-gpu/worker-gpu.js --out $OUT
+// Phases (`--phases`, all by default):
+//   torch    PyTorch fp32 and TF32 on CUDA, the `large` MLP's shape, over the batch curve (torch-mlp.py);
+//   inproc   onnxruntime in-process on `large` over the batch curve, per webgpu variant (and cpu);
+//   profile  onnxruntime's profiler on the fastest plain variant at batch 1 and 256: where a run's time goes;
+//   worker   a worker under `--connections` one-row requests vs in-process at the batch it can reach;
+//   models   vision-s and ocr-det at batch 1 and 8 on webgpu beside cpu.
 // The same file is the worker process too (`--role worker ...`), so the machine needs only Node,
-// onnxruntime-node and the checkout's models/catalog.json.
-import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+// onnxruntime-node and the carried catalog.
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeInferRequest } from '@splitflow/contract';
+import { encodeInferRequest, type ModelManifest, type NamedTensor } from '@splitflow/contract';
 import { runWorkerCli } from '@splitflow/worker';
 import { LARGE_MLP, mlpGraph } from '../../../../models/src/generated/mlp.js';
+import { createGraphBuilder } from '../../../../models/src/onnx/builder.js';
+import { toFloat16 } from '../../../../models/src/onnx/fp16.js';
+import type { GraphSpec } from '../../../../models/src/onnx/graph.js';
 import { writeModel } from '../../../../models/src/onnx/write.js';
 import { catalogModel } from './catalog-model.js';
-import { runLoad } from './load.js';
+import { type LoadOptions, type LoadResult, runLoad } from './load.js';
 import { describeMachine } from './machine.js';
 import { makeInputs } from './manifest-inputs.js';
-import { openDirect } from './ort-direct.js';
+import { type DirectOptions, type DirectSession, openDirect } from './ort-direct.js';
 import { table, writeReport } from './report.js';
 import { spawnWorker } from './spawn-worker.js';
-import { type LatencySummary, round, summarize } from './stats.js';
+import { round, summarize } from './stats.js';
 
-if (process.argv[2] === '--role' && process.argv[3] === 'worker') {
-  await runWorkerCli(process.argv.slice(4));
-} else {
-  await main();
+/** One way of running `large` in-process: provider settings and which file. */
+interface Variant {
+  name: string;
+  options: DirectOptions;
+  /** Which file of `large`: the catalog's (default) or another form of the same network (see FORMS). */
+  form?: Form;
+  /** Graph capture fixes the shapes: a fresh session per batch size. */
+  sessionPerBatch?: boolean;
+  what: string;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'cpu', options: { provider: 'cpu' }, what: 'cpu provider, all cores (the CPU pool)' },
+  { name: 'webgpu', options: { provider: 'webgpu' }, what: "the catalog's file (Gemm, weights [in, out]) with the worker's options" },
+  {
+    name: 'webgpu-wgpuonly',
+    options: { provider: 'webgpu', validationMode: 'wgpuOnly' },
+    what: 'validationMode wgpuOnly: no error scope pushed and popped around each run',
+  },
+  {
+    name: 'webgpu-novalidation',
+    options: { provider: 'webgpu', validationMode: 'disabled' },
+    what: "validationMode disabled: Dawn's per-command checks off too",
+  },
+  {
+    name: 'webgpu-graph',
+    options: { provider: 'webgpu', graphCapture: true },
+    sessionPerBatch: true,
+    what: 'graph capture (session config ep.webgpuexecutionprovider.enableGraphCapture), one session per batch size',
+  },
+  { name: 'webgpu-fp16', options: { provider: 'webgpu' }, form: 'fp16', what: 'fp16 weights and activations (Cast at input and output)' },
+  {
+    name: 'webgpu-transb1',
+    options: { provider: 'webgpu' },
+    form: 'transb1',
+    what: 'the former file: weights stored [out, in] (Gemm transB=1), as the worker ran before',
+  },
+  {
+    name: 'webgpu-matmul',
+    options: { provider: 'webgpu', optimization: 'disabled' },
+    form: 'matmul',
+    what: 'MatMul + Add instead of Gemm, graph optimisations off (they would fuse it into Gemm)',
+  },
+  {
+    name: 'webgpu-gpuout',
+    options: { provider: 'webgpu', outputOnGpu: true },
+    what: 'outputs left on the GPU (preferredOutputLocation gpu-buffer): no readback, so the run returns once queued on the CPU: a diagnostic, not a server path',
+  },
+];
+
+interface CurvePoint {
+  batch: number;
+  firstRunMs: number;
+  p50Ms: number;
+  p90Ms: number;
+  rowsPerS: number;
+  tflops: number;
+}
+
+interface VariantResult {
+  name: string;
+  what: string;
+  openMs?: number;
+  curve: CurvePoint[];
+  /** ‖out − cpu fp32‖ / ‖cpu fp32‖ on fresh inputs (batch 8), and whether outputs followed the inputs. */
+  relErr?: number;
+  followsInputs?: boolean;
+  error?: string;
+}
+
+function relErr(out: Float32Array, ref: Float32Array): number {
+  let num = 0;
+  let den = 0;
+  for (let i = 0; i < ref.length; i++) {
+    const d = (out[i] as number) - (ref[i] as number);
+    num += d * d;
+    den += (ref[i] as number) ** 2;
+  }
+  return out.length === ref.length ? Math.sqrt(num / den) : Number.POSITIVE_INFINITY;
+}
+
+async function timeRuns(session: DirectSession, inputs: readonly NamedTensor[], iterations: number, warmup = 5) {
+  const t0 = performance.now();
+  await session.run(inputs);
+  const firstRunMs = performance.now() - t0;
+  for (let i = 0; i < warmup; i++) await session.run(inputs);
+  const samples: number[] = [];
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now();
+    await session.run(inputs);
+    samples.push(performance.now() - t);
+  }
+  return { firstRunMs, ...summarize(samples) };
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      ep: { type: 'string', default: 'webgpu' },
+      phases: { type: 'string', default: 'torch,inproc,profile,worker,models' },
+      variants: { type: 'string', default: VARIANTS.map((v) => v.name).join(',') },
       catalog: { type: 'string', default: 'models/catalog.json' },
-      model: { type: 'string', default: 'large' },
-      connections: { type: 'string', default: '64' },
-      duration: { type: 'string', default: '10' },
-      'max-batch': { type: 'string', default: '64' },
-      /** Max queue delays to try with batching on, comma-separated. */
-      'delay-us': { type: 'string', default: '0,500,2000' },
-      /** Concurrent runs per model to try (a session each), comma-separated. */
-      instances: { type: 'string', default: '1' },
-      /** Where sessions run, comma-separated: `threads` (a thread per session) and/or `main` (the event loop's). */
-      'runs-on': { type: 'string', default: 'threads' },
+      batches: { type: 'string', default: '1,2,4,8,16,32,64,128,256' },
       iterations: { type: 'string', default: '30' },
+      connections: { type: 'string', default: '128' },
+      duration: { type: 'string', default: '8' },
+      python: { type: 'string', default: 'python3' },
+      /** Load-generator processes (autocannon in each, the connections split among them). */
+      loaders: { type: 'string', default: '4' },
+      /** The worker phase's provider (cpu to try the bench where there is no GPU). */
+      'worker-ep': { type: 'string', default: 'webgpu' },
       out: { type: 'string', default: 'bench-results' },
     },
   });
-  const providers = (values.ep as string).split(',');
+  const phases = new Set((values.phases as string).split(','));
+  const batches = (values.batches as string).split(',').map(Number);
+  const iterations = Number(values.iterations);
   const connections = Number(values.connections);
   const durationS = Number(values.duration);
-  const maxBatch = Number(values['max-batch']);
-  const iterations = Number(values.iterations);
-  const delays = (values['delay-us'] as string).split(',');
-  const instanceCounts = (values.instances as string).split(',').map(Number);
-  const runsOn = (values['runs-on'] as string).split(',');
-  for (const r of runsOn) if (r !== 'threads' && r !== 'main') throw new Error(`--runs-on: expected threads or main, got "${r}"`);
+  const loaders = Number(values.loaders);
+  const out = values.out as string;
+  mkdirSync(out, { recursive: true });
   const catalog = resolve(values.catalog as string);
-  const id = values.model as string;
+  const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
-  // `large` is built on demand (286 MB): write it where the worker will look, and check it matches the catalog.
-  let model: ReturnType<typeof catalogModel>;
-  try {
-    model = catalogModel(catalog, id);
-  } catch {
-    if (id !== 'large') throw new Error(`model "${id}" is not built; only "large" is generated here`);
-    const { manifest } = catalogModelManifest(catalog, id);
-    const path = resolve(catalog, '..', 'build', manifest.files[0]?.path ?? 'large/model.onnx');
-    const t0 = performance.now();
-    const written = writeModel(mlpGraph(LARGE_MLP), path);
-    console.error(`generated ${path} (${written.bytes} bytes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-    if (written.sha256 !== manifest.files[0]?.sha256)
-      throw new Error(`generated ${id} has SHA-256 ${written.sha256}, the catalog says ${manifest.files[0]?.sha256}`);
-    model = catalogModel(catalog, id);
-  }
-  const { manifest, path } = model;
-  const bytes = readFileSync(path);
-  const oneRow = makeInputs(manifest, 1);
-  const fullBatch = makeInputs(manifest, maxBatch);
-  const encoded = encodeInferRequest({ inputs: oneRow, binary: true });
-  const body = Buffer.from(encoded.body as Uint8Array);
+  const { manifest: largeManifest, path: largePath } = ensureLarge(catalog, log);
+  const formPath = (form: Form) => (form === 'catalog' ? largePath : join(dirname(largePath), `model.${form}.onnx`));
+  const flopsPerRow = 2 * [LARGE_MLP.inputs, ...LARGE_MLP.hidden, LARGE_MLP.outputs].reduce((acc, w, i, a) => acc + (i > 0 ? (a[i - 1] as number) * w : 0), 0);
+  const result: Record<string, unknown> = { flopsPerRow, batches, iterations };
 
-  interface Row {
-    ep: string;
-    variant: string;
-    rowsPerS: number;
-    p50Ms: number;
-    p99Ms: number;
-    meanRowsPerRun: number;
-    vsInProcess: number;
-  }
-  const rows: Row[] = [];
-  const inProcess: Record<string, { batch1: LatencySummary; batchMax: LatencySummary; rowsPerS: number }> = {};
-  const failures: { ep: string; error: string }[] = [];
-  for (const ep of providers) {
-    // One provider failing (no adapter, no libraries) must not cost the others' figures.
-    let direct: Awaited<ReturnType<typeof openDirect>>;
-    try {
-      direct = await openDirect(bytes, ep);
-    } catch (error) {
-      failures.push({ ep, error: (error as Error).message.trim() });
-      console.error(`${ep}: cannot open a session: ${(error as Error).message.trim()}`);
-      continue;
-    }
-    const time = async (inputs: typeof oneRow) => {
-      for (let i = 0; i < 5; i++) await direct.run(inputs);
-      const samples: number[] = [];
-      for (let i = 0; i < iterations; i++) {
-        const t0 = performance.now();
-        await direct.run(inputs);
-        samples.push(performance.now() - t0);
-      }
-      return summarize(samples);
-    };
-    const batch1 = await time(oneRow);
-    const batchMax = await time(fullBatch);
-    await direct.release();
-    const baseline = round((maxBatch * 1000) / batchMax.mean, 1);
-    inProcess[ep] = { batch1, batchMax, rowsPerS: baseline };
-    rows.push({
-      ep,
-      variant: `in-process, batches of ${maxBatch}`,
-      rowsPerS: baseline,
-      p50Ms: round(batchMax.p50),
-      p99Ms: round(batchMax.p99),
-      meanRowsPerRun: maxBatch,
-      vsInProcess: 1,
+  if (phases.has('torch')) {
+    log('torch: PyTorch on CUDA');
+    const script = fileURLToPath(new URL('./torch-mlp.py', import.meta.url));
+    const widths = [LARGE_MLP.inputs, ...LARGE_MLP.hidden, LARGE_MLP.outputs].join(',');
+    const py = spawnSync(values.python as string, [script, '--batches', batches.join(','), '--iterations', '100', '--widths', widths], {
+      encoding: 'utf8',
+      maxBuffer: 1 << 24,
     });
+    if (py.status === 0) result.torch = JSON.parse(py.stdout.trim().split('\n').at(-1) as string);
+    else result.torchError = `${py.error?.message ?? ''} ${py.stderr.slice(-2000)}`.trim();
+    log(`torch: ${py.status === 0 ? 'done' : `failed: ${String(result.torchError).slice(-300)}`}`);
+  }
 
-    const variants: [string, number, string, string, number][] = [];
-    for (const where of runsOn) {
-      for (const n of instanceCounts) {
-        const label = `runs on ${where === 'main' ? 'the main thread' : 'threads'}, ${n} instance${n === 1 ? '' : 's'}`;
-        variants.push([`worker, batching off, ${label}`, 1, '0', where, n]);
-        for (const d of delays) variants.push([`worker, batching on, delay ${d} us, ${label}`, maxBatch, d, where, n]);
+  const wanted = new Set((values.variants as string).split(','));
+  const variants = VARIANTS.filter((v) => wanted.has(v.name));
+  const inproc: VariantResult[] = [];
+  if (phases.has('inproc')) {
+    for (const form of new Set(variants.map((v) => v.form ?? 'catalog'))) writeForm(form, formPath(form), log);
+    // Reference outputs: cpu fp32 on two fresh input sets at batch 8 (of the graph the variant runs).
+    const checkA = makeInputs(largeManifest, 8, 101);
+    const checkB = makeInputs(largeManifest, 8, 202);
+    const reference = async (file: string) => {
+      const ref = await openDirect(file, 'cpu');
+      const a = (await ref.run(checkA)) as Float32Array;
+      const b = (await ref.run(checkB)) as Float32Array;
+      await ref.release();
+      return { a, b };
+    };
+    // Each form has its own weights (drawn in its own layout): compare a form with itself on the cpu.
+    const refs = new Map<string, { a: Float32Array; b: Float32Array }>();
+    const refOf = async (form: Form) => {
+      const key: Form = form === 'fp16' ? 'catalog' : form;
+      if (!refs.has(key)) refs.set(key, await reference(formPath(key)));
+      return refs.get(key) as { a: Float32Array; b: Float32Array };
+    };
+    for (const v of variants) {
+      const r: VariantResult = { name: v.name, what: v.what, curve: [] };
+      inproc.push(r);
+      const file = formPath(v.form ?? 'catalog');
+      const { a: refA, b: refB } = await refOf(v.form ?? 'catalog');
+      try {
+        const open = async () => {
+          const t0 = performance.now();
+          const s = await openDirect(file, v.options);
+          r.openMs ??= round(performance.now() - t0, 1);
+          return s;
+        };
+        let session = await open();
+        // Accuracy, and whether outputs follow the inputs (a captured graph replayed on stale inputs would not).
+        if (!v.options.outputOnGpu) {
+          const a = (await session.run(checkA)) as Float32Array;
+          const b = (await session.run(checkB)) as Float32Array;
+          const a2 = (await session.run(checkA)) as Float32Array;
+          const a3 = (await session.run(checkA)) as Float32Array;
+          r.relErr = Number(Math.max(relErr(a, refA), relErr(b, refB), relErr(a2, refA), relErr(a3, refA)).toPrecision(3));
+          r.followsInputs = relErr(b, refB) < 0.05 && relErr(a3, refA) < 0.05;
+        }
+        for (const batch of batches) {
+          if (v.sessionPerBatch && batch !== batches[0]) {
+            await session.release();
+            session = await open();
+          }
+          const inputs = makeInputs(largeManifest, batch, batch);
+          const cpuSlow = v.options.provider === 'cpu' && batch > 64;
+          const t = await timeRuns(session, inputs, cpuSlow ? Math.min(10, iterations) : iterations, cpuSlow ? 2 : 5);
+          r.curve.push({
+            batch,
+            firstRunMs: round(t.firstRunMs),
+            p50Ms: round(t.p50),
+            p90Ms: round(t.p90),
+            rowsPerS: round((batch * 1000) / t.p50, 1),
+            tflops: round((batch * flopsPerRow) / (t.p50 * 1e-3) / 1e12, 2),
+          });
+        }
+        await session.release();
+        log(`inproc ${v.name}: ${r.curve.map((p) => `b${p.batch} ${p.p50Ms}`).join(', ')} ms; relErr ${r.relErr}`);
+      } catch (error) {
+        r.error = (error as Error).message.trim().split('\n')[0];
+        log(`inproc ${v.name}: FAILED ${r.error}`);
       }
     }
-    for (const [variant, mb, delay, where, instances] of variants) {
-      const worker = await spawnWorker(
-        [process.argv[1] as string, '--role', 'worker'],
-        [
-          '--models',
-          catalog,
-          '--serve',
-          id,
-          '--ep',
-          ep,
-          '--port',
-          '0',
-          '--log-level',
-          'warn',
-          '--max-batch',
-          String(mb),
-          '--max-queue-delay-us',
-          delay,
-          '--max-queue',
-          '4096',
-          '--instances',
-          String(instances),
-          ...(where === 'main' ? ['--main-thread-runs'] : []),
-        ],
-        process.cwd(),
-      );
-      try {
-        const load = await runLoad({ url: `${worker.url}/v2/models/${id}/infer`, body, headers: encoded.headers, connections, durationS, warmupS: 2 });
-        // A failing variant is reported as such (with what the worker said) and the sweep goes on.
-        if (load.non2xx > 0 || load.errors > 0) {
-          const said = worker.stderrTail().trim().split('\n').slice(-3).join(' | ');
-          failures.push({ ep, error: `${variant}: ${load.non2xx} non-2xx answers, ${load.errors} errors; worker stderr: ${said || '(nothing)'}` });
-          console.error(`${ep} ${variant}: FAILED (${load.non2xx} non-2xx, ${load.errors} errors) ${said}`);
-          continue;
+    result.inproc = inproc;
+  }
+
+  // The fastest variant a server can use (outputs back on the CPU, right answers) at the largest batch.
+  const usable = inproc.filter((r) => !r.error && r.name.startsWith('webgpu') && r.name !== 'webgpu-gpuout' && r.followsInputs && (r.relErr ?? 1) < 0.01);
+  const at = (r: VariantResult, b: number) => r.curve.find((p) => p.batch === b);
+  const best = usable.sort((x, y) => (at(x, 128)?.p50Ms ?? Infinity) - (at(y, 128)?.p50Ms ?? Infinity))[0];
+  result.best = best?.name;
+
+  if (phases.has('profile')) {
+    // As the worker runs them (its default options): the catalog's file and the former transB=1 one.
+    const dir = join(out, 'profile-tmp');
+    mkdirSync(dir, { recursive: true });
+    const profiles: Record<string, unknown> = {};
+    for (const form of ['catalog', 'transb1'] as const) {
+      writeForm(form, formPath(form), log);
+      for (const batch of [1, 256]) {
+        const key = `${form}-b${batch}`;
+        try {
+          const s = await openDirect(formPath(form), { provider: 'webgpu', profilePrefix: join(dir, key) });
+          const inputs = makeInputs(largeManifest, batch, batch);
+          for (let i = 0; i < 20; i++) await s.run(inputs);
+          await s.release();
+          const file = readdirSync(dir)
+            .filter((f) => f.startsWith(`${key}_`))
+            .map((f) => join(dir, f))[0];
+          profiles[key] = file ? summarizeProfile(file) : { error: 'no profile file written' };
+        } catch (error) {
+          profiles[key] = { error: (error as Error).message.trim().split('\n')[0] };
         }
+      }
+    }
+    result.profile = profiles;
+    log(`profile: ${JSON.stringify(profiles).slice(0, 400)}`);
+  }
+
+  if (phases.has('worker')) {
+    const encoded = encodeInferRequest({ inputs: makeInputs(largeManifest, 1), binary: true });
+    const body = Buffer.from(encoded.body as Uint8Array);
+    const rows: Record<string, unknown>[] = [];
+    // The worker serves the catalog's `large`, or the former transB=1 file through a copy of the
+    // catalog that names it (the worker checks its size and SHA-256 as for any model).
+    const catalogFor = (form: 'catalog' | 'transb1') => (form === 'catalog' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
+    const inProcessAt = (name: string) => inproc.find((v) => v.name === name)?.curve.find((p) => p.batch === connections)?.rowsPerS;
+    const settings: [string, 'catalog' | 'transb1', string[], number][] = [
+      ['former transB=1 file, 1 process, 1 load process (as before)', 'transb1', [], 1],
+      ['1 process, 1 load process', 'catalog', [], 1],
+      ['1 process', 'catalog', [], loaders],
+      ['2 processes', 'catalog', ['--processes', '2'], loaders],
+      ['3 processes', 'catalog', ['--processes', '3'], loaders],
+      ['4 processes', 'catalog', ['--processes', '4'], loaders],
+    ];
+    for (const [label, form, extra, loadProcesses] of settings) {
+      let worker: Awaited<ReturnType<typeof spawnWorker>>;
+      try {
+        worker = await spawnWorker(
+          [process.argv[1] as string, '--role', 'worker'],
+          [
+            ...[
+              '--models',
+              catalogFor(form),
+              '--model-dir',
+              join(dirname(catalog), 'build'),
+              '--serve',
+              'large',
+              '--ep',
+              values['worker-ep'] as string,
+              '--port',
+              '0',
+              '--log-level',
+              'warn',
+            ],
+            ...['--max-batch', String(connections), '--max-queue-delay-us', '0', '--max-queue', '4096'],
+            ...extra,
+          ],
+          process.cwd(),
+        );
+      } catch (error) {
+        rows.push({ variant: label, error: (error as Error).message.trim().split('\n').slice(-3).join(' | ') });
+        log(`worker ${label}: FAILED to start`);
+        continue;
+      }
+      try {
+        const load = await loadFromProcesses(loadProcesses, {
+          url: `${worker.url}/v2/models/large/infer`,
+          body,
+          headers: encoded.headers,
+          connections,
+          durationS,
+          warmupS: 2,
+        });
         const text = await (await fetch(`${worker.url}/metrics`)).text();
-        const sum = Number(/^splitflow_worker_batch_size_sum\{model="[^"]+"\} (\S+)$/m.exec(text)?.[1]);
-        const count = Number(/^splitflow_worker_batch_size_count\{model="[^"]+"\} (\S+)$/m.exec(text)?.[1]);
-        console.error(`${ep} ${variant}: ${round(load.rps, 1)} rows/s, p50 ${round(load.latency.p50)} ms, ${round(sum / count, 1)} rows per run`);
+        const sum = Number(/^splitflow_worker_batch_size_sum\{model="large"\} (\S+)$/m.exec(text)?.[1]);
+        const count = Number(/^splitflow_worker_batch_size_count\{model="large"\} (\S+)$/m.exec(text)?.[1]);
+        const failed = load.non2xx > 0 || load.errors > 0;
         rows.push({
-          ep,
-          variant,
+          variant: label,
+          loadProcesses,
+          connections,
           rowsPerS: round(load.rps, 1),
           p50Ms: round(load.latency.p50),
           p99Ms: round(load.latency.p99),
           meanRowsPerRun: round(sum / count, 1),
-          vsInProcess: round(load.rps / baseline, 3),
+          vsInProcess: round(load.rps / (inProcessAt(form === 'catalog' ? 'webgpu' : 'webgpu-transb1') ?? Number.NaN), 3),
+          ...(failed ? { error: `${load.non2xx} non-2xx, ${load.errors} errors; ${worker.stderrTail().trim().split('\n').slice(-2).join(' | ')}` } : {}),
         });
+        log(`worker ${label}: ${round(load.rps, 1)} rows/s, ${round(sum / count, 1)} rows per run (one process's)`);
       } finally {
         await worker.stop();
       }
     }
+    result.worker = rows;
   }
 
-  const machine = describeMachine();
-  const markdown = [
-    `# Worker batching on ${providers.join(' and ')}: \`${id}\``,
-    '',
-    `${machine.date}, ${machine.cpu} x${machine.cores}, Node ${machine.node}. Worker: ${connections} connections, 1 row per request (binary tensors), ${durationS} s per variant after 2 s warm-up, max batch ${maxBatch}. In-process: onnxruntime-node, ${iterations} sequential runs per size, same provider and options.`,
-    '',
-    table(
-      ['ep', 'variant', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run', 'rows/s vs in-process max batches'],
-      rows.map((r) => [r.ep, r.variant, r.rowsPerS, r.p50Ms, r.p99Ms, r.meanRowsPerRun, r.vsInProcess]),
-    ),
-    '',
-    ...Object.entries(inProcess).map(([ep, v]) => `- ${ep} in-process p50: batch 1 ${round(v.batch1.p50)} ms, batch ${maxBatch} ${round(v.batchMax.p50)} ms.`),
-    ...failures.map((f) => `- ${f.ep}: no figures, the provider failed: ${f.error.split('\n')[0]}`),
-  ].join('\n');
-  const files = writeReport(
-    values.out as string,
-    `worker-batching-${providers.join('-')}`,
-    { machine, connections, durationS, maxBatch, rows, inProcess, failures },
-    markdown,
-  );
-  console.error(`wrote ${files.join(', ')}`);
+  if (phases.has('models')) {
+    const rows: Record<string, unknown>[] = [];
+    const cases: [string, Record<string, number>][] = [
+      ['vision-s', {}],
+      ['ocr-det', { height: 640, width: 640 }],
+    ];
+    const providers: [string, DirectOptions, boolean][] = [
+      ['cpu', { provider: 'cpu' }, false],
+      ['webgpu', { provider: 'webgpu' }, false],
+      ['webgpu-novalidation', { provider: 'webgpu', validationMode: 'disabled' }, false],
+      ['webgpu-novalidation-fp16', { provider: 'webgpu', validationMode: 'disabled' }, true],
+    ];
+    for (const [id, dims] of cases) {
+      let m: ReturnType<typeof catalogModel>;
+      try {
+        m = catalogModel(catalog, id);
+      } catch (error) {
+        rows.push({ model: id, error: (error as Error).message });
+        continue;
+      }
+      for (const [label, options, half] of providers) {
+        const file = half ? m.path.replace(/model\.onnx$/, 'model.fp16.onnx') : m.path;
+        if (half && !existsSync(file)) continue;
+        try {
+          const s = await openDirect(file, options);
+          for (const batch of [1, 8]) {
+            const t = await timeRuns(s, makeInputs(m.manifest, batch, 7, dims), 20, 3);
+            rows.push({
+              model: id,
+              dims,
+              provider: label,
+              batch,
+              firstRunMs: round(t.firstRunMs),
+              p50Ms: round(t.p50),
+              p90Ms: round(t.p90),
+              itemsPerS: round((batch * 1000) / t.p50, 1),
+            });
+          }
+          await s.release();
+        } catch (error) {
+          rows.push({ model: id, provider: label, error: (error as Error).message.trim().split('\n')[0] });
+        }
+      }
+      log(`models ${id}: done`);
+    }
+    result.models = rows;
+  }
+
+  const machine = describeMachine({ gpu: nvidiaSmi(), cores: cpus().length });
+  const markdown = render(result, machine, { connections, durationS, iterations });
+  const files = writeReport(out, 'gpu-bench', { machine, ...result }, markdown);
+  log(`wrote ${files.join(', ')}`);
   console.log(markdown);
 }
 
-/** The manifest alone (the file may not be built yet). */
-function catalogModelManifest(catalog: string, id: string) {
-  if (!existsSync(catalog)) throw new Error(`no catalog at ${catalog}`);
-  const parsed = JSON.parse(readFileSync(catalog, 'utf8')) as { models: import('@splitflow/contract').ModelManifest[] };
-  const manifest = parsed.models.find((m) => m.id === id);
-  if (!manifest) throw new Error(`model "${id}" is not in ${catalog}`);
-  return { manifest };
+/** `large` is built on demand (286 MB): written where the worker looks, and checked against the catalog. */
+function ensureLarge(catalog: string, log: (l: string) => void): { manifest: ModelManifest; path: string } {
+  try {
+    return catalogModel(catalog, 'large');
+  } catch {
+    const manifest = (JSON.parse(readFileSync(catalog, 'utf8')) as { models: ModelManifest[] }).models.find((m) => m.id === 'large');
+    if (!manifest) throw new Error(`no "large" in ${catalog}`);
+    const path = resolve(catalog, '..', 'build', manifest.files[0]?.path ?? 'large/model.onnx');
+    const t0 = performance.now();
+    const written = writeModel(mlpGraph(LARGE_MLP), path);
+    log(`generated ${path} (${written.bytes} bytes) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    if (written.sha256 !== manifest.files[0]?.sha256)
+      throw new Error(`generated large has SHA-256 ${written.sha256}, the catalog says ${manifest.files[0]?.sha256}`);
+    return catalogModel(catalog, 'large');
+  }
+}
+
+function nvidiaSmi(): string {
+  const r = spawnSync('nvidia-smi', ['--query-gpu=name,driver_version,memory.total,clocks.max.sm', '--format=csv,noheader'], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : 'unknown';
+}
+
+/**
+ * Where a profiled run's time went: the whole run (`model_run`), onnxruntime's per-node time (for
+ * webgpu: the CPU's work to record and dispatch each kernel, the GPU runs later), and the GPU's own
+ * kernel times where the provider records them, per run.
+ */
+function summarizeProfile(file: string) {
+  const events = JSON.parse(readFileSync(file, 'utf8')) as { cat?: string; name?: string; dur?: number; args?: Record<string, unknown> }[];
+  const runs = events.filter((e) => e.name === 'model_run');
+  const byKey = new Map<string, { n: number; us: number }>();
+  for (const e of events) {
+    if (typeof e.dur !== 'number') continue;
+    const op = typeof e.args?.op_name === 'string' ? e.args.op_name : '';
+    const key = `${e.cat}:${op || (e.name ?? '').replace(/^.*\//, '')}`;
+    const k = byKey.get(key) ?? { n: 0, us: 0 };
+    k.n += 1;
+    k.us += e.dur;
+    byKey.set(key, k);
+  }
+  // Steady state: the last half of the runs.
+  const steady = runs.slice(Math.floor(runs.length / 2)).map((e) => (e.dur ?? 0) / 1000);
+  return {
+    bytes: statSync(file).size,
+    runs: runs.length,
+    modelRunP50Ms: steady.length ? round(summarize(steady).p50) : undefined,
+    perRunUs: Object.fromEntries(
+      [...byKey.entries()]
+        .sort((a, b) => b[1].us - a[1].us)
+        .slice(0, 25)
+        .map(([k, v]) => [k, { perRun: round(v.us / Math.max(1, runs.length), 1), count: v.n }]),
+    ),
+  };
+}
+
+function render(
+  r: Record<string, unknown>,
+  machine: ReturnType<typeof describeMachine>,
+  o: { connections: number; durationS: number; iterations: number },
+): string {
+  const lines: string[] = [
+    '# The GPU pool against PyTorch on the same GPU: `large` (1024 → 4096×5 → 64 MLP)',
+    '',
+    `${machine.date}; GPU: ${String((machine as Record<string, unknown>).gpu)}; ${machine.cpu} x${machine.cores}; Node ${machine.node}. In-process: median of ${o.iterations} sequential runs after 5 warm-up ones, inputs from and outputs to host memory (as a worker runs). PyTorch: median of 100, host in → host out, synchronous ("host"), and the forward pass alone between CUDA events ("device").`,
+    '',
+  ];
+  const torch = r.torch as
+    | { rows: { precision: string; batch: number; hostP50Ms: number; deviceP50Ms: number; tflops: number }[]; torch: string; gpu: string }
+    | undefined;
+  const inproc = (r.inproc as VariantResult[] | undefined) ?? [];
+  const batches = r.batches as number[];
+  if (torch || inproc.length) {
+    const header = ['batch'];
+    const cols: ((b: number) => string)[] = [];
+    for (const p of ['fp32', 'tf32']) {
+      if (!torch) break;
+      header.push(`torch ${p} host ms`, `torch ${p} device ms`);
+      const at = (b: number) => torch.rows.find((x) => x.precision === p && x.batch === b);
+      cols.push(
+        (b) => String(at(b)?.hostP50Ms ?? ''),
+        (b) => String(at(b)?.deviceP50Ms ?? ''),
+      );
+    }
+    for (const v of inproc) {
+      if (v.error) continue;
+      header.push(`${v.name} ms`);
+      cols.push((b) => String(v.curve.find((p) => p.batch === b)?.p50Ms ?? ''));
+    }
+    lines.push(
+      '## Batch curve, p50 ms per run',
+      '',
+      table(
+        header,
+        batches.map((b) => [b, ...cols.map((c) => c(b))]),
+      ),
+      '',
+    );
+    if (torch) {
+      const fp32 = (b: number) => torch.rows.find((x) => x.precision === 'fp32' && x.batch === b)?.hostP50Ms;
+      const ratio = (v: VariantResult, b: number) => {
+        const t = fp32(b);
+        const p = v.curve.find((x) => x.batch === b)?.p50Ms;
+        return t && p ? round(p / t, 2) : '';
+      };
+      lines.push(
+        '## Against PyTorch fp32 (host in → host out), same GPU: time ratio (bar: batch 1 ≤ 2, batch 256 ≤ 1.5)',
+        '',
+        table(
+          ['variant', 'what', 'batch 1', 'batch 256', 'first run at a new batch size, ms (b1 / b256)', 'rel. error vs cpu fp32', 'outputs follow inputs'],
+          inproc.map((v) =>
+            v.error
+              ? [v.name, v.what, 'failed', v.error, '', '', '']
+              : [
+                  v.name,
+                  v.what,
+                  ratio(v, 1),
+                  ratio(v, 256),
+                  `${v.curve[0]?.firstRunMs ?? ''} / ${v.curve.at(-1)?.firstRunMs ?? ''}`,
+                  v.relErr ?? '',
+                  String(v.followsInputs ?? ''),
+                ],
+          ),
+        ),
+        '',
+        `PyTorch ${torch.torch} on ${torch.gpu}.`,
+        '',
+      );
+    }
+  }
+  if (r.best) lines.push(`Fastest usable webgpu variant at batch 128: **${String(r.best)}**.`, '');
+  const worker = r.worker as Record<string, unknown>[] | undefined;
+  if (worker) {
+    lines.push(
+      `## Worker under ${o.connections} connections of 1-row binary requests (${o.durationS} s after 2 s warm-up), max batch ${o.connections}`,
+      '',
+      table(
+        ['worker', 'load processes', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run (one process)', `vs the same file in-process at batch ${o.connections}`],
+        worker.map((w) =>
+          w.rowsPerS === undefined
+            ? [String(w.variant), '', 'failed', String(w.error ?? '').slice(0, 300), '', '', '']
+            : [
+                String(w.variant),
+                String(w.loadProcesses),
+                String(w.rowsPerS),
+                String(w.p50Ms),
+                String(w.p99Ms),
+                String(w.meanRowsPerRun),
+                String(w.vsInProcess),
+              ],
+        ),
+      ),
+      '',
+    );
+  }
+  const models = r.models as Record<string, unknown>[] | undefined;
+  if (models) {
+    lines.push(
+      '## vision-s and ocr-det (640×640), in-process, p50 ms',
+      '',
+      table(
+        ['model', 'provider', 'batch', 'p50 ms', 'p90 ms', 'items/s', 'first run ms'],
+        models.map((m) => [
+          String(m.model),
+          String(m.provider ?? ''),
+          String(m.batch ?? ''),
+          String(m.p50Ms ?? m.error ?? ''),
+          String(m.p90Ms ?? ''),
+          String(m.itemsPerS ?? ''),
+          String(m.firstRunMs ?? ''),
+        ]),
+      ),
+      '',
+    );
+  }
+  const profile = r.profile as Record<string, { modelRunP50Ms?: number; perRunUs?: Record<string, { perRun: number }>; error?: string }> | undefined;
+  if (profile) {
+    lines.push(
+      "## Profile (webgpu, the worker's options): µs per run, top entries (Api: GPU time by timestamp queries; Node: the CPU's recording and dispatch)",
+      '',
+    );
+    for (const [k, p] of Object.entries(profile)) {
+      if (p.error) {
+        lines.push(`- ${k}: ${p.error}`);
+        continue;
+      }
+      const top = Object.entries(p.perRunUs ?? {})
+        .slice(0, 10)
+        .map(([name, v]) => `${name} ${v.perRun}`)
+        .join('; ');
+      lines.push(`- ${k}: model_run p50 ${p.modelRunP50Ms} ms; ${top}`);
+    }
+    lines.push('');
+  }
+  if (r.torchError) lines.push(`- PyTorch failed: ${String(r.torchError).slice(-500)}`);
+  return lines.join('\n');
+}
+
+/**
+ * The load split over `count` processes of this file (`--role load`), so that one load generator's
+ * event loop does not cap what several worker processes can answer; rates add, latencies merge.
+ */
+async function loadFromProcesses(count: number, options: LoadOptions): Promise<LoadResult> {
+  if (count <= 1) return runLoad(options);
+  const per = Math.ceil(options.connections / count);
+  const body = Buffer.from(options.body).toString('base64');
+  const results = await Promise.all(
+    Array.from({ length: count }, () => {
+      const child = spawn(process.execPath, [process.argv[1] as string, '--role', 'load', JSON.stringify({ ...options, body, connections: per })], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      return new Promise<LoadResult>((resolve, reject) =>
+        child.on('exit', (code) =>
+          code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string) as LoadResult) : reject(new Error(`load process exited ${code}`)),
+        ),
+      );
+    }),
+  );
+  const samples = results.flatMap((r) => r.samplesMs ?? []);
+  return {
+    connections: per * count,
+    durationS: options.durationS,
+    requests: results.reduce((a, r) => a + r.requests, 0),
+    rps: results.reduce((a, r) => a + r.rps, 0),
+    non2xx: results.reduce((a, r) => a + r.non2xx, 0),
+    errors: results.reduce((a, r) => a + r.errors, 0),
+    latency: summarize(samples),
+  };
+}
+
+/** Forms of `large` beside the catalog's file: the same network shape, other operators or layouts. */
+type Form = 'catalog' | 'fp16' | 'transb1' | 'matmul';
+
+function writeForm(form: Form, path: string, log: (l: string) => void): void {
+  if (form === 'catalog' || existsSync(path)) return;
+  const t0 = performance.now();
+  const graph =
+    form === 'fp16' ? toFloat16(mlpGraph(LARGE_MLP)) : form === 'transb1' ? mlpGraph({ ...LARGE_MLP, weights: 'out-in' }) : matmulMlpGraph(LARGE_MLP);
+  writeModel(graph, path);
+  log(`wrote ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+}
+
+/** A copy of the catalog whose `large` is another form's file (the worker verifies it as usual; pass `--model-dir`). */
+function catalogWithForm(catalog: string, form: Form, path: string, log: (l: string) => void): string {
+  writeForm(form, path, log);
+  const bytes = readFileSync(path);
+  const parsed = JSON.parse(readFileSync(catalog, 'utf8')) as { models: ModelManifest[] };
+  const large = parsed.models.find((m) => m.id === 'large') as ModelManifest;
+  const file = large.files[0] as ModelManifest['files'][number];
+  large.files[0] = { ...file, path: `large/${basename(path)}`, bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  const copy = join(mkdtempSync(join(tmpdir(), 'splitflow-gpu-')), `catalog.${form}.json`);
+  writeFileSync(copy, JSON.stringify(parsed));
+  return copy;
+}
+
+/** `large` as MatMul + Add (weights [in, out]): the provider's MatMul kernel instead of its Gemm. */
+function matmulMlpGraph(shape: typeof LARGE_MLP): GraphSpec {
+  const g = createGraphBuilder({ name: `${shape.name}-matmul`, seed: shape.seed, docString: 'MatMul + Add form' });
+  let x = g.input('features', 'FP32', ['batch', shape.inputs]);
+  const widths = [shape.inputs, ...shape.hidden, shape.outputs];
+  for (let i = 1; i < widths.length; i++) {
+    const last = i === widths.length - 1;
+    x = g.scope(`fc${i}`, () => {
+      const w = g.weight('weight', [widths[i - 1] as number, widths[i] as number], Math.sqrt(6 / (widths[i - 1] as number)));
+      const b = g.weight('bias', [widths[i] as number], 0.05);
+      const y = g.node('Add', [g.node('MatMul', [x, w]), b], {}, last ? 'logits' : undefined);
+      return last ? y : g.node('Relu', [y]);
+    });
+  }
+  g.output('logits', 'FP32', ['batch', shape.outputs]);
+  return g.build();
+}
+
+// Last, so that every constant above is initialised before main reads it.
+if (process.argv[2] === '--role' && process.argv[3] === 'worker') {
+  await runWorkerCli(process.argv.slice(4));
+} else if (process.argv[2] === '--role' && process.argv[3] === 'load') {
+  const options = JSON.parse(process.argv[4] as string) as LoadOptions & { body: string };
+  const result = await runLoad({ ...options, body: Buffer.from(options.body, 'base64'), keepSamples: true });
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  await main();
 }

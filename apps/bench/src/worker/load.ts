@@ -9,6 +9,8 @@ export interface LoadOptions {
   durationS: number;
   /** Runs first and is thrown away (JIT, connection setup, onnxruntime's first runs). */
   warmupS?: number;
+  /** Return every response's latency too (to merge runs of several load processes). */
+  keepSamples?: boolean;
 }
 
 export interface LoadResult {
@@ -20,6 +22,7 @@ export interface LoadResult {
   errors: number;
   /** Per-response latency in ms at full resolution (autocannon's own histogram keeps whole ms only). */
   latency: LatencySummary;
+  samplesMs?: number[];
 }
 
 function once(options: LoadOptions, durationS: number, record: boolean): Promise<LoadResult> {
@@ -44,6 +47,7 @@ function once(options: LoadOptions, durationS: number, record: boolean): Promise
           non2xx: result.non2xx,
           errors: result.errors,
           latency: summarize(samples),
+          ...(options.keepSamples ? { samplesMs: samples } : {}),
         });
       },
     );

@@ -2,21 +2,25 @@ import { type ModelManifest, mulberry32, type NamedTensor, type TensorSpec } fro
 
 const random = mulberry32;
 
-/** Concrete shape: the batch dim as given, other symbolic dims at their lower bound (or 16 when unbounded). */
-export function concreteShape(manifest: ModelManifest, spec: TensorSpec, batch: number): number[] {
+/**
+ * Concrete shape: the batch dim as given, other symbolic dims as `dims` names them, else 16 kept within
+ * their bounds.
+ */
+export function concreteShape(manifest: ModelManifest, spec: TensorSpec, batch: number, dims: Readonly<Record<string, number>> = {}): number[] {
   return spec.shape.map((d) => {
     if (typeof d === 'number') return d;
     if (d === manifest.batchDim) return batch;
+    if (dims[d] !== undefined) return dims[d];
     const bound = manifest.dimBounds?.[d];
     return bound ? Math.max(bound.min, Math.min(bound.max, 16)) : 16;
   });
 }
 
 /** Seeded inputs of the manifest's datatypes and shapes: floats in [-1, 1), integers in [0, 10). */
-export function makeInputs(manifest: ModelManifest, batch: number, seed = 1): NamedTensor[] {
+export function makeInputs(manifest: ModelManifest, batch: number, seed = 1, dims: Readonly<Record<string, number>> = {}): NamedTensor[] {
   const next = random(seed);
   return manifest.inputs.map((spec) => {
-    const shape = concreteShape(manifest, spec, batch);
+    const shape = concreteShape(manifest, spec, batch, dims);
     const count = shape.reduce((a, b) => a * b, 1);
     switch (spec.datatype) {
       case 'FP32':

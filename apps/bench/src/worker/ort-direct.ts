@@ -3,25 +3,58 @@ import { DATATYPE_INFO, type NamedTensor } from '@splitflow/contract';
 import * as ort from 'onnxruntime-node';
 
 export interface DirectSession {
-  run(inputs: readonly NamedTensor[]): Promise<void>;
+  /** Runs once; the first output's values, or undefined when outputs stay on the GPU. */
+  run(inputs: readonly NamedTensor[]): Promise<Float32Array | undefined>;
   release(): Promise<void>;
 }
 
+/** Provider settings the GPU bench tries one by one; none of them set means the worker's defaults. */
+export interface DirectOptions {
+  provider: string;
+  /** webgpu's `validationMode`. */
+  validationMode?: 'disabled' | 'wgpuOnly' | 'basic' | 'full';
+  /** webgpu graph capture (a session config entry: the Node binding has no option of its own for it). */
+  graphCapture?: boolean;
+  /** Leave outputs on the GPU (`preferredOutputLocation: 'gpu-buffer'`): the run without its readback. */
+  outputOnGpu?: boolean;
+  /** onnxruntime's profiler on, writing `<prefix>_<date>.json`. */
+  profilePrefix?: string;
+  /** Graph optimisation level. @default 'all', as the worker */
+  optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+}
+
 /** onnxruntime-node called directly, with the same provider and options the worker uses. */
-export async function openDirect(model: Uint8Array | string, provider: string): Promise<DirectSession> {
+export async function openDirect(model: Uint8Array | string, options: DirectOptions | string): Promise<DirectSession> {
+  const o: DirectOptions = typeof options === 'string' ? { provider: options } : options;
+  const provider = o.provider === 'webgpu' && o.validationMode ? { name: 'webgpu' as const, validationMode: o.validationMode } : o.provider;
+  const extra: Record<string, Record<string, Record<string, string>>> = {
+    // As the worker runs by default (its `spinning: false`).
+    session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } },
+  };
+  if (o.graphCapture) extra.ep = { webgpuexecutionprovider: { enableGraphCapture: '1' } };
   const session = await ort.InferenceSession.create(model as Uint8Array, {
     executionProviders: [provider],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: o.optimization ?? 'all',
     enableMemPattern: false,
-    // As the worker runs by default (its `spinning: false`).
-    extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
+    extra,
+    ...(o.outputOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
+    ...(o.profilePrefix ? { enableProfiling: true, profileFilePrefix: o.profilePrefix } : {}),
   });
+  const first = session.outputNames[0] as string;
   return {
     async run(inputs) {
       const feeds: Record<string, ort.Tensor> = {};
       for (const t of inputs) feeds[t.name] = new ort.Tensor(DATATYPE_INFO[t.datatype].ort as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
-      await session.run(feeds);
+      const out = await session.run(feeds);
+      if (o.outputOnGpu) {
+        for (const v of Object.values(out)) v.dispose();
+        return undefined;
+      }
+      return out[first]?.data as Float32Array;
     },
-    release: () => session.release(),
+    async release() {
+      if (o.profilePrefix) session.endProfiling();
+      await session.release();
+    },
   };
 }

@@ -4,12 +4,15 @@ import type { PoolAdapter } from '../pools/pool-adapter.js';
 
 /**
  * Assumed speed per hardware class when a pool gives no `throughput`: the scheduler's prior until it
- * has measured the pool. GPU figures are the webgpu provider's measured fixed cost and throughput on an
- * H100 (DESIGN.md); CPU is a few cores; TPU is a guess, since none is reachable here.
+ * has measured the pool. GPU: the worker's webgpu provider on an H200 running `large`
+ * (apps/bench/results/gpu-h200-2026-11-30): the GPU's own Gemm time is 1.04 ms per run at batch 1,
+ * 286 MB of weights read at about 275 GB/s, and 2.68 ms at batch 256 (13.7 TFLOP/s); the rest of a
+ * 1.77 ms batch-1 run (recording, submission, readback) is the fixed cost. CPU is a few cores; TPU is
+ * a guess, since none is reachable here.
  */
 export const DEFAULT_THROUGHPUT: Readonly<Record<HardwareClass, Throughput>> = Object.freeze({
   cpu: { gflops: 40, fixedOverheadMs: 0.05, memoryGBps: 20 },
-  gpu: { gflops: 7000, fixedOverheadMs: 1.7, memoryGBps: 1500 },
+  gpu: { gflops: 13700, fixedOverheadMs: 0.73, memoryGBps: 275 },
   tpu: { gflops: 20000, fixedOverheadMs: 1, memoryGBps: 800 },
 });
 

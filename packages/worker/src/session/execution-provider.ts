@@ -21,3 +21,15 @@ export function parseExecutionProvider(value: unknown): ExecutionProvider {
     details: { requested: value, allowed: Object.keys(EXECUTION_PROVIDERS) },
   });
 }
+
+/** Dawn's checking of each command it encodes: onnxruntime's `validationMode` for the webgpu provider. */
+export const WEBGPU_VALIDATION_MODES = ['disabled', 'wgpuOnly', 'basic', 'full'] as const;
+export type WebGpuValidationMode = (typeof WEBGPU_VALIDATION_MODES)[number];
+
+export interface WebGpuTuning {
+  /**
+   * `disabled` skips Dawn's per-command validation, CPU work on every dispatch of every run.
+   * @default onnxruntime's own
+   */
+  validationMode?: WebGpuValidationMode;
+}

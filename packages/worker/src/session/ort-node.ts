@@ -1,7 +1,7 @@
 import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, SplitflowError, stringsFromBytes } from '@splitflow/contract';
 // The one file that imports onnxruntime-node: swap the runtime or mock it here and nowhere else.
 import * as ort from 'onnxruntime-node';
-import { EXECUTION_PROVIDERS, type ExecutionProvider } from './execution-provider.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, type WebGpuTuning } from './execution-provider.js';
 import type { ModelSession, SessionFactory } from './model-session.js';
 
 export interface OrtSessionOptions {
@@ -10,6 +10,8 @@ export interface OrtSessionOptions {
   intraOpThreads?: number;
   /** Let idle onnxruntime threads spin-wait for the next run. @default false */
   spinning?: boolean;
+  /** Settings of the webgpu provider; ignored by the others. */
+  webgpu?: WebGpuTuning;
 }
 
 /** Providers this onnxruntime-node build ships or can load (`cuda` needs libraries installed beside it). */
@@ -31,11 +33,12 @@ function fromOrt(name: string, value: ort.Tensor): NamedTensor {
   return { name, datatype, shape: value.dims.map(Number), data } as NamedTensor;
 }
 
-function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.SessionOptions {
+export function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.SessionOptions {
   // Memory patterns are planned per input shape; dynamic batching feeds a new batch size every few runs,
   // and each new one would pay that planning again.
+  const webgpu = options.provider === 'webgpu' && options.webgpu?.validationMode !== undefined;
   const sessionOptions: ort.InferenceSession.SessionOptions = {
-    executionProviders: [options.provider],
+    executionProviders: [webgpu ? { name: 'webgpu', validationMode: options.webgpu?.validationMode } : options.provider],
     graphOptimizationLevel: 'all',
     enableMemPattern: false,
   };

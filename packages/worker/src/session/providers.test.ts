@@ -1,11 +1,12 @@
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { isSplitflowError } from '@splitflow/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from '../build-worker.js';
 import { type FixtureCatalog, writeFixtureCatalog } from '../testing/fixture-catalog.js';
 import type { ExecutionProvider } from './execution-provider.js';
-import { listedProviders } from './ort-node.js';
+import { createSessionOptions, listedProviders, openSession } from './ort-node.js';
 
 // This machine has no GPU and no Vulkan loader, so webgpu cannot find an adapter and cuda has no
 // libraries: both must stop the worker with a typed error naming what is available, never fall back.
@@ -32,6 +33,20 @@ describe('execution providers', () => {
     expect(e.message).toMatch(/Failed to get a WebGPU adapter/);
     expect(e.message).toMatch(/Available here: cpu$/);
     expect(e.details).toMatchObject({ requested: 'webgpu', available: ['cpu'] });
+  });
+
+  it('webgpu settings reach the webgpu provider as its options and are ignored by the others', () => {
+    expect(createSessionOptions({ provider: 'webgpu', webgpu: { validationMode: 'disabled' } }).executionProviders).toEqual([
+      { name: 'webgpu', validationMode: 'disabled' },
+    ]);
+    expect(createSessionOptions({ provider: 'webgpu' }).executionProviders).toEqual(['webgpu']);
+    expect(createSessionOptions({ provider: 'cpu', webgpu: { validationMode: 'disabled' } }).executionProviders).toEqual(['cpu']);
+  });
+
+  it("the validation mode reaches onnxruntime's webgpu provider: one it does not know is refused there, before any adapter", async () => {
+    const model = await readFile(join(fixture.dir, 'double.onnx'));
+    const error = await openSession(model, { provider: 'webgpu', webgpu: { validationMode: 'bogus' as 'disabled' } }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/Invalid validation mode: bogus/);
   });
 
   it('cuda without its libraries is a PROVIDER_UNAVAILABLE startup error', async () => {
