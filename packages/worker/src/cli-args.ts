@@ -134,13 +134,10 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (values['main-thread-runs']) options.mainThreadRuns = true;
   const batchClassRuns = integer('batch-class-runs', str('batch-class-runs'), 0);
   if (batchClassRuns !== undefined) options.batchClassRuns = batchClassRuns;
-<<<<<<< HEAD
   const grpcPort = integer('grpc-port', str('grpc-port'), 0);
   if (grpcPort !== undefined) options.grpcPort = grpcPort;
-=======
   const processes = integer('processes', str('processes'), 1);
   if (processes !== undefined) options.processes = processes;
->>>>>>> gpu
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   const broker = str('register');
