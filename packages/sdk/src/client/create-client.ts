@@ -378,6 +378,21 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       }
     },
 
+    async auxFile(model, path, o = {}) {
+      alive();
+      const manifest = loaded.manifest(model);
+      const aux = manifest.files.filter((f) => f.role === 'aux');
+      const file = path === undefined ? aux[0] : aux.find((f) => f.path === path || f.path.endsWith(`/${path}`));
+      if (!file) {
+        throw new SplitflowError('NOT_FOUND', {
+          message: `model "${model}" has no aux file${path === undefined ? '' : ` "${path}"`}; it has: ${aux.map((f) => f.path).join(', ') || 'none'}`,
+          details: { model },
+        });
+      }
+      const [loadedFile] = await store.load(model, [file], o.signal);
+      return (loadedFile as { bytes: Uint8Array }).bytes;
+    },
+
     async prefetch(model, o = {}) {
       alive();
       const manifest = loaded.manifest(model);

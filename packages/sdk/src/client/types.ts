@@ -129,6 +129,11 @@ export interface ClientEvents extends Record<string, unknown> {
 export interface SplitflowClient {
   /** Runs `model` on the route the router picks, falling back to the other route when allowed. */
   infer(model: string, inputs: Record<string, Tensor>, options?: InferOptions): Promise<InferResult>;
+  /**
+   * One of a model's `aux` files (a vocabulary, a label list), fetched, verified (size and SHA-256)
+   * and cached like the model's own files.
+   */
+  auxFile(model: string, path?: string, options?: { signal?: AbortSignal }): Promise<Uint8Array>;
   /** Downloads, verifies, caches and compiles a model for local use. */
   prefetch(model: string, options?: { signal?: AbortSignal }): Promise<PrefetchResult>;
   /** The device profile (probed at creation, refreshed after its TTL). */

@@ -31,6 +31,8 @@ export async function startStaticServer(root: string): Promise<StaticServer> {
       res.writeHead(404).end();
     }
   });
+  // Longer than any model run between two downloads, so a client never reuses a socket the server just closed.
+  server.keepAliveTimeout = 120_000;
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return {
