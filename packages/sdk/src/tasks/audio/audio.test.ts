@@ -1,4 +1,4 @@
-import { isSplitflowError } from '@splitflow/contract';
+import { isSplitflowError, type Tensor } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { resample, toMono } from './resample.js';
 import { initialVadState, readVadOutputs, speechSegments, VAD_FRAME_SAMPLES, vadFrameInputs } from './silero-vad.js';
@@ -16,7 +16,9 @@ const codeOf = (f: () => unknown) => {
 function wav16(rate: number, channels: number, frames: (f: number, c: number) => number, length: number): Uint8Array {
   const bytes = new Uint8Array(44 + length * channels * 2);
   const v = new DataView(bytes.buffer);
-  const put = (at: number, s: string) => [...s].forEach((ch, i) => v.setUint8(at + i, ch.charCodeAt(0)));
+  const put = (at: number, s: string) => {
+    for (const [i, ch] of [...s].entries()) v.setUint8(at + i, ch.charCodeAt(0));
+  };
   put(0, 'RIFF');
   v.setUint32(4, 36 + length * channels * 2, true);
   put(8, 'WAVE');
@@ -85,8 +87,8 @@ describe('Silero VAD frames and segments', () => {
     const frame = Float32Array.from({ length: VAD_FRAME_SAMPLES }, (_, i) => i / VAD_FRAME_SAMPLES);
     const inputs = vadFrameInputs(frame, carried);
     expect(inputs.input?.shape).toEqual([1, 576]);
-    expect((inputs.input?.data as Float32Array)[63]).toBe(0.25);
-    expect((inputs.input?.data as Float32Array)[64]).toBe(0);
+    expect(((inputs.input as Tensor).data as Float32Array)[63]).toBe(0.25);
+    expect(((inputs.input as Tensor).data as Float32Array)[64]).toBe(0);
     expect(inputs.state?.shape).toEqual([2, 1, 128]);
     expect(inputs.sr).toMatchObject({ datatype: 'INT64', shape: [] });
     const state = Float32Array.from({ length: 256 }, (_, i) => i);
@@ -98,8 +100,8 @@ describe('Silero VAD frames and segments', () => {
     expect(read.next.state[255]).toBe(255);
     expect(read.next.context[63]).toBeCloseTo(511 / 512);
     const short = vadFrameInputs(new Float32Array(100).fill(1), initialVadState());
-    expect((short.input?.data as Float32Array)[64 + 99]).toBe(1);
-    expect((short.input?.data as Float32Array)[64 + 100]).toBe(0);
+    expect(((short.input as Tensor).data as Float32Array)[64 + 99]).toBe(1);
+    expect(((short.input as Tensor).data as Float32Array)[64 + 100]).toBe(0);
     expect(codeOf(() => vadFrameInputs(new Float32Array(600), initialVadState()))).toBe('INVALID_REQUEST');
   });
 
