@@ -3,11 +3,12 @@ import { createAppState } from './app-state.js';
 import { renderDevicePage } from './pages/device-page.js';
 import { renderRunPage } from './pages/run-page.js';
 import { renderSessionPage } from './pages/session-page.js';
+import { renderTasksPage } from './pages/tasks-page.js';
 import './style.css';
 
 const state = createAppState();
 const root = document.getElementById('app') as HTMLElement;
-const pages = { device: renderDevicePage, run: renderRunPage, session: renderSessionPage } as const;
+const pages = { device: renderDevicePage, run: renderRunPage, tasks: renderTasksPage, session: renderSessionPage } as const;
 type Page = keyof typeof pages;
 
 function route(): void {

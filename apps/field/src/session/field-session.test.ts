@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, createFieldSession, csvCell, parseCsv, type RunRecord } from './field-session.js';
+import { CSV_COLUMNS, createFieldSession, csvCell, parseCsv, type RunRecord, replayStages, type StageRecord } from './field-session.js';
 
 const run = (over: Partial<RunRecord> = {}): Omit<RunRecord, 'seq' | 'at'> => ({
   model: 'tiny',
@@ -62,5 +62,53 @@ describe('field session', () => {
     first.record(run());
     const again = createFieldSession(new Date(), JSON.parse(first.toJSON()).runs);
     expect(again.record(run()).seq).toBe(2);
+  });
+
+  it('records each stage of a pipeline run with its route, exports it, and replays it pinned to the same sides', () => {
+    const call = (where: string, over: Partial<StageRecord['calls'][number]> = {}) => ({
+      items: 1,
+      where,
+      backend: where === 'local' ? 'wasm' : '',
+      pool: where === 'cloud' ? 'local-cpu' : '',
+      totalMs: 10,
+      reason: 'auto',
+      fallback: '',
+      ...over,
+    });
+    const stages: StageRecord[] = [
+      { stage: 'detect', model: 'ocr-det', where: 'local', mode: 'auto', budgetMs: 900, elapsedMs: 120.4, calls: [call('local')] },
+      { stage: 'orient', model: 'ocr-cls', where: 'mixed', mode: 'auto', budgetMs: 100, elapsedMs: 30, calls: [call('local'), call('cloud')] },
+      {
+        stage: 'recognise',
+        model: 'ocr-rec',
+        where: 'cloud',
+        mode: 'cloud-only',
+        budgetMs: 1900,
+        elapsedMs: 340,
+        calls: [call('cloud', { items: 3 }), call('cloud')],
+      },
+    ];
+    const s = createFieldSession();
+    s.record(
+      run({
+        model: 'ocr pipeline',
+        stages,
+        pipeline: {
+          kind: 'ocr',
+          latencyBudgetMs: 3000,
+          input: { source: 'camera', name: 'photo', bytes: 10, sha256: 'ab', width: 640, height: 480 },
+          result: 'HELLO',
+        },
+      }),
+    );
+    const doc = JSON.parse(s.toJSON());
+    expect(doc.runs[0].stages).toEqual(stages);
+    expect(doc.runs[0].pipeline.input.sha256).toBe('ab');
+    const rows = parseCsv(s.toCSV());
+    expect(rows[1]![CSV_COLUMNS.indexOf('stages')]).toBe(
+      'detect:local/wasm 120ms;orient:local/wasm+cloud/local-cpu x2 30ms;recognise:cloud/local-cpu x2 340ms',
+    );
+    expect(replayStages(doc.runs[0])).toEqual({ detect: { mode: 'local-only' }, orient: { mode: 'auto' }, recognise: { mode: 'cloud-only' } });
+    expect(replayStages(run())).toEqual({});
   });
 });

@@ -25,6 +25,32 @@ export interface RunRecord {
   errorMessage: string;
   /** A short, comparable digest of the outputs (first values of the first output). */
   outputDigest: string;
+  /** Pipeline runs: every stage with the route it took, so the run can be replayed (see `replayStages`). */
+  stages?: StageRecord[];
+  /** Pipeline runs: what was run on what, to run it again. */
+  pipeline?: PipelineRecord;
+}
+
+/** One stage of a pipeline run as it happened. */
+export interface StageRecord {
+  stage: string;
+  model: string;
+  /** local | cloud | mixed (calls of the stage ran on both sides). */
+  where: string;
+  /** The routing mode the person asked for this stage (auto, local-only, cloud-only ...). */
+  mode: string;
+  budgetMs: number;
+  elapsedMs: number;
+  calls: { items: number; where: string; backend: string; pool: string; totalMs: number; reason: string; fallback: string }[];
+}
+
+export interface PipelineRecord {
+  kind: 'ocr' | 'vad' | 'classify';
+  latencyBudgetMs: number;
+  /** The input's name, size and SHA-256, to find the same file for a replay. */
+  input: { source: string; name: string; bytes: number; sha256: string; width?: number; height?: number; durationMs?: number };
+  /** Task output in brief: the text read, the segments found, the top labels. */
+  result: string;
 }
 
 export const CSV_COLUMNS: readonly (keyof RunRecord)[] = [
@@ -46,7 +72,29 @@ export const CSV_COLUMNS: readonly (keyof RunRecord)[] = [
   'errorCode',
   'errorMessage',
   'outputDigest',
+  'stages',
 ];
+
+/** Stages in one CSV cell: `detect:local/wasm 120ms;recognise:cloud/cpu-pool x2 340ms`. */
+export function stagesCell(stages: readonly StageRecord[] | undefined): string {
+  if (!stages) return '';
+  return stages
+    .map((s) => {
+      const on = [...new Set(s.calls.map((c) => `${c.where}/${c.where === 'local' ? c.backend : c.pool || c.backend}`))].join('+');
+      return `${s.stage}:${on}${s.calls.length > 1 ? ` x${s.calls.length}` : ''} ${s.elapsedMs.toFixed(0)}ms`;
+    })
+    .join(';');
+}
+
+/**
+ * The per-stage routing that replays a pipeline run: each stage pinned to the side it ran on
+ * (a stage that ran on both sides is left to the router).
+ */
+export function replayStages(record: Pick<RunRecord, 'stages'>): Record<string, { mode: 'local-only' | 'cloud-only' | 'auto' }> {
+  const out: Record<string, { mode: 'local-only' | 'cloud-only' | 'auto' }> = {};
+  for (const s of record.stages ?? []) out[s.stage] = { mode: s.where === 'local' ? 'local-only' : s.where === 'cloud' ? 'cloud-only' : 'auto' };
+  return out;
+}
 
 export interface FieldSession {
   readonly startedAt: string;
@@ -74,7 +122,7 @@ export function createFieldSession(start: Date = new Date(), restore: RunRecord[
     },
     toCSV() {
       const lines = [CSV_COLUMNS.join(',')];
-      for (const run of runs) lines.push(CSV_COLUMNS.map((c) => csvCell(run[c])).join(','));
+      for (const run of runs) lines.push(CSV_COLUMNS.map((c) => csvCell(c === 'stages' ? stagesCell(run.stages) : run[c])).join(','));
       return `${lines.join('\r\n')}\r\n`;
     },
     clear() {
