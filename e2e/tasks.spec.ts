@@ -164,3 +164,24 @@ test('an audio file of silence: no speech, each frame in the cloud; the session 
   expect(vad.map((r: { pipeline: { input: { source: string } } }) => r.pipeline.input.source)).toEqual(['microphone', 'file']);
   expect(vad[1].stages[0]).toMatchObject({ stage: 'vad', where: 'cloud', mode: 'cloud-only' });
 });
+
+test('offline, every stage runs on the device, with no change to the request', async ({ app }) => {
+  // Online first, every stage pinned to the device: the three models are fetched, verified and cached.
+  await app.getByTestId('ocr-mode-detect').selectOption('local-only');
+  await app.getByTestId('ocr-mode-orient').selectOption('local-only');
+  await app.getByTestId('ocr-mode-recognise').selectOption('local-only');
+  await app.getByTestId('ocr-run').click();
+  await expect(app.getByTestId('tasks-status')).toHaveText(/^Read \d+ line/, { timeout: 120_000 });
+  for (const stage of ['detect', 'orient', 'recognise']) await app.getByTestId(`ocr-mode-${stage}`).selectOption('auto');
+  await app.context().setOffline(true);
+  try {
+    await app.getByTestId('ocr-run').click();
+    await expect(app.getByTestId('tasks-status')).toHaveText(/^Reading text/);
+    await expect(app.getByTestId('tasks-status')).toHaveText(/^Read \d+ line/, { timeout: 120_000 });
+    expect(await lines(app, 'ocr-lines')).toEqual(FILE_LINES);
+    for (const stage of ['detect', 'orient', 'recognise']) await expect(app.getByTestId(`ocr-stages-${stage}-where`)).toHaveText('local');
+    await expect(app.getByTestId('ocr-stages').locator('td.why').first()).toContainText(/offline/i);
+  } finally {
+    await app.context().setOffline(false);
+  }
+});

@@ -126,4 +126,26 @@ describe('OCR pipeline on real PP-OCRv4 models', () => {
     const broken = createOcrPipeline(client).run({ width: 10, height: 10, data: new Uint8ClampedArray(12) });
     await expect(broken).rejects.toSatisfy((e: unknown) => isSplitflowError(e, 'INVALID_REQUEST'));
   }, 120_000);
+
+  it('fetches the keys file through the model store, verified against the manifest, and names the aux files a model has', async () => {
+    const keys = await client.auxFile('ocr-rec', 'ppocr_keys_v1.txt');
+    const manifest = client.catalog.models.find((m) => m.id === 'ocr-rec');
+    expect(keys.byteLength).toBe(manifest?.files.find((f) => f.role === 'aux')?.bytes);
+    await expect(client.auxFile('ocr-det')).rejects.toSatisfy((e: unknown) => isSplitflowError(e, 'NOT_FOUND') && /has no aux file/.test((e as Error).message));
+    files.override('/ocr-rec/ppocr_keys_v1.txt', new TextEncoder().encode('a\nb\n'));
+    try {
+      // A fresh store (the verified copy above sits in this client's cache): tampered bytes are refused.
+      const other = await createClient({
+        catalog: client.catalog,
+        modelBaseUrl: files.url,
+        worker: false,
+        caches: createMemoryCacheStorage(),
+        probe: { benchmarkMs: 2 },
+      });
+      await expect(other.auxFile('ocr-rec')).rejects.toSatisfy((e: unknown) => isSplitflowError(e, 'MODEL_INTEGRITY'));
+      await other.dispose();
+    } finally {
+      files.override('/ocr-rec/ppocr_keys_v1.txt', undefined);
+    }
+  }, 60_000);
 });
