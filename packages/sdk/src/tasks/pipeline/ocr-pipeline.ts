@@ -96,7 +96,12 @@ export function createOcrPipeline(client: SplitflowClient, options: OcrPipelineO
       const [, , height, width] = det.tensor.shape as number[];
       const recPrior = flops(models.recognise, { batch: PRIOR_LINES, width: REC_MIN_WIDTH });
       const clsPrior = orient ? flops(models.orient, { batch: PRIOR_LINES }) : 0;
-      const detBudget = clock.next('detect', flops(models.detect, { batch: 1, height: height as number, width: width as number }), clsPrior + recPrior);
+      const detBudget = clock.next(
+        'detect',
+        flops(models.detect, { batch: 1, height: height as number, width: width as number }),
+        clsPrior + recPrior,
+        orient ? 2 : 1,
+      );
       const [detCall] = await stage('detect', models.detect, detBudget, async () => [
         await runStageCall(client, models.detect, { x: det.tensor }, 1, detBudget, { ...o.stages?.detect, signal: o.signal }),
       ]);
@@ -112,7 +117,7 @@ export function createOcrPipeline(client: SplitflowClient, options: OcrPipelineO
       // Orient: one call for every line; upside-down ones are turned before recognition.
       let directions: Direction[] = crops.map(() => ({ angle: 0, score: 1, rotate: false }));
       if (orient) {
-        const budget = clock.next('orient', flops(models.orient, { batch: crops.length }), recWork);
+        const budget = clock.next('orient', flops(models.orient, { batch: crops.length }), recWork, 1);
         const [call] = await stage('orient', models.orient, budget, async () => [
           await runStageCall(client, models.orient, { x: prepareDirection(crops) }, crops.length, budget, { ...o.stages?.orient, signal: o.signal }),
         ]);
@@ -126,7 +131,7 @@ export function createOcrPipeline(client: SplitflowClient, options: OcrPipelineO
       const order = crops.map((c, i) => ({ i, ratio: c.width / c.height })).sort((a, b) => a.ratio - b.ratio);
       const groups: number[][] = [];
       for (let k = 0; k < order.length; k += batch) groups.push(order.slice(k, k + batch).map((e) => e.i));
-      const recBudget = clock.next('recognise', recWork, 0);
+      const recBudget = clock.next('recognise', recWork, 0, 0);
       const table = await keys;
       const calls = await stage('recognise', models.recognise, recBudget, () =>
         Promise.all(

@@ -7,12 +7,20 @@ describe('createDeadlineShare', () => {
     let t = 1000;
     const clock = createDeadlineShare(1000, () => t);
     // Work 3 : 1 : 1 ahead: the first stage gets 3/5 of 1000.
-    expect(clock.next('a', 3, 2)).toBeCloseTo(600);
+    expect(clock.next('a', 3, 2, 2)).toBeCloseTo(600);
     t += 200; // a finished early: 800 left for work 1 : 1
-    expect(clock.next('b', 1, 1)).toBeCloseTo(400);
+    expect(clock.next('b', 1, 1, 1)).toBeCloseTo(400);
     t += 700; // b overran its share: the last stage gets only what is left
-    expect(clock.next('c', 1, 0)).toBeCloseTo(100);
+    expect(clock.next('c', 1, 0, 0)).toBeCloseTo(100);
     expect(clock.elapsedMs()).toBe(900);
+  });
+
+  it('gives a stage of little work at least 1 / (2 n) of what is left, for the fixed costs of a call', () => {
+    const clock = createDeadlineShare(1000, () => 0);
+    // 1 : 99 by FLOPs would leave 10 ms; two stages to go, so at least a quarter.
+    expect(clock.next('orient', 1, 99, 1)).toBeCloseTo(250);
+    expect(clock.next('detect', 1, 99, 2)).toBeCloseTo(1000 / 6);
+    expect(clock.next('big', 99, 1, 1)).toBeCloseTo(990);
   });
 
   it('refuses to start a stage once the deadline has passed, and a deadline that is not positive', () => {

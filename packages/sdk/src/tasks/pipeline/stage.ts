@@ -50,11 +50,13 @@ export async function runStageCall(
 /**
  * A pipeline's clock: each stage gets the part of what is left of the deadline in proportion to its
  * expected work among the stages still to run, so a slow first stage squeezes the later ones
- * instead of blowing the whole deadline.
+ * instead of blowing the whole deadline. Work in FLOPs says nothing of a call's fixed costs (a round
+ * trip, a queue), so a stage never gets less than 1 / (2 n) of what is left, n counting it and the
+ * stages after it.
  */
 export interface DeadlineShare {
-  /** The budget for the next stage, given the expected work of it and of every stage after it. */
-  next(stage: string, work: number, laterWork: number): number;
+  /** The budget for the next stage, given the expected work of it and of the `laterStages` after it. */
+  next(stage: string, work: number, laterWork: number, laterStages?: number): number;
   elapsedMs(): number;
 }
 
@@ -63,14 +65,16 @@ export function createDeadlineShare(totalMs: number, now: () => number = () => p
     throw new SplitflowError('INVALID_REQUEST', { message: `a pipeline's latencyBudgetMs must be > 0, got ${totalMs}` });
   const started = now();
   return {
-    next(stage, work, laterWork) {
+    next(stage, work, laterWork, laterStages = 0) {
       const left = totalMs - (now() - started);
       if (left <= 0) {
         throw new SplitflowError('TIMEOUT', { message: `the pipeline's ${totalMs} ms deadline passed before stage "${stage}"`, details: { stage } });
       }
+      if (laterStages <= 0) return left;
       const mine = Math.max(0, work);
       const rest = Math.max(0, laterWork);
-      return mine + rest > 0 ? (left * mine) / (mine + rest) : left;
+      const byWork = mine + rest > 0 ? mine / (mine + rest) : 1 / (1 + laterStages);
+      return left * Math.max(byWork, 1 / (2 * (1 + laterStages)));
     },
     elapsedMs: () => now() - started,
   };
