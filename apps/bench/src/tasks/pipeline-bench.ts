@@ -222,13 +222,14 @@ async function main(): Promise<void> {
       `## VAD: ${data.setup.vadAudioMs} ms of espeak-ng speech, frame by frame with the state carried, median of ${vadRounds} rounds`,
       '',
       table(
-        ['scenario', 'total p50 ms', 'per frame ms', 'frames', 'frames local / cloud (per round)', 'segments'],
+        ['scenario', 'total p50 ms', 'per frame ms', 'frames', 'frames local / cloud (per round)', 'frames over 32 ms (per round)', 'segments', 'failed runs'],
         data.vad.map((r) => [
           r.scenario,
           r.totalP50Ms,
           r.perFrameP50Ms,
           r.frames,
           `${r.framesLocal.join(',')} / ${r.framesCloud.join(',')}`,
+          r.framesOver32Ms.join(','),
           r.segments.join(','),
           r.failures.join(', ') || 'none',
         ]),
