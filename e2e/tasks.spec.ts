@@ -170,8 +170,11 @@ test('offline, every stage runs on the device, with no change to the request', a
   await app.getByTestId('ocr-mode-detect').selectOption('local-only');
   await app.getByTestId('ocr-mode-orient').selectOption('local-only');
   await app.getByTestId('ocr-mode-recognise').selectOption('local-only');
-  await app.getByTestId('ocr-run').click();
+  await app.getByTestId('ocr-budget').fill('60000');
+  // The page was drawn anew on coming back from the session page: choose the picture again (it is read at once).
+  await app.getByTestId('image-file').setInputFiles({ name: 'page.png', mimeType: 'image/png', buffer: Buffer.from(filePng) });
   await expect(app.getByTestId('tasks-status')).toHaveText(/^Read \d+ line/, { timeout: 120_000 });
+  await expect(app.getByTestId('ocr-stages-recognise-where')).toHaveText('local');
   for (const stage of ['detect', 'orient', 'recognise']) await app.getByTestId(`ocr-mode-${stage}`).selectOption('auto');
   await app.context().setOffline(true);
   try {
