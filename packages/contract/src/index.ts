@@ -16,6 +16,7 @@ export {
   DEFAULT_BINARY_THRESHOLD,
   type DecodedInferRequest,
   type DecodedInferResponse,
+  type DecodeRequestOptions,
   decodeInferRequest,
   decodeInferResponse,
   type EncodedBody,
@@ -28,6 +29,7 @@ export {
 export {
   bytesFromStrings,
   checkTensor,
+  countLeaves,
   createTensor,
   type NamedTensor,
   stringsFromBytes,
@@ -37,8 +39,10 @@ export {
   tensorToBytes,
   tensorToJson,
 } from './codec/tensor.js';
+export { checkValueRange } from './codec/value-range.js';
 export { compileValidator } from './compile-validator.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.js';
+export { httpErrorOf, rawErrorResponse } from './errors/http-errors.js';
 export { codeForStatus, isSplitflowError, type SerializedError, SplitflowError, type SplitflowErrorOptions } from './errors/splitflow-error.js';
 export { bindInputs, type DimBinding, evalTerms, type ShapedInput } from './estimate/cost-terms.js';
 export {

@@ -75,6 +75,17 @@ export interface WorkerConfig {
    * @default 67108864 (64 MiB)
    */
   bodyLimitBytes?: number;
+  /**
+   * Largest JSON part of a request (the whole body without the binary extension, its header with it);
+   * larger ones get 413 PAYLOAD_TOO_LARGE before any parsing. Parsing JSON blocks the event loop
+   * (about 10 ms per MB here), so large tensors belong in the binary extension.
+   * @default 8388608 (8 MiB)
+   */
+  maxJsonBytes?: number;
+  /** Time a client has to send a request's headers; slower ones get 408 REQUEST_TIMEOUT and are closed. @default 10000 */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, body included; slower ones get 408 REQUEST_TIMEOUT and are closed. @default 60000 */
+  requestTimeoutMs?: number;
   /** onnxruntime intra-op threads per session. @default onnxruntime's choice */
   intraOpThreads?: number;
   /**
@@ -111,3 +122,4 @@ export interface WorkerConfig {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024;

@@ -1,6 +1,7 @@
 import {
   BINARY_HEADER,
   bindInputs,
+  checkValueRange,
   decodeInferRequest,
   encodeInferResponse,
   LOAD_HEADERS,
@@ -25,6 +26,18 @@ function bodyBytes(body: unknown): Uint8Array {
   return EMPTY;
 }
 
+/** Refuses a JSON part over the limit before it is parsed (parsing holds the event loop). */
+function checkJsonSize(bodyLength: number, headerLength: string | undefined, limit: number): void {
+  const declared = headerLength !== undefined && /^\d+$/.test(headerLength) ? Number(headerLength) : bodyLength;
+  const json = Math.min(declared, bodyLength);
+  if (json > limit) {
+    throw new SplitflowError('PAYLOAD_TOO_LARGE', {
+      message: `the request's JSON is ${json} bytes, over the limit of ${limit}; send large tensors in the binary extension`,
+      details: { jsonBytes: json, limit },
+    });
+  }
+}
+
 /** `POST /v2/models/{name}[/versions/{v}]/infer`: decode, check against the manifest, queue, encode. */
 export function registerInferRoute(app: FastifyInstance, state: WorkerState): void {
   const { metrics } = state;
@@ -37,9 +50,16 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
     state.inFlight++;
     metrics.inFlight.inc();
     try {
-      const headerLength = request.headers[BINARY_HEADER];
-      const decoded = decodeInferRequest(bodyBytes(request.body), Array.isArray(headerLength) ? headerLength[0] : headerLength);
-      bindInputs(manifest, decoded.inputs);
+      const rawLength = request.headers[BINARY_HEADER];
+      const headerLength = Array.isArray(rawLength) ? rawLength[0] : rawLength;
+      const body = bodyBytes(request.body);
+      checkJsonSize(body.length, headerLength, state.maxJsonBytes);
+      // Shapes are checked against the model before any data is converted.
+      const decoded = decodeInferRequest(body, headerLength, { checkShapes: (inputs) => bindInputs(manifest, inputs) });
+      for (const spec of manifest.inputs) {
+        const tensor = decoded.inputs.find((t) => t.name === spec.name);
+        if (tensor) checkValueRange(spec, tensor);
+      }
       const known = new Set(manifest.outputs.map((o) => o.name));
       const unknown = decoded.outputNames?.filter((n) => !known.has(n)) ?? [];
       if (unknown.length > 0) {
@@ -82,8 +102,8 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [LOAD_HEADERS.batchSize]: String(outcome.batchSize),
         [LOAD_HEADERS.modelQueueDepth]: String(model.queue.depth),
       });
-      const body = encoded.body;
-      return reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      const out = encoded.body;
+      return reply.send(typeof out === 'string' ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength));
     } finally {
       state.inFlight--;
       metrics.inFlight.dec();

@@ -1,0 +1,60 @@
+import type { Server } from 'node:http';
+import type { Socket } from 'node:net';
+import { httpErrorOf, rawErrorResponse } from '@splitflow/contract';
+import type { FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify';
+
+/** How long a client may take to send a request, and how long an answered oversized body is drained. */
+export interface WireTimeouts {
+  /** @default 10000 */
+  headersTimeoutMs?: number;
+  /** Headers and body. @default 60000 */
+  requestTimeoutMs?: number;
+}
+
+export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/**
+ * The same guards as the worker's (packages/worker/src/http/wire-guards.ts); the two servers share no
+ * package but the contract, which holds the error mapping itself.
+ *
+ * fastify options that give every failure below the routes the stable `{error, code}` body: Node's
+ * parser errors and timeouts (clientError), bad percent-encoding and over-long path parameters
+ * (frameworkErrors). Timeouts are checked every quarter of the shortest one (Node's default is every
+ * 30 s, which let slow headers live for 85 s).
+ */
+export function wireServerOptions(timeouts: WireTimeouts = {}): FastifyHttpOptions<Server> {
+  const headersTimeout = timeouts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+  const requestTimeout = Math.max(timeouts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, headersTimeout);
+  return {
+    requestTimeout,
+    http: { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(headersTimeout / 4))) },
+    clientErrorHandler(error: Error & { code?: string }, socket: Socket) {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      // An answer already on its way (an oversized body being drained) is not followed by a second one.
+      const answering = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+      if (socket.writable && !answering?.headersSent) socket.write(rawErrorResponse(httpErrorOf(error)));
+      socket.destroySoon();
+    },
+    frameworkErrors(error: Error, _request, reply: FastifyReply) {
+      const failure = httpErrorOf(error);
+      reply.code(failure.status).type('application/json').send(JSON.stringify(failure.toJSON()));
+    },
+  };
+}
+
+/**
+ * Keeps an oversized body's 413 from being lost. fastify answers it with `Connection: close`, and a
+ * socket closed while the client still sends is reset, which drops the answer from the client's
+ * receive buffer. Up to `drainBytes` the rest of the body is read and discarded instead (Node does
+ * that for a kept-alive connection) and the answer arrives whole; beyond that the connection closes.
+ */
+export function keepOversizedAnswers(app: FastifyInstance, drainBytes: number): void {
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (reply.statusCode === 413 && !request.raw.complete) {
+      const declared = Number(request.headers['content-length']);
+      if (Number.isFinite(declared) && declared <= drainBytes) reply.removeHeader('connection');
+    }
+    done(null, payload);
+  });
+}
