@@ -27,7 +27,7 @@ import { parseInfer } from './http/parse-infer.js';
 import { registerRegistrationRoutes } from './http/registration-routes.js';
 import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
 import { requestIdOf, traceparentOf } from './http/request-context.js';
-import { keepOversizedAnswers, wireServerOptions } from './http/wire-guards.js';
+import { installWireGuards, wireServerOptions } from './http/wire-guards.js';
 import { registerJobGauge } from './jobs/job-gauge.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import type { JobStore } from './jobs/job-store.js';
@@ -202,7 +202,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     return503OnClosing: true,
     ...wireServerOptions(limits),
   });
-  keepOversizedAnswers(app, 4 * (limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES));
+  installWireGuards(app, { drainBytes: 4 * (limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES) });
 
   // Bodies stay bytes: the broker reads the JSON header and forwards the body as received. Binary
   // bodies (the large ones) stay in the chunks they arrived in; JSON is read whole by fastify.

@@ -6,7 +6,7 @@ import { asSplitflowError } from './http/error-reply.js';
 import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
-import { keepOversizedAnswers, wireServerOptions } from './http/wire-guards.js';
+import { installWireGuards, wireServerOptions } from './http/wire-guards.js';
 import type { WorkerState } from './http/worker-state.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
@@ -65,7 +65,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     forceCloseConnections: 'idle',
     ...wireServerOptions(config),
   });
-  keepOversizedAnswers(app, 4 * bodyLimit);
+  installWireGuards(app, { drainBytes: 4 * bodyLimit });
 
   let registry: ModelRegistry | undefined;
   const metrics = createWorkerMetrics(() => registry?.depths() ?? {});

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
-import { httpErrorOf, rawErrorResponse } from '@splitflow/contract';
+import { codeForStatus, httpErrorOf, rawErrorResponse, SplitflowError } from '@splitflow/contract';
 import type { FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify';
 
 /** How long a client may take to send a request, and how long an answered oversized body is drained. */
@@ -41,16 +41,41 @@ export function wireServerOptions(timeouts: WireTimeouts = {}): FastifyHttpOptio
 }
 
 /**
+ * Installs the guards that act on answers: oversized bodies drained so their 413 arrives
+ * (`drainOversized`), and any error answer that some part of the stack wrote in another shape (a
+ * plugin's `text/plain`, an empty body) rewritten as `{error, code}` for its status.
+ */
+export function installWireGuards(app: FastifyInstance, options: { drainBytes: number }): void {
+  drainOversized(app, options.drainBytes);
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (reply.statusCode < 400 || /json/.test(String(reply.getHeader('content-type') ?? ''))) return done(null, payload);
+    if (payload !== null && typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
+    const text = payload === null ? '' : String(payload).slice(0, 200);
+    const failure = new SplitflowError(codeForStatus(reply.statusCode), text ? { message: text } : {});
+    reply.type('application/json; charset=utf-8');
+    reply.removeHeader('content-length');
+    done(null, JSON.stringify(failure.toJSON()));
+  });
+}
+
+/**
  * Keeps an oversized body's 413 from being lost. fastify answers it with `Connection: close`, and a
  * socket closed while the client still sends is reset, which drops the answer from the client's
  * receive buffer. Up to `drainBytes` the rest of the body is read and discarded instead (Node does
  * that for a kept-alive connection) and the answer arrives whole; beyond that the connection closes.
  */
-export function keepOversizedAnswers(app: FastifyInstance, drainBytes: number): void {
+function drainOversized(app: FastifyInstance, drainBytes: number): void {
   app.addHook('onSend', (request, reply, payload, done) => {
-    if (reply.statusCode === 413 && !request.raw.complete) {
-      const declared = Number(request.headers['content-length']);
-      if (Number.isFinite(declared) && declared <= drainBytes) reply.removeHeader('connection');
+    const raw = request.raw;
+    if (reply.statusCode === 413 && !raw.complete && !(Number(request.headers['content-length']) > drainBytes)) {
+      reply.removeHeader('connection');
+      // A body of no declared length is counted as it drains, and cut off past the bound.
+      let drained = 0;
+      raw.on('data', (chunk: Buffer) => {
+        drained += chunk.length;
+        if (drained > drainBytes) raw.socket.destroy();
+      });
+      raw.resume();
     }
     done(null, payload);
   });
