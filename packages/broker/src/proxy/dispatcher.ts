@@ -65,7 +65,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     if (input.traceparent !== undefined) headers.traceparent = input.traceparent;
     if (input.tracestate !== undefined) headers.tracestate = input.tracestate;
     let lastFailure: SplitflowError | undefined;
-    let lastAnswer: { res: UpstreamResponse; decision: Decision } | undefined;
+    let lastAnswer: { res: UpstreamResponse; decision: Decision; attempt: number } | undefined;
+    const hard = input.placement.hardDeadline;
 
     for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
       let decision: Decision;
@@ -81,17 +82,24 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       if (attempt > 1) metrics.retries.inc({ pool: pool.name });
       scheduler.begin(decision);
       const sentAt = performance.now();
+      // A hard deadline bounds the wait: an answer after it is worth nothing to the client.
+      const leftMs = input.deadlineAt - sentAt;
+      const timeoutMs = Math.max(1, hard ? Math.min(o.upstreamTimeoutMs, leftMs) : o.upstreamTimeoutMs);
       let res: UpstreamResponse;
       try {
-        res = await upstream.request(endpoint.url, {
-          method: 'POST',
-          path,
-          headers,
-          body: input.body,
-          timeoutMs: Math.max(1, o.upstreamTimeoutMs),
-        });
+        res = await upstream.request(endpoint.url, { method: 'POST', path, headers, body: input.body, timeoutMs });
       } catch (error) {
         scheduler.end(decision, input.model, input.placement.batch);
+        if (hard && isSplitflowError(error, 'TIMEOUT') && timeoutMs < o.upstreamTimeoutMs) {
+          // The client's deadline ran out, not the endpoint's patience: no retry (no time is left) and
+          // nothing held against the endpoint.
+          metrics.deadlineMisses.inc({ pool: pool.name });
+          throw new SplitflowError('TIMEOUT', {
+            message: `no answer from pool "${pool.name}" within the request's deadline`,
+            details: { deadlineMs: Math.round(leftMs) },
+            retryAfterS: 1,
+          });
+        }
         health.reportFailure(endpoint);
         exclude.add(endpoint);
         lastFailure = isSplitflowError(error) ? error : new SplitflowError('UPSTREAM_FAILED', { message: String(error) });
@@ -108,7 +116,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
         scheduler.end(decision, input.model, input.placement.batch);
         if (isFault(res.status)) health.reportFailure(endpoint);
         exclude.add(endpoint);
-        lastAnswer = { res, decision };
+        lastAnswer = { res, decision, attempt };
         lastFailure = undefined;
         logger.warn(
           { reqId: input.requestId, pool: pool.name, endpoint: endpoint.url, attempt, status: res.status },
@@ -163,7 +171,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       if (encoded.headerLength !== undefined) result.headerLength = encoded.headerLength;
       return result;
     }
-    if (lastAnswer) return passThrough(lastAnswer.res, lastAnswer.decision, o.maxAttempts);
+    // The attempts really made: the loop stops early when no other endpoint is left to try.
+    if (lastAnswer) return passThrough(lastAnswer.res, lastAnswer.decision, lastAnswer.attempt);
     throw lastFailure ?? new SplitflowError('NO_CAPACITY', { message: `no endpoint could serve "${input.model}"`, retryAfterS: 1 });
   }
 
