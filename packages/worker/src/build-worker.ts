@@ -18,7 +18,7 @@ import { createThreadedSessionFactory } from './session/session-thread.js';
 function batchingFor(config: WorkerConfig, id: string): BatchingConfig {
   const merged = { ...DEFAULT_BATCHING, ...config.batching, ...config.modelBatching?.[id] };
   for (const [key, value] of Object.entries(merged)) {
-    const min = key === 'maxQueueDelayUs' || key === 'maxQueue' ? 0 : 1;
+    const min = key === 'maxQueueDelayUs' || key === 'maxQueue' || key === 'maxQueueWaitMs' ? 0 : 1;
     if (!Number.isInteger(value) || value < min) {
       throw new SplitflowError('INVALID_DOCUMENT', { message: `batching.${key} for model "${id}" must be an integer >= ${min}, got ${JSON.stringify(value)}` });
     }

@@ -21,6 +21,13 @@ export interface BatchingConfig {
    */
   maxQueue: number;
   /**
+   * Longest expected wait in the queue, in milliseconds (queued runs times the recent run time, over
+   * the instances): a request that would wait longer is refused at once with 503 OVERLOADED and a
+   * Retry-After, rather than answered late. 0 turns the bound off (only `maxQueue` counts).
+   * @default 2000
+   */
+  maxQueueWaitMs: number;
+  /**
    * Merged runs of the same model at a time. On the cpu provider with session threads (the default)
    * each instance is a session of its own in a thread of its own (its memory counted once per
    * instance); GPU providers, small models and `mainThreadRuns` have one session, whose runs go one
@@ -30,7 +37,13 @@ export interface BatchingConfig {
   instances: number;
 }
 
-export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({ maxBatch: 64, maxQueueDelayUs: 0, maxQueue: 256, instances: 1 });
+export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({
+  maxBatch: 64,
+  maxQueueDelayUs: 0,
+  maxQueue: 256,
+  maxQueueWaitMs: 2000,
+  instances: 1,
+});
 
 export interface WorkerConfig {
   /**

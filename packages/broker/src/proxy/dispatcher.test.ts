@@ -67,8 +67,9 @@ describe('dispatcher', () => {
   });
 
   it('waits for an answer no longer than the time left before a hard deadline, and then neither retries nor blames the endpoint', async () => {
-    const { dispatcher, calls, scheduler } = setup(2, (_url, req) =>
-      new Promise((_resolve, reject) => setTimeout(() => reject(new SplitflowError('TIMEOUT', { message: 'no answer' })), req.timeoutMs)),
+    const { dispatcher, calls, scheduler } = setup(
+      2,
+      (_url, req) => new Promise((_resolve, reject) => setTimeout(() => reject(new SplitflowError('TIMEOUT', { message: 'no answer' })), req.timeoutMs)),
     );
     let caught: unknown;
     try {

@@ -108,6 +108,37 @@ describe('createBatchQueue', () => {
     expect((await Promise.all([running, ...waiting])).map(values)).toEqual([[0], [10], [20]]);
   });
 
+  it('refuses at once a request whose expected wait is over maxQueueWaitMs, with a Retry-After beyond that wait', async () => {
+    let t = 0;
+    const gates: (() => void)[] = [];
+    let hold = false;
+    const queue = createBatchQueue({
+      model: 'm',
+      layout,
+      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 250 },
+      now: () => t,
+      async run(inputs) {
+        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+        t += 100; // every run takes 100 ms of the injected clock
+        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
+      },
+    });
+    // Learn the run time: twenty runs of 100 ms.
+    for (let i = 0; i < 20; i++) await queue.submit(rows([i]));
+    hold = true;
+    const admitted = [queue.submit(rows([0])), queue.submit(rows([1])), queue.submit(rows([2])), queue.submit(rows([3]))];
+    // One runs, three wait: a fourth waiter would wait ~300 ms.
+    expect(queue.depth).toBe(3);
+    const refused = await queue.submit(rows([4])).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'OVERLOADED')).toBe(true);
+    expect((refused as { message: string }).message).toMatch(/about 29\d ms, the limit is 250 ms/);
+    expect((refused as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(1);
+    hold = false;
+    for (const g of gates.splice(0)) g();
+    const settled = await Promise.allSettled(admitted);
+    expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+  });
+
   it('reruns a failed merged batch request by request, so one bad request fails alone', async () => {
     const { queue, holdRuns, release } = setup({ maxBatch: 8 }, { fail: (x) => x.includes(-1) });
     holdRuns();

@@ -49,6 +49,8 @@ export interface BatchQueueOptions {
   onBatch?: (stats: BatchStats) => void;
   /** Worker-wide slots a run of batch-class requests needs (none: they run like interactive ones). */
   batchGate?: RunGate;
+  /** Milliseconds. @default performance.now */
+  now?: () => number;
 }
 
 interface Pending {
@@ -71,6 +73,7 @@ const micros = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - 
  */
 export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   const { layout, config, run, model } = options;
+  const clock = options.now ?? (() => performance.now());
   const canMerge = layout !== undefined && config.maxBatch > 1;
   const delayMs = config.maxQueueDelayUs / 1000;
   const queue: Pending[] = [];
@@ -78,8 +81,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   let draining = false;
   let timer: NodeJS.Timeout | undefined;
   let idleWaiters: (() => void)[] = [];
-  // Recent run time, for Retry-After; starts at 1 ms so the first estimate is not zero.
+  // Recent run time and requests per run, for the wait bound and Retry-After; the run time starts at
+  // 1 ms so the first estimate is not zero.
   let runMsEwma = 1;
+  let requestsPerRunEwma = 1;
   const gate = options.batchGate;
   let waitingForGate = false;
 
@@ -115,7 +120,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     }
     while (running < config.instances && queue.length > 0) {
       const head = queue[0] as Pending;
-      const now = performance.now();
+      const now = clock();
       if (!ready(head, now)) {
         timer = setTimeout(pump, Math.max(0, head.enqueuedAt + delayMs - now));
         return;
@@ -162,12 +167,13 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
 
   async function execute(batch: Pending[], gated = false): Promise<void> {
     running++;
-    const start = performance.now();
+    const start = clock();
     const rows = layout ? batch.reduce((n, p) => n + p.rows, 0) : 1;
     try {
       const results = await runOne(batch);
-      const end = performance.now();
+      const end = clock();
       runMsEwma = 0.8 * runMsEwma + 0.2 * (end - start);
+      requestsPerRunEwma = 0.8 * requestsPerRunEwma + 0.2 * batch.length;
       options.onBatch?.({ rows, requests: batch.length, computeUs: micros(start, end) });
       batch.forEach((p, i) => {
         p.resolve({
@@ -183,10 +189,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       else {
         // One bad request must not fail the others it was merged with: rerun each on its own.
         for (const p of batch) {
-          const t0 = performance.now();
+          const t0 = clock();
           try {
             const outputs = await run(p.inputs);
-            const t1 = performance.now();
+            const t1 = clock();
             p.resolve({ outputs, queueUs: micros(p.enqueuedAt, start), computeUs: micros(t0, t1), batchSize: p.rows, requests: 1 });
           } catch (e) {
             p.reject(e);
@@ -203,20 +209,24 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   return {
     submit(inputs, priority = 'interactive') {
       if (draining) return Promise.reject(new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
-      if (queue.length >= config.maxQueue) {
-        const waitS = ((queue.length / Math.max(1, canMerge ? config.maxBatch : 1) + 1) * runMsEwma) / 1000 / config.instances;
+      // Expected wait: the queued requests leave in runs of the recent size, one run per instance at a time.
+      const waitMs = (Math.ceil(queue.length / Math.max(1, requestsPerRunEwma)) * runMsEwma) / config.instances;
+      const overWait = config.maxQueueWaitMs > 0 && queue.length > 0 && waitMs > config.maxQueueWaitMs;
+      if (queue.length >= config.maxQueue || overWait) {
         return Promise.reject(
           new SplitflowError('OVERLOADED', {
-            message: `model "${model}": ${queue.length} requests are queued, the limit is ${config.maxQueue}`,
-            details: { model, queueDepth: queue.length, maxQueue: config.maxQueue },
-            retryAfterS: Math.max(1, Math.ceil(waitS)),
+            message: overWait
+              ? `model "${model}": the queue would hold this request about ${Math.round(waitMs)} ms, the limit is ${config.maxQueueWaitMs} ms`
+              : `model "${model}": ${queue.length} requests are queued, the limit is ${config.maxQueue}`,
+            details: { model, queueDepth: queue.length, maxQueue: config.maxQueue, expectedWaitMs: Math.round(waitMs) },
+            retryAfterS: Math.max(1, Math.ceil((waitMs + runMsEwma) / 1000)),
           }),
         );
       }
       return new Promise<BatchOutcome>((resolve, reject) => {
         const rows = layout ? rowsOf(layout, inputs) : 1;
         const key = layout ? mergeKey(layout, inputs) : '';
-        const pending: Pending = { inputs, priority, rows, key, enqueuedAt: performance.now(), resolve, reject };
+        const pending: Pending = { inputs, priority, rows, key, enqueuedAt: clock(), resolve, reject };
         if (priority === 'interactive') {
           // Ahead of every batch request, behind the interactive ones already waiting.
           let at = queue.length;
