@@ -21,6 +21,8 @@ export interface RawOptions {
   holdMs?: number;
   /** Read nothing until every part is sent, as clients that write the whole body first do. @default false */
   readAfterSending?: boolean;
+  /** Close from our side as soon as one whole answer (by its content-length) has arrived. @default false */
+  untilAnswer?: boolean;
 }
 
 /** Sends `parts` in order (with gaps) and reads until the server ends the connection or `holdMs` passes. */
@@ -37,7 +39,13 @@ export function rawExchange(port: number, parts: readonly (string | Buffer)[], o
       if (hold) clearTimeout(hold);
       resolve({ ...parse(Buffer.concat(received).toString('latin1')), ended: ended ?? 'client', writeError });
     };
-    socket.on('data', (chunk) => received.push(chunk));
+    socket.on('data', (chunk) => {
+      received.push(chunk);
+      if (options.untilAnswer && complete(Buffer.concat(received).toString('latin1'))) {
+        ended ??= 'client';
+        socket.destroy();
+      }
+    });
     socket.on('error', (error: Error & { code?: string }) => {
       if (error.code === 'ECONNRESET') ended ??= 'reset';
       else writeError ??= error.code ?? error.message;
@@ -62,6 +70,14 @@ export function rawExchange(port: number, parts: readonly (string | Buffer)[], o
       hold = setTimeout(() => socket.destroy(), holdMs);
     });
   });
+}
+
+function complete(text: string): boolean {
+  const answer = parse(text);
+  if (answer.status === undefined) return false;
+  const length = Number(answer.headers['content-length'] ?? Number.NaN);
+  if (Number.isNaN(length)) return false;
+  return Buffer.byteLength(answer.body, 'latin1') >= length;
 }
 
 function parse(text: string): Pick<RawAnswer, 'status' | 'headers' | 'body'> {
