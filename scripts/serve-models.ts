@@ -29,12 +29,16 @@ export function createModelsHandler(modelsDir: string, headers: Record<string, s
   const buildDir = resolve(modelsDir, 'build');
   return (req: IncomingMessage, res: ServerResponse, next: () => void): void => {
     const pathname = (req.url ?? '/').split('?')[0] as string;
-    if (!pathname.startsWith('/models/')) return next();
+    if (!pathname.startsWith('/models/')) {
+      next();
+      return;
+    }
     let rel: string;
     try {
       rel = decodeURIComponent(pathname.slice('/models/'.length));
     } catch {
-      return refuse(res, 400, 'INVALID_REQUEST', 'the path has a malformed percent-encoding');
+      refuse(res, 400, 'INVALID_REQUEST', 'the path has a malformed percent-encoding');
+      return;
     }
     let file: string | undefined;
     if (rel === 'catalog.json') file = join(modelsDir, 'catalog.json');
@@ -50,7 +54,10 @@ export function createModelsHandler(modelsDir: string, headers: Record<string, s
         if (stat.isFile()) size = stat.size;
       }
     } catch {}
-    if (file === undefined || size < 0) return refuse(res, 404, 'NOT_FOUND', `no model file ${JSON.stringify(rel.slice(0, 200))}`);
+    if (file === undefined || size < 0) {
+      refuse(res, 404, 'NOT_FOUND', `no model file ${JSON.stringify(rel.slice(0, 200))}`);
+      return;
+    }
     res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
     res.setHeader('Content-Length', String(size));
     res.setHeader('Cache-Control', 'no-cache');
