@@ -81,7 +81,7 @@ export {
 export { ModelCatalog } from './schema/catalog.js';
 export { DATATYPES, Datatype, DIM_NAME_PATTERN, Dim } from './schema/common.js';
 export { DeviceProfile, NetworkInfo, WebGpuInfo } from './schema/device.js';
-export { LOAD_HEADERS, type LoadReport, readLoadHeaders } from './schema/load-headers.js';
+export { DEADLINE_HEADER, LOAD_HEADERS, type LoadReport, readLoadHeaders } from './schema/load-headers.js';
 export { CostProfile, CostTerm, CutPoint, ModelFile, ModelFormat, ModelManifest, ModelVariant, Precision, TensorSpec } from './schema/manifest.js';
 export {
   BINARY_CONTENT_TYPE,

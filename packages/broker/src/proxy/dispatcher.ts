@@ -1,4 +1,4 @@
-import { BINARY_HEADER, costUsd, isSplitflowError, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
+import { BINARY_HEADER, costUsd, DEADLINE_HEADER, isSplitflowError, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
 import type { HealthChecker } from '../health/health-checker.js';
 import type { Logger } from '../observability/logger.js';
 import type { BrokerMetrics } from '../observability/metrics.js';
@@ -85,6 +85,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       // A hard deadline bounds the wait: an answer after it is worth nothing to the client.
       const leftMs = input.deadlineAt - sentAt;
       const timeoutMs = Math.max(1, hard ? Math.min(o.upstreamTimeoutMs, leftMs) : o.upstreamTimeoutMs);
+      // The worker refuses or drops what it cannot finish in time (other OIP servers ignore the header).
+      if (hard) headers[DEADLINE_HEADER] = String(Math.max(1, Math.floor(leftMs - decision.transferMs)));
       let res: UpstreamResponse;
       try {
         res = await upstream.request(endpoint.url, { method: 'POST', path, headers, body: input.body, timeoutMs });

@@ -29,9 +29,11 @@ export interface BatchStats {
 export interface BatchQueue {
   /**
    * Queues one request (inputs in the model's input order) and resolves with its own outputs.
-   * Interactive requests go ahead of batch ones (each class first in, first out).
+   * Interactive requests go ahead of batch ones (each class first in, first out). With `deadlineMs`
+   * (time left for the answer), a request the queue would hold past it is refused at once with
+   * DEADLINE_UNMEETABLE, and one that expires while it waits is dropped unrun.
    */
-  submit(inputs: NamedTensor[], priority?: RunPriority): Promise<BatchOutcome>;
+  submit(inputs: NamedTensor[], priority?: RunPriority, deadlineMs?: number): Promise<BatchOutcome>;
   /** Requests waiting, not yet running. */
   readonly depth: number;
   /** Runs in progress. */
@@ -59,6 +61,8 @@ interface Pending {
   rows: number;
   key: string;
   enqueuedAt: number;
+  /** Clock time after which nobody waits for the answer. */
+  expiresAt: number;
   resolve: (outcome: BatchOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -96,6 +100,17 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     return compatibleRows(head) >= config.maxBatch;
   }
 
+  /** Drops queued requests whose deadline passed: their answer would come too late to matter. */
+  function dropExpired(now: number): void {
+    for (let i = 0; i < queue.length; ) {
+      const p = queue[i] as Pending;
+      if (p.expiresAt <= now) {
+        queue.splice(i, 1);
+        p.reject(new SplitflowError('DEADLINE_UNMEETABLE', { message: `model "${model}": the request's deadline passed while it waited`, retryAfterS: 1 }));
+      } else i++;
+    }
+  }
+
   /** The head, plus (when merging) later requests of the same shape that fit, in queue order. */
   function take(): Pending[] {
     const head = queue.shift() as Pending;
@@ -119,8 +134,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       timer = undefined;
     }
     while (running < config.instances && queue.length > 0) {
-      const head = queue[0] as Pending;
       const now = clock();
+      dropExpired(now);
+      if (queue.length === 0) break;
+      const head = queue[0] as Pending;
       if (!ready(head, now)) {
         timer = setTimeout(pump, Math.max(0, head.enqueuedAt + delayMs - now));
         return;
@@ -207,7 +224,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   }
 
   return {
-    submit(inputs, priority = 'interactive') {
+    submit(inputs, priority = 'interactive', deadlineMs) {
       if (draining) return Promise.reject(new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
       // Expected wait: the queued requests leave in runs of the recent size, one run per instance at a time.
       const waitMs = (Math.ceil(queue.length / Math.max(1, requestsPerRunEwma)) * runMsEwma) / config.instances;
@@ -223,10 +240,24 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
           }),
         );
       }
+      // Waiting plus its own run past the deadline: refused now, while the client can still go elsewhere.
+      // Busy instances finish their runs first (half a run left on average; a whole one counted, to be safe).
+      const finishMs = waitMs + (running >= config.instances ? runMsEwma / config.instances : 0) + runMsEwma;
+      if (deadlineMs !== undefined && (running >= config.instances || queue.length > 0) && finishMs > deadlineMs) {
+        return Promise.reject(
+          new SplitflowError('DEADLINE_UNMEETABLE', {
+            message: `model "${model}": about ${Math.round(finishMs)} ms of queue and run, the deadline is ${Math.round(deadlineMs)} ms away`,
+            details: { model, queueDepth: queue.length, expectedMs: Math.round(finishMs) },
+            retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)),
+          }),
+        );
+      }
       return new Promise<BatchOutcome>((resolve, reject) => {
         const rows = layout ? rowsOf(layout, inputs) : 1;
         const key = layout ? mergeKey(layout, inputs) : '';
-        const pending: Pending = { inputs, priority, rows, key, enqueuedAt: clock(), resolve, reject };
+        const enqueuedAt = clock();
+        const expiresAt = deadlineMs === undefined ? Number.POSITIVE_INFINITY : enqueuedAt + deadlineMs;
+        const pending: Pending = { inputs, priority, rows, key, enqueuedAt, expiresAt, resolve, reject };
         if (priority === 'interactive') {
           // Ahead of every batch request, behind the interactive ones already waiting.
           let at = queue.length;

@@ -2,6 +2,7 @@ import {
   BINARY_HEADER,
   bindInputs,
   checkValueRange,
+  DEADLINE_HEADER,
   decodeInferRequest,
   encodeInferResponse,
   LOAD_HEADERS,
@@ -70,7 +71,12 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
       const byName = new Map(decoded.inputs.map((t) => [t.name, t]));
       const ordered = manifest.inputs.map((spec) => byName.get(spec.name) as NamedTensor);
 
-      const outcome = await model.queue.submit(ordered, decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive');
+      const left = Number(request.headers[DEADLINE_HEADER]);
+      const outcome = await model.queue.submit(
+        ordered,
+        decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive',
+        Number.isFinite(left) && left > 0 ? left : undefined,
+      );
 
       const wanted = decoded.outputNames ? new Set(decoded.outputNames) : undefined;
       const outputs = wanted ? outcome.outputs.filter((o) => wanted.has(o.name)) : outcome.outputs;
