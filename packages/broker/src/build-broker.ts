@@ -37,6 +37,8 @@ import { createRedisJobStore } from './jobs/redis-store.js';
 import { createSqliteJobStore } from './jobs/sqlite-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
+import { registerMetricsRoute } from './observability/metrics-route.js';
+import { redactUrl } from './observability/redact-url.js';
 import { createDispatcher, type DispatchInput } from './proxy/dispatcher.js';
 import { createUpstream, type Upstream } from './proxy/upstream.js';
 import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
@@ -181,7 +183,16 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     planCapacity(scheduler.pools, loadMeter.snapshot(autoscale.windowMs ?? 60_000), loadMeter.snapshot(autoscale.startupMs ?? 10_000), autoscale);
   registerCapacityMetrics(metrics.registry, capacity);
   const tenants = createTenantRegistry(config.tenants, config.anonymous);
-  const dispatcher = createDispatcher({ scheduler, upstream, health, metrics, logger, maxAttempts: limits.maxAttempts ?? 3, upstreamTimeoutMs });
+  const dispatcher = createDispatcher({
+    scheduler,
+    upstream,
+    health,
+    metrics,
+    logger,
+    maxAttempts: limits.maxAttempts ?? 3,
+    upstreamTimeoutMs,
+    endpointInAnswers: config.exposure?.endpointInAnswers === true,
+  });
   const runner: JobRunner = createJobRunner({
     store: jobs,
     dispatcher,
@@ -236,7 +247,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   // A callback hook, not an async one: no promise per request; below info level the line is not even built.
   app.addHook('onResponse', (request, reply, done) => {
     if (logger.isLevelEnabled('info')) {
-      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+      request.log.info(
+        { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request',
+      );
     }
     done();
   });
@@ -271,7 +285,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     const ready = scheduler.pools.some((p) => p.healthyCount > 0);
     return reply.code(ready ? 200 : 503).send({ ready });
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  registerMetricsRoute(app, metrics, config.exposure);
 
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
     authenticate(request);

@@ -21,14 +21,15 @@ const pool = (endpoints: number): BrokerPool => ({
   throughput: { gflops: 100, fixedOverheadMs: 0.1 },
 });
 
-function setup(endpoints: number, answer: (url: string, req: UpstreamRequest) => Promise<{ status: number }>) {
+function setup(endpoints: number, answer: (url: string, req: UpstreamRequest) => Promise<{ status: number }>, endpointInAnswers = false) {
   const scheduler = createScheduler([pool(endpoints)]);
   const calls: { url: string; timeoutMs: number }[] = [];
   const upstream: Upstream = {
     async request(url, req) {
       calls.push({ url, timeoutMs: req.timeoutMs });
       const { status } = await answer(url, req);
-      return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ error: 'x', code: 'INFERENCE_FAILED' })) };
+      const body = status === 200 ? { model_name: 'm', outputs: [] } : { error: 'x', code: 'INFERENCE_FAILED' };
+      return { status, headers: { 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify(body)) };
     },
     close: async () => {},
   };
@@ -41,6 +42,7 @@ function setup(endpoints: number, answer: (url: string, req: UpstreamRequest) =>
     logger: createLogger('silent'),
     maxAttempts: 3,
     upstreamTimeoutMs: 30_000,
+    endpointInAnswers,
   });
   return { dispatcher, calls, scheduler };
 }
@@ -85,5 +87,12 @@ describe('dispatcher', () => {
     const soft = setup(1, async () => ({ status: 200 }));
     await soft.dispatcher.dispatch(input(200, false)).catch(() => undefined);
     expect(soft.calls[0]?.timeoutMs).toBe(30_000);
+  });
+
+  it("names the endpoint's internal URL in answers only when configured to", async () => {
+    const hidden = await setup(1, async () => ({ status: 200 })).dispatcher.dispatch(input(10_000, false));
+    expect(JSON.parse(hidden.body.toString()).parameters['splitflow.endpoint']).toBeUndefined();
+    const shown = await setup(1, async () => ({ status: 200 }), true).dispatcher.dispatch(input(10_000, false));
+    expect(JSON.parse(shown.body.toString()).parameters['splitflow.endpoint']).toBe('http://e0.invalid:1');
   });
 });

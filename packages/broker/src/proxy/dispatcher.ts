@@ -42,6 +42,8 @@ export interface DispatcherOptions {
   logger: Logger;
   maxAttempts: number;
   upstreamTimeoutMs: number;
+  /** Name the endpoint's (internal) URL in answers as `splitflow.endpoint`. @default false */
+  endpointInAnswers?: boolean;
 }
 
 export interface Dispatcher {
@@ -155,10 +157,10 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const route: Record<string, string | number> = {
         [SPLITFLOW_PARAMS.pool]: pool.name,
         [SPLITFLOW_PARAMS.hardware]: pool.hardware,
-        [SPLITFLOW_PARAMS.endpoint]: endpoint.url,
         [SPLITFLOW_PARAMS.costUsd]: cost,
         [SPLITFLOW_PARAMS.reason]: decision.reason,
       };
+      if (o.endpointInAnswers) route[SPLITFLOW_PARAMS.endpoint] = endpoint.url;
       if (report.queueUs !== undefined) route[SPLITFLOW_PARAMS.queueUs] = report.queueUs;
       if (report.computeUs !== undefined) route[SPLITFLOW_PARAMS.computeUs] = report.computeUs;
       const encoded = withRoute(opened, route);

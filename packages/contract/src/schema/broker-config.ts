@@ -228,6 +228,24 @@ export const BrokerConfig = Type.Object(
         { errorMessage: `expected one of ${PLACEMENT_POLICIES.join(', ')}` },
       ),
     ),
+    /** What the broker reveals of itself beyond answers. */
+    exposure: Type.Optional(
+      Type.Object(
+        {
+          /** Serve `/metrics` (Prometheus text) at all. @default true */
+          metrics: Type.Optional(Type.Boolean()),
+          /**
+           * A bearer token `/metrics` asks for (`Authorization: Bearer <token>`, which Prometheus's scrape
+           * config sends as `authorization.credentials`). Without one, `/metrics` is open, as Prometheus
+           * expects; set one when the broker's port is reachable from outside the cluster. @default none
+           */
+          metricsToken: Type.Optional(Type.String({ minLength: 16, errorMessage: 'expected a token of 16 or more characters' })),
+          /** Put `splitflow.endpoint`, the internal URL of the endpoint that answered, in answers. @default false */
+          endpointInAnswers: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log: Type.Optional(
       Type.Object(
         {
