@@ -12,6 +12,7 @@ import {
   validateBrokerConfig,
 } from '@splitflow/contract';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { createByteBudget } from './admission/byte-budget.js';
 import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
 import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
@@ -45,6 +46,8 @@ import { createScheduler, type Scheduler } from './scheduler/scheduler.js';
 
 export const BROKER_VERSION = '0.1.0';
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_TENANT_BYTES = 128 * 1024 * 1024;
 
 export interface BuildBrokerOptions {
   /** The catalog itself; otherwise read from `config.catalog` (default `models/catalog.json`) under `baseDir`. */
@@ -192,7 +195,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     maxAttempts: limits.maxAttempts ?? 3,
     upstreamTimeoutMs,
     endpointInAnswers: config.exposure?.endpointInAnswers === true,
+    poolBytes: createByteBudget(limits.maxPoolBytes ?? DEFAULT_POOL_BYTES),
   });
+  const tenantBytes = createByteBudget(limits.maxTenantBytes ?? DEFAULT_TENANT_BYTES);
   const runner: JobRunner = createJobRunner({
     store: jobs,
     dispatcher,
@@ -362,6 +367,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
           .header('location', `/v2/jobs/${id}`)
           .send({ id, status: 'queued', model_name: manifest.id, parameters: { [SPLITFLOW_PARAMS.jobId]: id } });
       }
+      const releaseBytes = tenantBytes.take(tenant.id, body.length, () => {
+        metrics.refusals.inc({ code: 'RATE_LIMITED' });
+        return new SplitflowError('RATE_LIMITED', { message: `tenant "${tenant.id}" holds its limit of request bytes in flight`, retryAfterS: 1 });
+      });
       const input: DispatchInput = {
         model: manifest.id,
         body: body.chunks,
@@ -383,7 +392,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       if (headerLength !== undefined) input.headerLength = headerLength;
       const tracestate = request.headers.tracestate;
       if (typeof tracestate === 'string') input.tracestate = tracestate;
-      const result = await dispatcher.dispatch(input);
+      const result = await dispatcher.dispatch(input).finally(releaseBytes);
       code = result.status < 400 ? 'OK' : `HTTP_${result.status}`;
       reply.code(result.status).headers(result.headers).header('content-type', result.contentType);
       if (result.headerLength !== undefined) reply.header(BINARY_HEADER, result.headerLength);

@@ -5,7 +5,7 @@
 //
 //   npm run bench:malformed -w @splitflow/bench [-- --count 10000 --seed 13 --concurrency 8]
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -68,7 +68,13 @@ async function main(): Promise<void> {
     await worker.stop();
     await direct.release();
   }
-  const result = { machine: describeMachine({ name: values.machine }), seed, count, concurrency, reports };
+  const result = {
+    machine: { ...describeMachine({ name: values.machine }), loadAverage1mAtEnd: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
+    seed,
+    count,
+    concurrency,
+    reports,
+  };
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'malformed-requests-cpu.json'), `${JSON.stringify(result, null, 2)}\n`);
   const rows = Object.entries(reports).map(([name, r]) => {
@@ -76,7 +82,7 @@ async function main(): Promise<void> {
     return `| ${name} | ${r.sent} | ${pct(r.typed4xx)} | ${r.serverErrors} | ${r.resets} | ${r.noAnswer} | ${r.valid.exact}/${r.valid.sent} | ${r.health.probes} | ${r.health.p99Ms} | ${r.health.maxMs} | ${r.seconds} |`;
   });
   const md = [
-    `# Malformed requests (${values.machine}, ${result.machine.date.slice(0, 10)})`,
+    `# Malformed requests (${values.machine}, ${result.machine.date.slice(0, 10)}, load average ${result.machine.loadAverage1mAtEnd} at the end)`,
     '',
     `Seed ${seed}, ${count} malformed requests per target over raw sockets, ${concurrency} at a time, ${Object.keys(reports.worker?.kinds ?? {}).length} kinds; a valid \`tiny\` request after every ten, compared with onnxruntime-node in-process; \`/v2/health/ready\` probed every 50 ms.`,
     '',

@@ -8,7 +8,7 @@
 //
 //   npm run bench:overload -w @splitflow/bench [-- --factor 3 --seconds 20 --deadline-ms 1000]
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5000));
     rss.push(memory('5 s after the load'));
     const result = {
-      machine: describeMachine({ name: values.machine }),
+      machine: { ...describeMachine({ name: values.machine }), loadAverage1mAtEnd: Math.round((loadavg()[0] ?? 0) * 10) / 10 },
       model: `text-m, seq ${seq}, worker --threads ${values.threads}, broker maxConcurrency 8`,
       capacityRps: Math.round(cap),
       offeredRps: Math.round(rate),
@@ -199,7 +199,7 @@ async function main(): Promise<void> {
     const row = (name: string, s: ReturnType<typeof summarize>) =>
       `| ${name} | ${s.sent} | ${s.admitted} | ${s.admittedWithinDeadlinePct ?? '-'} | ${s.admittedP50Ms} | ${s.admittedP99Ms} | ${s.refused} | ${s.refusedWithRetryAfter} | ${s.refusedP50Ms} | ${s.other} |`;
     const md = [
-      `# Overload with hard deadlines (${values.machine}, ${result.machine.date.slice(0, 10)})`,
+      `# Overload with hard deadlines (${values.machine}, ${result.machine.date.slice(0, 10)}, load average ${result.machine.loadAverage1mAtEnd} at the end)`,
       '',
       `${result.model}. Capacity ${result.capacityRps} req/s (32 in flight); offered ${result.offeredRps} req/s (${factor}x, Poisson) for ${seconds} s per phase; hard deadline ${deadlineMs} ms.`,
       '',

@@ -1,4 +1,5 @@
 import { BINARY_HEADER, costUsd, DEADLINE_HEADER, isSplitflowError, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
+import type { ByteBudget } from '../admission/byte-budget.js';
 import type { HealthChecker } from '../health/health-checker.js';
 import type { Logger } from '../observability/logger.js';
 import type { BrokerMetrics } from '../observability/metrics.js';
@@ -44,6 +45,8 @@ export interface DispatcherOptions {
   upstreamTimeoutMs: number;
   /** Name the endpoint's (internal) URL in answers as `splitflow.endpoint`. @default false */
   endpointInAnswers?: boolean;
+  /** Request bytes in flight per pool. @default unbounded */
+  poolBytes?: ByteBudget;
 }
 
 export interface Dispatcher {
@@ -82,6 +85,14 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const { pool, endpoint } = decision;
       metrics.decisions.inc({ pool: pool.name, reason: decision.reason });
       if (attempt > 1) metrics.retries.inc({ pool: pool.name });
+      // Bytes first: a pool whose byte budget is full refuses before any slot is taken.
+      const bodyBytes = Buffer.isBuffer(input.body) ? input.body.length : input.body.reduce((n, c) => n + c.length, 0);
+      const releaseBytes =
+        o.poolBytes?.take(
+          pool.name,
+          bodyBytes,
+          () => new SplitflowError('OVERLOADED', { message: `pool "${pool.name}" holds its limit of request bytes in flight`, retryAfterS: 1 }),
+        ) ?? (() => {});
       scheduler.begin(decision);
       const sentAt = performance.now();
       // A hard deadline bounds the wait: an answer after it is worth nothing to the client.
@@ -93,6 +104,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       try {
         res = await upstream.request(endpoint.url, { method: 'POST', path, headers, body: input.body, timeoutMs });
       } catch (error) {
+        releaseBytes();
         scheduler.end(decision, input.model, input.placement.batch);
         if (hard && isSplitflowError(error, 'TIMEOUT') && timeoutMs < o.upstreamTimeoutMs) {
           // The client's deadline ran out, not the endpoint's patience: no retry (no time is left) and
@@ -114,6 +126,7 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
         );
         continue;
       }
+      releaseBytes();
       const elapsedMs = performance.now() - sentAt;
       metrics.latency.observe({ pool: pool.name }, elapsedMs / 1000);
       if (res.status >= 500) {
