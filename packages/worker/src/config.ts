@@ -91,7 +91,7 @@ export interface WorkerConfig {
   /**
    * Largest JSON part of a request (the whole body without the binary extension, its header with it);
    * larger ones get 413 PAYLOAD_TOO_LARGE before any parsing. Parsing JSON blocks the event loop
-   * (about 10 ms per MB here), so large tensors belong in the binary extension.
+   * (in proportion to its size), so large tensors belong in the binary extension.
    * @default 8388608 (8 MiB)
    */
   maxJsonBytes?: number;

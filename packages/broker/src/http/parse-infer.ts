@@ -17,7 +17,7 @@ import {
 import { headOf, type RequestBody } from './request-body.js';
 import { checkTensorSizes } from './tensor-sizes.js';
 
-/** Largest JSON part of a request by default: parsing holds the event loop about 10 ms per MB. */
+/** Largest JSON part of a request by default: parsing holds the event loop in proportion to its size. */
 export const DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024;
 
 /** Refuses a JSON part over the limit before it is parsed. */

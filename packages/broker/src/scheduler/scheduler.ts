@@ -158,7 +158,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * service time. They leave `slots` at a time, or `requestsPerRun` per endpoint where the endpoints
    * merge more than that into one run; not both multiplied: a worker that merges the requests in its
    * slots into one run serves them at once, which is what `requestsPerRun` measures (dividing by both
-   * made the wait 4-16x too short at 3x capacity, and hard deadlines were admitted that could not be met).
+   * made the wait too short by up to the slots per endpoint, and hard deadlines were admitted that could not be met).
    * The new request's own size says nothing about when it starts, so a heavy request behind light ones
    * is not made to wait as if they were all as heavy as it.
    */

@@ -59,7 +59,7 @@ export const BrokerLimits = Type.Object(
     upstreamTimeoutMs: Type.Optional(Positive),
     /**
      * Largest JSON part of a request (the whole body without the binary extension, its header with
-     * it). Parsing JSON blocks the event loop for about 10 ms per MB, so large tensors belong in the
+     * it). Parsing JSON blocks the event loop in proportion to its size, so large tensors belong in the
      * binary extension. @default 8388608
      */
     maxJsonBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
