@@ -64,22 +64,34 @@ export function installWireGuards(app: FastifyInstance, options: { drainBytes: n
 /**
  * Keeps an oversized body's 413 from being lost. fastify answers it with `Connection: close`, and a
  * socket closed while the client still sends is reset, which drops the answer from the client's
- * receive buffer. Up to `drainBytes` the rest of the body is read and discarded instead (Node does
- * that for a kept-alive connection) and the answer arrives whole; beyond that the connection closes.
+ * receive buffer (and a proxy in front turns the write error into a 502). Up to `drainBytes` the rest
+ * of the body is read and discarded first, and only then is the answer sent and the connection kept
+ * (or closed, if the client asked for that); beyond that bound the connection is cut.
  */
 function drainOversized(app: FastifyInstance, drainBytes: number): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (reply.statusCode === 413 && !raw.complete && !(Number(request.headers['content-length']) > drainBytes)) {
-      reply.removeHeader('connection');
-      // A body of no declared length is counted as it drains, and cut off past the bound.
-      let drained = 0;
-      raw.on('data', (chunk: Buffer) => {
-        drained += chunk.length;
-        if (drained > drainBytes) raw.socket.destroy();
-      });
-      raw.resume();
+    if (reply.statusCode !== 413 || raw.complete || raw.destroyed || Number(request.headers['content-length']) > drainBytes) {
+      done(null, payload);
+      return;
     }
-    done(null, payload);
+    reply.removeHeader('connection');
+    // A body of no declared length is counted as it drains, and cut off past the bound.
+    let drained = 0;
+    let sent = false;
+    const finish = () => {
+      if (sent) return;
+      sent = true;
+      raw.removeListener('data', onData);
+      done(null, payload);
+    };
+    const onData = (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained > drainBytes) raw.socket.destroy();
+    };
+    raw.on('data', onData);
+    raw.once('end', finish);
+    raw.once('close', finish);
+    raw.resume();
   });
 }
