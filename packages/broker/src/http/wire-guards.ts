@@ -71,7 +71,9 @@ export function installWireGuards(app: FastifyInstance, options: { drainBytes: n
 function drainOversized(app: FastifyInstance, drainBytes: number): void {
   app.addHook('onSend', (request, reply, payload, done) => {
     const raw = request.raw;
-    if (reply.statusCode !== 413 || raw.complete || raw.destroyed || Number(request.headers['content-length']) > drainBytes) {
+    // A client that sent `Expect: 100-continue` waits for the answer before sending: nothing to drain.
+    const waiting = /100-continue/i.test(String(request.headers.expect ?? ''));
+    if (reply.statusCode !== 413 || raw.complete || raw.destroyed || waiting || Number(request.headers['content-length']) > drainBytes) {
       done(null, payload);
       return;
     }

@@ -105,7 +105,11 @@ export function* malformedRequests(seed: number, count: number, options: Malform
     ['long-name', () => request('GET', `/v2/models/${'m'.repeat(101 + int(2000))}/ready`, auth)],
     ['unknown-route', () => request(pick(['GET', 'PUT', 'DELETE', 'PATCH']), pick(['/v3', '/v2/models/tiny/infer', '/v2/x/y', '/admin', '/v2/health']), auth)],
     ['big-headers', () => request('GET', '/v2/models/tiny', { ...auth, 'X-Fill': 'a'.repeat(17_000 + int(20_000)) })],
-    ['declared-too-large', () => request('POST', infer, { ...json, 'Content-Length': String(options.bodyLimitBytes + 1 + int(1_000_000)) }, '')],
+    // Declared over the limit, waiting for 100 Continue before sending (as curl does): refused at once.
+    [
+      'declared-too-large',
+      () => request('POST', infer, { ...json, Expect: '100-continue', 'Content-Length': String(options.bodyLimitBytes + 1 + int(1_000_000)) }, ''),
+    ],
     ['bad-content-length', () => request('POST', infer, { ...json, 'Content-Length': pick(['-1', 'abc', '1, 2', '0x10']) }, '{}')],
     [
       'bad-chunking',

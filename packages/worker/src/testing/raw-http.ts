@@ -80,7 +80,10 @@ function complete(text: string): boolean {
   return Buffer.byteLength(answer.body, 'latin1') >= length;
 }
 
-function parse(text: string): Pick<RawAnswer, 'status' | 'headers' | 'body'> {
+function parse(raw: string): Pick<RawAnswer, 'status' | 'headers' | 'body'> {
+  // Interim answers (100 Continue) come before the answer itself.
+  let text = raw;
+  while (/^HTTP\/1\.[01] 1\d\d /.test(text) && text.includes('\r\n\r\n')) text = text.slice(text.indexOf('\r\n\r\n') + 4);
   const headEnd = text.indexOf('\r\n\r\n');
   if (headEnd < 0) return { status: undefined, headers: {}, body: '' };
   const [statusLine = '', ...lines] = text.slice(0, headEnd).split('\r\n');
