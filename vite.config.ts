@@ -1,7 +1,7 @@
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { extname, join, normalize, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { type Connect, defineConfig, type Plugin } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { createModelsHandler } from './scripts/serve-models.js';
 
 // Builds and serves apps/field, the field-test PWA. Pages are served cross-origin isolated (COOP/COEP),
 // so onnxruntime-web's wasm backend runs with threads; /models/ serves the built catalog, and /v2 is
@@ -16,31 +16,9 @@ const isolation = {
   'Cross-Origin-Resource-Policy': 'same-origin',
 };
 
-const MIME: Record<string, string> = {
-  '.json': 'application/json',
-  '.onnx': 'application/octet-stream',
-  '.bin': 'application/octet-stream',
-  '.txt': 'text/plain',
-};
-
 /** Serves models/catalog.json and models/build/** under /models/, in dev and in preview. */
 function serveModels(): Plugin {
-  const handler: Connect.NextHandleFunction = (req, res, next) => {
-    const url = new URL(req.url ?? '/', 'http://x');
-    if (!url.pathname.startsWith('/models/')) return next();
-    const rel = decodeURIComponent(url.pathname.slice('/models/'.length));
-    const file = rel === 'catalog.json' ? join(modelsDir, 'catalog.json') : normalize(join(modelsDir, 'build', rel));
-    if (!file.startsWith(modelsDir) || !existsSync(file) || !statSync(file).isFile()) {
-      res.statusCode = 404;
-      res.end('not found');
-      return;
-    }
-    res.setHeader('Content-Type', MIME[extname(file)] ?? 'application/octet-stream');
-    res.setHeader('Content-Length', String(statSync(file).size));
-    res.setHeader('Cache-Control', 'no-cache');
-    for (const [k, v] of Object.entries(isolation)) res.setHeader(k, v);
-    createReadStream(file).pipe(res);
-  };
+  const handler: Connect.NextHandleFunction = createModelsHandler(modelsDir, isolation);
   return {
     name: 'splitflow-models',
     configureServer: (server) => void server.middlewares.use(handler),

@@ -33,6 +33,8 @@ export interface StackOptions {
   extraPools?: BrokerConfig['pools'];
   /** Also start a local GPU worker on this execution provider, as pool `local-gpu`. */
   gpu?: 'webgpu' | 'cuda';
+  /** Serve only these built models. @default every built model of the catalog */
+  serve?: string[];
   /** Build the app first. @default true */
   buildApp?: boolean;
   /**
@@ -40,6 +42,8 @@ export interface StackOptions {
    * (1 to `maxWorkers`) that register with the broker, as KEDA does with the same metric in Kubernetes.
    */
   autoscale?: { maxWorkers: number };
+  /** Serve the field app at all (false: the broker and workers alone). @default true */
+  app?: boolean;
   /** Where the broker keeps async jobs. @default memory (the embedded default keeps no state) */
   jobsPath?: string;
   log?: (line: string) => void;
@@ -120,7 +124,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (!options.remoteBroker) await assertPortFree(brokerPort, host, 'broker');
 
   const catalog = readCatalogFile();
-  const served = builtModels(catalog);
+  const served = builtModels(catalog).filter((id) => options.serve === undefined || options.serve.includes(id));
   if (served.length === 0) throw new Error('no model of the catalog is built; run `npm run models`');
 
   const workers: RunningWorker[] = [];
@@ -204,14 +208,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
     }
     process.env.SPLITFLOW_BROKER_URL = brokerUrl;
-    if (options.buildApp ?? true) {
-      log('building the field app...');
-      await build({ configFile: VITE_CONFIG, logLevel: 'warn' });
+    let appUrl = '';
+    if (options.app ?? true) {
+      if (options.buildApp ?? true) {
+        log('building the field app...');
+        await build({ configFile: VITE_CONFIG, logLevel: 'warn' });
+      }
+      app = await preview({ configFile: VITE_CONFIG, logLevel: 'warn', preview: { host, port: appPort, strictPort: true, proxy: { '/v2': brokerUrl } } });
+      const address = app.httpServer.address();
+      const port = typeof address === 'object' && address ? address.port : appPort;
+      appUrl = `http://${host}:${port}/`;
     }
-    app = await preview({ configFile: VITE_CONFIG, logLevel: 'warn', preview: { host, port: appPort, strictPort: true, proxy: { '/v2': brokerUrl } } });
-    const address = app.httpServer.address();
-    const port = typeof address === 'object' && address ? address.port : appPort;
-    const appUrl = `http://${host}:${port}/`;
     return {
       appUrl,
       brokerUrl,

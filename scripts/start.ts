@@ -2,7 +2,14 @@
 // --autoscale MAX (1 to MAX CPU worker processes, started and stopped by the broker's capacity plan),
 // --gpu webgpu|cuda (add a local GPU worker as a pool), --pools FILE (more pools: a YAML or JSON list of
 // the broker's pool entries, e.g. Triton or KServe endpoints), --broker URL (use a remote broker; start
-// no local pool), --no-build.
+// no local pool), --serve id,id (only these models), --no-models (skip `npm run models`), --no-build, --no-app (broker
+// and workers only).
+//
+// npm runs this script through `sh -c`; the script is `exec node ...`, so the shell gives its place to
+// this process and the signals npm forwards (SIGTERM, SIGINT) reach it. The model build runs as a child
+// that is stopped with it; workers and the broker run in this process, so stopping it stops everything.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,12 +26,15 @@ const { values } = parseArgs({
     gpu: { type: 'string' },
     pools: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    'no-models': { type: 'boolean', default: false },
+    'no-app': { type: 'boolean', default: false },
+    serve: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm start -- [--port 5173] [--broker-port 8080] [--workers 1 | --autoscale MAX] [--gpu webgpu|cuda] [--pools pools.yaml] [--broker https://remote] [--no-build]',
+    'usage: npm start -- [--port 5173] [--broker-port 8080] [--workers 1 | --autoscale MAX] [--gpu webgpu|cuda] [--pools pools.yaml] [--broker https://remote] [--serve tiny,vision-s] [--no-models] [--no-build] [--no-app]',
   );
   process.exit(0);
 }
@@ -36,6 +46,22 @@ const int = (name: string, value: string, min: number) => {
   }
   return n;
 };
+
+if (!values['no-models']) {
+  // The model build (`npm run models`) as a child of this process: a signal now stops it too.
+  const build = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(ROOT, 'models', 'build.ts')], { cwd: ROOT, stdio: 'inherit' });
+  const forward = (signal: NodeJS.Signals) => build.kill(signal);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  const [code, signal] = (await once(build, 'exit')) as [number | null, NodeJS.Signals | null];
+  process.off('SIGINT', forward);
+  process.off('SIGTERM', forward);
+  if (signal !== null) process.exit(1);
+  if (code !== 0) {
+    console.error(`splitflow: the model build failed (exit ${code})`);
+    process.exit(1);
+  }
+}
 
 if (!existsSync(join(ROOT, 'models', 'catalog.json')) || builtModels(readCatalogFile()).length === 0) {
   console.error('splitflow: the model catalog is not built; run `npm run models` first (npm start does this for you).');
@@ -68,9 +94,12 @@ try {
     ...(values.gpu ? { gpu: values.gpu as 'webgpu' | 'cuda' } : {}),
     extraPools,
     buildApp: !values['no-build'],
+    app: !values['no-app'],
+    ...(values.serve ? { serve: values.serve.split(',') } : {}),
     log: (line) => console.log(`splitflow: ${line}`),
   });
-  console.log(`\n  Splitflow field app:  ${stack.appUrl}\n  Broker (OIP v2):      ${stack.brokerUrl}/v2\n\n  Ctrl-C stops everything.\n`);
+  const appLine = stack.appUrl ? `  Splitflow field app:  ${stack.appUrl}\n` : '';
+  console.log(`\n${appLine}  Broker (OIP v2):      ${stack.brokerUrl}/v2\n\n  Ctrl-C stops everything.\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

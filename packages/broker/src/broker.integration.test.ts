@@ -105,7 +105,9 @@ describe('routing by deadline and cost over cpu, tpu and gpu pools', () => {
 
       const tight = await post(url, 'mlp', body(64, { 'splitflow.deadline_ms': 4 }));
       expect(tight.status).toBe(200);
-      expect(tight.json.parameters).toMatchObject({ 'splitflow.pool': 'gpu', 'splitflow.hardware': 'gpu', 'splitflow.endpoint': workers.gpu.url });
+      expect(tight.json.parameters).toMatchObject({ 'splitflow.pool': 'gpu', 'splitflow.hardware': 'gpu' });
+      // The endpoint's internal URL is not in answers unless `exposure.endpointInAnswers` says so.
+      expect(tight.json.parameters?.['splitflow.endpoint']).toBeUndefined();
       expectClose(tight.json.outputs?.[0]?.data, direct.json.outputs?.[0]?.data);
 
       const medium = await post(url, 'mlp', body(64, { 'splitflow.deadline_ms': 30 }));

@@ -13,6 +13,7 @@ import {
 } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
+import { createByteBudget } from './admission/byte-budget.js';
 import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { type Admission, createTenantRegistry, type Tenant } from './admission/tenants.js';
 import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
@@ -30,6 +31,7 @@ import { parseInfer } from './http/parse-infer.js';
 import { registerRegistrationRoutes } from './http/registration-routes.js';
 import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
 import { requestIdOf, traceparentOf } from './http/request-context.js';
+import { installWireGuards, wireServerOptions } from './http/wire-guards.js';
 import { registerJobGauge } from './jobs/job-gauge.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import type { JobStore } from './jobs/job-store.js';
@@ -39,6 +41,8 @@ import { createRedisJobStore } from './jobs/redis-store.js';
 import { createSqliteJobStore } from './jobs/sqlite-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
+import { registerMetricsRoute } from './observability/metrics-route.js';
+import { redactUrl } from './observability/redact-url.js';
 import { createDispatcher, type DispatchInput } from './proxy/dispatcher.js';
 import { createUpstream, type Upstream } from './proxy/upstream.js';
 import { isServing } from './scheduler/pool-state.js';
@@ -51,6 +55,8 @@ export const SERVER_METADATA = Object.freeze({
   version: BROKER_VERSION,
   extensions: ['binary_tensor_data', 'splitflow', 'splitflow_async'],
 });
+export const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
+export const DEFAULT_TENANT_BYTES = 128 * 1024 * 1024;
 
 export interface BuildBrokerOptions {
   /** The catalog itself; otherwise read from `config.catalog` (default `models/catalog.json`) under `baseDir`. */
@@ -194,7 +200,18 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     planCapacity(scheduler.pools, loadMeter.snapshot(autoscale.windowMs ?? 60_000), loadMeter.snapshot(autoscale.startupMs ?? 10_000), autoscale);
   registerCapacityMetrics(metrics.registry, capacity);
   const tenants = createTenantRegistry(config.tenants, config.anonymous);
-  const dispatcher = createDispatcher({ scheduler, upstream, health, metrics, logger, maxAttempts: limits.maxAttempts ?? 3, upstreamTimeoutMs });
+  const dispatcher = createDispatcher({
+    scheduler,
+    upstream,
+    health,
+    metrics,
+    logger,
+    maxAttempts: limits.maxAttempts ?? 3,
+    upstreamTimeoutMs,
+    endpointInAnswers: config.exposure?.endpointInAnswers === true,
+    poolBytes: createByteBudget(limits.maxPoolBytes ?? DEFAULT_POOL_BYTES),
+  });
+  const tenantBytes = createByteBudget(limits.maxTenantBytes ?? DEFAULT_TENANT_BYTES);
   const runner: JobRunner = createJobRunner({
     store: jobs,
     dispatcher,
@@ -213,7 +230,9 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     bodyLimit: limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     genReqId: requestIdOf,
     return503OnClosing: true,
+    ...wireServerOptions(limits),
   });
+  installWireGuards(app, { drainBytes: 4 * (limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES) });
 
   // Bodies stay bytes: the broker reads the JSON header and forwards the body as received. Binary
   // bodies (the large ones) stay in the chunks they arrived in; JSON is read whole by fastify.
@@ -250,7 +269,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   // A callback hook, not an async one: no promise per request; below info level the line is not even built.
   app.addHook('onResponse', (request, reply, done) => {
     if (logger.isLevelEnabled('info')) {
-      request.log.info({ method: request.method, url: request.url, status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 }, 'request');
+      request.log.info(
+        { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms: Math.round(reply.elapsedTime * 100) / 100 },
+        'request',
+      );
     }
     done();
   });
@@ -286,7 +308,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
         ? undefined
         : new SplitflowError('NO_CAPACITY', { message: 'no pool endpoint has passed a probe yet', retryAfterS: 1 }),
   });
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  registerMetricsRoute(app, metrics, config.exposure);
 
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
     authenticate(request);
@@ -317,7 +339,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     let code = 'OK';
     let admission: Admission | undefined;
     try {
-      const parsed = parseInfer(manifest, body, headerLength, defaultDeadlineMs);
+      const parsed = parseInfer(manifest, body, headerLength, defaultDeadlineMs, limits.maxJsonBytes);
       const async = parsed.mode === 'async';
       try {
         admission = tenants.admit(tenant, !async, sharedRate === undefined);
@@ -354,6 +376,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
           .header('location', `/v2/jobs/${id}`)
           .send({ id, status: 'queued', model_name: manifest.id, parameters: { [SPLITFLOW_PARAMS.jobId]: id } });
       }
+      const releaseBytes = tenantBytes.take(tenant.id, body.length, () => {
+        metrics.refusals.inc({ code: 'RATE_LIMITED' });
+        return new SplitflowError('RATE_LIMITED', { message: `tenant "${tenant.id}" holds its limit of request bytes in flight`, retryAfterS: 1 });
+      });
       const input: DispatchInput = {
         model: manifest.id,
         body: body.chunks,
@@ -375,7 +401,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       if (headerLength !== undefined) input.headerLength = headerLength;
       const tracestate = request.headers.tracestate;
       if (typeof tracestate === 'string') input.tracestate = tracestate;
-      const result = await dispatcher.dispatch(input);
+      const result = await dispatcher.dispatch(input).finally(releaseBytes);
       code = result.status < 400 ? 'OK' : `HTTP_${result.status}`;
       reply.code(result.status).headers(result.headers).header('content-type', result.contentType);
       if (result.headerLength !== undefined) reply.header(BINARY_HEADER, result.headerLength);

@@ -16,6 +16,7 @@ export {
   DEFAULT_BINARY_THRESHOLD,
   type DecodedInferRequest,
   type DecodedInferResponse,
+  type DecodeRequestOptions,
   decodeInferRequest,
   decodeInferResponse,
   type EncodedBody,
@@ -28,6 +29,7 @@ export {
 export {
   bytesFromStrings,
   checkTensor,
+  countLeaves,
   type NamedTensor,
   stringsFromBytes,
   type Tensor,
@@ -36,8 +38,10 @@ export {
   tensorToBytes,
   tensorToJson,
 } from './codec/tensor.js';
+export { checkValueRange } from './codec/value-range.js';
 export { compileValidator } from './compile-validator.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.js';
+export { httpErrorOf, rawErrorResponse } from './errors/http-errors.js';
 export { codeForStatus, isSplitflowError, type SerializedError, SplitflowError, type SplitflowErrorOptions } from './errors/splitflow-error.js';
 export { bindInputs, type DimBinding, evalTerms, type ShapedInput } from './estimate/cost-terms.js';
 export {
@@ -77,7 +81,7 @@ export { ModelCatalog } from './schema/catalog.js';
 export { DATATYPES, Datatype, DIM_NAME_PATTERN, Dim } from './schema/common.js';
 export { DeviceProfile, NetworkInfo, WebGpuInfo } from './schema/device.js';
 export { NOT_READY_HEADER, NOT_READY_STATUS } from './schema/health.js';
-export { LOAD_HEADERS, type LoadReport, readLoadHeaders } from './schema/load-headers.js';
+export { DEADLINE_HEADER, LOAD_HEADERS, type LoadReport, readLoadHeaders } from './schema/load-headers.js';
 export { CostProfile, CostTerm, CutPoint, ModelFile, ModelFormat, ModelManifest, ModelVariant, Precision, TensorSpec } from './schema/manifest.js';
 export {
   BINARY_CONTENT_TYPE,

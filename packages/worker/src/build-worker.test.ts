@@ -224,7 +224,7 @@ describe('bad input: a typed 4xx naming the problem, and the server stays up', (
     ['extra input', () => infer({ inputs: [ok, { ...ok, name: 'z' }] }), 400, 'INVALID_TENSOR', /no input "z"/],
     ['the same input twice', () => infer({ inputs: [ok, ok] }), 400, 'INVALID_TENSOR', /given twice/],
     ['wrong datatype', () => infer({ inputs: [{ ...ok, datatype: 'FP64' }] }), 400, 'INVALID_TENSOR', /expected datatype FP32, got FP64/],
-    ['unknown datatype', () => infer({ inputs: [{ ...ok, datatype: 'FP8' }] }), 400, 'INVALID_TENSOR', /unknown datatype/],
+    ['unknown datatype', () => infer({ inputs: [{ ...ok, datatype: 'FP8' }] }), 400, 'INVALID_TENSOR', /datatype FP32, got FP8/],
     ['shape not the manifest', () => infer({ inputs: [features([1, 65], [...ROW, 0])] }), 400, 'INVALID_TENSOR', /shape\[1\] must be 64, got 65/],
     ['rank not the manifest', () => infer({ inputs: [features([64], ROW)] }), 400, 'INVALID_TENSOR', /expected rank 2/],
     ['data length not the shape', () => infer({ inputs: [features([2, 64], ROW)] }), 400, 'INVALID_TENSOR', /needs 128 elements, data has 64/],

@@ -1,11 +1,12 @@
 import { LOAD_HEADERS, type ModelManifest, SplitflowError, workOf } from '@splitflow/contract';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRunGate } from './batching/run-gate.js';
-import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type WorkerConfig } from './config.js';
+import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_JSON_BYTES, type WorkerConfig } from './config.js';
 import { asSplitflowError } from './http/error-reply.js';
 import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
+import { installWireGuards, wireServerOptions } from './http/wire-guards.js';
 import type { WorkerState } from './http/worker-state.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
@@ -17,7 +18,7 @@ import { createThreadedSessionFactory } from './session/session-thread.js';
 function batchingFor(config: WorkerConfig, id: string): BatchingConfig {
   const merged = { ...DEFAULT_BATCHING, ...config.batching, ...config.modelBatching?.[id] };
   for (const [key, value] of Object.entries(merged)) {
-    const min = key === 'maxQueueDelayUs' || key === 'maxQueue' ? 0 : 1;
+    const min = key === 'maxQueueDelayUs' || key === 'maxQueue' || key === 'maxQueueWaitMs' ? 0 : 1;
     if (!Number.isInteger(value) || value < min) {
       throw new SplitflowError('INVALID_DOCUMENT', { message: `batching.${key} for model "${id}" must be an integer >= ${min}, got ${JSON.stringify(value)}` });
     }
@@ -62,7 +63,9 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     // Our own SHUTTING_DOWN answer (with its code and load headers) replaces fastify's bare 503.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    ...wireServerOptions(config),
   });
+  installWireGuards(app, { drainBytes: 4 * bodyLimit });
 
   let registry: ModelRegistry | undefined;
   const metrics = createWorkerMetrics(() => registry?.depths() ?? {});
@@ -119,7 +122,16 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     throw error;
   }
 
-  const state: WorkerState = { name: config.name ?? 'splitflow-worker', provider, hardware, registry, metrics, draining: false, inFlight: 0 };
+  const state: WorkerState = {
+    name: config.name ?? 'splitflow-worker',
+    provider,
+    hardware,
+    registry,
+    metrics,
+    draining: false,
+    inFlight: 0,
+    maxJsonBytes: config.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+  };
 
   // Every body reaches the routes as raw bytes: the OIP codec reads JSON and Triton's binary extension alike.
   app.removeAllContentTypeParsers();

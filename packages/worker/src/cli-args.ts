@@ -17,6 +17,7 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --max-batch <n>             rows per merged run, 1 = no batching (default 64)
   --max-queue-delay-us <n>    longest wait for a batch to fill (default 0)
   --max-queue <n>             waiting requests per model before 503 (default 256)
+  --max-queue-wait-ms <n>     longest expected queue wait before 503, 0 for none (default 2000)
   --instances <n>             concurrent runs per model, a session each (default 1)
   --batch-class-runs <n>      runs of splitflow.priority=batch requests at once, all models; 0 = no priority (default 1)
   --threads <n>               onnxruntime intra-op threads (default: all cores)
@@ -65,6 +66,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'max-batch': { type: 'string' },
         'max-queue-delay-us': { type: 'string' },
         'max-queue': { type: 'string' },
+        'max-queue-wait-ms': { type: 'string' },
         instances: { type: 'string' },
         'batch-class-runs': { type: 'string' },
         threads: { type: 'string' },
@@ -101,6 +103,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   const delay = integer('max-queue-delay-us', str('max-queue-delay-us'), 0);
   const maxQueue = integer('max-queue', str('max-queue'), 0);
   const instances = integer('instances', str('instances'), 1);
+  const maxWait = integer('max-queue-wait-ms', str('max-queue-wait-ms'), 0);
+  if (maxWait !== undefined) batching.maxQueueWaitMs = maxWait;
   if (maxBatch !== undefined) batching.maxBatch = maxBatch;
   if (delay !== undefined) batching.maxQueueDelayUs = delay;
   if (maxQueue !== undefined) batching.maxQueue = maxQueue;

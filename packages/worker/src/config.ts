@@ -21,6 +21,13 @@ export interface BatchingConfig {
    */
   maxQueue: number;
   /**
+   * Longest expected wait in the queue, in milliseconds (queued runs times the recent run time, over
+   * the instances): a request that would wait longer is refused at once with 503 OVERLOADED and a
+   * Retry-After, rather than answered late. 0 turns the bound off (only `maxQueue` counts).
+   * @default 2000
+   */
+  maxQueueWaitMs: number;
+  /**
    * Merged runs of the same model at a time. On the cpu provider with session threads (the default)
    * each instance is a session of its own in a thread of its own (its memory counted once per
    * instance); GPU providers, small models and `mainThreadRuns` have one session, whose runs go one
@@ -30,7 +37,13 @@ export interface BatchingConfig {
   instances: number;
 }
 
-export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({ maxBatch: 64, maxQueueDelayUs: 0, maxQueue: 256, instances: 1 });
+export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({
+  maxBatch: 64,
+  maxQueueDelayUs: 0,
+  maxQueue: 256,
+  maxQueueWaitMs: 2000,
+  instances: 1,
+});
 
 export interface WorkerConfig {
   /**
@@ -75,6 +88,17 @@ export interface WorkerConfig {
    * @default 67108864 (64 MiB)
    */
   bodyLimitBytes?: number;
+  /**
+   * Largest JSON part of a request (the whole body without the binary extension, its header with it);
+   * larger ones get 413 PAYLOAD_TOO_LARGE before any parsing. Parsing JSON blocks the event loop
+   * (in proportion to its size), so large tensors belong in the binary extension.
+   * @default 8388608 (8 MiB)
+   */
+  maxJsonBytes?: number;
+  /** Time a client has to send a request's headers; slower ones get 408 REQUEST_TIMEOUT and are closed. @default 10000 */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, body included; slower ones get 408 REQUEST_TIMEOUT and are closed. @default 60000 */
+  requestTimeoutMs?: number;
   /** onnxruntime intra-op threads per session. @default onnxruntime's choice */
   intraOpThreads?: number;
   /**
@@ -113,3 +137,4 @@ export interface WorkerConfig {
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024;

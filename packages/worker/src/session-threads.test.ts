@@ -105,14 +105,14 @@ describe('sessions in threads', () => {
     expect(one.queueUs).toBeGreaterThan(one.computeUs * 0.5);
   }, 60_000);
 
-  it('a run onnxruntime refuses comes back from the thread as INFERENCE_FAILED; a released session refuses runs', async () => {
+  it("a run onnxruntime refuses for its input's shape comes back from the thread as INPUT_REJECTED; a released session refuses runs", async () => {
     const bytes = await tinyBytes();
     const session = await createThreadedSessionFactory({ provider: 'cpu', intraOpThreads: 1 }).create(bytes);
     expect(session.inputNames).toEqual(['features']);
     const wrong: NamedTensor = { name: 'features', datatype: 'FP32', shape: [1, 63], data: new Float32Array(63) };
     const error = await session.run([wrong]).catch((e: unknown) => e);
-    expect(isSplitflowError(error, 'INFERENCE_FAILED')).toBe(true);
-    expect((error as Error).message).toMatch(/onnxruntime failed: .*features/);
+    expect(isSplitflowError(error, 'INPUT_REJECTED')).toBe(true);
+    expect((error as Error).message).toMatch(/the model refused the input values: .*features/);
     const good = await session.run([{ name: 'features', datatype: 'FP32', shape: [2, 64], data: new Float32Array(128).fill(1) }]);
     expect(good[0]?.shape).toEqual([2, 16]);
     expect(good[0]?.data).toBeInstanceOf(Float32Array);

@@ -252,6 +252,8 @@ async function main(): Promise<void> {
       limits: { defaultDeadlineMs: 1000, upstreamTimeoutMs: 120_000 },
       jobs: { store: 'memory' },
       log: { level: 'error' },
+      // The bench attributes each answer to the worker that ran it.
+      exposure: { endpointInAnswers: true },
     };
     // Replicas share nothing but the workers' load reports, as separate broker processes would.
     const startBrokers = async (cli: string, prefix: string, config: Record<string, unknown> = brokerConfig): Promise<Target[]> => {

@@ -5,6 +5,8 @@ import * as ort from 'onnxruntime-node';
 export interface DirectSession {
   /** Runs once; the first output's values, or undefined when outputs stay on the GPU. */
   run(inputs: readonly NamedTensor[]): Promise<Float32Array | undefined>;
+  /** One run, returning every output's data as numbers (for checking answers, not for timing). */
+  outputs(inputs: readonly NamedTensor[]): Promise<number[][]>;
   release(): Promise<void>;
 }
 
@@ -41,16 +43,23 @@ export async function openDirect(model: Uint8Array | string, options: DirectOpti
     ...(o.profilePrefix ? { enableProfiling: true, profileFilePrefix: o.profilePrefix } : {}),
   });
   const first = session.outputNames[0] as string;
+  const feedsOf = (inputs: readonly NamedTensor[]) => {
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const t of inputs) feeds[t.name] = new ort.Tensor(DATATYPE_INFO[t.datatype].ort as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+    return feeds;
+  };
   return {
     async run(inputs) {
-      const feeds: Record<string, ort.Tensor> = {};
-      for (const t of inputs) feeds[t.name] = new ort.Tensor(DATATYPE_INFO[t.datatype].ort as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
-      const out = await session.run(feeds);
+      const out = await session.run(feedsOf(inputs));
       if (o.outputOnGpu) {
         for (const v of Object.values(out)) v.dispose();
         return undefined;
       }
       return out[first]?.data as Float32Array;
+    },
+    async outputs(inputs) {
+      const results = await session.run(feedsOf(inputs));
+      return session.outputNames.map((name) => Array.from(results[name]?.data as ArrayLike<number>));
     },
     async release() {
       if (o.profilePrefix) session.endProfiling();

@@ -15,6 +15,22 @@ import {
   workOf,
 } from '@splitflow/contract';
 import { headOf, type RequestBody } from './request-body.js';
+import { checkTensorSizes } from './tensor-sizes.js';
+
+/** Largest JSON part of a request by default: parsing holds the event loop in proportion to its size. */
+export const DEFAULT_MAX_JSON_BYTES = 8 * 1024 * 1024;
+
+/** Refuses a JSON part over the limit before it is parsed. */
+function checkJsonSize(body: RequestBody, headerLength: string | undefined, limit: number): void {
+  const declared = headerLength !== undefined && /^\d+$/.test(headerLength) ? Number(headerLength) : body.length;
+  const json = Math.min(declared, body.length);
+  if (json > limit) {
+    throw new SplitflowError('PAYLOAD_TOO_LARGE', {
+      message: `the request's JSON is ${json} bytes, over the limit of ${limit}; send large tensors in the binary extension`,
+      details: { jsonBytes: json, limit },
+    });
+  }
+}
 
 export const MODES = ['sync', 'async'] as const;
 export type Mode = (typeof MODES)[number];
@@ -59,8 +75,15 @@ function splitRequest(body: RequestBody, headerLength: string | undefined): { he
  * header, Splitflow's parameters, the binary extension's sizes, and the inputs' names, datatypes and
  * shapes (`bindInputs`). The worker decodes the data itself, so the broker pays nothing per element.
  */
-export function parseInfer(manifest: ModelManifest, body: RequestBody, headerLength: string | undefined, defaultDeadlineMs: number): ParsedInfer {
+export function parseInfer(
+  manifest: ModelManifest,
+  body: RequestBody,
+  headerLength: string | undefined,
+  defaultDeadlineMs: number,
+  maxJsonBytes = DEFAULT_MAX_JSON_BYTES,
+): ParsedInfer {
   if (body.length === 0) throw invalid('the request has no body; expected an OIP inference request');
+  checkJsonSize(body, headerLength, maxJsonBytes);
   const { header, binaryLength } = splitRequest(body, headerLength);
   const request = checkRequest(header);
   const p = request.parameters ?? {};
@@ -93,6 +116,7 @@ export function parseInfer(manifest: ModelManifest, body: RequestBody, headerLen
   }
 
   const dims = bindInputs(manifest, request.inputs);
+  checkTensorSizes(request.inputs);
   for (const output of request.outputs ?? []) {
     if (!manifest.outputs.some((o) => o.name === output.name)) {
       const known = manifest.outputs.map((o) => o.name);

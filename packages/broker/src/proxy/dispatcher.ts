@@ -1,4 +1,5 @@
-import { BINARY_HEADER, costUsd, isSplitflowError, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
+import { BINARY_HEADER, costUsd, DEADLINE_HEADER, isSplitflowError, SPLITFLOW_PARAMS, SplitflowError } from '@splitflow/contract';
+import type { ByteBudget } from '../admission/byte-budget.js';
 import type { HealthChecker } from '../health/health-checker.js';
 import type { Logger } from '../observability/logger.js';
 import type { BrokerMetrics } from '../observability/metrics.js';
@@ -42,6 +43,10 @@ export interface DispatcherOptions {
   logger: Logger;
   maxAttempts: number;
   upstreamTimeoutMs: number;
+  /** Name the endpoint's (internal) URL in answers as `splitflow.endpoint`. @default false */
+  endpointInAnswers?: boolean;
+  /** Request bytes in flight per pool. @default unbounded */
+  poolBytes?: ByteBudget;
 }
 
 export interface Dispatcher {
@@ -61,7 +66,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
     if (input.traceparent !== undefined) headers.traceparent = input.traceparent;
     if (input.tracestate !== undefined) headers.tracestate = input.tracestate;
     let lastFailure: SplitflowError | undefined;
-    let lastAnswer: { res: UpstreamResponse; decision: Decision } | undefined;
+    let lastAnswer: { res: UpstreamResponse; decision: Decision; attempt: number } | undefined;
+    const hard = input.placement.hardDeadline;
 
     for (let attempt = 1; attempt <= o.maxAttempts; attempt++) {
       let decision: Decision;
@@ -77,19 +83,37 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const path = endpoint.adapter.modelPath(input.model, input.version, '/infer');
       metrics.decisions.inc({ pool: pool.name, reason: decision.reason });
       if (attempt > 1) metrics.retries.inc({ pool: pool.name });
+      // Bytes first: a pool whose byte budget is full refuses before any slot is taken.
+      const bodyBytes = Buffer.isBuffer(input.body) ? input.body.length : input.body.reduce((n, c) => n + c.length, 0);
+      const releaseBytes =
+        o.poolBytes?.take(
+          pool.name,
+          bodyBytes,
+          () => new SplitflowError('OVERLOADED', { message: `pool "${pool.name}" holds its limit of request bytes in flight`, retryAfterS: 1 }),
+        ) ?? (() => {});
       scheduler.begin(decision);
       const sentAt = performance.now();
+      // A hard deadline bounds the wait: an answer after it is worth nothing to the client.
+      const leftMs = input.deadlineAt - sentAt;
+      const timeoutMs = Math.max(1, hard ? Math.min(o.upstreamTimeoutMs, leftMs) : o.upstreamTimeoutMs);
+      // The worker refuses or drops what it cannot finish in time (other OIP servers ignore the header).
+      if (hard) headers[DEADLINE_HEADER] = String(Math.max(1, Math.floor(leftMs - decision.transferMs)));
       let res: UpstreamResponse;
       try {
-        res = await upstream.request(endpoint.url, {
-          method: 'POST',
-          path,
-          headers,
-          body: input.body,
-          timeoutMs: Math.max(1, o.upstreamTimeoutMs),
-        });
+        res = await upstream.request(endpoint.url, { method: 'POST', path, headers, body: input.body, timeoutMs });
       } catch (error) {
+        releaseBytes();
         scheduler.end(decision, input.model, input.placement.batch);
+        if (hard && isSplitflowError(error, 'TIMEOUT') && timeoutMs < o.upstreamTimeoutMs) {
+          // The client's deadline ran out, not the endpoint's patience: no retry (no time is left) and
+          // nothing held against the endpoint.
+          metrics.deadlineMisses.inc({ pool: pool.name });
+          throw new SplitflowError('TIMEOUT', {
+            message: `no answer from pool "${pool.name}" within the request's deadline`,
+            details: { deadlineMs: Math.round(leftMs) },
+            retryAfterS: 1,
+          });
+        }
         health.reportFailure(endpoint);
         exclude.add(endpoint);
         lastFailure = isSplitflowError(error) ? error : new SplitflowError('UPSTREAM_FAILED', { message: String(error) });
@@ -100,13 +124,14 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
         );
         continue;
       }
+      releaseBytes();
       const elapsedMs = performance.now() - sentAt;
       metrics.latency.observe({ pool: pool.name }, elapsedMs / 1000);
       if (res.status >= 500) {
         scheduler.end(decision, input.model, input.placement.batch);
         if (isFault(res.status)) health.reportFailure(endpoint);
         exclude.add(endpoint);
-        lastAnswer = { res, decision };
+        lastAnswer = { res, decision, attempt };
         lastFailure = undefined;
         logger.warn(
           { reqId: input.requestId, pool: pool.name, endpoint: endpoint.url, attempt, status: res.status },
@@ -143,10 +168,10 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       const route: Record<string, string | number> = {
         [SPLITFLOW_PARAMS.pool]: pool.name,
         [SPLITFLOW_PARAMS.hardware]: pool.hardware,
-        [SPLITFLOW_PARAMS.endpoint]: endpoint.url,
         [SPLITFLOW_PARAMS.costUsd]: cost,
         [SPLITFLOW_PARAMS.reason]: decision.reason,
       };
+      if (o.endpointInAnswers) route[SPLITFLOW_PARAMS.endpoint] = endpoint.url;
       if (report.queueUs !== undefined) route[SPLITFLOW_PARAMS.queueUs] = report.queueUs;
       if (report.computeUs !== undefined) route[SPLITFLOW_PARAMS.computeUs] = report.computeUs;
       const encoded = withRoute(opened, route);
@@ -161,7 +186,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       if (encoded.headerLength !== undefined) result.headerLength = encoded.headerLength;
       return result;
     }
-    if (lastAnswer) return passThrough(lastAnswer.res, lastAnswer.decision, o.maxAttempts);
+    // The attempts really made: the loop stops early when no other endpoint is left to try.
+    if (lastAnswer) return passThrough(lastAnswer.res, lastAnswer.decision, lastAnswer.attempt);
     throw lastFailure ?? new SplitflowError('NO_CAPACITY', { message: `no endpoint could serve "${input.model}"`, retryAfterS: 1 });
   }
 

@@ -147,6 +147,24 @@ describe('scheduler: interactive', () => {
     expect(decideAfter(1).waitMs).toBeCloseTo(alone.waitMs, 6);
   });
 
+  it('counts the parallelism of slots and merged runs once: a worker merging its 4 slots into one run serves 4 at a time, not 16', () => {
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 4 }), gpu]);
+    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 }; // 10 ms on cpu
+    const first = s.decide(req({ work, deadlineMs: 1000 }));
+    // The worker reports runs of 4 one-row requests: the 4 slots' requests merged.
+    for (let i = 0; i < 30; i++) {
+      s.begin(first);
+      s.end(first, 'm', 1, { batchSize: 4 });
+    }
+    for (let i = 0; i < 12; i++) s.begin(s.decide(req({ work, deadlineMs: 1000 })));
+    const next = s.decide(req({ work, deadlineMs: 1000 }));
+    // 12 ahead on 4 slots: 9 must finish first, 4 at a time, 10 ms each.
+    expect(next.waitMs).toBeCloseTo((9 * 10) / 4, 1);
+    // A hard deadline that this wait misses goes elsewhere or is refused, never admitted on the cpu.
+    const tight = s.decide(req({ work, deadlineMs: 25 }));
+    expect(tight.pool.name).toBe('gpu');
+  });
+
   it("counts other clients' queued work of the same model where the endpoint reports it, not the endpoint's whole queue", () => {
     const t = 1000;
     const mk = () =>

@@ -155,7 +155,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * other brokers or clients counts too: the model's own queue where the endpoint reports it (our worker
    * does), else its total counted as this model's (the worst case: such a report does not say whose).
    * The new request starts after `load - slots + 1` of the requests ahead finish, each taking their mean
-   * service time, and requests of a model the endpoints merge leave `requestsPerRun` at a time.
+   * service time. They leave `slots` at a time, or `requestsPerRun` per endpoint where the endpoints
+   * merge more than that into one run; not both multiplied: a worker that merges the requests in its
+   * slots into one run serves them at once, which is what `requestsPerRun` measures (dividing by both
+   * made the wait too short by up to the slots per endpoint, and hard deadlines were admitted that could not be met).
    * The new request's own size says nothing about when it starts, so a heavy request behind light ones
    * is not made to wait as if they were all as heavy as it.
    */
@@ -174,7 +177,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     const ahead = load.outstanding + others;
     if (ahead < slots) return 0;
     const aheadMs = load.outstandingMs + others * service;
-    return ((ahead - slots + 1) * (aheadMs / ahead)) / slots / load.requestsPerRun;
+    return ((ahead - slots + 1) * (aheadMs / ahead)) / Math.max(slots, pool.healthyCount * load.requestsPerRun);
   }
 
   /**

@@ -166,9 +166,37 @@ export interface DecodedInferRequest {
   outputNames: string[] | undefined;
 }
 
-export function decodeInferRequest(body: string | Uint8Array, headerLength?: number | string | null): DecodedInferRequest {
+export interface DecodeRequestOptions {
+  /**
+   * Called with the inputs' names, datatypes and shapes once the header is read and before any tensor
+   * data is converted: a server checks them against its model here (throwing), so a request whose
+   * shapes are wrong costs no conversion of its data.
+   */
+  checkShapes?(inputs: readonly { name: string; datatype: string; shape: number[] }[]): void;
+}
+
+/**
+ * Validates the header's structure without walking the tensors' `data` (a JSON body of millions of
+ * elements would be checked twice): the codec checks every element while converting it.
+ */
+function validateRequestHeader(header: unknown): InferenceRequest {
+  const inputs = (header as { inputs?: unknown } | null)?.inputs;
+  if (!Array.isArray(inputs)) return validate(InferenceRequestSchema, header, 'inference request', 'INVALID_REQUEST');
+  const data = inputs.map((input) =>
+    typeof input === 'object' && input !== null && Array.isArray((input as { data?: unknown }).data) ? (input as { data: unknown[] }).data : undefined,
+  );
+  const light = { ...(header as object), inputs: inputs.map((input, i) => (data[i] === undefined ? input : { ...(input as object), data: [] })) };
+  const request = validate(InferenceRequestSchema, light, 'inference request', 'INVALID_REQUEST');
+  request.inputs.forEach((input, i) => {
+    if (data[i] !== undefined) input.data = data[i] as typeof input.data;
+  });
+  return request;
+}
+
+export function decodeInferRequest(body: string | Uint8Array, headerLength?: number | string | null, options: DecodeRequestOptions = {}): DecodedInferRequest {
   const { header, binary } = splitBody(body, headerLength);
-  const request = validate(InferenceRequestSchema, header, 'inference request', 'INVALID_REQUEST');
+  const request = validateRequestHeader(header);
+  options.checkShapes?.(request.inputs);
   const inputs = readTensors(request.inputs, binary, 'inputs');
   const allBinary = request.parameters?.binary_data_output === true;
   const perOutput = new Map((request.outputs ?? []).map((o) => [o.name, o.parameters?.[BINARY_DATA] === true]));

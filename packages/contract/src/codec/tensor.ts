@@ -114,6 +114,17 @@ function flatten(data: unknown, out: unknown[], name: string, depth = 0): void {
   }
 }
 
+/** Elements in a nested JSON array; counting stops once `stopAt` is reached. */
+export function countLeaves(data: readonly unknown[], stopAt: number, name: string, depth = 0): number {
+  if (depth > 32) throw invalid(name, 'data is nested too deeply');
+  let n = 0;
+  for (const item of data) {
+    n += Array.isArray(item) ? countLeaves(item, stopAt - n, name, depth + 1) : 1;
+    if (n >= stopAt) return n;
+  }
+  return n;
+}
+
 const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
   UINT8: [0, 255],
   UINT16: [0, 65535],
@@ -131,10 +142,13 @@ const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
  */
 export function tensorFromJson(datatype: Datatype, shape: number[], data: unknown, name = '(unnamed)'): Tensor {
   if (!Array.isArray(data)) throw invalid(name, '"data" must be an array');
-  const flat: unknown[] = [];
-  flatten(data, flat, name);
   const count = elementCount(shape);
-  if (flat.length !== count) throw invalid(name, `shape [${shape.join(',')}] needs ${count} elements, data has ${flat.length}`);
+  // Counted before anything is copied or converted: a body with far more elements than its shape
+  // costs one walk that stops past the shape's count, not a flattened copy of all of it.
+  const found = countLeaves(data, count + 1, name);
+  if (found !== count) throw invalid(name, `shape [${shape.join(',')}] needs ${count} elements, data has ${found > count ? 'more' : found}`);
+  const flat: unknown[] = data.length === count && !data.some(Array.isArray) ? data : [];
+  if (flat !== data) flatten(data, flat, name);
   const bad = (i: number, what: string) => invalid(name, `data[${i}] must be ${what}, got ${quoted(flat[i])}`);
   switch (datatype) {
     case 'BOOL':

@@ -21,7 +21,7 @@ describe('error table', () => {
   });
 
   it('uses only statuses a client can act on', () => {
-    for (const { status } of Object.values(ERROR_CODES)) expect([0, 400, 401, 403, 404, 413, 415, 429, 500, 502, 503, 504]).toContain(status);
+    for (const { status } of Object.values(ERROR_CODES)) expect([0, 400, 401, 403, 404, 408, 413, 414, 415, 429, 431, 500, 502, 503, 504]).toContain(status);
   });
 });
 

@@ -75,9 +75,12 @@ export function codeForStatus(status: number): ErrorCode {
   if (status === 401) return 'UNAUTHORIZED';
   if (status === 403) return 'FORBIDDEN';
   if (status === 404) return 'MODEL_NOT_FOUND';
+  if (status === 408) return 'REQUEST_TIMEOUT';
   if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 414) return 'URI_TOO_LONG';
   if (status === 415) return 'UNSUPPORTED_MEDIA_TYPE';
   if (status === 429) return 'RATE_LIMITED';
+  if (status === 431) return 'HEADERS_TOO_LARGE';
   if (status === 503) return 'OVERLOADED';
   if (status === 504) return 'TIMEOUT';
   if (status >= 500) return 'UPSTREAM_FAILED';

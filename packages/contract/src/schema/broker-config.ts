@@ -55,8 +55,25 @@ export const BrokerLimits = Type.Object(
     defaultDeadlineMs: Type.Optional(Positive),
     /** Tries per request across endpoints and pools, the first included. @default 3 */
     maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 10, errorMessage: 'expected integer in [1, 10]' })),
-    /** Longest wait for one upstream answer. @default 30000 */
+    /** Longest wait for one upstream answer; never longer than the time left before a hard deadline. @default 30000 */
     upstreamTimeoutMs: Type.Optional(Positive),
+    /**
+     * Largest JSON part of a request (the whole body without the binary extension, its header with
+     * it). Parsing JSON blocks the event loop in proportion to its size, so large tensors belong in the
+     * binary extension. @default 8388608
+     */
+    maxJsonBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
+    /** Time a client has to send a request's headers; slower ones get 408 REQUEST_TIMEOUT and are closed. @default 10000 */
+    headersTimeoutMs: Type.Optional(Positive),
+    /** Time a client has to send a whole request, body included; slower ones get 408 REQUEST_TIMEOUT and are closed. @default 60000 */
+    requestTimeoutMs: Type.Optional(Positive),
+    /**
+     * Request bytes (bodies being forwarded) in flight at once per pool; a request that would go over
+     * is refused with 503 OVERLOADED and Retry-After. @default 268435456
+     */
+    maxPoolBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
+    /** Request bytes in flight at once per tenant (sync and queued async bodies); over it, 429 RATE_LIMITED. @default 134217728 */
+    maxTenantBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
     /**
      * Where tenant rate limits are counted. `local`: each broker keeps its own token buckets (no I/O per
      * request; N replicas allow N times the rate). `redis`: one bucket per tenant in the jobs Redis
@@ -211,6 +228,24 @@ export const BrokerConfig = Type.Object(
       Type.Union(
         PLACEMENT_POLICIES.map((p) => Type.Literal(p)),
         { errorMessage: `expected one of ${PLACEMENT_POLICIES.join(', ')}` },
+      ),
+    ),
+    /** What the broker reveals of itself beyond answers. */
+    exposure: Type.Optional(
+      Type.Object(
+        {
+          /** Serve `/metrics` (Prometheus text) at all. @default true */
+          metrics: Type.Optional(Type.Boolean()),
+          /**
+           * A bearer token `/metrics` asks for (`Authorization: Bearer <token>`, which Prometheus's scrape
+           * config sends as `authorization.credentials`). Without one, `/metrics` is open, as Prometheus
+           * expects; set one when the broker's port is reachable from outside the cluster. @default none
+           */
+          metricsToken: Type.Optional(Type.String({ minLength: 16, errorMessage: 'expected a token of 16 or more characters' })),
+          /** Put `splitflow.endpoint`, the internal URL of the endpoint that answered, in answers. @default false */
+          endpointInAnswers: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
       ),
     ),
     log: Type.Optional(

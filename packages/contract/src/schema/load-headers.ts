@@ -3,6 +3,13 @@
  * body (the same figures ride in OIP `parameters` under SPLITFLOW_PARAMS on inference responses).
  * Lower-case, as Node and HTTP/2 deliver header names.
  */
+/**
+ * Request header a broker sets on a request with a hard deadline: the milliseconds left before it. A
+ * worker refuses the request at once (429 DEADLINE_UNMEETABLE) when its queue would hold it past that,
+ * and drops it unrun once it expires, so no compute goes to answers nobody waits for.
+ */
+export const DEADLINE_HEADER = 'splitflow-deadline-ms';
+
 export const LOAD_HEADERS = {
   /** Requests waiting in the worker's batch queues (all models), when the response was sent. */
   queueDepth: 'splitflow-queue-depth',

@@ -7,6 +7,12 @@ export const TensorSpec = Type.Object(
     datatype: Datatype,
     shape: Type.Array(Dim),
     description: Type.Optional(Type.String()),
+    /**
+     * Inclusive bounds on every element's value, where the model cannot take others (token ids below
+     * the vocabulary size, class indices). Servers refuse values outside with 400 INVALID_TENSOR
+     * before running the model.
+     */
+    range: Type.Optional(Type.Object({ min: Type.Number(), max: Type.Number() }, { additionalProperties: false })),
   },
   { $id: 'TensorSpec', additionalProperties: false },
 );

@@ -108,6 +108,73 @@ describe('createBatchQueue', () => {
     expect((await Promise.all([running, ...waiting])).map(values)).toEqual([[0], [10], [20]]);
   });
 
+  it('refuses at once a request whose expected wait is over maxQueueWaitMs, with a Retry-After beyond that wait', async () => {
+    let t = 0;
+    const gates: (() => void)[] = [];
+    let hold = false;
+    const queue = createBatchQueue({
+      model: 'm',
+      layout,
+      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 250 },
+      now: () => t,
+      async run(inputs) {
+        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+        t += 100; // every run takes 100 ms of the injected clock
+        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
+      },
+    });
+    // Learn the run time: twenty runs of 100 ms.
+    for (let i = 0; i < 20; i++) await queue.submit(rows([i]));
+    hold = true;
+    const admitted = [queue.submit(rows([0])), queue.submit(rows([1])), queue.submit(rows([2])), queue.submit(rows([3]))];
+    // One runs, three wait: a fourth waiter would wait ~300 ms.
+    expect(queue.depth).toBe(3);
+    const refused = await queue.submit(rows([4])).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'OVERLOADED')).toBe(true);
+    expect((refused as { message: string }).message).toMatch(/about 29\d ms, the limit is 250 ms/);
+    expect((refused as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(1);
+    hold = false;
+    for (const g of gates.splice(0)) g();
+    const settled = await Promise.allSettled(admitted);
+    expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
+  });
+
+  it('refuses a request its deadline cannot wait for, and drops one whose deadline passes in the queue, unrun', async () => {
+    let t = 0;
+    const gates: (() => void)[] = [];
+    const ran: number[] = [];
+    let hold = false;
+    const queue = createBatchQueue({
+      model: 'm',
+      layout,
+      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 0 },
+      now: () => t,
+      async run(inputs) {
+        ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
+        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+        t += 100;
+        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
+      },
+    });
+    for (let i = 0; i < 20; i++) await queue.submit(rows([100 + i]));
+    ran.length = 0;
+    hold = true;
+    const first = queue.submit(rows([1]), 'interactive', 150);
+    // One run ahead (~100 ms) plus its own: over 150 ms, so refused now; with 500 ms it waits.
+    const refused = await queue.submit(rows([2]), 'interactive', 150).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'DEADLINE_UNMEETABLE')).toBe(true);
+    const expiring = queue.submit(rows([3]), 'interactive', 250);
+    const patient = queue.submit(rows([4]), 'interactive', 10_000);
+    // The first run ends 300 ms later: the request with 250 ms left has expired by then.
+    t += 300;
+    hold = false;
+    for (const g of gates.splice(0)) g();
+    await first;
+    await expect(expiring).rejects.toMatchObject({ code: 'DEADLINE_UNMEETABLE' });
+    await patient;
+    expect(ran).toEqual([1, 4]);
+  });
+
   it('reruns a failed merged batch request by request, so one bad request fails alone', async () => {
     const { queue, holdRuns, release } = setup({ maxBatch: 8 }, { fail: (x) => x.includes(-1) });
     holdRuns();

@@ -29,9 +29,11 @@ export interface BatchStats {
 export interface BatchQueue {
   /**
    * Queues one request (inputs in the model's input order) and resolves with its own outputs.
-   * Interactive requests go ahead of batch ones (each class first in, first out).
+   * Interactive requests go ahead of batch ones (each class first in, first out). With `deadlineMs`
+   * (time left for the answer), a request the queue would hold past it is refused at once with
+   * DEADLINE_UNMEETABLE, and one that expires while it waits is dropped unrun.
    */
-  submit(inputs: NamedTensor[], priority?: RunPriority): Promise<BatchOutcome>;
+  submit(inputs: NamedTensor[], priority?: RunPriority, deadlineMs?: number): Promise<BatchOutcome>;
   /** Requests waiting, not yet running. */
   readonly depth: number;
   /** Runs in progress. */
@@ -49,6 +51,8 @@ export interface BatchQueueOptions {
   onBatch?: (stats: BatchStats) => void;
   /** Worker-wide slots a run of batch-class requests needs (none: they run like interactive ones). */
   batchGate?: RunGate;
+  /** Milliseconds. @default performance.now */
+  now?: () => number;
 }
 
 interface Pending {
@@ -57,6 +61,8 @@ interface Pending {
   rows: number;
   key: string;
   enqueuedAt: number;
+  /** Clock time after which nobody waits for the answer. */
+  expiresAt: number;
   resolve: (outcome: BatchOutcome) => void;
   reject: (error: unknown) => void;
 }
@@ -71,6 +77,7 @@ const micros = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - 
  */
 export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   const { layout, config, run, model } = options;
+  const clock = options.now ?? (() => performance.now());
   const canMerge = layout !== undefined && config.maxBatch > 1;
   const delayMs = config.maxQueueDelayUs / 1000;
   const queue: Pending[] = [];
@@ -78,8 +85,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   let draining = false;
   let timer: NodeJS.Timeout | undefined;
   let idleWaiters: (() => void)[] = [];
-  // Recent run time, for Retry-After; starts at 1 ms so the first estimate is not zero.
+  // Recent run time and requests per run, for the wait bound and Retry-After; the run time starts at
+  // 1 ms so the first estimate is not zero.
   let runMsEwma = 1;
+  let requestsPerRunEwma = 1;
   const gate = options.batchGate;
   let waitingForGate = false;
 
@@ -89,6 +98,17 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     if (draining || !canMerge || head.rows >= config.maxBatch) return true;
     if (now - head.enqueuedAt >= delayMs) return true;
     return compatibleRows(head) >= config.maxBatch;
+  }
+
+  /** Drops queued requests whose deadline passed: their answer would come too late to matter. */
+  function dropExpired(now: number): void {
+    for (let i = 0; i < queue.length; ) {
+      const p = queue[i] as Pending;
+      if (p.expiresAt <= now) {
+        queue.splice(i, 1);
+        p.reject(new SplitflowError('DEADLINE_UNMEETABLE', { message: `model "${model}": the request's deadline passed while it waited`, retryAfterS: 1 }));
+      } else i++;
+    }
   }
 
   /** The head, plus (when merging) later requests of the same shape that fit, in queue order. */
@@ -114,8 +134,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       timer = undefined;
     }
     while (running < config.instances && queue.length > 0) {
+      const now = clock();
+      dropExpired(now);
+      if (queue.length === 0) break;
       const head = queue[0] as Pending;
-      const now = performance.now();
       if (!ready(head, now)) {
         timer = setTimeout(pump, Math.max(0, head.enqueuedAt + delayMs - now));
         return;
@@ -162,12 +184,13 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
 
   async function execute(batch: Pending[], gated = false): Promise<void> {
     running++;
-    const start = performance.now();
+    const start = clock();
     const rows = layout ? batch.reduce((n, p) => n + p.rows, 0) : 1;
     try {
       const results = await runOne(batch);
-      const end = performance.now();
+      const end = clock();
       runMsEwma = 0.8 * runMsEwma + 0.2 * (end - start);
+      requestsPerRunEwma = 0.8 * requestsPerRunEwma + 0.2 * batch.length;
       options.onBatch?.({ rows, requests: batch.length, computeUs: micros(start, end) });
       batch.forEach((p, i) => {
         p.resolve({
@@ -183,10 +206,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       else {
         // One bad request must not fail the others it was merged with: rerun each on its own.
         for (const p of batch) {
-          const t0 = performance.now();
+          const t0 = clock();
           try {
             const outputs = await run(p.inputs);
-            const t1 = performance.now();
+            const t1 = clock();
             p.resolve({ outputs, queueUs: micros(p.enqueuedAt, start), computeUs: micros(t0, t1), batchSize: p.rows, requests: 1 });
           } catch (e) {
             p.reject(e);
@@ -201,22 +224,40 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   }
 
   return {
-    submit(inputs, priority = 'interactive') {
+    submit(inputs, priority = 'interactive', deadlineMs) {
       if (draining) return Promise.reject(new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
-      if (queue.length >= config.maxQueue) {
-        const waitS = ((queue.length / Math.max(1, canMerge ? config.maxBatch : 1) + 1) * runMsEwma) / 1000 / config.instances;
+      // Expected wait: the queued requests leave in runs of the recent size, one run per instance at a time.
+      const waitMs = (Math.ceil(queue.length / Math.max(1, requestsPerRunEwma)) * runMsEwma) / config.instances;
+      const overWait = config.maxQueueWaitMs > 0 && queue.length > 0 && waitMs > config.maxQueueWaitMs;
+      if (queue.length >= config.maxQueue || overWait) {
         return Promise.reject(
           new SplitflowError('OVERLOADED', {
-            message: `model "${model}": ${queue.length} requests are queued, the limit is ${config.maxQueue}`,
-            details: { model, queueDepth: queue.length, maxQueue: config.maxQueue },
-            retryAfterS: Math.max(1, Math.ceil(waitS)),
+            message: overWait
+              ? `model "${model}": the queue would hold this request about ${Math.round(waitMs)} ms, the limit is ${config.maxQueueWaitMs} ms`
+              : `model "${model}": ${queue.length} requests are queued, the limit is ${config.maxQueue}`,
+            details: { model, queueDepth: queue.length, maxQueue: config.maxQueue, expectedWaitMs: Math.round(waitMs) },
+            retryAfterS: Math.max(1, Math.ceil((waitMs + runMsEwma) / 1000)),
+          }),
+        );
+      }
+      // Waiting plus its own run past the deadline: refused now, while the client can still go elsewhere.
+      // Busy instances finish their runs first (half a run left on average; a whole one counted, to be safe).
+      const finishMs = waitMs + (running >= config.instances ? runMsEwma / config.instances : 0) + runMsEwma;
+      if (deadlineMs !== undefined && (running >= config.instances || queue.length > 0) && finishMs > deadlineMs) {
+        return Promise.reject(
+          new SplitflowError('DEADLINE_UNMEETABLE', {
+            message: `model "${model}": about ${Math.round(finishMs)} ms of queue and run, the deadline is ${Math.round(deadlineMs)} ms away`,
+            details: { model, queueDepth: queue.length, expectedMs: Math.round(finishMs) },
+            retryAfterS: Math.max(1, Math.ceil(waitMs / 1000)),
           }),
         );
       }
       return new Promise<BatchOutcome>((resolve, reject) => {
         const rows = layout ? rowsOf(layout, inputs) : 1;
         const key = layout ? mergeKey(layout, inputs) : '';
-        const pending: Pending = { inputs, priority, rows, key, enqueuedAt: performance.now(), resolve, reject };
+        const enqueuedAt = clock();
+        const expiresAt = deadlineMs === undefined ? Number.POSITIVE_INFINITY : enqueuedAt + deadlineMs;
+        const pending: Pending = { inputs, priority, rows, key, enqueuedAt, expiresAt, resolve, reject };
         if (priority === 'interactive') {
           // Ahead of every batch request, behind the interactive ones already waiting.
           let at = queue.length;

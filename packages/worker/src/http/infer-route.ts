@@ -1,6 +1,8 @@
 import {
   BINARY_HEADER,
   bindInputs,
+  checkValueRange,
+  DEADLINE_HEADER,
   decodeInferRequest,
   encodeInferResponse,
   LOAD_HEADERS,
@@ -25,6 +27,18 @@ function bodyBytes(body: unknown): Uint8Array {
   return EMPTY;
 }
 
+/** Refuses a JSON part over the limit before it is parsed (parsing holds the event loop). */
+function checkJsonSize(bodyLength: number, headerLength: string | undefined, limit: number): void {
+  const declared = headerLength !== undefined && /^\d+$/.test(headerLength) ? Number(headerLength) : bodyLength;
+  const json = Math.min(declared, bodyLength);
+  if (json > limit) {
+    throw new SplitflowError('PAYLOAD_TOO_LARGE', {
+      message: `the request's JSON is ${json} bytes, over the limit of ${limit}; send large tensors in the binary extension`,
+      details: { jsonBytes: json, limit },
+    });
+  }
+}
+
 /** `POST /v2/models/{name}[/versions/{v}]/infer`: decode, check against the manifest, queue, encode. */
 export function registerInferRoute(app: FastifyInstance, state: WorkerState): void {
   const { metrics } = state;
@@ -37,9 +51,16 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
     state.inFlight++;
     metrics.inFlight.inc();
     try {
-      const headerLength = request.headers[BINARY_HEADER];
-      const decoded = decodeInferRequest(bodyBytes(request.body), Array.isArray(headerLength) ? headerLength[0] : headerLength);
-      bindInputs(manifest, decoded.inputs);
+      const rawLength = request.headers[BINARY_HEADER];
+      const headerLength = Array.isArray(rawLength) ? rawLength[0] : rawLength;
+      const body = bodyBytes(request.body);
+      checkJsonSize(body.length, headerLength, state.maxJsonBytes);
+      // Shapes are checked against the model before any data is converted.
+      const decoded = decodeInferRequest(body, headerLength, { checkShapes: (inputs) => bindInputs(manifest, inputs) });
+      for (const spec of manifest.inputs) {
+        const tensor = decoded.inputs.find((t) => t.name === spec.name);
+        if (tensor) checkValueRange(spec, tensor);
+      }
       const known = new Set(manifest.outputs.map((o) => o.name));
       const unknown = decoded.outputNames?.filter((n) => !known.has(n)) ?? [];
       if (unknown.length > 0) {
@@ -50,7 +71,12 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
       const byName = new Map(decoded.inputs.map((t) => [t.name, t]));
       const ordered = manifest.inputs.map((spec) => byName.get(spec.name) as NamedTensor);
 
-      const outcome = await model.queue.submit(ordered, decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive');
+      const left = Number(request.headers[DEADLINE_HEADER]);
+      const outcome = await model.queue.submit(
+        ordered,
+        decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive',
+        Number.isFinite(left) && left > 0 ? left : undefined,
+      );
 
       const wanted = decoded.outputNames ? new Set(decoded.outputNames) : undefined;
       const outputs = wanted ? outcome.outputs.filter((o) => wanted.has(o.name)) : outcome.outputs;
@@ -82,8 +108,8 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [LOAD_HEADERS.batchSize]: String(outcome.batchSize),
         [LOAD_HEADERS.modelQueueDepth]: String(model.queue.depth),
       });
-      const body = encoded.body;
-      return reply.send(typeof body === 'string' ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength));
+      const out = encoded.body;
+      return reply.send(typeof out === 'string' ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength));
     } finally {
       state.inFlight--;
       metrics.inFlight.dec();

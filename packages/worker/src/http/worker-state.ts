@@ -12,4 +12,6 @@ export interface WorkerState {
   metrics: WorkerMetrics;
   draining: boolean;
   inFlight: number;
+  /** Largest JSON part of a request, in bytes. */
+  maxJsonBytes: number;
 }

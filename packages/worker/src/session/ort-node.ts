@@ -2,6 +2,7 @@ import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, Spl
 // The one file that imports onnxruntime-node: swap the runtime or mock it here and nowhere else.
 import * as ort from 'onnxruntime-node';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, type WebGpuTuning } from './execution-provider.js';
+import { runFailure } from './input-faults.js';
 import type { ModelSession, SessionFactory } from './model-session.js';
 
 export interface OrtSessionOptions {
@@ -61,7 +62,7 @@ export async function openSession(model: Uint8Array, options: OrtSessionOptions)
       try {
         results = await session.run(feeds);
       } catch (error) {
-        throw new SplitflowError('INFERENCE_FAILED', { message: `onnxruntime failed: ${(error as Error).message}`, cause: error });
+        throw runFailure(error);
       }
       return session.outputNames.map((name) => fromOrt(name, results[name] as ort.Tensor));
     },

@@ -1,0 +1,74 @@
+import { type RunningWorker, startWorker } from '@splitflow/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOG_PATH, readCatalog } from '../../worker/src/testing/catalog-models.js';
+import { runFuzz } from '../../worker/src/testing/fuzz-run.js';
+import { type Broker, buildBroker } from './build-broker.js';
+
+// A seeded run of malformed requests at a broker in front of a real worker (apps/bench runs 10,000 and
+// more): every one gets a typed 4xx, none a 5xx or a reset, valid requests between them stay exact.
+
+const KEY = 'malformed-key-00000001';
+const LIMIT = 1024 * 1024;
+let worker: RunningWorker;
+let broker: Broker;
+let url: string;
+
+beforeAll(async () => {
+  worker = await startWorker({ catalog: CATALOG_PATH, models: ['tiny'], intraOpThreads: 1 });
+  broker = await buildBroker(
+    {
+      pools: [
+        {
+          name: 'cpu',
+          hardware: 'cpu',
+          protocol: 'oip-v2',
+          endpoints: [{ url: worker.url }],
+          costPerHour: 1,
+          maxConcurrency: 4,
+          models: ['tiny'],
+          throughput: { gflops: 10, fixedOverheadMs: 1 },
+        },
+      ],
+      tenants: [{ id: 'acme', apiKeys: [KEY] }],
+      jobs: { store: 'memory' },
+      log: { level: 'silent' },
+      limits: { maxBodyBytes: LIMIT, headersTimeoutMs: 2000, requestTimeoutMs: 4000 },
+    },
+    { catalog: await readCatalog(), healthChecks: false },
+  );
+  url = await broker.listen();
+});
+afterAll(async () => {
+  await broker?.close();
+  await worker?.close();
+});
+
+describe('malformed requests at the broker', () => {
+  it('400 seeded malformed requests: all typed 4xx, no 5xx, no resets; valid requests between them exact', async () => {
+    const report = await runFuzz({
+      url,
+      seed: 31,
+      count: 400,
+      concurrency: 4,
+      authorization: `Bearer ${KEY}`,
+      bodyLimitBytes: LIMIT,
+      reference: async (row) => {
+        const res = await worker.app.inject({
+          method: 'POST',
+          url: '/v2/models/tiny/infer',
+          headers: { 'content-type': 'application/json' },
+          payload: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: row }] }),
+        });
+        return (res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data ?? [];
+      },
+    });
+    expect(report.examples).toEqual([]);
+    expect(report.typed4xx).toBe(400);
+    expect(report.serverErrors).toBe(0);
+    expect(report.resets).toBe(0);
+    expect(report.codes.UNAUTHORIZED).toBeGreaterThan(0);
+    expect(report.valid).toEqual({ sent: 40, exact: 40, failed: 0 });
+    expect(report.health.failed).toBe(0);
+    expect(broker.scheduler.pools[0]?.healthyCount).toBe(1);
+  });
+});

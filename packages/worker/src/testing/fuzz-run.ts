@@ -1,0 +1,150 @@
+import { isErrorCode } from '@splitflow/contract';
+import { malformedRequests, validTinyRequest } from './malformed-requests.js';
+import { rawExchange } from './raw-http.js';
+
+// Test and bench support: sends seeded malformed requests at a server (a worker or a broker in front
+// of one), valid `tiny` requests between them, and probes health throughout; reports what came back.
+
+export interface FuzzOptions {
+  /** Base URL of the server, e.g. `http://127.0.0.1:4000`. */
+  url: string;
+  seed: number;
+  count: number;
+  /** Connections sending malformed requests at once. @default 8 */
+  concurrency?: number;
+  /** One valid request after every this many malformed ones. @default 10 */
+  validEvery?: number;
+  authorization?: string;
+  bodyLimitBytes: number;
+  /** The expected logits of a valid request's row (run the model directly). */
+  reference(row: number[]): Promise<number[]>;
+  /** Time between health probes. @default 50 */
+  healthEveryMs?: number;
+}
+
+export interface FuzzReport {
+  seed: number;
+  sent: number;
+  /** Answers by status. */
+  statuses: Record<string, number>;
+  /** Answers by error code. */
+  codes: Record<string, number>;
+  /** Typed 4xx answers: status 400-499 and a JSON `{error: string, code}` with a code of the table. */
+  typed4xx: number;
+  serverErrors: number;
+  resets: number;
+  /** Connections that ended with no answer at all. */
+  noAnswer: number;
+  /** Up to 10 examples of anything that was not a typed 4xx. */
+  examples: { kind: string; status: number | undefined; ended: string; body: string }[];
+  kinds: Record<string, number>;
+  valid: { sent: number; exact: number; failed: number };
+  health: { probes: number; failed: number; maxMs: number; p99Ms: number };
+}
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const port = Number(new URL(options.url).port);
+  const concurrency = options.concurrency ?? 8;
+  const validEvery = options.validEvery ?? 10;
+  const report: FuzzReport = {
+    seed: options.seed,
+    sent: 0,
+    statuses: {},
+    codes: {},
+    typed4xx: 0,
+    serverErrors: 0,
+    resets: 0,
+    noAnswer: 0,
+    examples: [],
+    kinds: {},
+    valid: { sent: 0, exact: 0, failed: 0 },
+    health: { probes: 0, failed: 0, maxMs: 0, p99Ms: 0 },
+  };
+  const healthMs: number[] = [];
+  let running = true;
+  const probing = (async () => {
+    while (running) {
+      const t0 = performance.now();
+      try {
+        const res = await fetch(`${options.url}/v2/health/ready`);
+        await res.arrayBuffer();
+        if (res.status !== 200) report.health.failed++;
+      } catch {
+        report.health.failed++;
+      }
+      healthMs.push(performance.now() - t0);
+      await new Promise((r) => setTimeout(r, options.healthEveryMs ?? 50));
+    }
+  })();
+
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (options.authorization) headers.authorization = options.authorization;
+  async function sendValid(seed: number): Promise<void> {
+    report.valid.sent++;
+    const { row, body } = validTinyRequest(seed);
+    try {
+      const res = await fetch(`${options.url}/v2/models/tiny/infer`, { method: 'POST', headers, body });
+      const json = (await res.json()) as { outputs?: { data: number[] }[] };
+      const got = json.outputs?.[0]?.data;
+      const want = await options.reference(row);
+      if (
+        res.status === 200 &&
+        got?.length === want.length &&
+        got.every((v, i) => Math.abs(v - (want[i] as number)) <= 1e-5 * Math.max(1, Math.abs(want[i] as number)))
+      ) {
+        report.valid.exact++;
+      } else report.valid.failed++;
+    } catch {
+      report.valid.failed++;
+    }
+  }
+
+  const requests = malformedRequests(options.seed, options.count, {
+    bodyLimitBytes: options.bodyLimitBytes,
+    ...(options.authorization ? { authorization: options.authorization } : {}),
+  });
+  let index = 0;
+  async function lane(): Promise<void> {
+    for (;;) {
+      const next = requests.next();
+      if (next.done) return;
+      const i = index++;
+      const { kind, bytes } = next.value;
+      report.kinds[kind] = (report.kinds[kind] ?? 0) + 1;
+      const answer = await rawExchange(port, [bytes], { untilAnswer: true, holdMs: 10_000 });
+      report.sent++;
+      const status = answer.status;
+      report.statuses[String(status ?? 'none')] = (report.statuses[String(status ?? 'none')] ?? 0) + 1;
+      let code: unknown;
+      let error: unknown;
+      try {
+        ({ code, error } = JSON.parse(answer.body) as { code?: unknown; error?: unknown });
+      } catch {}
+      if (typeof code === 'string') report.codes[code] = (report.codes[code] ?? 0) + 1;
+      const typed =
+        status !== undefined &&
+        status >= 400 &&
+        status < 500 &&
+        typeof error === 'string' &&
+        isErrorCode(code) &&
+        /json/.test(answer.headers['content-type'] ?? '');
+      if (typed) report.typed4xx++;
+      if (status !== undefined && status >= 500) report.serverErrors++;
+      if (answer.ended === 'reset') report.resets++;
+      if (status === undefined) report.noAnswer++;
+      if ((!typed || answer.ended === 'reset') && report.examples.length < 10)
+        report.examples.push({ kind, status, ended: answer.ended, body: answer.body.slice(0, 200) });
+      if (i % validEvery === validEvery - 1) await sendValid(options.seed * 1_000_003 + i);
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, lane));
+  running = false;
+  await probing;
+  healthMs.sort((a, b) => a - b);
+  report.health.probes = healthMs.length;
+  report.health.maxMs = Math.round((healthMs.at(-1) ?? 0) * 100) / 100;
+  report.health.p99Ms = Math.round(quantile(healthMs, 0.99) * 100) / 100;
+  return report;
+}
