@@ -138,7 +138,7 @@ describe('RoutingPolicy', () => {
   it('rejects a bad privacy value and a non-positive budget', () => {
     const message = messageOf(() => validatePolicy({ latencyBudgetMs: 0, models: { tiny: { privacy: 'public' } } }));
     expect(message).toContain('latencyBudgetMs: expected a number > 0');
-    expect(message).toContain('models.tiny.privacy: expected "any" or "local-only"');
+    expect(message).toContain('models.tiny.privacy: expected "any", "local-only" or "no-raw-input"');
   });
 });
 
