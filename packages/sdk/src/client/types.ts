@@ -79,10 +79,10 @@ export interface InferOptions {
   mode?: RoutingMode;
   priority?: Priority;
   /**
-   * Run as a split at this cut (a `name` of the manifest's `cutPoints`), where mode and privacy allow
-   * one, instead of letting the router choose. @default the router chooses
+   * Run as a split: at this cut (a `name` of the manifest's `cutPoints`), or `true` for the cut the
+   * router estimates fastest, where mode and privacy allow one. @default the router chooses the route
    */
-  split?: string;
+  split?: string | true;
   signal?: AbortSignal;
 }
 

@@ -16,8 +16,8 @@ export function decideWithSplit(
   router: LatencyRouter,
   input: RouteInput,
   split: Omit<SplitInput, 'dims' | 'device' | 'responseBytes'>,
-  /** A cut the caller asked for: taken when splits are allowed, else the decision says why not. */
-  force?: string,
+  /** A cut the caller asked for (`true`: the fastest cut): taken when splits are allowed, else the decision says why not. */
+  force?: string | true,
 ): RouteDecision {
   const { thresholds } = input;
   const blocked = splitBlock(thresholds, input.manifest as Pick<SplitInput['manifest'], 'cutPoints'>, {
@@ -44,7 +44,7 @@ export function decideWithSplit(
   const estimates = { ...base.estimates, ...(candidates.length > 0 ? { split: candidates } : {}) };
   const splitBlocked = blocked ?? (candidates.length === 0 ? 'no cut has an allowed encoding whose tail is in the catalog' : undefined);
   if (splitBlocked !== undefined || candidates.length === 0) return { ...base, estimates, splitBlocked };
-  const asked = force === undefined ? undefined : candidates.find((c) => c.cut === force);
+  const asked = force === undefined ? undefined : force === true ? candidates[0] : candidates.find((c) => c.cut === force);
   if (force !== undefined && !asked)
     throw new SplitflowError('INVALID_REQUEST', {
       message: `model "${input.manifest.id}" has no usable cut "${force}"; it has ${candidates.map((c) => c.cut).join(', ')}`,
