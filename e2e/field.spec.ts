@@ -26,7 +26,7 @@ const test = base.extend<{ app: Page }, { stack: E2EStack }>({
 });
 test.describe.configure({ mode: 'serial' });
 
-async function run(page: Page, model: string, mode: 'auto' | 'local' | 'cloud', seed = 1): Promise<void> {
+async function run(page: Page, model: string, mode: 'auto' | 'local' | 'cloud' | 'split', seed = 1): Promise<void> {
   if (!page.url().includes('#/run')) await page.goto(new URL('#/run', page.url()).href);
   await page.getByTestId('model').selectOption(model);
   await page.getByTestId('seed').fill(String(seed));
@@ -157,6 +157,41 @@ test('on a phone-sized screen without Workers or WebGPU, local runs still work o
   await page.screenshot({ path: testInfo.outputPath('phone-run.png'), fullPage: true });
   expect(errors).toEqual([]);
   await context.close();
+});
+
+test('a split run (head here, tail in the pool) gives the local outputs within its encoding tolerance, and shows what crossed', async ({ app }, testInfo) => {
+  await run(app, 'vision-s', 'local', 9);
+  const local = await outputValues(app);
+  await run(app, 'vision-s', 'split', 9);
+  await expect(routeCell(app, 'ran')).toHaveText('split');
+  await expect(routeCell(app, 'cut')).toContainText(/tail model vision-s\./);
+  await expect(routeCell(app, 'upload')).toContainText(/KiB/);
+  await expect(routeCell(app, 'tail')).toContainText('in the pool');
+  await expect(routeCell(app, 'why')).toContainText(/as asked: split@/);
+  await expect(app.getByTestId('run-status')).toContainText('head on this device, tail in the pool');
+  const split = await outputValues(app);
+  expect(split).toHaveLength(1000);
+  // The catalog allows an encoding only within 2% of the largest output, with the same top-1.
+  const scale = Math.max(...local.map(Math.abs));
+  expect(Math.max(...local.map((v, i) => Math.abs(v - (split[i] as number))))).toBeLessThanOrEqual(0.02 * scale);
+  const argmax = (xs: number[]) => xs.indexOf(Math.max(...xs));
+  expect(argmax(split)).toBe(argmax(local));
+  await app.screenshot({ path: testInfo.outputPath('split.png'), fullPage: true });
+});
+
+test('the broker stopped mid-session: a split run finishes its tail on the device and says so', async ({ app, stack }) => {
+  await run(app, 'vision-s', 'split', 4);
+  await expect(routeCell(app, 'tail')).toContainText('in the pool');
+  await stack.stopBroker();
+  try {
+    await run(app, 'vision-s', 'split', 4);
+    await expect(routeCell(app, 'ran')).toHaveText('split');
+    await expect(routeCell(app, 'tail')).toContainText('on this device');
+    await expect(routeCell(app, 'fallback')).toContainText('from split');
+    await expect(app.getByTestId('run-status')).toContainText('finished on this device because the pool failed');
+  } finally {
+    await stack.startBroker();
+  }
 });
 
 test('the broker stopped mid-session: auto runs fall back to local and say so', async ({ app, stack }) => {
