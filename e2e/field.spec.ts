@@ -12,7 +12,7 @@ const test = base.extend<{ app: Page }, { stack: E2EStack }>({
       await use(stack);
       await stack.close();
     },
-    { scope: 'worker', timeout: 180_000 },
+    { scope: 'worker', timeout: 300_000 },
   ],
   app: async ({ page, stack }, use, testInfo) => {
     const errors: string[] = [];

@@ -72,10 +72,14 @@ export function ensureLargeModel(): Promise<void> {
   });
 }
 
-/** Catalog ids of vision-s's tails (every allowed encoding of every cut). */
+const E2E_MODELS = ['tiny', 'vision-s', 'text-m', 'large', 'ocr-det', 'ocr-rec', 'ocr-cls', 'vad'];
+
+/** Catalog ids of vision-s's uint8 tails. */
 function visionTails(): string[] {
-  const catalog = JSON.parse(readFileSync(join(ROOT, 'models', 'catalog.json'), 'utf8')) as { models: { id: string; tailOf?: { model: string } }[] };
-  return catalog.models.filter((m) => m.tailOf?.model === 'vision-s').map((m) => m.id);
+  const catalog = JSON.parse(readFileSync(join(ROOT, 'models', 'catalog.json'), 'utf8')) as {
+    models: { id: string; tailOf?: { model: string; encoding: string } }[];
+  };
+  return catalog.models.filter((m) => m.tailOf?.model === 'vision-s' && m.tailOf.encoding === 'uint8').map((m) => m.id);
 }
 
 export async function startE2EStack(): Promise<E2EStack> {
@@ -101,7 +105,7 @@ export async function startE2EStack(): Promise<E2EStack> {
           endpoints: [{ url: worker.url, kind: 'worker' }],
           costPerHour: 0.1,
           maxConcurrency: 4,
-          models: ['tiny', 'vision-s', 'text-m', 'large', 'ocr-det', 'ocr-rec', 'ocr-cls', 'vad', ...visionTails()],
+          models: served,
         },
       ],
       anonymous: { rateLimit: { requestsPerSecond: 500, burst: 1000 }, maxConcurrency: 64 },
