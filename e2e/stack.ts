@@ -85,9 +85,11 @@ function visionTails(): string[] {
 export async function startE2EStack(): Promise<E2EStack> {
   await ensureLargeModel();
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-e2e-'));
-  // The tails of vision-s's cuts too, for the split route.
+  // The uint8 tails of vision-s's cuts too, for the split route (the encoding the SDK sends for every
+  // vision-s cut); each tail is a session, so not every encoding's.
+  const served = [...E2E_MODELS, ...visionTails()];
   const worker = await spawnListening(
-    ['packages/worker/src/cli.ts', '--models', 'models/catalog.json', '--tails', 'vision-s', '--port', '0', '--log-level', 'warn'],
+    ['packages/worker/src/cli.ts', '--models', 'models/catalog.json', '--serve', served.join(','), '--port', '0', '--log-level', 'warn'],
     'worker',
   );
   const brokerPort = await freePort();
