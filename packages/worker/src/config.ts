@@ -51,7 +51,7 @@ export interface WorkerConfig {
   models?: string[];
   /**
    * Also serve the tails of these models' cuts (every allowed encoding), or of every model with `'all'`.
-   * Tails are off by default since each is a session of its own (the catalog holds about 30).
+   * Tails are off by default since each is a session of its own (the catalog holds 37).
    * @default none
    * @example ['vision-s', 'ocr-cls']
    */
