@@ -12,7 +12,7 @@ const test = base.extend<{ app: Page }, { stack: E2EStack }>({
       await use(stack);
       await stack.close();
     },
-    { scope: 'worker', timeout: 180_000 },
+    { scope: 'worker', timeout: 300_000 },
   ],
   app: async ({ page, stack }, use, testInfo) => {
     const errors: string[] = [];
@@ -26,7 +26,7 @@ const test = base.extend<{ app: Page }, { stack: E2EStack }>({
 });
 test.describe.configure({ mode: 'serial' });
 
-async function run(page: Page, model: string, mode: 'auto' | 'local' | 'cloud', seed = 1): Promise<void> {
+async function run(page: Page, model: string, mode: 'auto' | 'local' | 'cloud' | 'split', seed = 1): Promise<void> {
   if (!page.url().includes('#/run')) await page.goto(new URL('#/run', page.url()).href);
   await page.getByTestId('model').selectOption(model);
   await page.getByTestId('seed').fill(String(seed));
@@ -157,6 +157,47 @@ test('on a phone-sized screen without Workers or WebGPU, local runs still work o
   await page.screenshot({ path: testInfo.outputPath('phone-run.png'), fullPage: true });
   expect(errors).toEqual([]);
   await context.close();
+});
+
+test('a split run (head here, tail in the pool) gives the local outputs within its encoding tolerance, and shows what crossed', async ({ app }, testInfo) => {
+  await run(app, 'vision-s', 'local', 9);
+  const local = await outputValues(app);
+  await run(app, 'vision-s', 'split', 9);
+  await expect(routeCell(app, 'ran')).toHaveText('split');
+  await expect(routeCell(app, 'cut')).toContainText(/tail model vision-s\./);
+  await expect(routeCell(app, 'upload')).toContainText(/KiB/);
+  await expect(routeCell(app, 'why')).toContainText(/as asked: split@/);
+  // The tail gets the request's latency budget (1 s); on a loaded machine the pool can miss it, and then
+  // the device finishes the tail: either way the page says where the tail ran, and the outputs agree.
+  const tail = (await routeCell(app, 'tail').textContent()) ?? '';
+  expect(tail).toMatch(/^in the pool|^on this device .*the pool failed/);
+  testInfo.annotations.push({ type: 'tail', description: tail });
+  await expect(app.getByTestId('run-status')).toContainText(
+    tail.startsWith('in the pool') ? 'head on this device, tail in the pool' : 'finished on this device',
+  );
+  const split = await outputValues(app);
+  expect(split).toHaveLength(1000);
+  // The catalog allows an encoding only within 2% of the largest output, with the same top-1.
+  const scale = Math.max(...local.map(Math.abs));
+  expect(Math.max(...local.map((v, i) => Math.abs(v - (split[i] as number))))).toBeLessThanOrEqual(0.02 * scale);
+  const argmax = (xs: number[]) => xs.indexOf(Math.max(...xs));
+  expect(argmax(split)).toBe(argmax(local));
+  await app.screenshot({ path: testInfo.outputPath('split.png'), fullPage: true });
+});
+
+test('the broker stopped mid-session: a split run finishes its tail on the device and says so', async ({ app, stack }) => {
+  await run(app, 'vision-s', 'split', 4);
+  await expect(routeCell(app, 'ran')).toHaveText('split');
+  await stack.stopBroker();
+  try {
+    await run(app, 'vision-s', 'split', 4);
+    await expect(routeCell(app, 'ran')).toHaveText('split');
+    await expect(routeCell(app, 'tail')).toContainText('on this device');
+    await expect(routeCell(app, 'fallback')).toContainText('from split');
+    await expect(app.getByTestId('run-status')).toContainText('finished on this device because the pool failed');
+  } finally {
+    await stack.startBroker();
+  }
 });
 
 test('the broker stopped mid-session: auto runs fall back to local and say so', async ({ app, stack }) => {

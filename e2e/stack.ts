@@ -2,7 +2,7 @@
 // broker (their CLIs, from source, on free loopback ports) and the built field app (Vite preview,
 // cross-origin isolated, /v2 proxied to the broker).
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,10 +72,26 @@ export function ensureLargeModel(): Promise<void> {
   });
 }
 
+const E2E_MODELS = ['tiny', 'vision-s', 'text-m', 'large', 'ocr-det', 'ocr-rec', 'ocr-cls', 'vad'];
+
+/** Catalog ids of vision-s's uint8 tails. */
+function visionTails(): string[] {
+  const catalog = JSON.parse(readFileSync(join(ROOT, 'models', 'catalog.json'), 'utf8')) as {
+    models: { id: string; tailOf?: { model: string; encoding: string } }[];
+  };
+  return catalog.models.filter((m) => m.tailOf?.model === 'vision-s' && m.tailOf.encoding === 'uint8').map((m) => m.id);
+}
+
 export async function startE2EStack(): Promise<E2EStack> {
   await ensureLargeModel();
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-e2e-'));
-  const worker = await spawnListening(['packages/worker/src/cli.ts', '--models', 'models/catalog.json', '--port', '0', '--log-level', 'warn'], 'worker');
+  // The uint8 tails of vision-s's cuts too, for the split route (the encoding the SDK sends for every
+  // vision-s cut); each tail is a session, so not every encoding's.
+  const served = [...E2E_MODELS, ...visionTails()];
+  const worker = await spawnListening(
+    ['packages/worker/src/cli.ts', '--models', 'models/catalog.json', '--serve', served.join(','), '--port', '0', '--log-level', 'warn'],
+    'worker',
+  );
   const brokerPort = await freePort();
   const config = join(dir, 'broker.yaml');
   writeFileSync(
@@ -91,7 +107,7 @@ export async function startE2EStack(): Promise<E2EStack> {
           endpoints: [{ url: worker.url, kind: 'worker' }],
           costPerHour: 0.1,
           maxConcurrency: 4,
-          models: ['tiny', 'vision-s', 'text-m', 'large', 'ocr-det', 'ocr-rec', 'ocr-cls', 'vad'],
+          models: served,
         },
       ],
       anonymous: { rateLimit: { requestsPerSecond: 500, burst: 1000 }, maxConcurrency: 64 },

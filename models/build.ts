@@ -5,11 +5,12 @@
 //   npm run models -- --large           also write `large` (286 MB)
 //   npm run models -- --only large      build just these ids; print their manifests, leave catalog.json
 //   npm run catalog                     print catalog.json as a table
-//   options: --out <dir> (default models/build), --catalog <file> (default models/catalog.json)
+//   options: --out <dir> (default models/build), --catalog <file> (default models/catalog.json),
+//            --fresh (measure every cut's encodings again, not only those whose bytes changed)
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { validateCatalog } from '@splitflow/contract';
+import { type ModelCatalog, validateCatalog } from '@splitflow/contract';
 import { buildCatalog, catalogJson } from './src/catalog/catalog.js';
 import type { CatalogEntry } from './src/catalog/entry.js';
 import { formatCatalog } from './src/catalog/print.js';
@@ -26,6 +27,15 @@ function option(args: string[], name: string): string | undefined {
 async function realEntries(): Promise<CatalogEntry[]> {
   const [{ realOnnxEntries }, { nsfwEntry }] = await Promise.all([import('./src/real/onnx-models.js'), import('./src/real/nsfw.js')]);
   return [...realOnnxEntries(here), nsfwEntry(here)];
+}
+
+/** The committed manifests, whose measured cut encodings are reused where the bytes are unchanged. */
+function previousModels(path: string): ModelCatalog['models'] {
+  try {
+    return validateCatalog(JSON.parse(readFileSync(path, 'utf8'))).models;
+  } catch {
+    return [];
+  }
 }
 
 async function main(args: string[]): Promise<void> {
@@ -51,7 +61,12 @@ async function main(args: string[]): Promise<void> {
     return;
   }
   const started = performance.now();
-  const catalog = await buildCatalog(entries, { outDir, onDemand: args.includes('--large'), log });
+  const catalog = await buildCatalog(entries, {
+    outDir,
+    onDemand: args.includes('--large'),
+    log,
+    previous: args.includes('--fresh') ? [] : previousModels(catalogPath),
+  });
   writeFileSync(catalogPath, catalogJson(catalog));
   log(`wrote ${catalog.models.length} manifests to ${catalogPath} and files to ${outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }

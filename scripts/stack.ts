@@ -83,9 +83,15 @@ export function readCatalogFile(): ModelCatalog {
   return validateCatalog(JSON.parse(readFileSync(CATALOG_PATH, 'utf8')));
 }
 
-/** Models whose files are all built (on-demand ones such as `large` usually are not). */
+/** Models whose cut tails the stack serves (each tail is a session of its own, so not every model's). */
+export const SPLIT_MODELS = ['vision-s'];
+
+/** Models whose files are all built (on-demand ones such as `large` usually are not), with the tails of SPLIT_MODELS. */
 export function builtModels(catalog: ModelCatalog): string[] {
-  return catalog.models.filter((m) => m.format === 'onnx' && m.files.every((f) => existsSync(join(ROOT, 'models', 'build', f.path)))).map((m) => m.id);
+  return catalog.models
+    .filter((m) => m.format === 'onnx' && (!m.tailOf || SPLIT_MODELS.includes(m.tailOf.model)))
+    .filter((m) => m.files.every((f) => existsSync(join(ROOT, 'models', 'build', f.path))))
+    .map((m) => m.id);
 }
 
 /** A worker process of the catalog (from the sources, as `npm start` runs), resolved once it listens. */

@@ -2,7 +2,7 @@ import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { RunRecord } from './session/field-session.js';
 
-/** Latency per route over the session: one series for local runs, one for cloud runs. */
+/** Latency per route over the session: one series each for local, cloud and split runs. */
 export function createLatencyChart(parent: HTMLElement): { update(runs: readonly RunRecord[]): void } {
   const width = () => Math.max(280, Math.min(parent.clientWidth || 600, 900));
   const plot = new uPlot(
@@ -18,16 +18,18 @@ export function createLatencyChart(parent: HTMLElement): { update(runs: readonly
         { label: 'run' },
         { label: 'local', stroke: '#38bdf8', width: 2, points: { show: true }, spanGaps: true },
         { label: 'cloud', stroke: '#fb923c', width: 2, points: { show: true }, spanGaps: true },
+        { label: 'split', stroke: '#a3e635', width: 2, points: { show: true }, spanGaps: true },
       ],
     },
-    [[], [], []],
+    [[], [], [], []],
     parent,
   );
   addEventListener('resize', () => plot.setSize({ width: width(), height: 220 }));
   return {
     update(runs) {
       const ok = runs.filter((r) => r.ok);
-      plot.setData([ok.map((r) => r.seq), ok.map((r) => (r.where === 'local' ? r.totalMs : null)), ok.map((r) => (r.where === 'cloud' ? r.totalMs : null))]);
+      const series = (where: string) => ok.map((r) => (r.where === where ? r.totalMs : null));
+      plot.setData([ok.map((r) => r.seq), series('local'), series('cloud'), series('split')]);
     },
   };
 }

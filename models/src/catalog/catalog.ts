@@ -9,6 +9,7 @@ export interface BuildOptions {
   /** Write the files of on-demand models too (otherwise they are hashed, not written). */
   onDemand: boolean;
   log?: (line: string) => void;
+  previous?: readonly ModelManifest[];
 }
 
 /** Builds every entry in order and returns the validated catalog. */
@@ -16,8 +17,8 @@ export async function buildCatalog(entries: readonly CatalogEntry[], options: Bu
   const models: ModelManifest[] = [];
   for (const entry of entries) {
     const started = performance.now();
-    const ctx: BuildContext = { outDir: options.outDir, write: !entry.onDemand || options.onDemand };
-    models.push(await entry.build(ctx));
+    const ctx: BuildContext = { outDir: options.outDir, write: !entry.onDemand || options.onDemand, log: options.log, previous: options.previous };
+    models.push(...[await entry.build(ctx)].flat());
     options.log?.(`${entry.id.padEnd(16)} ${ctx.write ? 'built ' : 'hashed'} in ${((performance.now() - started) / 1000).toFixed(2)} s`);
   }
   return validateCatalog({ catalogVersion: CATALOG_VERSION, thresholds: { ...DEFAULT_THRESHOLDS }, models });

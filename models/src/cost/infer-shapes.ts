@@ -168,6 +168,14 @@ export function inferShapes(graph: GraphSpec, inputShapes: Record<string, number
     });
     const outputs = n.outputs.map((name, i) => ({ name, bytes: bytesOf(outs[i] as Value) }));
     const activationBytes = ins.filter((v) => !v.param).reduce((s, v) => s + bytesOf(v), 0) + outputs.reduce((s, o) => s + o.bytes, 0);
-    return { name: n.name, opType: n.opType, inputShapes: ins.map((v) => v.shape), outputShapes: outs.map((v) => v.shape), activationBytes, outputs };
+    return {
+      name: n.name,
+      opType: n.opType,
+      inputShapes: ins.map((v) => v.shape),
+      outputShapes: outs.map((v) => v.shape),
+      outputDatatypes: outs.map((v) => v.datatype),
+      activationBytes,
+      outputs,
+    };
   });
 }

@@ -4,15 +4,19 @@
 import { join } from 'node:path';
 import type { DimBinding, ModelManifest, TensorSpec } from '@splitflow/contract';
 import type { BuildContext, CatalogEntry } from '../catalog/entry.js';
-import { fitTerms, type Monomial } from '../cost/fit.js';
+import { typicalDims } from '../catalog/print.js';
+import type { Monomial } from '../cost/fit.js';
 import { inferShapes } from '../cost/infer-shapes.js';
-import { checkFit, fitCost, type Measured, splitAt } from '../cost/profile-fit.js';
+import { checkFit, fitCost, type Measured } from '../cost/profile-fit.js';
 import { toFloat16 } from '../onnx/fp16.js';
 import { DTYPE_BYTES, elements, type GraphSpec } from '../onnx/graph.js';
-import { writeModel } from '../onnx/write.js';
+import { modelBytes, writeModel } from '../onnx/write.js';
+import { buildCuts, describeCuts } from '../split/build-cuts.js';
+import { viewOfSpec } from '../split/graph-view.js';
+import { feedsFor } from '../testing/model-feeds.js';
 import { LARGE_MLP, mlpGraph, TINY_MLP } from './mlp.js';
 import { TEXT, textGraph } from './text-m.js';
-import { VISION_CUT, visionGraph } from './vision-s.js';
+import { visionGraph } from './vision-s.js';
 
 export interface GeneratedModel {
   id: string;
@@ -31,7 +35,6 @@ export interface GeneratedModel {
   dimBounds: NonNullable<ModelManifest['dimBounds']>;
   /** Value ranges of inputs the graph indexes with (token ids), written into their specs. */
   inputRanges?: Record<string, NonNullable<TensorSpec['range']>>;
-  cut?: string;
   /** Also write an fp16 variant (for WebGPU devices with shader-f16). */
   fp16?: boolean;
   onDemand?: boolean;
@@ -55,12 +58,11 @@ export const GENERATED: GeneratedModel[] = [
     version: '1.0.0',
     task: 'image-classification',
     description:
-      'MobileNet-style CNN on 224x224 RGB (NCHW, values about -1..1): conv stem, depthwise-separable blocks, max pool, global average pool, 1000 logits. Seeded weights. Cut point `stage3` (256x28x28) splits it between device and cloud.',
+      'MobileNet-style CNN on 224x224 RGB (NCHW, values about -1..1): conv stem, depthwise-separable blocks, max pool, global average pool, 1000 logits. Seeded weights.',
     graph: visionGraph,
     inputShapes: (d) => ({ image: [d.batch ?? 1, 3, 224, 224] }),
     ...batchOnly,
     dimBounds: { batch: { min: 1, max: 64 } },
-    cut: VISION_CUT,
     fp16: true,
   },
   {
@@ -106,7 +108,7 @@ export function parameterBytes(graph: GraphSpec): number {
 }
 
 /** Builds the model file (or only hashes it) and computes its manifest from the graph. */
-export function buildGenerated(model: GeneratedModel, ctx: BuildContext): ModelManifest {
+export async function buildGenerated(model: GeneratedModel, ctx: BuildContext): Promise<ModelManifest[]> {
   const graph = model.graph();
   const path = `${model.id}/model.onnx`;
   const file = writeModel(graph, ctx.write ? join(ctx.outDir, path) : null);
@@ -132,24 +134,26 @@ export function buildGenerated(model: GeneratedModel, ctx: BuildContext): ModelM
     dimBounds: model.dimBounds,
     cost: { flops: cost.flops, parameterBytes: parameterBytes(graph), activationBytes: cost.activationBytes, measuredAt: model.samples },
   };
-  if (model.cut) {
-    const tensor = model.cut;
-    const splits = measured.map((m) => ({ dims: m.dims, ...splitAt(m.records, tensor) }));
-    const fitSplit = (pick: (s: (typeof splits)[number]) => number) =>
-      fitTerms(
-        splits.map((s) => ({ dims: s.dims, value: pick(s) })),
-        model.basis,
-      );
-    const shape = inferShapes(graph, model.inputShapes({ batch: 1 })).find((r) => r.outputs?.some((o) => o.name === tensor))?.outputShapes[0] ?? [];
-    manifest.cutPoints = [
+  const tails: ModelManifest[] = [];
+  if (!model.onDemand) {
+    // On-demand models are not split: their bytes are never held whole, and `large` has no cut (every
+    // hidden layer is wider than its input).
+    const built = await buildCuts(
       {
-        tensor,
-        shape: ['batch', ...shape.slice(1)],
-        activationBytes: fitSplit((s) => s.bytes),
-        flopsBefore: fitSplit((s) => s.before),
-        flopsAfter: fitSplit((s) => s.after),
+        manifest,
+        view: viewOfSpec(graph),
+        bytes: () => modelBytes(graph),
+        measured,
+        basis: model.basis,
+        reference: typicalDims(manifest),
+        accuracyDims: { ...model.check, batch: 1 },
+        feeds: (dims, seed) => feedsFor(manifest, dims, seed),
       },
-    ];
+      ctx,
+    );
+    for (const line of describeCuts(manifest, built, typicalDims(manifest))) ctx.log?.(line);
+    if (built.cutPoints.length > 0) manifest.cutPoints = built.cutPoints;
+    tails.push(...built.tails);
   }
   if (model.fp16) {
     const half = `${model.id}/model.fp16.onnx`;
@@ -159,7 +163,7 @@ export function buildGenerated(model: GeneratedModel, ctx: BuildContext): ModelM
     ];
   }
   if (model.onDemand) manifest.onDemand = true;
-  return manifest;
+  return [manifest, ...tails];
 }
 
 export const generatedEntries = (): CatalogEntry[] =>

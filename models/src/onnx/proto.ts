@@ -201,3 +201,24 @@ export function decodeModel(bytes: Uint8Array): DecodedModel {
     parameterBytes: weightBytes(graph),
   };
 }
+
+/** A decoded ONNX model as protobufjs objects, for graph surgery (splitting a model at a cut). */
+export type ModelProto = onnxProto.onnx.IModelProto;
+export type NodeProto = onnxProto.onnx.INodeProto;
+export type ValueInfoProto = onnxProto.onnx.IValueInfoProto;
+
+export const decodeModelProto = (bytes: Uint8Array): ModelProto => onnx.ModelProto.decode(bytes);
+export const encodeModelProto = (model: ModelProto): Uint8Array => onnx.ModelProto.encode(model).finish();
+
+/** A node in proto form, attributes from the same vocabulary the generators use. */
+export function nodeProto(name: string, opType: string, inputs: string[], outputs: string[], attrs: Record<string, AttrValue> = {}): NodeProto {
+  return { name, opType, input: inputs, output: outputs, attribute: Object.entries(attrs).map(([n, a]) => attribute(n, a)) };
+}
+
+export const valueInfoProto = (spec: ValueSpec): ValueInfoProto => valueInfo(spec);
+
+/** The element type of a value in a decoded graph (inputs, outputs, value_info), if declared. */
+export function declaredDatatype(v: ValueInfoProto): Datatype | undefined {
+  const code = v.type?.tensorType?.elemType;
+  return code ? datatypeOf(code) : undefined;
+}

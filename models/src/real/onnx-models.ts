@@ -4,11 +4,15 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DimBinding, ModelManifest, TensorSpec } from '@splitflow/contract';
 import type { BuildContext, CatalogEntry } from '../catalog/entry.js';
+import { typicalDims } from '../catalog/print.js';
 import type { Monomial } from '../cost/fit.js';
 import { checkFit, fitCost, type Measured } from '../cost/profile-fit.js';
-import { decodeModel } from '../onnx/proto.js';
-import { type Feed, floatFeed, int64Feed } from '../runtime/feeds.js';
+import { decodeModel, decodeModelProto } from '../onnx/proto.js';
+import { documentFeed, type Feed, floatFeed, int64Feed } from '../runtime/feeds.js';
 import { profileNode } from '../runtime/ort-node.js';
+import { buildCuts, describeCuts } from '../split/build-cuts.js';
+import { viewOfProto } from '../split/graph-view.js';
+import { feedsFor } from '../testing/model-feeds.js';
 import { copyFile } from './copy-file.js';
 import { findPackage } from './package-dir.js';
 
@@ -24,6 +28,8 @@ export interface RealOnnxModel {
   inputs: TensorSpec[];
   outputs: TensorSpec[];
   feeds(dims: DimBinding): Feed[];
+  /** Inputs the cut encodings are measured on (default: seeded noise). */
+  accuracyFeeds?: (dims: DimBinding, seed: string) => Feed[];
   samples: DimBinding[];
   check: DimBinding;
   basis: Monomial[];
@@ -49,6 +55,7 @@ export const REAL_ONNX: RealOnnxModel[] = [
     inputs: [{ name: 'x', datatype: 'FP32', shape: ['batch', 3, 'height', 'width'] }],
     outputs: [{ name: 'sigmoid_0.tmp_0', datatype: 'FP32', shape: ['batch', 1, 'height', 'width'] }],
     feeds: (d) => image(d, undefined, undefined),
+    accuracyFeeds: (d, seed) => [documentFeed('x', [d.batch ?? 1, 3, d.height ?? 32, d.width ?? 32], seed)],
     samples: [
       { batch: 1, height: 64, width: 64 },
       { batch: 1, height: 128, width: 128 },
@@ -147,7 +154,7 @@ function assertMatches(id: string, what: string, declared: ReturnType<typeof dec
   });
 }
 
-export async function buildRealOnnx(model: RealOnnxModel, ctx: BuildContext, packagesFrom: string): Promise<ModelManifest> {
+export async function buildRealOnnx(model: RealOnnxModel, ctx: BuildContext, packagesFrom: string): Promise<ModelManifest[]> {
   const pkg = findPackage(model.npm, packagesFrom);
   const source = join(pkg.dir, model.file);
   const bytes = readFileSync(source);
@@ -161,7 +168,7 @@ export async function buildRealOnnx(model: RealOnnxModel, ctx: BuildContext, pac
   for (const dims of model.samples) measured.push(await measure(dims));
   const cost = fitCost(measured, model.basis);
   checkFit(model.id, cost, await measure(model.check), model.tolerance);
-  return {
+  const manifest: ModelManifest = {
     id: model.id,
     version: pkg.version,
     task: model.task,
@@ -176,6 +183,22 @@ export async function buildRealOnnx(model: RealOnnxModel, ctx: BuildContext, pac
     cost: { flops: cost.flops, parameterBytes: graph.parameterBytes, activationBytes: cost.activationBytes, measuredAt: model.samples },
     ...(model.labels ? { labels: model.labels } : {}),
   };
+  const built = await buildCuts(
+    {
+      manifest,
+      view: viewOfProto(decodeModelProto(bytes)),
+      bytes: () => bytes,
+      measured,
+      basis: model.basis,
+      reference: typicalDims(manifest),
+      accuracyDims: { ...model.check, batch: 1 },
+      feeds: (dims, seed) => model.accuracyFeeds?.(dims, seed) ?? feedsFor(manifest, dims, seed),
+    },
+    ctx,
+  );
+  for (const line of describeCuts(manifest, built, typicalDims(manifest))) ctx.log?.(line);
+  if (built.cutPoints.length > 0) manifest.cutPoints = built.cutPoints;
+  return [manifest, ...built.tails];
 }
 
 export const realOnnxEntries = (packagesFrom: string): CatalogEntry[] =>

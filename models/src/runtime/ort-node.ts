@@ -3,6 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Datatype } from '@splitflow/contract';
 import type ort from 'onnxruntime-node';
 import type { NodeRecord } from '../cost/node-record.js';
 import type { Feed } from './feeds.js';
@@ -15,9 +16,9 @@ const loadOrt = (): Promise<typeof ort> => {
   return runtime;
 };
 
-const ORT_TYPE = { FP32: 'float32', INT64: 'int64', INT32: 'int32', UINT8: 'uint8' } as const;
+const ORT_TYPE = { FP32: 'float32', FP16: 'float16', INT64: 'int64', INT32: 'int32', UINT8: 'uint8' } as const;
 
-export type Outputs = Record<string, { dims: number[]; data: Float32Array | BigInt64Array | Int32Array | Uint8Array }>;
+export type Outputs = Record<string, { dims: number[]; data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array }>;
 
 function toOrt(runtime: typeof ort, feeds: Feed[]): Record<string, ort.Tensor> {
   return Object.fromEntries(
@@ -31,6 +32,23 @@ function toOrt(runtime: typeof ort, feeds: Feed[]): Record<string, ort.Tensor> {
 
 function fromOrt(result: ort.InferenceSession.OnnxValueMapType): Outputs {
   return Object.fromEntries(Object.entries(result).map(([name, t]) => [name, { dims: [...t.dims], data: t.data as Outputs[string]['data'] }]));
+}
+
+export interface NodeSession {
+  /** Runs once; `fetches` limits the outputs computed (all when absent). */
+  run(feeds: Feed[], fetches?: string[]): Promise<Outputs>;
+  release(): Promise<void>;
+}
+
+/** A session kept open for several runs; `optimize: false` runs the graph's own nodes, unfused. */
+export async function openNode(model: string | Uint8Array, options: { optimize?: boolean } = {}): Promise<NodeSession> {
+  const runtime = await loadOrt();
+  const opts: ort.InferenceSession.SessionOptions = options.optimize === false ? { graphOptimizationLevel: 'disabled' } : {};
+  const session = typeof model === 'string' ? await runtime.InferenceSession.create(model, opts) : await runtime.InferenceSession.create(model, opts);
+  return {
+    run: async (feeds, fetches) => fromOrt(fetches ? await session.run(toOrt(runtime, feeds), fetches) : await session.run(toOrt(runtime, feeds))),
+    release: () => session.release(),
+  };
 }
 
 export async function runNode(model: string | Uint8Array, feeds: Feed[]): Promise<Outputs> {
@@ -56,6 +74,30 @@ interface ProfileEvent {
 }
 
 const shapesOf = (list: Record<string, number[]>[] = []) => list.map((entry) => Object.values(entry)[0] ?? []);
+
+// onnxruntime's profiler names element types as C++ does.
+const PROFILE_TYPES: Record<string, Datatype> = {
+  float: 'FP32',
+  double: 'FP64',
+  MLFloat16: 'FP16',
+  int64_t: 'INT64',
+  int64: 'INT64',
+  int32: 'INT32',
+  uint8: 'UINT8',
+  int8: 'INT8',
+  int32_t: 'INT32',
+  int16_t: 'INT16',
+  int8_t: 'INT8',
+  uint8_t: 'UINT8',
+  bool: 'BOOL',
+};
+const datatypesOf = (list: Record<string, number[]>[] = []): Datatype[] =>
+  list.map((entry) => {
+    const key = Object.keys(entry)[0] ?? '';
+    const datatype = PROFILE_TYPES[key];
+    if (!datatype) throw new Error(`profile: unknown element type ${key}`);
+    return datatype;
+  });
 
 /**
  * Runs the model once with graph optimisations off (so nodes are the model's own, not fused ones)
@@ -86,6 +128,7 @@ export async function profileNode(model: string | Uint8Array, feeds: Feed[]): Pr
           opType: args.op_name ?? '',
           inputShapes: shapesOf(args.input_type_shape),
           outputShapes: shapesOf(args.output_type_shape),
+          outputDatatypes: datatypesOf(args.output_type_shape),
           activationBytes: Number(args.activation_size ?? 0) + Number(args.output_size ?? 0),
         };
       });

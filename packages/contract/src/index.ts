@@ -82,7 +82,19 @@ export { DATATYPES, Datatype, DIM_NAME_PATTERN, Dim } from './schema/common.js';
 export { DeviceProfile, NetworkInfo, WebGpuInfo } from './schema/device.js';
 export { NOT_READY_HEADER, NOT_READY_STATUS } from './schema/health.js';
 export { DEADLINE_HEADER, LOAD_HEADERS, type LoadReport, readLoadHeaders } from './schema/load-headers.js';
-export { CostProfile, CostTerm, CutPoint, ModelFile, ModelFormat, ModelManifest, ModelVariant, Precision, TensorSpec } from './schema/manifest.js';
+export {
+  CostProfile,
+  CostTerm,
+  CutEncoding,
+  CutEncodingInfo,
+  CutPoint,
+  ModelFile,
+  ModelFormat,
+  ModelManifest,
+  ModelVariant,
+  Precision,
+  TensorSpec,
+} from './schema/manifest.js';
 export {
   BINARY_CONTENT_TYPE,
   BINARY_DATA,

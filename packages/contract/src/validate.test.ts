@@ -96,14 +96,31 @@ describe('ModelManifest', () => {
 
 describe('ModelCatalog', () => {
   it('accepts a valid catalog', () => {
-    expect(validateCatalog(catalogFixture()).models).toHaveLength(1);
+    expect(validateCatalog(catalogFixture()).models).toHaveLength(2);
+  });
+  it('rejects a cut whose tail model is missing or is the tail of another cut', () => {
+    const c = catalogFixture();
+    c.models.pop();
+    expect(messageOf(() => validateCatalog(c))).toContain(
+      'models[0].cutPoints[0].encodings[0].tail: no model "tiny.hidden" in the catalog that is the fp32 tail of tiny at hidden',
+    );
+    const d = catalogFixture();
+    Object.assign(d.models[1] ?? {}, { tailOf: { model: 'tiny', cut: 'other', encoding: 'fp32' } });
+    expect(messageOf(() => validateCatalog(d))).toContain('models[0].cutPoints[0].encodings[0].tail');
+  });
+  it('rejects a cut without an allowed fp32 tail', () => {
+    const m = manifestFixture();
+    const cut = m.cutPoints?.[0];
+    if (!cut) throw new Error('fixture has a cut');
+    cut.encodings = [{ encoding: 'fp16', allowed: false, top1Agreement: 0.5, maxAbsError: 1, outputScale: 3, samples: 2 }];
+    expect(messageOf(() => validateManifest(m))).toContain('cutPoints[0].encodings: expected an allowed fp32 encoding');
   });
   it('rejects duplicate ids and policies for unknown models', () => {
     const c = catalogFixture();
     c.models.push(manifestFixture());
     c.policy = { models: { nope: { mode: 'cloud-only' } } };
     const message = messageOf(() => validateCatalog(c));
-    expect(message).toContain('models[1].id: duplicate model id "tiny"');
+    expect(message).toContain('models[2].id: duplicate model id "tiny"');
     expect(message).toContain('policy.models.nope: no model "nope" in the catalog');
   });
   it('rejects bad thresholds with their path', () => {
@@ -121,7 +138,7 @@ describe('RoutingPolicy', () => {
   it('rejects a bad privacy value and a non-positive budget', () => {
     const message = messageOf(() => validatePolicy({ latencyBudgetMs: 0, models: { tiny: { privacy: 'public' } } }));
     expect(message).toContain('latencyBudgetMs: expected a number > 0');
-    expect(message).toContain('models.tiny.privacy: expected "any" or "local-only"');
+    expect(message).toContain('models.tiny.privacy: expected "any", "local-only" or "no-raw-input"');
   });
 });
 

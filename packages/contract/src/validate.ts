@@ -124,8 +124,23 @@ export function checkManifestSemantics(manifest: ModelManifest): ValidationIssue
     ['cost.activationBytes', manifest.cost.activationBytes],
   ];
   manifest.cutPoints?.forEach((c, i) => {
-    costTerms.push([`cutPoints[${i}].flopsBefore`, c.flopsBefore], [`cutPoints[${i}].flopsAfter`, c.flopsAfter]);
+    costTerms.push(
+      [`cutPoints[${i}].flopsBefore`, c.flopsBefore],
+      [`cutPoints[${i}].flopsAfter`, c.flopsAfter],
+      [`cutPoints[${i}].activationBytes`, c.activationBytes],
+    );
+    if (!c.encodings.some((e) => e.encoding === 'fp32' && e.allowed && e.tail)) {
+      issues.push({ path: `cutPoints[${i}].encodings`, message: 'expected an allowed fp32 encoding with its tail model' });
+    }
+    c.encodings.forEach((e, j) => {
+      if (e.allowed !== (e.tail !== undefined))
+        issues.push({ path: `cutPoints[${i}].encodings[${j}]`, message: 'a tail model is named exactly when the encoding is allowed' });
+    });
   });
+  unique(
+    (manifest.cutPoints ?? []).map((c) => c.name),
+    'cutPoints',
+  );
   for (const [path, terms] of costTerms) {
     for (const dim of termDims(terms)) {
       if (!dimNames.has(dim)) issues.push({ path, message: `dim "${dim}" is not a symbolic dim of any input` });
@@ -155,6 +170,20 @@ export function validateCatalog(value: unknown): ModelCatalog {
     if (seen.has(m.id)) issues.push({ path: `models[${i}].id`, message: `duplicate model id "${m.id}"` });
     seen.add(m.id);
     for (const issue of checkManifestSemantics(m)) issues.push({ path: `models[${i}].${issue.path}`, message: issue.message });
+  });
+  catalog.models.forEach((m, i) => {
+    m.cutPoints?.forEach((c, j) => {
+      c.encodings.forEach((e, k) => {
+        if (!e.tail) return;
+        const tail = catalog.models.find((t) => t.id === e.tail);
+        if (!tail || tail.tailOf?.model !== m.id || tail.tailOf.cut !== c.name || tail.tailOf.encoding !== e.encoding) {
+          issues.push({
+            path: `models[${i}].cutPoints[${j}].encodings[${k}].tail`,
+            message: `no model "${e.tail}" in the catalog that is the ${e.encoding} tail of ${m.id} at ${c.name}`,
+          });
+        }
+      });
+    });
   });
   for (const id of Object.keys(catalog.policy?.models ?? {})) {
     if (!seen.has(id)) issues.push({ path: `policy.models.${id}`, message: `no model "${id}" in the catalog` });

@@ -8,7 +8,8 @@ import { measureBundle } from '../scripts/measure-bundle.js';
  * Measured 2026-11-24: 45.8 KiB, of which TypeBox's `Value` (catalog and policy validation through
  * the contract) is the largest part; precompiled validators would be the next saving.
  */
-const CORE_BUDGET_GZIP_BYTES = 48 * 1024;
+// The split route (its estimates, decision and run, with the contract's cut schema) is about 3 KiB of it.
+const CORE_BUDGET_GZIP_BYTES = 52 * 1024;
 
 describe('bundle', () => {
   it(`keeps the core under ${CORE_BUDGET_GZIP_BYTES / 1024} KiB gzipped, with both runtimes split out`, async () => {

@@ -8,7 +8,8 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
 
   --models <catalog.json>     model catalog (default models/catalog.json)
   --model-dir <dir>           directory of the model files (default build/ beside the catalog)
-  --serve <id,id>             only these models (default every ONNX model built)
+  --serve <id,id>             only these models (default every ONNX model built, tails of cuts excepted)
+  --tails <id,id|all>         also serve the tails of these models' cuts (default none)
   --ep cpu|webgpu|cuda        execution provider (default cpu)
   --hardware cpu|gpu|tpu      hardware class to report (default from the provider)
   --port <n>                  port (default 8001; 0 picks a free one)
@@ -58,6 +59,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         models: { type: 'string' },
         'model-dir': { type: 'string' },
         serve: { type: 'string' },
+        tails: { type: 'string' },
         ep: { type: 'string' },
         hardware: { type: 'string' },
         port: { type: 'string' },
@@ -123,6 +125,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (modelDir !== undefined) options.modelDir = modelDir;
   const serve = str('serve');
   if (serve !== undefined) options.models = serve.split(',').filter((s) => s !== '');
+  const tails = str('tails');
+  if (tails !== undefined) options.tails = tails === 'all' ? 'all' : tails.split(',').filter((s) => s !== '');
   const threads = integer('threads', str('threads'), 1);
   if (threads !== undefined) options.intraOpThreads = threads;
   const small = integer('small-model-threads', str('small-model-threads'), 0);

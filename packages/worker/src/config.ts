@@ -57,10 +57,18 @@ export interface WorkerConfig {
    */
   modelDir?: string;
   /**
-   * Model ids to serve. An id missing from the catalog is a startup error.
-   * @default every ONNX model of the catalog, except on-demand ones whose files were not built
+   * Model ids to serve (tails of cuts included, e.g. `vision-s.maxpool.uint8`). An id missing from the
+   * catalog is a startup error.
+   * @default every ONNX model of the catalog that is not a tail, except on-demand ones whose files were not built
    */
   models?: string[];
+  /**
+   * Also serve the tails of these models' cuts (every allowed encoding), or of every model with `'all'`.
+   * Tails are off by default since each is a session of its own (the catalog holds 37).
+   * @default none
+   * @example ['vision-s', 'ocr-cls']
+   */
+  tails?: string[] | 'all';
   /**
    * onnxruntime execution provider. One that cannot start here is a startup error naming those that can.
    * @default 'cpu'

@@ -5,14 +5,48 @@ import { createLatencyChart } from '../chart.js';
 import { h, table } from '../dom.js';
 import { digest, type InputKind, inputKinds, makeInputs } from '../inputs.js';
 
-/** The three ways a person can run a model, and the SDK mode each maps to. */
-export const RUN_MODES: readonly { id: string; label: string; mode: RoutingMode }[] = [
+/** The ways a person can run a model, and the SDK mode each maps to (Split: the fastest cut, head here, tail in the pool). */
+export const RUN_MODES: readonly { id: string; label: string; mode: RoutingMode; split?: true }[] = [
   { id: 'auto', label: 'Auto', mode: 'auto' },
   { id: 'local', label: 'Local', mode: 'local-only' },
   { id: 'cloud', label: 'Cloud', mode: 'cloud-only' },
+  { id: 'split', label: 'Split', mode: 'auto', split: true },
 ];
 
 const fmt = (ms: number | undefined) => (ms === undefined ? '-' : `${ms.toFixed(ms < 10 ? 2 : 1)} ms`);
+
+const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+
+/** Head on the device, upload, tail in the pool (or here), download: what a split did, with the router's estimate beside it. */
+function splitRows(result: InferResult): [string, string | HTMLElement][] {
+  const s = result.route.split;
+  if (!s) return [];
+  const t = result.route.timings;
+  const e = result.route.decision.split;
+  const est = e ? ` (estimated ${fmt(e.headMs)})` : '';
+  return [
+    ['cut', h('span', { 'data-testid': 'route-cut' }, `${s.cut}, ${s.encoding} on the wire, tail model ${s.tail}`)],
+    ['head on device', `${fmt(s.headMs)}${est}`],
+    [
+      'upload',
+      h(
+        'span',
+        { 'data-testid': 'route-upload' },
+        `${kib(s.uploadBytes)} ${s.encoding}${s.tailWhere === 'cloud' ? `, with the download ${fmt(t.networkMs)} on the network${e ? ` (estimated ${fmt(e.networkMs)})` : ''}` : ', not delivered'}`,
+      ),
+    ],
+    [
+      'tail',
+      h(
+        'span',
+        { 'data-testid': 'route-tail' },
+        s.tailWhere === 'cloud'
+          ? `in the pool ${[result.route.pool, result.route.hardware].filter(Boolean).join(' / ')}: queue ${fmt(t.queueMs)}, compute ${fmt(t.computeMs)}`
+          : `on this device (${fmt(s.tailLocalMs)}): the pool failed (${s.tailFailed?.code ?? '?'})`,
+      ),
+    ],
+  ];
+}
 
 function routeTable(result: InferResult): HTMLTableElement {
   const r = result.route;
@@ -20,6 +54,7 @@ function routeTable(result: InferResult): HTMLTableElement {
   return table(
     [
       ['ran', h('span', { class: r.where, 'data-testid': 'route-where' }, r.where)],
+      ...splitRows(result),
       ['on', r.where === 'local' ? `${r.backend ?? '?'} (${r.thread ?? '?'})` : [r.pool, r.hardware].filter(Boolean).join(' / ') || 'cloud'],
       ['why', h('span', { 'data-testid': 'route-reason' }, r.reason)],
       ['fallback', r.fallback ? h('span', { 'data-testid': 'route-fallback' }, `from ${r.fallback.from}: ${r.fallback.code}: ${r.fallback.message}`) : 'none'],
@@ -73,7 +108,8 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
     status.textContent = `Could not start the SDK: ${(error as Error).message}`;
     return;
   }
-  const models = client.catalog.models;
+  // Tails of cuts are models for the pool, not for people to pick.
+  const models = client.catalog.models.filter((m) => !m.tailOf);
   const modelSelect = h(
     'select',
     { 'data-testid': 'model' },
@@ -85,9 +121,12 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
   const result = h('div', { class: 'card', 'data-testid': 'result' }, 'No run yet.');
   const chartBox = h('div', { class: 'card', 'data-testid': 'chart' });
   const manifest = (): ModelManifest => models.find((m) => m.id === modelSelect.value) as ModelManifest;
-  const fillKinds = () => kindSelect.replaceChildren(...inputKinds(manifest()).map((k) => h('option', { value: k }, k)));
-  modelSelect.addEventListener('change', fillKinds);
-  fillKinds();
+  const fillKinds = () => {
+    kindSelect.replaceChildren(...inputKinds(manifest()).map((k) => h('option', { value: k }, k)));
+    const split = buttons.find((b) => b.dataset.mode === 'split');
+    if (manifest().cutPoints?.length) split?.removeAttribute('disabled');
+    else split?.setAttribute('disabled', '');
+  };
   client.on('progress', (p) => {
     progress.textContent =
       p.phase === 'download' ? `downloading ${p.model ?? ''} ${p.total ? Math.round((100 * p.loaded) / p.total) : 0}%` : `${p.phase} ${p.model ?? ''}`;
@@ -101,7 +140,10 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
       if (busy) b.setAttribute('disabled', '');
       else b.removeAttribute('disabled');
     }
+    if (!busy) fillKinds();
   };
+  modelSelect.addEventListener('change', fillKinds);
+  fillKinds();
   const chart = createLatencyChart(chartBox);
   chart.update(state.session.runs);
 
@@ -118,7 +160,7 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
       status.textContent = `Running ${m.id} (${choice.label})...`;
       const started = performance.now();
       try {
-        const out = await client.infer(m.id, byName, { mode: choice.mode });
+        const out = await client.infer(m.id, byName, { mode: choice.mode, ...(choice.split ? { split: true as const } : {}) });
         const named = Object.entries(out.outputs).map(([name, t]) => ({ name, ...t }) as NamedTensor);
         state.session.record({
           model: m.id,
@@ -126,6 +168,7 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
           input: kind,
           ok: true,
           where: out.route.where,
+          cut: out.route.split ? `${out.route.split.cut} ${out.route.split.encoding} (tail: ${out.route.split.tailWhere})` : '',
           backend: out.route.where === 'local' ? (out.route.backend ?? '') : [out.route.pool, out.route.hardware].filter(Boolean).join('/'),
           reason: out.route.reason,
           fallback: out.route.fallback ? `${out.route.fallback.from}: ${out.route.fallback.code}` : '',
@@ -138,7 +181,15 @@ export async function renderRunPage(root: HTMLElement, state: AppState): Promise
           errorMessage: '',
           outputDigest: digest(named),
         });
-        status.textContent = `Done: ${m.id} ran ${out.route.where === 'local' ? 'on this device' : 'in the cloud'} in ${fmt(out.route.timings.totalMs)}.`;
+        const where =
+          out.route.where === 'local'
+            ? 'on this device'
+            : out.route.where === 'cloud'
+              ? 'in the cloud'
+              : out.route.split?.tailWhere === 'local'
+                ? `as a split at ${out.route.split.cut}, and finished on this device because the pool failed (${out.route.split.tailFailed?.code ?? '?'})`
+                : `as a split at ${out.route.split?.cut}: head on this device, tail in the pool`;
+        status.textContent = `Done: ${m.id} ran ${where} in ${fmt(out.route.timings.totalMs)}.`;
         result.replaceChildren(routeTable(out), h('h3', {}, 'Outputs'), outputsView(out.outputs));
       } catch (error) {
         const e = error as { code?: string; message?: string };

@@ -10,8 +10,10 @@ export interface RunRecord {
   mode: string;
   input: string;
   ok: boolean;
-  /** local | cloud (where it finally ran), or none when it failed everywhere. */
+  /** local | cloud | split (where it finally ran), or none when it failed everywhere. */
   where: string;
+  /** The cut of a split run (empty otherwise), and where its tail ran: `maxpool uint8 (tail: cloud)`. */
+  cut?: string;
   backend: string;
   reason: string;
   /** Set when the first route failed and another answered. */
@@ -61,6 +63,7 @@ export const CSV_COLUMNS: readonly (keyof RunRecord)[] = [
   'input',
   'ok',
   'where',
+  'cut',
   'backend',
   'reason',
   'fallback',

@@ -75,14 +75,56 @@ export const ModelVariant = Type.Object(
 );
 export type ModelVariant = Static<typeof ModelVariant>;
 
+/**
+ * How a cut's tensors cross the wire. `fp32` as computed; `fp16` halves the bytes; `uint8` quarters
+ * them: each tensor quantised by the head itself (ONNX DynamicQuantizeLinear: one scale and zero
+ * point per tensor, sent beside it) and dequantised by the tail. Each encoding has a tail model of its
+ * own, so the wire stays plain OIP v2 tensors.
+ */
+export const CutEncoding = Type.Union([Type.Literal('fp32'), Type.Literal('fp16'), Type.Literal('uint8')], {
+  errorMessage: 'expected "fp32", "fp16" or "uint8"',
+});
+export type CutEncoding = Static<typeof CutEncoding>;
+
+/** One encoding of a cut, measured against fp32 at build time on seeded inputs. */
+export const CutEncodingInfo = Type.Object(
+  {
+    encoding: CutEncoding,
+    /** Allowed when the tail's outputs stay within the model's tolerance; only allowed ones have a tail model. */
+    allowed: Type.Boolean(),
+    /** Catalog id of the tail model that takes this encoding (present when allowed). */
+    tail: Type.Optional(Identifier),
+    /** For class scores: share of samples whose top-1 (argmax over the last axis of the first output) equals fp32's. */
+    top1Agreement: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** Largest absolute difference of any output element against the fp32 cut. */
+    maxAbsError: NonNegative,
+    /** Largest magnitude of any fp32 output element on the same samples, to read the error against. */
+    outputScale: NonNegative,
+    /** Seeded inputs measured. */
+    samples: Type.Integer({ minimum: 1 }),
+  },
+  { $id: 'CutEncodingInfo', additionalProperties: false },
+);
+export type CutEncodingInfo = Static<typeof CutEncodingInfo>;
+
+/**
+ * A place where the graph splits into a head (on the device) and a tail (in a pool), found from the
+ * graph at build time: a set of tensors with no edge from the tail back into the head. Constants and
+ * weights go with whichever side uses them (both, when both do).
+ */
 export const CutPoint = Type.Object(
   {
-    /** Name of the intermediate tensor where the graph may be split. */
-    tensor: Type.String({ minLength: 1 }),
-    shape: Type.Array(Dim),
+    /** Short name, unique within the model (`model.name` is the tail's catalog id). */
+    name: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', errorMessage: 'expected a short name of lower-case letters, digits and -' }),
+    /** The tensors that cross, fp32, as the head outputs them; dims such as `height_8` are the input dim divided by 8. */
+    tensors: Type.Array(TensorSpec, { minItems: 1 }),
+    /** Bytes of the tensors that cross, in fp32, as a polynomial of the model's input dims. */
     activationBytes: Type.Array(CostTerm),
     flopsBefore: Type.Array(CostTerm),
     flopsAfter: Type.Array(CostTerm),
+    /** The head: the model's inputs to every encoding of the cut's tensors (fetch only the one you send). */
+    head: ModelFile,
+    encodings: Type.Array(CutEncodingInfo, { minItems: 1 }),
   },
   { $id: 'CutPoint', additionalProperties: false },
 );
@@ -113,6 +155,8 @@ export const ModelManifest = Type.Object(
     variants: Type.Optional(Type.Array(ModelVariant)),
     cutPoints: Type.Optional(Type.Array(CutPoint)),
     labels: Type.Optional(Type.Array(Type.String())),
+    /** Set on the tail of a cut: the model, cut and wire encoding it finishes. */
+    tailOf: Type.Optional(Type.Object({ model: Identifier, cut: Type.String({ minLength: 1 }), encoding: CutEncoding }, { additionalProperties: false })),
     /** Set on models that are built on demand and absent from a default build (e.g. `large`). */
     onDemand: Type.Optional(Type.Boolean()),
   },

@@ -8,7 +8,14 @@ export const RoutingMode = Type.Union(
 );
 export type RoutingMode = Static<typeof RoutingMode>;
 
-export const Privacy = Type.Union([Type.Literal('any'), Type.Literal('local-only')], { errorMessage: 'expected "any" or "local-only"' });
+/**
+ * `any`: the input may go to the cloud. `local-only`: nothing leaves the device. `no-raw-input`: the raw
+ * input never leaves the device, but a cut's activations may (split routes only). Activations are not
+ * anonymous: they can still reveal information about the input, the earlier the cut the more.
+ */
+export const Privacy = Type.Union([Type.Literal('any'), Type.Literal('local-only'), Type.Literal('no-raw-input')], {
+  errorMessage: 'expected "any", "local-only" or "no-raw-input"',
+});
 export type Privacy = Static<typeof Privacy>;
 
 export const RoutingThresholds = Type.Object(

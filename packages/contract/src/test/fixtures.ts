@@ -22,21 +22,38 @@ export const manifestFixture = (): ModelManifest => ({
   },
   cutPoints: [
     {
-      tensor: 'hidden',
-      shape: ['batch', 128],
+      name: 'hidden',
+      tensors: [{ name: 'hidden', datatype: 'FP32', shape: ['batch', 128] }],
       activationBytes: [{ coefficient: 512, dims: { batch: 1 } }],
       flopsBefore: [{ coefficient: 16_384, dims: { batch: 1 } }],
       flopsAfter: [{ coefficient: 34_816, dims: { batch: 1 } }],
+      head: { path: 'tiny/cut-hidden/head.onnx', bytes: 40_000, sha256: 'c'.repeat(64), role: 'model' },
+      encodings: [{ encoding: 'fp32', allowed: true, tail: 'tiny.hidden', top1Agreement: 1, maxAbsError: 0, outputScale: 3, samples: 4 }],
     },
   ],
   variants: [{ name: 'fp16', precision: 'fp16', files: [{ path: 'tiny/model.fp16.onnx', bytes: 51_200, sha256: 'b'.repeat(64) }], requires: ['shader-f16'] }],
+});
+
+/** The fp32 tail of the fixture's cut, as the catalog lists it. */
+export const tailFixture = (): ModelManifest => ({
+  id: 'tiny.hidden',
+  version: '1.0.0',
+  task: 'classification',
+  format: 'onnx',
+  files: [{ path: 'tiny/cut-hidden/tail.onnx', bytes: 70_000, sha256: 'd'.repeat(64), role: 'model' }],
+  inputs: [{ name: 'hidden', datatype: 'FP32', shape: ['batch', 128] }],
+  outputs: [{ name: 'logits', datatype: 'FP32', shape: ['batch', 16] }],
+  batchDim: 'batch',
+  dimBounds: { batch: { min: 1, max: 1024 } },
+  cost: { flops: [{ coefficient: 34_816, dims: { batch: 1 } }], parameterBytes: 70_000, activationBytes: [{ coefficient: 512, dims: { batch: 1 } }] },
+  tailOf: { model: 'tiny', cut: 'hidden', encoding: 'fp32' },
 });
 
 export const catalogFixture = (): ModelCatalog => ({
   catalogVersion: 1,
   thresholds: { maxLocalModelBytes: 64 << 20, minDeviceGflops: 1, latencyBudgetMs: 500, privacy: 'any', mode: 'auto' },
   policy: { models: { tiny: { mode: 'prefer-local' } } },
-  models: [manifestFixture()],
+  models: [manifestFixture(), tailFixture()],
 });
 
 export const policyFixture = (): RoutingPolicy => ({ mode: 'auto', latencyBudgetMs: 200, models: { tiny: { privacy: 'local-only' } } });

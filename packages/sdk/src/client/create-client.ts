@@ -25,9 +25,12 @@ import { createCachedProbe } from '../probe/probe-device.js';
 import type { RouteDecision, Where } from '../router/decision.js';
 import { createLatencyRouter, type LocalPlan } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
+import { type HeadPlan, headKey } from '../router/split-candidates.js';
+import { decideWithSplit } from '../router/split-decision.js';
 import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
 import { createEmitter } from './emitter.js';
+import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
 import type { ClientEvents, ClientOptions, InferOptions, InferResult, PrefetchResult, Route, RouteTimings, SplitflowClient } from './types.js';
 
 // Errors that the other route cannot cure: bad input fails there too, and a caller's abort or a
@@ -322,42 +325,90 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         cloudCandidate && live.rttMs() === undefined ? within(firstPing, thresholds.latencyBudgetMs) : undefined,
       ]);
       const requestBytes = holder.tensors.reduce((n, t) => n + tensorToBytes(t).byteLength, 0);
-      const decision: RouteDecision = router.decide({
-        manifest,
-        thresholds,
-        dims,
-        requestBytes,
-        responseBytes: outputBytes(manifest, dims),
-        device: routed,
-        local: plan,
-        cloud: { configured: cloud !== undefined, serves },
-      });
+      const heads = new Map<string, HeadPlan>();
+      for (const cut of manifest.cutPoints ?? []) {
+        const warm = sessions.has(headKey(manifest.id, cut.name));
+        heads.set(cut.name, { backend: plan.backend, sessionWarm: warm, missingBytes: warm ? 0 : await store.missingBytes([cut.head]) });
+      }
+      const decision: RouteDecision = decideWithSplit(
+        router,
+        {
+          manifest,
+          thresholds,
+          dims,
+          requestBytes,
+          responseBytes: outputBytes(manifest, dims),
+          device: routed,
+          local: plan,
+          cloud: { configured: cloud !== undefined, serves },
+        },
+        {
+          manifest,
+          hasModel: (id) => loaded.catalog.models.some((m) => m.id === id),
+          link: {
+            rttMs: live.rttMs() ?? (routed.network.rttMs === 'unknown' ? 100 : routed.network.rttMs),
+            mbps: routed.network.downlinkMbps === 'unknown' || routed.network.downlinkMbps <= 0 ? 10 : routed.network.downlinkMbps,
+          },
+          heads: (cut) => heads.get(cut.name) ?? { backend: plan.backend, sessionWarm: false, missingBytes: cut.head.bytes },
+          live,
+          cloudThroughput: options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 },
+        },
+        o.split,
+      );
       const routeMs = now() - started;
       emitter.emit('route', { model, decision });
       const flops = workOf(manifest, dims).flops;
-      const run = (where: Where) => {
+      const run = (where: Where): Promise<LocalOutcome | CloudOutcome | SplitOutcome> => {
+        if (where === 'split' && decision.split) {
+          return runSplit(
+            {
+              manifest: (id) => loaded.manifest(id),
+              runLocal: async (m, h, f) => runLocal(m, await planLocal(m, routed), f, h, o.signal),
+              runCloud: (m, tensors, f) => runCloud(m, f, tensors, thresholds.latencyBudgetMs, o),
+              now,
+            },
+            manifest,
+            decision.split,
+            holder,
+            dims,
+          );
+        }
         if (where === 'local') return runLocal(manifest, plan, flops, holder, o.signal);
         // A fallback gets what is left of the budget, but at least half of it: a late answer beats none.
         const left = Math.max(thresholds.latencyBudgetMs / 2, thresholds.latencyBudgetMs - (now() - started));
         return runCloud(manifest, flops, holder.tensors, where === decision.where ? thresholds.latencyBudgetMs : left, o);
       };
-      const finish = (where: Where, outcome: LocalOutcome | CloudOutcome, fallback?: Route['fallback']): InferResult => {
+      const finish = (where: Where, outcome: LocalOutcome | CloudOutcome | SplitOutcome, fallback?: Route['fallback']): InferResult => {
+        const split = 'split' in outcome ? outcome.split : undefined;
+        // A split whose tail the device finished: the route stays a split, and says what failed.
+        const tailFell = split?.tailFailed ? { from: 'split' as const, code: split.tailFailed.code, message: split.tailFailed.message } : undefined;
+        const fell = fallback ?? tailFell;
+        const reason = fallback
+          ? `${decision.reason}; ${decision.where} failed (${fallback.code}), fell back to ${where}`
+          : tailFell
+            ? `${decision.reason}; the tail failed in the pool (${tailFell.code}), finished on the device from the head's output`
+            : decision.reason;
         const route: Route = {
           where,
-          ...outcome.route,
-          reason: fallback ? `${decision.reason}; ${decision.where} failed (${fallback.code}), fell back to ${where}` : decision.reason,
+          ...(outcome.route as Partial<Route>),
+          reason,
           decision,
           estimates: decision.estimates,
           timings: { totalMs: now() - started, routeMs, ...outcome.timings },
         };
-        if (fallback) route.fallback = fallback;
+        if (fell) route.fallback = fell;
+        if (split) route.split = split;
         return { outputs: Object.fromEntries(outcome.outputs.map(({ name, ...t }) => [name, t as Tensor])), route };
       };
       try {
         return finish(decision.where, await run(decision.where));
       } catch (error) {
         const first = isSplitflowError(error) ? error : new SplitflowError('INTERNAL', { message: String((error as Error)?.message ?? error), cause: error });
-        const other = decision.fallback;
+        // A split falls back whole to the cloud only when its head failed (a failed tail was finished
+        // here already) and the raw input may leave the device.
+        const headFailed = (first.details as { stage?: string } | undefined)?.stage === HEAD_FAILED;
+        const other: Where | undefined =
+          decision.where === 'split' ? (headFailed && decision.cloudBlocked === undefined ? 'cloud' : undefined) : decision.fallback;
         if (!other || NO_FALLBACK.has(first.code) || disposed) throw first;
         emitter.emit('fallback', { model, from: decision.where, to: other, code: first.code, message: first.message });
         try {

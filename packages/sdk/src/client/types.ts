@@ -1,4 +1,15 @@
-import type { DeviceProfile, ErrorCode, ModelCatalog, Priority, Privacy, RoutingMode, RoutingPolicy, Tensor, Throughput } from '@splitflow/contract';
+import type {
+  CutEncoding,
+  DeviceProfile,
+  ErrorCode,
+  ModelCatalog,
+  Priority,
+  Privacy,
+  RoutingMode,
+  RoutingPolicy,
+  Tensor,
+  Throughput,
+} from '@splitflow/contract';
 import type { DownloadProgress } from '../delivery/model-store.js';
 import type { ProbeOptions } from '../probe/probe-device.js';
 import type { RouteDecision, RouteEstimates, Where } from '../router/decision.js';
@@ -67,6 +78,11 @@ export interface InferOptions {
   /** @default the policy's (`auto`) */
   mode?: RoutingMode;
   priority?: Priority;
+  /**
+   * Run as a split: at this cut (a `name` of the manifest's `cutPoints`), or `true` for the cut the
+   * router estimates fastest, where mode and privacy allow one. @default the router chooses the route
+   */
+  split?: string | true;
   signal?: AbortSignal;
 }
 
@@ -85,6 +101,22 @@ export interface RouteTimings {
   attempts?: number;
 }
 
+/** How a split request ran: the cut, what crossed, and where the tail ended up. */
+export interface SplitRoute {
+  cut: string;
+  encoding: CutEncoding;
+  /** Catalog id of the tail model. */
+  tail: string;
+  /** The head's run on the device (messaging included). */
+  headMs: number;
+  /** Bytes of the cut tensors sent. */
+  uploadBytes: number;
+  /** `local` when the pool failed and the device finished the tail from the head's output. */
+  tailWhere: 'cloud' | 'local';
+  tailFailed?: { code: ErrorCode; message: string };
+  tailLocalMs?: number;
+}
+
 /** Where a request ran and why. */
 export interface Route {
   where: Where;
@@ -101,8 +133,13 @@ export interface Route {
   decision: RouteDecision;
   estimates: RouteEstimates;
   timings: RouteTimings;
-  /** Set when the chosen route failed and the other one answered. */
+  /**
+   * Set when the chosen route failed and another answered: a failed split tail finished on the device
+   * (`from: 'split'`, `where: 'split'`, `split.tailWhere: 'local'`), a failed head sent whole to the cloud.
+   */
   fallback?: { from: Where; code: ErrorCode; message: string };
+  /** Set on split routes. */
+  split?: SplitRoute;
 }
 
 export interface InferResult {

@@ -1,7 +1,9 @@
 import type { Privacy, RoutingMode } from '@splitflow/contract';
 
-/** Where a request runs. */
-export type Where = 'local' | 'cloud';
+import type { SplitEstimate } from './split-candidates.js';
+
+/** Where a request runs: whole on the device, whole in the cloud, or the head here and the tail there. */
+export type Where = 'local' | 'cloud' | 'split';
 
 /** The numbers behind a local estimate, in ms. */
 export interface LocalEstimate {
@@ -30,6 +32,8 @@ export interface RouteEstimates {
   budgetMs: number;
   local?: LocalEstimate;
   cloud?: CloudEstimate;
+  /** Every split candidate (one per cut, in its smallest allowed encoding), fastest first. */
+  split?: SplitEstimate[];
 }
 
 /** One routing decision, with its reason and every number it used. */
@@ -44,6 +48,14 @@ export interface RouteDecision {
   localBlocked?: string;
   /** Why the cloud route was ruled out, when it was. */
   cloudBlocked?: string;
-  /** The route to try if the chosen one fails, when policy allows one. */
+  /** Why no split was considered, when none was. */
+  splitBlocked?: string;
+  /** The chosen split, when `where` is `split`. */
+  split?: SplitEstimate;
+  /**
+   * The route to try if the chosen one fails, when policy allows one. For a split it is `local`: the
+   * device finishes the tail from the head's output (a failed head sends the request whole to the
+   * cloud, where privacy allows).
+   */
   fallback?: Where;
 }

@@ -149,6 +149,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
 
   function cloudBlock(input: RouteInput): string | undefined {
     if (input.thresholds.privacy === 'local-only') return 'privacy is local-only: the data never leaves the device';
+    if (input.thresholds.privacy === 'no-raw-input') return 'privacy is no-raw-input: the raw input never leaves the device';
     if (input.thresholds.mode === 'local-only') return 'mode is local-only';
     if (!input.cloud.configured) return 'no cloud endpoint is configured';
     if (input.cloud.serves === false) return `the cloud endpoint does not serve "${input.manifest.id}"`;

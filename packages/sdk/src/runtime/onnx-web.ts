@@ -72,13 +72,16 @@ export function createOnnxWebAdapter(): RuntimeAdapter {
         graphOptimizationLevel: 'all',
         ...(externalData.length > 0 ? { externalData } : {}),
       });
+      // The source's outputs, when they are a subset of the graph's, are all that is fetched: a cut's
+      // head outputs every wire encoding and only the one sent is computed.
+      const fetches = source.outputs.length > 0 && source.outputs.every((o) => session.outputNames.includes(o)) ? source.outputs : session.outputNames;
       return {
         backend,
         async run(inputs) {
           const feeds: Record<string, Ort.Tensor> = {};
           for (const t of inputs) feeds[t.name] = toOrt(ort, t);
-          const results = await session.run(feeds);
-          return session.outputNames.map((name) => fromOrt(name, results[name] as Ort.Tensor));
+          const results = await session.run(feeds, [...fetches]);
+          return fetches.map((name) => fromOrt(name, results[name] as Ort.Tensor));
         },
         dispose: () => session.release(),
       };

@@ -37,7 +37,7 @@ function graphFile(manifest: ModelManifest): ModelFile | undefined {
  * (an unknown or non-ONNX id is a startup error), or by default every ONNX model except on-demand
  * ones whose files were never built.
  */
-export async function loadModelSources(config: Pick<WorkerConfig, 'catalog' | 'modelDir' | 'models'>): Promise<ModelSource[]> {
+export async function loadModelSources(config: Pick<WorkerConfig, 'catalog' | 'modelDir' | 'models' | 'tails'>): Promise<ModelSource[]> {
   let catalog: ModelCatalog;
   let modelDir: string;
   if (typeof config.catalog === 'string') {
@@ -51,8 +51,14 @@ export async function loadModelSources(config: Pick<WorkerConfig, 'catalog' | 'm
   }
   const byId = new Map(catalog.models.map((m) => [m.id, m]));
   const sources: ModelSource[] = [];
+  const tails = config.tails ?? [];
+  for (const id of tails === 'all' ? [] : tails) {
+    if (!byId.has(id)) throw new SplitflowError('INVALID_DOCUMENT', { message: `tails of "${id}" asked for, but it is not in the catalog` });
+  }
+  const tailWanted = (m: ModelManifest) => m.tailOf !== undefined && (tails === 'all' || tails.includes(m.tailOf.model));
   if (config.models !== undefined) {
-    for (const id of config.models) {
+    const ids = [...config.models, ...catalog.models.filter((m) => tailWanted(m) && !config.models?.includes(m.id)).map((m) => m.id)];
+    for (const id of ids) {
       const manifest = byId.get(id);
       if (!manifest) throw new SplitflowError('INVALID_DOCUMENT', { message: `model "${id}" is not in the catalog; it has ${[...byId.keys()].join(', ')}` });
       const file = manifest.format === 'onnx' ? graphFile(manifest) : undefined;
@@ -63,6 +69,7 @@ export async function loadModelSources(config: Pick<WorkerConfig, 'catalog' | 'm
     return sources;
   }
   for (const manifest of catalog.models) {
+    if (manifest.tailOf && !tailWanted(manifest)) continue;
     const file = manifest.format === 'onnx' ? graphFile(manifest) : undefined;
     if (!file) continue;
     const path = join(modelDir, file.path);

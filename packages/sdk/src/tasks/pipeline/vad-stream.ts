@@ -118,7 +118,7 @@ export function createVadStream(client: SplitflowClient, options: VadStreamOptio
     },
     frames,
     routes() {
-      const count: Record<Where, number> = { local: 0, cloud: 0 };
+      const count: Record<Where, number> = { local: 0, cloud: 0, split: 0 };
       for (const f of frames) count[f.where]++;
       return count;
     },

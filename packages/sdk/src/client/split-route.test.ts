@@ -1,0 +1,110 @@
+// The split route end to end in Node: the head in onnxruntime-web (main thread), the tail on a real
+// worker over loopback, the real catalog's tiny model and its cut. Failures on either side.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type ModelCatalog, parseCatalogJson, type Tensor } from '@splitflow/contract';
+import { type RunningWorker, startWorker } from '@splitflow/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createMemoryCacheStorage } from '../testing/memory-cache.js';
+import { type StaticServer, startStaticServer } from '../testing/static-server.js';
+import { createClient } from './create-client.js';
+import type { ClientOptions, InferResult } from './types.js';
+
+const MODELS = join(import.meta.dirname, '../../../../models');
+const CATALOG = join(MODELS, 'catalog.json');
+let catalog: ModelCatalog;
+let files: StaticServer;
+let worker: RunningWorker;
+
+beforeAll(async () => {
+  catalog = parseCatalogJson(readFileSync(CATALOG, 'utf8'), CATALOG);
+  files = await startStaticServer(join(MODELS, 'build'));
+  worker = await startWorker({ catalog: CATALOG, models: ['tiny'], tails: ['tiny'], logLevel: false });
+}, 120_000);
+afterAll(async () => {
+  await files?.close();
+  await worker?.close();
+});
+
+const cut = () => catalog.models.find((m) => m.id === 'tiny')?.cutPoints?.[0]?.name as string;
+const features = (): Tensor => ({ datatype: 'FP32', shape: [3, 64], data: Float32Array.from({ length: 192 }, (_, i) => Math.sin(i * 0.7)) });
+const options = (over: Partial<ClientOptions> = {}): ClientOptions => ({
+  catalog,
+  modelBaseUrl: files.url,
+  broker: worker.url,
+  worker: false,
+  caches: createMemoryCacheStorage(),
+  probe: { benchmarkMs: 2 },
+  policy: { minDeviceGflops: 0 },
+  ...over,
+});
+
+function expectClose(a: InferResult, b: InferResult, tolerance: number) {
+  const p = a.outputs.logits?.data as Float32Array;
+  const q = b.outputs.logits?.data as Float32Array;
+  expect(p.length).toBe(48);
+  for (let i = 0; i < p.length; i++) expect(Math.abs((p[i] as number) - (q[i] as number))).toBeLessThanOrEqual(tolerance);
+}
+
+describe('the split route (head here, tail on a real worker)', () => {
+  it('gives the outputs of the local route within the tolerance of its encoding, and says what crossed', async () => {
+    const client = await createClient(options());
+    try {
+      const local = await client.infer('tiny', { features: features() }, { mode: 'local-only' });
+      const split = await client.infer('tiny', { features: features() }, { split: cut() });
+      expect(split.route.where).toBe('split');
+      expect(split.route.reason).toMatch(new RegExp(`split at ${cut()} \\(uint8\\) as asked`));
+      expect(split.route.split).toMatchObject({ cut: cut(), encoding: 'uint8', tail: `tiny.${cut()}.uint8`, tailWhere: 'cloud' });
+      // uint8 of a [3,128] hidden layer: 384 values and one scale and zero point.
+      expect(split.route.split?.uploadBytes).toBe(384 + 4 + 1);
+      expect(split.route.endpoint).toBe(worker.url);
+      expect(split.route.fallback).toBeUndefined();
+      const encoding = catalog.models.find((m) => m.id === 'tiny')?.cutPoints?.[0]?.encodings.find((e) => e.encoding === 'uint8');
+      // The tolerance the catalog allowed the encoding on: 2% of the largest output.
+      const scale = Math.max(...Array.from(local.outputs.logits?.data as Float32Array, Math.abs));
+      expectClose(split, local, 0.02 * scale);
+      expect(encoding?.allowed).toBe(true);
+      // The head's run is learned under its own key, for the next estimate.
+      expect(Object.keys(client.estimates().local)).toContain(`tiny/head:${cut()}`);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('finishes the tail on the device when the pool is unreachable, and says so', async () => {
+    const client = await createClient(options({ broker: 'http://127.0.0.1:9', cloud: { maxRetries: 0 } }));
+    try {
+      const local = await client.infer('tiny', { features: features() }, { mode: 'local-only' });
+      const split = await client.infer('tiny', { features: features() }, { split: cut() });
+      expect(split.route.where).toBe('split');
+      expect(split.route.split).toMatchObject({ tailWhere: 'local' });
+      expect(split.route.fallback?.from).toBe('split');
+      expect(split.route.reason).toMatch(/the tail failed in the pool \(\w+\), finished on the device from the head's output/);
+      const scale = Math.max(...Array.from(local.outputs.logits?.data as Float32Array, Math.abs));
+      expectClose(split, local, 0.02 * scale);
+    } finally {
+      await client.dispose();
+    }
+  });
+
+  it('sends the request whole to the cloud when the head fails, and not when privacy is no-raw-input', async () => {
+    const head = catalog.models.find((m) => m.id === 'tiny')?.cutPoints?.[0]?.head.path as string;
+    files.override(`/${head}`, new Uint8Array([1, 2, 3]));
+    try {
+      const client = await createClient(options());
+      try {
+        const cloud = await client.infer('tiny', { features: features() }, { split: cut() });
+        expect(cloud.route.where).toBe('cloud');
+        expect(cloud.route.fallback).toMatchObject({ from: 'split' });
+        expect(cloud.route.reason).toMatch(/split failed \(MODEL_INTEGRITY\), fell back to cloud/);
+        await expect(client.infer('tiny', { features: features() }, { split: cut(), privacy: 'no-raw-input' })).rejects.toMatchObject({
+          code: 'MODEL_INTEGRITY',
+        });
+      } finally {
+        await client.dispose();
+      }
+    } finally {
+      files.override(`/${head}`, undefined);
+    }
+  });
+});

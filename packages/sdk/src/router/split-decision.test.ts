@@ -1,0 +1,157 @@
+// The split decision on the real catalog's vision-s cuts, with device and network profiles: which
+// route wins where, every candidate in the reason, and the modes and privacy that rule splits out.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { type DeviceProfile, type ModelManifest, type NetworkInfo, parseCatalogJson, type RoutingThresholds } from '@splitflow/contract';
+import { describe, expect, it } from 'vitest';
+import { DEVICES, NETWORKS, thresholds } from '../testing/profiles.js';
+import { createLatencyRouter } from './latency-router.js';
+import { createLiveEstimates, type LiveEstimates } from './live-estimates.js';
+import { splitCandidates } from './split-candidates.js';
+import { decideWithSplit } from './split-decision.js';
+
+const CATALOG = join(import.meta.dirname, '../../../../models/catalog.json');
+const catalog = parseCatalogJson(readFileSync(CATALOG, 'utf8'), CATALOG);
+const vision = catalog.models.find((m) => m.id === 'vision-s') as ModelManifest;
+const hasModel = (id: string) => catalog.models.some((m) => m.id === id);
+
+function decide(device: DeviceProfile, network: NetworkInfo, t: Partial<RoutingThresholds> = {}, live: LiveEstimates = createLiveEstimates(), force?: string) {
+  const router = createLatencyRouter({ estimates: live });
+  const routed = { ...device, network };
+  const link = { rttMs: network.rttMs === 'unknown' ? 100 : network.rttMs, mbps: network.downlinkMbps === 'unknown' ? 10 : network.downlinkMbps };
+  return decideWithSplit(
+    router,
+    {
+      manifest: vision,
+      thresholds: thresholds({ minDeviceGflops: 0, latencyBudgetMs: 60_000, ...t }),
+      dims: { batch: 1 },
+      requestBytes: 3 * 224 * 224 * 4,
+      responseBytes: 4000,
+      device: routed,
+      local: { runnable: true, backend: 'wasm', modelBytes: 6.8e6, missingBytes: 0, sessionWarm: true },
+      cloud: { configured: true },
+    },
+    {
+      manifest: vision,
+      hasModel,
+      link,
+      heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+      live,
+      cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+    },
+    force,
+  );
+}
+
+describe('split candidates', () => {
+  it('estimates each cut in its smallest allowed encoding: head at device speed, bytes up, tail at pool speed', () => {
+    const live = createLiveEstimates();
+    const link = { rttMs: 70, mbps: 10 };
+    const c = splitCandidates({
+      manifest: vision,
+      hasModel,
+      dims: { batch: 1 },
+      responseBytes: 4000,
+      device: DEVICES.phone as DeviceProfile,
+      link,
+      heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+      live,
+      cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+    });
+    expect(c.map((x) => x.cut).sort()).toEqual((vision.cutPoints ?? []).map((x) => x.name).sort());
+    const maxpool = c.find((x) => x.cut === 'maxpool');
+    expect(maxpool).toMatchObject({
+      encoding: 'uint8',
+      tail: 'vision-s.maxpool.uint8',
+      uploadBytes: 64 * 56 * 56 + 5,
+      headSource: 'prior',
+      tailSource: 'prior',
+    });
+    expect(maxpool?.networkMs).toBeCloseTo(70 + ((64 * 56 * 56 + 5 + 4000) * 8) / 10_000, 6);
+    for (let i = 1; i < c.length; i++) expect(c[i]?.totalMs).toBeGreaterThanOrEqual(c[i - 1]?.totalMs ?? 0);
+    // Measured runs replace the priors: a head measured at 1 s is taken as 1 s.
+    live.recordLocal('vision-s/head:maxpool', 82_480_000, 1000);
+    const after = splitCandidates({
+      manifest: vision,
+      hasModel,
+      dims: { batch: 1 },
+      responseBytes: 4000,
+      device: DEVICES.phone as DeviceProfile,
+      link,
+      heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+      live,
+      cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+    });
+    const measured = after.find((x) => x.cut === 'maxpool');
+    expect(measured?.headSource).toBe('measured');
+    expect(measured?.headMs).toBeCloseTo((1000 * (vision.cutPoints?.find((x) => x.name === 'maxpool')?.flopsBefore[0]?.coefficient ?? 0)) / 82_480_000, 6);
+  });
+});
+
+describe('decideWithSplit', () => {
+  // A phone's wasm (0.8 GFLOPS probed, SIMD: 3.2 GFLOPS) runs vision-s in about 190 ms; 602 kB of
+  // image take about 280 ms up a 20 Mbps link; the head to the max pool (14% of the FLOPs, 26 ms) and
+  // its 201 kB in uint8 (120 ms) beat both.
+  const link20: NetworkInfo = { online: true, effectiveType: '4g', rttMs: 40, downlinkMbps: 20, saveData: false };
+
+  it('auto: a phone on a 20 Mbps link splits, and the reason shows every candidate and both whole routes', () => {
+    const d = decide(DEVICES.phone as DeviceProfile, link20);
+    expect(d.where).toBe('split');
+    expect(d.split?.totalMs).toBeLessThan(Math.min(d.estimates.local?.totalMs ?? 0, d.estimates.cloud?.totalMs ?? 0));
+    for (const c of vision.cutPoints ?? []) expect(d.reason).toContain(`split@${c.name}`);
+    expect(d.reason).toMatch(/local \d+ ms; cloud \d+ ms/);
+    expect(d.estimates.split).toHaveLength(vision.cutPoints?.length ?? 0);
+    expect(d.fallback).toBe('local');
+  });
+
+  it('auto: a fast desktop stays local, and still lists the splits it weighed', () => {
+    const d = decide(DEVICES.desktop as DeviceProfile, link20);
+    expect(d.where).toBe('local');
+    expect(d.reason).toContain('splits: split@');
+    expect(d.estimates.split?.length).toBeGreaterThan(0);
+  });
+
+  it('local-only never sends anything and cloud-only never splits; local-only privacy neither', () => {
+    expect(decide(DEVICES.phone as DeviceProfile, NETWORKS['3g'] as NetworkInfo, { mode: 'local-only' })).toMatchObject({
+      where: 'local',
+      splitBlocked: 'mode is local-only: nothing is sent',
+    });
+    expect(decide(DEVICES.phone as DeviceProfile, NETWORKS['3g'] as NetworkInfo, { mode: 'cloud-only' })).toMatchObject({
+      where: 'cloud',
+      splitBlocked: 'mode is cloud-only: never split',
+    });
+    const privateOnly = decide(DEVICES.phone as DeviceProfile, NETWORKS['3g'] as NetworkInfo, { privacy: 'local-only' });
+    expect(privateOnly.where).toBe('local');
+    expect(privateOnly.splitBlocked).toMatch(/local-only/);
+  });
+
+  it('no-raw-input allows local and split, never the whole model to the cloud, and no whole-cloud fallback', () => {
+    for (const device of [DEVICES.phone, DEVICES.desktop, DEVICES['low-end']] as DeviceProfile[]) {
+      for (const network of [NETWORKS['3g'], NETWORKS.wifi] as NetworkInfo[]) {
+        const d = decide(device, network, { privacy: 'no-raw-input' });
+        expect(d.where).not.toBe('cloud');
+        expect(d.cloudBlocked).toBe('privacy is no-raw-input: the raw input never leaves the device');
+        expect(d.fallback).not.toBe('cloud');
+      }
+    }
+  });
+
+  it('takes the cut the caller asks for, and refuses one the model does not have', () => {
+    expect(decide(DEVICES.desktop as DeviceProfile, NETWORKS.wifi as NetworkInfo, {}, createLiveEstimates(), 'block6-dw-conv')).toMatchObject({
+      where: 'split',
+      split: { cut: 'block6-dw-conv' },
+    });
+    expect(() => decide(DEVICES.desktop as DeviceProfile, NETWORKS.wifi as NetworkInfo, {}, createLiveEstimates(), 'nope')).toThrow(/no usable cut "nope"/);
+  });
+
+  it('a measured slow pool moves auto off the split', () => {
+    const live = createLiveEstimates();
+    const slow = decide(DEVICES.phone as DeviceProfile, link20, {}, live);
+    expect(slow.where).toBe('split');
+    // The tail answered, reporting 60 s of queue: that cut is no longer taken, and its estimate says why.
+    live.recordCloud(slow.split?.tail ?? '', 1e8, { networkMs: 100, queueMs: 60_000, computeMs: 10 });
+    const next = decide(DEVICES.phone as DeviceProfile, link20, {}, live);
+    expect(next.split?.tail).not.toBe(slow.split?.tail);
+    expect(next.estimates.split?.find((c) => c.tail === slow.split?.tail)?.queueMs).toBe(60_000);
+  });
+});

@@ -1,0 +1,82 @@
+import { isSplitflowError, SplitflowError } from '@splitflow/contract';
+import type { RouteDecision } from './decision.js';
+import type { LatencyRouter, RouteInput } from './latency-router.js';
+import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './split-candidates.js';
+
+const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
+
+/**
+ * Local or cloud as the cost router decides, then every cut weighed against them: a split is taken
+ * when it is the fastest allowed route (auto), or when the preferred route misses the budget and the
+ * split beats the other one (prefer-local, prefer-cloud). `local-only` never sends anything and
+ * `cloud-only` never splits; `no-raw-input` rules the whole-model cloud route out, not the split.
+ * The reason lists every candidate's numbers.
+ */
+export function decideWithSplit(
+  router: LatencyRouter,
+  input: RouteInput,
+  split: Omit<SplitInput, 'dims' | 'device' | 'responseBytes'>,
+  /** A cut the caller asked for (`true`: the fastest cut): taken when splits are allowed, else the decision says why not. */
+  force?: string | true,
+): RouteDecision {
+  const { thresholds } = input;
+  const blocked = splitBlock(thresholds, input.manifest as Pick<SplitInput['manifest'], 'cutPoints'>, {
+    configured: input.cloud.configured,
+    online: input.device.network.online,
+  });
+  const candidates = blocked ? [] : splitCandidates({ ...split, dims: input.dims, device: input.device, responseBytes: input.responseBytes });
+  let base: RouteDecision | undefined;
+  try {
+    base = router.decide(input);
+  } catch (error) {
+    // Neither whole route is allowed; a split may still be (no-raw-input with a model too big to run here).
+    if (!isSplitflowError(error) || error.code === 'INVALID_REQUEST' || candidates.length === 0) throw error;
+    const best = candidates[0] as (typeof candidates)[number];
+    return {
+      where: 'split',
+      split: best,
+      reason: `split: local and cloud are ruled out (${error.message}); ${candidates.map(describeSplit).join('; ')}`,
+      mode: thresholds.mode,
+      privacy: thresholds.privacy,
+      estimates: { budgetMs: thresholds.latencyBudgetMs, split: candidates },
+    };
+  }
+  const estimates = { ...base.estimates, ...(candidates.length > 0 ? { split: candidates } : {}) };
+  const splitBlocked = blocked ?? (candidates.length === 0 ? 'no cut has an allowed encoding whose tail is in the catalog' : undefined);
+  if (splitBlocked !== undefined || candidates.length === 0) return { ...base, estimates, splitBlocked };
+  const asked = force === undefined ? undefined : force === true ? candidates[0] : candidates.find((c) => c.cut === force);
+  if (force !== undefined && !asked)
+    throw new SplitflowError('INVALID_REQUEST', {
+      message: `model "${input.manifest.id}" has no usable cut "${force}"; it has ${candidates.map((c) => c.cut).join(', ')}`,
+    });
+  const best = asked ?? (candidates[0] as (typeof candidates)[number]);
+  const local = base.localBlocked === undefined ? base.estimates.local?.totalMs : undefined;
+  const cloud = base.cloudBlocked === undefined ? base.estimates.cloud?.totalMs : undefined;
+  const numbers = [
+    ...candidates.map(describeSplit),
+    local !== undefined ? `local ${ms(local)}` : `local ruled out (${base.localBlocked})`,
+    cloud !== undefined ? `cloud ${ms(cloud)}` : `cloud ruled out (${base.cloudBlocked})`,
+    `budget ${ms(thresholds.latencyBudgetMs)}`,
+  ].join('; ');
+  const budget = thresholds.latencyBudgetMs;
+  let take: boolean;
+  if (asked) take = true;
+  else if (thresholds.mode === 'prefer-local') take = !(local !== undefined && local <= budget) && best.totalMs < (cloud ?? Number.POSITIVE_INFINITY);
+  else if (thresholds.mode === 'prefer-cloud') take = !(cloud !== undefined && cloud <= budget) && best.totalMs < (local ?? Number.POSITIVE_INFINITY);
+  else take = best.totalMs < Math.min(local ?? Number.POSITIVE_INFINITY, cloud ?? Number.POSITIVE_INFINITY);
+  if (!take) return { ...base, estimates, reason: `${base.reason}; splits: ${candidates.map(describeSplit).join('; ')}` };
+  return {
+    where: 'split',
+    split: best,
+    reason: asked
+      ? `split at ${best.cut} (${best.encoding}) as asked: ${numbers}`
+      : `${thresholds.mode}: split at ${best.cut} (${best.encoding}) is fastest: ${numbers}`,
+    mode: thresholds.mode,
+    privacy: thresholds.privacy,
+    estimates,
+    ...(base.localBlocked !== undefined ? { localBlocked: base.localBlocked } : {}),
+    ...(base.cloudBlocked !== undefined ? { cloudBlocked: base.cloudBlocked } : {}),
+    // A failed tail is finished here from the head's output.
+    fallback: 'local',
+  };
+}
