@@ -32,7 +32,7 @@ export interface FigureProblem {
   message: string;
 }
 
-const RESULT_PATH = /(?:apps\/bench\/)?results\/[\w.@/-]*[\w-]/g;
+const RESULT_PATH = /(?<![\w/])(?:apps\/bench\/)?results\/[\w.@/-]*[\w-]/g;
 // 12,059 / 0.49 / 3.7e-4 / 1.2e3; a leading minus is dropped (ranges like 0.49-0.54 are two figures).
 const FIGURE = /(?<![\w.])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+\.\d+(?:e-?\d+)?|\d+e-?\d+)(?![\w]|\.\d)/gi;
 // Dates, versions and paths are not figures.
