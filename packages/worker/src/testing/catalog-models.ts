@@ -33,6 +33,8 @@ export async function copyCatalogModels(ids: string[]): Promise<{ dir: string; c
     }
   }
   const catalogPath = join(dir, 'catalog.json');
-  await writeFile(catalogPath, JSON.stringify({ ...catalog, policy: undefined, models }, null, 2));
+  // Cut points name tail models that are not copied: a catalog of these models alone has none.
+  const alone = models.map(({ cutPoints: _, ...manifest }) => manifest);
+  await writeFile(catalogPath, JSON.stringify({ ...catalog, policy: undefined, models: alone }, null, 2));
   return { dir, catalogPath };
 }
