@@ -40,6 +40,7 @@ export default defineConfig({
       use: { engineName: engineName as EngineName, baseURL: `http://127.0.0.1:${SDK_PORT}` },
     })),
   ],
+  globalSetup: './e2e/engines/name-run.ts',
   globalTeardown: './e2e/engines/write-matrix.ts',
   webServer: [
     {

@@ -9,7 +9,7 @@ export async function launchChromium(): Promise<Engine> {
   return {
     name: 'chromium',
     version: `chromium/${browser.version()}`,
-    can: { initScript: true, offline: true, pageErrors: true },
+    can: { initScript: true, offline: true, pageErrors: true, storageQuota: true },
     async newPage(options: PageOptions = {}): Promise<EnginePage> {
       const context = await browser.newContext(options.viewport ? { viewport: options.viewport } : {});
       if (options.initScript) await context.addInitScript({ content: options.initScript });
@@ -22,6 +22,10 @@ export async function launchChromium(): Promise<Engine> {
         waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) =>
           pollPage(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs, fn.toString().slice(0, 120)),
         setOffline: (offline) => context.setOffline(offline),
+        setStorageQuota: async (origin, bytes) => {
+          const cdp = await context.newCDPSession(page);
+          await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: bytes });
+        },
         pageErrors: () => [...errors],
         close: () => context.close(),
       };

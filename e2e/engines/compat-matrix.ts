@@ -28,7 +28,7 @@ export const COMPAT_ROWS = Object.freeze({
   localRun: 'local run (= onnxruntime-node)',
   cloudRun: 'cloud run (real worker)',
   fallback: 'fallback to local when the cloud is down',
-  offline: 'offline: local from the Cache API',
+  offline: 'offline: prefer-cloud stays local',
   quota: 'cache quota exceeded',
   fieldApp: 'field app: start, local + cloud run',
   webview: 'WebView profile (no COOP/COEP, 64 MiB budget)',

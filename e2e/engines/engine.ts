@@ -26,6 +26,8 @@ export interface EnginePage {
   waitFor<A = undefined>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number): Promise<void>;
   /** Cuts the page's network (where `Engine.can.offline`). */
   setOffline(offline: boolean): Promise<void>;
+  /** Sets the storage quota of `origin` (where `Engine.can.storageQuota`), as a full disk or a strict WebView would. */
+  setStorageQuota(origin: string, bytes: number): Promise<void>;
   /** Errors the page threw and did not handle (where `Engine.can.pageErrors`; else always empty). */
   pageErrors(): string[];
   close(): Promise<void>;
@@ -36,7 +38,7 @@ export interface Engine {
   /** Browser name and version as the driver reports it. */
   version: string;
   /** What this engine's driver can do to a page (not what the engine supports: the tests measure that). */
-  can: { initScript: boolean; offline: boolean; pageErrors: boolean };
+  can: { initScript: boolean; offline: boolean; pageErrors: boolean; storageQuota: boolean };
   newPage(options?: PageOptions): Promise<EnginePage>;
   close(): Promise<void>;
 }

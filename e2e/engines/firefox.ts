@@ -1,5 +1,5 @@
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
+import { DriverCannot, type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
 
 /** Debian's Firefox ESR, headless, through puppeteer-core over WebDriver BiDi; each page in its own user context. */
 export async function launchFirefox(): Promise<Engine> {
@@ -13,7 +13,7 @@ export async function launchFirefox(): Promise<Engine> {
   return {
     name: 'firefox',
     version: await browser.version(),
-    can: { initScript: true, offline: true, pageErrors: true },
+    can: { initScript: true, offline: true, pageErrors: true, storageQuota: false },
     async newPage(options: PageOptions = {}): Promise<EnginePage> {
       const context = await browser.createBrowserContext();
       const page = await context.newPage();
@@ -27,6 +27,8 @@ export async function launchFirefox(): Promise<Engine> {
         waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) =>
           pollPage(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs, fn.toString().slice(0, 120)),
         setOffline: (offline) => page.setOfflineMode(offline),
+        // Firefox's quota is a profile-wide preference, not something a driver sets per origin.
+        setStorageQuota: () => Promise.reject(new DriverCannot('firefox', 'set the storage quota of one origin')),
         pageErrors: () => [...errors],
         close: () => context.close(),
       };

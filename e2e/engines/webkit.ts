@@ -81,7 +81,7 @@ export async function launchWebKit(): Promise<Engine> {
   return {
     name: 'webkit',
     version,
-    can: { initScript: false, offline: false, pageErrors: false },
+    can: { initScript: false, offline: false, pageErrors: false, storageQuota: false },
     async newPage(options: PageOptions = {}): Promise<EnginePage> {
       if (options.initScript) throw new DriverCannot('webkit', 'run a script before the page (classic WebDriver has no preload scripts)');
       const session = await open();
@@ -98,6 +98,7 @@ export async function launchWebKit(): Promise<Engine> {
         evaluate,
         waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) => pollPage(() => evaluate(fn, arg), timeoutMs, fn.toString().slice(0, 120)),
         setOffline: () => Promise.reject(new DriverCannot('webkit', 'cut the network (classic WebDriver has no network emulation)')),
+        setStorageQuota: () => Promise.reject(new DriverCannot('webkit', 'set a storage quota (classic WebDriver has no storage control)')),
         pageErrors: () => [],
         close: async () => {
           sessions.delete(session);

@@ -81,6 +81,10 @@ test('a local run equals onnxruntime-node, in a module Worker where the engine h
 }) => {
   const page = await open(engine, baseURL);
   const facts = await page.evaluate(pageFacts);
+  // Caches an older SDK wrote in its own layout: the new store must not read them, and removes them.
+  await page.evaluate(async () => {
+    for (const name of ['splitflow-models', 'splitflow-models-v1']) await (await caches.open(name)).put('/stale', new Response('old layout'));
+  });
   ok(await page.evaluate((o) => window.t.create('a', o), clientOptions({ backends: ['webgpu', 'wasm'] })));
   const first = await page.evaluate(() => window.t.prefetch('a', 'mlp'));
   const local = await page.evaluate((x) => window.t.infer('a', 'mlp', { x }, { mode: 'local-only' }), X);
@@ -89,6 +93,7 @@ test('a local run equals onnxruntime-node, in a module Worker where the engine h
     localRun: local.ok ? 'yes' : `fails: ${local.error.code}: ${local.error.message}`,
   });
   expect(ok(first).fromCache).toBe(false);
+  expect((await page.evaluate(() => window.t.cacheNames())).filter((n) => n.startsWith('splitflow-models'))).toEqual(['splitflow-models-v2']);
   const run = ok(local);
   // No WebGPU adapter anywhere here but Chromium with a flag: the host falls back to wasm and says which ran.
   expect(run.route).toMatchObject({ where: 'local', backend: 'wasm', thread: facts.moduleWorker ? 'worker' : 'main-thread' });
@@ -101,6 +106,29 @@ test('a local run equals onnxruntime-node, in a module Worker where the engine h
   await page.close();
 });
 
+test('a storage quota too small for the model: the SDK runs it from the network and says so', async ({ engine, baseURL }) => {
+  if (!engine.can.storageQuota) {
+    recordCompat(engine.name, { quota: "not tested: its driver cannot set an origin's quota" });
+    test.skip(true, `the ${engine.name} driver cannot set a storage quota`);
+  }
+  const page = await open(engine, baseURL);
+  await page.setStorageQuota(new URL(baseURL as string).origin, 4096);
+  ok(await page.evaluate((o) => window.t.create('q', o), clientOptions()));
+  const first = ok(await page.evaluate(() => window.t.prefetch('q', 'mlp')));
+  const run = await page.evaluate((x) => window.t.infer('q', 'mlp', { x }, { mode: 'local-only' }), X);
+  const storage = ((await page.evaluate(() => window.t.events('q'))) as { type: string; name?: string; file?: string }[]).filter((e) => e.type === 'storage');
+  recordCompat(engine.name, {
+    quota: run.ok && storage.length > 0 ? `runs from the network, reports ${storage[0]?.name}` : `no: ${run.ok ? 'not reported' : run.error.code}`,
+  });
+  expect(first.fromCache).toBe(false);
+  expect(storage).toEqual([expect.objectContaining({ name: 'QuotaExceededError', file: 'mlp.onnx' })]);
+  expectClose(ok(run).outputs.y?.data, fixture.reference);
+  // Nothing was kept: a second client downloads again, and works.
+  ok(await page.evaluate((o) => window.t.create('q2', o), clientOptions()));
+  expect(ok(await page.evaluate(() => window.t.prefetch('q2', 'mlp'))).fromCache).toBe(false);
+  await page.close();
+});
+
 test.describe('against a real worker', () => {
   let worker: RunningWorker;
   test.beforeEach(async () => {
@@ -110,40 +138,34 @@ test.describe('against a real worker', () => {
     await worker.close();
   });
 
-  test('the cloud route answers with the same outputs', async ({ engine, baseURL }) => {
+  // One page for the cloud, fallback and offline steps: onnxruntime-web loads and compiles once.
+  test('the cloud route answers with the same outputs; with the worker stopped prefer-cloud falls back to local; offline stays local', async ({
+    engine,
+    baseURL,
+  }) => {
     const page = await open(engine, baseURL);
     ok(await page.evaluate((o) => window.t.create('c', o), clientOptions({ broker: `/cloud/${worker.port}` })));
     const cloud = await page.evaluate((x) => window.t.infer('c', 'mlp', { x }, { mode: 'cloud-only', latencyBudgetMs: 10_000 }), X);
     recordCompat(engine.name, { cloudRun: cloud.ok ? 'yes' : `fails: ${cloud.error.code}` });
     expect(ok(cloud).route).toMatchObject({ where: 'cloud', hardware: 'cpu' });
     expectClose(ok(cloud).outputs.y?.data, fixture.reference);
-    await page.close();
-  });
 
-  test('falls back to local when the worker is stopped, and says why', async ({ engine, baseURL }) => {
-    const page = await open(engine, baseURL);
-    ok(await page.evaluate((o) => window.t.create('f', o), clientOptions({ broker: `/cloud/${worker.port}` })));
     await worker.close();
-    const result = await page.evaluate((x) => window.t.infer('f', 'mlp', { x }, { mode: 'prefer-cloud', latencyBudgetMs: 10_000 }), X);
+    const result = await page.evaluate((x) => window.t.infer('c', 'mlp', { x }, { mode: 'prefer-cloud', latencyBudgetMs: 10_000 }), X);
     recordCompat(engine.name, { fallback: result.ok && result.value.route.fallback ? `yes (${result.value.route.fallback.code})` : 'no' });
     expect(ok(result).route.where).toBe('local');
     expect(ok(result).route.fallback).toMatchObject({ from: 'cloud', code: 'UPSTREAM_FAILED' });
     expectClose(ok(result).outputs.y?.data, fixture.reference);
-    await page.close();
-  });
 
-  test('offline: prefer-cloud runs locally from the Cache API', async ({ engine, baseURL }) => {
     if (!engine.can.offline) {
       recordCompat(engine.name, { offline: 'not tested: its WebDriver cannot cut the network' });
-      test.skip(true, `the ${engine.name} driver cannot cut the network`);
+      return page.close();
     }
-    const page = await open(engine, baseURL);
-    ok(await page.evaluate((o) => window.t.create('o', o), clientOptions({ broker: `/cloud/${worker.port}` })));
-    ok(await page.evaluate(() => window.t.prefetch('o', 'mlp')));
+    // Offline, prefer-cloud is not even tried: the router sees navigator.onLine and stays on the device.
     await page.setOffline(true);
     try {
       await page.waitFor(() => navigator.onLine === false);
-      const offline = await page.evaluate((x) => window.t.infer('o', 'mlp', { x }, { mode: 'prefer-cloud' }), X);
+      const offline = await page.evaluate((x) => window.t.infer('c', 'mlp', { x }, { mode: 'prefer-cloud' }), X);
       recordCompat(engine.name, {
         offline: offline.ok && offline.value.route.where === 'local' ? 'yes' : `no: ${offline.ok ? offline.value.route.where : offline.error.code}`,
       });
