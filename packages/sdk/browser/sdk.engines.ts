@@ -112,7 +112,8 @@ test('a storage quota too small for the model: the SDK runs it from the network 
     test.skip(true, `the ${engine.name} driver cannot set a storage quota`);
   }
   const page = await open(engine, baseURL);
-  await page.setStorageQuota(new URL(baseURL as string).origin, 4096);
+  // A quota of one byte: nothing fits, as on a full disk.
+  await page.setStorageQuota(new URL(baseURL as string).origin, 1);
   ok(await page.evaluate((o) => window.t.create('q', o), clientOptions()));
   const first = ok(await page.evaluate(() => window.t.prefetch('q', 'mlp')));
   const run = await page.evaluate((x) => window.t.infer('q', 'mlp', { x }, { mode: 'local-only' }), X);
