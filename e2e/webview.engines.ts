@@ -84,6 +84,8 @@ test('the WebView page runs a small model locally without isolation, and auto se
   expect(String(refused.message)).toMatch(/memory budget/);
   expect(bad).toMatchObject({ code: 'INVALID_REQUEST' });
   // Nothing of vision-s was downloaded to the device.
-  expect(await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname.startsWith('/models/vision-s/')).length)).toBe(0);
+  expect(
+    await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname.startsWith('/models/vision-s/')).length),
+  ).toBe(0);
   await page.close();
 });
