@@ -31,7 +31,7 @@ export const COMPAT_ROWS = Object.freeze({
   offline: 'offline: prefer-cloud stays local',
   quota: 'cache quota exceeded',
   fieldApp: 'field app: start, local + cloud run',
-  webview: 'WebView profile (no COOP/COEP, 64 MiB budget)',
+  webview: 'WebView profile (no COOP/COEP, localhost origin, 4 MiB budget)',
 });
 export type CompatRow = keyof typeof COMPAT_ROWS;
 export type CompatMatrix = Partial<Record<EngineName, Partial<Record<CompatRow, string>>>>;
