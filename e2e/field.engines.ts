@@ -1,3 +1,4 @@
+import { createServer, request, type Server } from 'node:http';
 import { recordCompat } from './engines/compat-matrix.js';
 import type { Engine, EnginePage } from './engines/engine.js';
 import { test as base, expect } from './engines/engine-test.js';
@@ -123,4 +124,51 @@ test('an exception during start-up shows a readable error, never an empty page',
   expect(error).toContain('could not start');
   expect(error).toContain('RangeError: NumberFormat is not supported here');
   await page.close();
+});
+
+/** A front for the app that drops COOP/COEP, as a WebView serving the app's files would, on http://localhost. */
+async function withoutIsolation(appUrl: string): Promise<{ url: string; close(): Promise<void> }> {
+  const app = new URL(appUrl);
+  const server: Server = createServer((req, res) => {
+    const upstream = request({ host: app.hostname, port: app.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+      const headers = { ...answer.headers };
+      delete headers['cross-origin-opener-policy'];
+      delete headers['cross-origin-embedder-policy'];
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  return {
+    url: `http://localhost:${typeof address === 'object' && address ? address.port : 0}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+test('as a WebView loads it (no COOP/COEP, another origin), the app says it is not isolated and runs wasm without threads', async ({ engine, stack }) => {
+  const front = await withoutIsolation(stack.appUrl);
+  const page = await engine.newPage();
+  try {
+    await page.goto(`${front.url}#/device`);
+    await page.waitFor(() => document.querySelector('[data-testid=device-table]') !== null || document.querySelector('[data-testid=startup-error]') !== null);
+    const rows = await page.evaluate(() =>
+      Object.fromEntries(
+        [...document.querySelectorAll('[data-testid=device-table] tr')].map((tr) => [tr.getAttribute('data-key'), tr.querySelector('td')?.textContent]),
+      ),
+    );
+    expect(rows['cross-origin isolated']).toBe('no');
+    expect(rows['wasm threads']).toBe('no');
+    await page.evaluate(() => {
+      location.hash = '#/run';
+    });
+    await page.waitFor(runPageReady);
+    const local = await page.evaluate(runInApp, { model: 'tiny', mode: 'local', seed: 4 });
+    expect(local).toMatchObject({ ran: 'local', error: '' });
+  } finally {
+    await page.close();
+    await front.close();
+  }
 });
