@@ -62,6 +62,8 @@ async function handle(message: HostMessage): Promise<void> {
   send({ type: 'result', id: message.id, where: result.route.where, reason: result.route.reason, backend: result.route.backend, outputs });
 }
 
+// Hosts (and the tests) wait for this before their first message: earlier ones would find no listener.
+queueMicrotask(() => document.documentElement.setAttribute('data-bridge', 'listening'));
 listen((message) => {
   handle(message).catch((error: { code?: string; message?: string }) => {
     status.textContent = `Error: ${error.code ?? 'ERROR'}: ${error.message}`;
