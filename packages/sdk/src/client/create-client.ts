@@ -30,8 +30,8 @@ import { decideWithSplit } from '../router/split-decision.js';
 import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
 import { createEmitter } from './emitter.js';
-import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
 import { memoryMisfit } from './memory-fit.js';
+import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
 import type { ClientEvents, ClientOptions, InferOptions, InferResult, PrefetchResult, Route, RouteTimings, SplitflowClient } from './types.js';
 
 // Errors that the other route cannot cure: bad input fails there too, and a caller's abort or a
