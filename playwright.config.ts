@@ -1,6 +1,9 @@
 import { defineConfig } from '@playwright/test';
+import { ENGINE_NAMES, type EngineName } from './e2e/engines/engine.js';
 
-// Browser tests in Debian's Chromium (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser) and `e2e` (the field app end to end, e2e/).
+// Browser tests in Debian's browsers (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser) and `e2e`
+// (the field app end to end, e2e/) in Chromium through Playwright; `chromium`, `firefox` and `webkit` run the
+// cross-engine suites (*.engines.ts, written once against e2e/engines) in Chromium, Firefox ESR and WebKitGTK.
 const SDK_PORT = Number(process.env.SPLITFLOW_SDK_TEST_PORT ?? 5174);
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -29,7 +32,16 @@ export default defineConfig({
         launchOptions: { executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] },
       },
     },
+    ...ENGINE_NAMES.map((engineName) => ({
+      name: engineName,
+      testDir: '.',
+      testMatch: ['packages/sdk/browser/**/*.engines.ts', 'e2e/**/*.engines.ts'],
+      timeout: 180_000,
+      use: { engineName: engineName as EngineName, baseURL: `http://127.0.0.1:${SDK_PORT}` },
+    })),
   ],
+  globalSetup: './e2e/engines/name-run.ts',
+  globalTeardown: './e2e/engines/write-matrix.ts',
   webServer: [
     {
       command: `npx vite --config packages/sdk/browser/vite.config.ts --host 127.0.0.1 --port ${SDK_PORT} --strictPort`,

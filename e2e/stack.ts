@@ -82,6 +82,18 @@ function visionTails(): string[] {
   return catalog.models.filter((m) => m.tailOf?.model === 'vision-s' && m.tailOf.encoding === 'uint8').map((m) => m.id);
 }
 
+/**
+ * Builds the field app, once per test run: every project's stack serves the same build (the build does
+ * not depend on the stack's ports). The runner's global setup names the run; outside it, always build.
+ */
+async function buildAppOncePerRun(configFile: string): Promise<void> {
+  const run = process.env.SPLITFLOW_TEST_RUN;
+  const marker = join(ROOT, 'apps', 'field', 'dist', '.test-run');
+  if (run && existsSync(marker) && readFileSync(marker, 'utf8') === run) return;
+  await build({ configFile, logLevel: 'error' });
+  if (run) writeFileSync(marker, run);
+}
+
 export async function startE2EStack(): Promise<E2EStack> {
   await ensureLargeModel();
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-e2e-'));
@@ -123,7 +135,7 @@ export async function startE2EStack(): Promise<E2EStack> {
   const brokerUrl = `http://${HOST}:${brokerPort}`;
   process.env.SPLITFLOW_BROKER_URL = brokerUrl;
   const configFile = join(ROOT, 'vite.config.ts');
-  await build({ configFile, logLevel: 'error' });
+  await buildAppOncePerRun(configFile);
   const appPort = await freePort();
   const app: PreviewServer = await preview({
     configFile,

@@ -36,6 +36,7 @@ const helpers = {
       events.set(id, log);
       client.on('progress', (p) => log.push({ type: 'progress', ...p }));
       client.on('fallback', (f) => log.push({ type: 'fallback', ...f }));
+      client.on('storage', (f) => log.push({ type: 'storage', ...f }));
       return client.capabilities;
     }),
   infer: (id: string, model: string, inputs: Record<string, PlainTensor>, options?: sdk.InferOptions) =>
@@ -53,7 +54,11 @@ const helpers = {
       await clients.get(id)?.dispose();
       clients.delete(id);
     }),
-  clearCache: () => caches.delete('splitflow-models'),
+  /** Deletes the SDK's model caches of every layout. */
+  clearCache: async () => {
+    for (const name of await caches.keys()) if (name.startsWith('splitflow-models')) await caches.delete(name);
+  },
+  cacheNames: () => caches.keys(),
 };
 
 declare global {

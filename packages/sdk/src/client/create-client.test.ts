@@ -196,4 +196,25 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
     await vi.waitFor(() => expect(client.capabilities.probedAt).toBeGreaterThan(first.probedAt));
     await client.dispose();
   });
+
+  it('routes a model over the memory budget to the cloud before downloading it, and says why; local-only is refused', async () => {
+    const fetched: string[] = [];
+    const counting: typeof fetch = (input, init) => {
+      fetched.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    };
+    const client = await createClient(options({ memoryBudgetBytes: 64, fetch: counting }));
+    const auto = await client.infer('mlp', { x: x() }, { mode: 'auto' });
+    expect(auto.route.where).toBe('cloud');
+    expect(auto.route.reason).toMatch(/over this page's 0\.0 MiB memory budget/);
+    expect(auto.route.fallback).toBeUndefined();
+    expect(fetched.filter((u) => u.endsWith('.onnx'))).toEqual([]);
+    expect(await codeOf(client.infer('mlp', { x: x() }, { mode: 'local-only' }))).toBe('LOCAL_UNAVAILABLE');
+    expect(await codeOf(client.prefetch('mlp'))).toBe('LOCAL_UNAVAILABLE');
+    await client.dispose();
+    const roomy = await createClient(options({ memoryBudgetBytes: 256 * 2 ** 20 }));
+    expect((await roomy.infer('mlp', { x: x() }, { mode: 'local-only' })).route.where).toBe('local');
+    await roomy.dispose();
+    expect(await codeOf(createClient(options({ memoryBudgetBytes: -1 })))).toBe('INVALID_REQUEST');
+  });
 });

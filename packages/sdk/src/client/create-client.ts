@@ -30,6 +30,7 @@ import { decideWithSplit } from '../router/split-decision.js';
 import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
 import { createEmitter } from './emitter.js';
+import { memoryMisfit } from './memory-fit.js';
 import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
 import type { ClientEvents, ClientOptions, InferOptions, InferResult, PrefetchResult, Route, RouteTimings, SplitflowClient } from './types.js';
 
@@ -93,6 +94,10 @@ function isOnline(device: DeviceProfile): DeviceProfile['network']['online'] {
  */
 export async function createClient(options: ClientOptions): Promise<SplitflowClient> {
   const policy = validatePolicy(options.policy ?? {});
+  const budget = options.memoryBudgetBytes;
+  if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
+    throw new SplitflowError('INVALID_REQUEST', { message: `memoryBudgetBytes must be a positive number of bytes, got ${String(budget)}` });
+  }
   const emitter = createEmitter<ClientEvents>();
   const probe = createCachedProbe(options.probe);
   const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
@@ -105,6 +110,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     cacheName: options.cacheName,
     ...('caches' in options ? { caches: options.caches } : {}),
     onProgress: (p) => emitter.emit('progress', p),
+    onCacheWriteFailure: (f) => emitter.emit('storage', f),
   });
   const cloud = options.broker ? createCloudClient({ url: options.broker, apiKey: options.apiKey, fetch: options.fetch, ...options.cloud }) : undefined;
   const served = cloud ? createServedModels(cloud) : undefined;
@@ -169,7 +175,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
 
   const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}`;
 
-  async function planLocal(manifest: ModelManifest, device: DeviceProfile): Promise<LocalPlan & { variant: ChosenVariant; backends: LocalBackend[] }> {
+  async function planLocal(
+    manifest: ModelManifest,
+    device: DeviceProfile,
+    dims?: DimBinding,
+  ): Promise<LocalPlan & { variant: ChosenVariant; backends: LocalBackend[] }> {
     const variant = pickVariant(manifest, device);
     const backends = backendsFor(manifest, device);
     const session = sessions.get(manifest.id);
@@ -184,6 +194,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     if (backends.length === 0) {
       return { ...base, runnable: false, reason: `no local backend for ${manifest.format} models on this device`, missingBytes: variant.bytes };
     }
+    // Checked before anything is downloaded or compiled: a model that cannot fit goes to the cloud, not into an out-of-memory crash.
+    // Without inputs (prefetch) only the weights are known.
+    const need = dims ? workOf(manifest, dims).bytes : manifest.cost.parameterBytes;
+    const misfit = memoryMisfit(need, options.memoryBudgetBytes, backends);
+    if (misfit) return { ...base, runnable: false, reason: misfit, missingBytes: variant.bytes };
     return { ...base, runnable: true, missingBytes: warm ? 0 : await store.missingBytes(variant.files) };
   }
 
@@ -320,7 +335,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         throw new SplitflowError('INVALID_REQUEST', { message: `latencyBudgetMs must be > 0, got ${thresholds.latencyBudgetMs}` });
       const cloudCandidate = cloud !== undefined && thresholds.mode !== 'local-only' && thresholds.privacy !== 'local-only';
       const [plan, serves] = await Promise.all([
-        planLocal(manifest, routed),
+        planLocal(manifest, routed, dims),
         cloudCandidate ? served?.serves(model, thresholds.latencyBudgetMs) : undefined,
         cloudCandidate && live.rttMs() === undefined ? within(firstPing, thresholds.latencyBudgetMs) : undefined,
       ]);

@@ -10,7 +10,7 @@ import type {
   Tensor,
   Throughput,
 } from '@splitflow/contract';
-import type { DownloadProgress } from '../delivery/model-store.js';
+import type { CacheWriteFailure, DownloadProgress } from '../delivery/model-store.js';
 import type { ProbeOptions } from '../probe/probe-device.js';
 import type { RouteDecision, RouteEstimates, Where } from '../router/decision.js';
 import type { LiveEstimatesSnapshot } from '../router/live-estimates.js';
@@ -57,6 +57,16 @@ export interface ClientOptions {
    * @default true
    */
   transferInputs?: boolean;
+  /**
+   * Most memory (bytes) a local model may take, weights plus activations, as the catalog's cost model
+   * estimates them. For pages whose host knows a limit the page cannot measure (an embedding WebView,
+   * a low-end phone; `navigator.deviceMemory` is absent outside Chromium): a model over it is routed to
+   * the cloud before anything is downloaded, with the reason in `route.reason`, or refused with
+   * LOCAL_UNAVAILABLE when the request must stay local.
+   * @default no budget of its own (the router still keeps a share of a reported `deviceMemory`)
+   * @example 64 * 1024 ** 2
+   */
+  memoryBudgetBytes?: number;
   /** Cache API storage for model files; `undefined` turns persistence off. @default globalThis.caches */
   caches?: CacheStorage;
   /** @default 'splitflow-models' */
@@ -161,6 +171,8 @@ export interface ClientEvents extends Record<string, unknown> {
   progress: DownloadProgress;
   route: { model: string; decision: RouteDecision };
   fallback: { model: string; from: Where; to: Where; code: ErrorCode; message: string };
+  /** A verified model file the Cache API would not keep (quota, private mode): it runs from memory this session and is downloaded again next time. */
+  storage: CacheWriteFailure;
 }
 
 export interface SplitflowClient {

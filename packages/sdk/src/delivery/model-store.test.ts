@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../testing/error-code.js';
 import { createMemoryCacheStorage } from '../testing/memory-cache.js';
 import { type StaticServer, startStaticServer } from '../testing/static-server.js';
-import { createModelStore, type DownloadProgress } from './model-store.js';
+import { CACHE_LAYOUT, type CacheWriteFailure, createModelStore, type DownloadProgress, versionedCacheName } from './model-store.js';
 import { sha256Hex } from './verify-file.js';
 
 let server: StaticServer;
@@ -76,7 +76,7 @@ describe('model store', () => {
     const caches = createMemoryCacheStorage();
     const store = createModelStore({ baseUrl: server.url, caches });
     await store.load('m', [file]);
-    const entry = [...(caches.entries.get('splitflow-models')?.values() ?? [])][0] as Uint8Array;
+    const entry = [...(caches.entries.get(versionedCacheName('splitflow-models'))?.values() ?? [])][0] as Uint8Array;
     entry[0] = (entry[0] as number) ^ 0xff;
     const before = server.requests.length;
     const [again] = await store.load('m', [file]);
@@ -90,6 +90,36 @@ describe('model store', () => {
     expect(await codeOf(store.load('m', [{ ...file, path: 'absent.onnx' }]))).toBe('MODEL_NOT_FOUND');
     const [loaded] = await store.load('m', [file]);
     expect(loaded?.bytes).toEqual(bytes);
+    expect(await store.missingBytes([file])).toBe(file.bytes);
+  });
+
+  it('replaces a cache written in another layout (an older SDK) and reads one written in its own', async () => {
+    const caches = createMemoryCacheStorage();
+    // What the first releases wrote (an unversioned cache) and an older layout, each holding this very file.
+    const key = `${new URL(file.path, server.url).href}?splitflow-sha256=${file.sha256}`;
+    for (const name of ['splitflow-models', `splitflow-models-v${CACHE_LAYOUT - 1}`]) await (await caches.open(name)).put(key, new Response(bytes.slice()));
+    await (await caches.open('someone-else')).put('x', new Response('y'));
+    const before = server.requests.length;
+    const [first] = await createModelStore({ baseUrl: server.url, caches }).load('m', [file]);
+    expect(first?.fromCache).toBe(false);
+    expect(server.requests.length).toBe(before + 1);
+    expect([...caches.entries.keys()].sort()).toEqual(['someone-else', versionedCacheName('splitflow-models')]);
+    // The next store of this layout (a reload, a second client) reads what this one wrote.
+    const [second] = await createModelStore({ baseUrl: server.url, caches }).load('m', [file]);
+    expect(second?.fromCache).toBe(true);
+    expect(server.requests.length).toBe(before + 1);
+  });
+
+  it('a cache write refused for quota leaves the load working from the network and reports it', async () => {
+    const caches = createMemoryCacheStorage();
+    const open = caches.open.bind(caches);
+    caches.open = async (name) =>
+      Object.assign(await open(name), { put: () => Promise.reject(new DOMException('quota of 1 KiB exceeded', 'QuotaExceededError')) });
+    const failures: CacheWriteFailure[] = [];
+    const store = createModelStore({ baseUrl: server.url, caches, onCacheWriteFailure: (f) => failures.push(f) });
+    const [loaded] = await store.load('m', [file]);
+    expect(loaded?.bytes).toEqual(bytes);
+    expect(failures).toEqual([{ model: 'm', file: 'm.onnx', bytes: file.bytes, name: 'QuotaExceededError', message: 'quota of 1 KiB exceeded' }]);
     expect(await store.missingBytes([file])).toBe(file.bytes);
   });
 });

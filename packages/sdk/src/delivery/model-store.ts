@@ -20,15 +20,41 @@ export interface DownloadProgress {
   fromCache: boolean;
 }
 
+/**
+ * The layout of what the store writes (cache name, key scheme, stored responses). Each layout has its
+ * own cache, `<cacheName>-v<layout>`; on first open the store deletes the caches of every other layout
+ * under the same name (and the unversioned one of the first SDK releases), so an SDK never reads entries
+ * another version wrote in another layout: the next version cleanly replaces them.
+ */
+export const CACHE_LAYOUT = 2;
+
+/** The Cache API name the store uses for `cacheName`. */
+export const versionedCacheName = (cacheName: string): string => `${cacheName}-v${CACHE_LAYOUT}`;
+
+/** A verified file the Cache API refused to keep (quota, private mode): this session uses it from memory. */
+export interface CacheWriteFailure {
+  model: string;
+  file: string;
+  bytes: number;
+  /** The DOMException's name, e.g. `QuotaExceededError`. */
+  name: string;
+  message: string;
+}
+
 export interface ModelStoreOptions {
   /** Base URL that manifest file paths are relative to (usually the catalog's URL). */
   baseUrl: string;
-  /** Cache API name; files are keyed by URL and SHA-256, so a new version never reads old bytes. @default 'splitflow-models' */
+  /**
+   * Cache API name, versioned by {@link CACHE_LAYOUT}; files are keyed by URL and SHA-256, so a new
+   * model version never reads old bytes. @default 'splitflow-models'
+   */
   cacheName?: string;
   /** Where the Cache API lives; absent (Node, old WebViews, opaque origins) means no persistence. @default globalThis.caches */
   caches?: CacheStorage;
   fetch?: typeof fetch;
   onProgress?: (progress: DownloadProgress) => void;
+  /** A file could not be written to the cache; the load still succeeds from the network copy. */
+  onCacheWriteFailure?: (failure: CacheWriteFailure) => void;
 }
 
 export interface LoadedFile {
@@ -47,6 +73,20 @@ export interface ModelStore {
   evict(files: readonly ModelFile[]): Promise<void>;
 }
 
+const LAYOUT_SUFFIX = /-v\d+$/;
+
+/** Deletes `baseName`'s caches written in other layouts; a storage that cannot list or delete is left as it is. */
+async function dropOtherLayouts(storage: CacheStorage, baseName: string): Promise<void> {
+  try {
+    const names = typeof storage.keys === 'function' ? await storage.keys() : [];
+    const current = versionedCacheName(baseName);
+    const stale = names.filter((n) => n !== current && (n === baseName || (n.startsWith(`${baseName}-v`) && LAYOUT_SUFFIX.test(n.slice(baseName.length)))));
+    await Promise.all(stale.map((n) => storage.delete(n)));
+  } catch {
+    // Listing or deleting failed (opaque origin, private mode): reads still use only the current layout.
+  }
+}
+
 /**
  * Model delivery: fetch with progress, verify size and SHA-256 against the manifest before any use,
  * keep verified files in the Cache API. A cached copy that fails verification (disk corruption, a
@@ -54,13 +94,14 @@ export interface ModelStore {
  * MODEL_INTEGRITY and never stored.
  */
 export function createModelStore(options: ModelStoreOptions): ModelStore {
-  const cacheName = options.cacheName ?? 'splitflow-models';
+  const baseName = options.cacheName ?? 'splitflow-models';
+  const cacheName = versionedCacheName(baseName);
   const storage = 'caches' in options ? options.caches : (globalThis as { caches?: CacheStorage }).caches;
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   let cachePromise: Promise<Cache | undefined> | undefined;
   const openCache = () => {
     // Opening can throw (Firefox private mode, opaque origins): then the store runs without persistence.
-    cachePromise ??= storage ? storage.open(cacheName).catch(() => undefined) : Promise.resolve(undefined);
+    cachePromise ??= storage ? dropOtherLayouts(storage, baseName).then(() => storage.open(cacheName).catch(() => undefined)) : Promise.resolve(undefined);
     return cachePromise;
   };
   const urlOf = (file: ModelFile) => new URL(file.path, options.baseUrl).href;
@@ -132,8 +173,11 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     const bytes = await download(model, file, signal);
     options.onProgress?.({ model, phase: 'verify', file: file.path, loaded: bytes.byteLength, total: file.bytes, fromCache: false });
     await verifyFile(model, file, bytes);
-    // Storing can fail on quota; the verified bytes are still good for this session.
-    await cache?.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch(() => undefined);
+    // Storing can fail on quota; the verified bytes are still good for this session, and the caller hears why.
+    await cache?.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch((error: unknown) => {
+      const e = error as { name?: string; message?: string };
+      options.onCacheWriteFailure?.({ model, file: file.path, bytes: bytes.byteLength, name: e?.name ?? 'Error', message: String(e?.message ?? error) });
+    });
     return { path: file.path, role: file.role, bytes, fromCache: false };
   }
 

@@ -20,6 +20,11 @@ export function createMemoryCacheStorage(): CacheStorage & { entries: Map<string
     };
     return cache as Cache;
   };
-  const storage: Partial<CacheStorage> = { open, has: async (name) => entries.has(name), delete: async (name) => entries.delete(name) };
+  const storage: Partial<CacheStorage> = {
+    open,
+    has: async (name) => entries.has(name),
+    delete: async (name) => entries.delete(name),
+    keys: async () => [...entries.keys()],
+  };
   return Object.assign(storage as CacheStorage, { entries });
 }

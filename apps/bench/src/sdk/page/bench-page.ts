@@ -95,7 +95,7 @@ const bench = {
       const client = await createClient({ ...base, policy: { minDeviceGflops: 0 } });
       return { client, createMs: performance.now() - t };
     };
-    await caches.delete('splitflow-models');
+    for (const name of await caches.keys()) if (name.startsWith('splitflow-models')) await caches.delete(name);
     const a = await create();
     const empty = { createMs: a.createMs, ...(await run(a.client)) };
     const session = await run(a.client);

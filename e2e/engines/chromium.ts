@@ -1,0 +1,35 @@
+import { type Browser, chromium } from 'playwright-core';
+import { type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** Debian's Chromium through Playwright (CDP); each page gets its own context (storage, offline state). */
+export async function launchChromium(): Promise<Engine> {
+  const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return {
+    name: 'chromium',
+    version: `chromium/${browser.version()}`,
+    can: { initScript: true, offline: true, pageErrors: true, storageQuota: true },
+    async newPage(options: PageOptions = {}): Promise<EnginePage> {
+      const context = await browser.newContext(options.viewport ? { viewport: options.viewport } : {});
+      if (options.initScript) await context.addInitScript({ content: options.initScript });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      return {
+        goto: async (url) => void (await page.goto(url)),
+        evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R, arg) as Promise<R>,
+        waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) =>
+          pollPage(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs, fn.toString().slice(0, 120)),
+        setOffline: (offline) => context.setOffline(offline),
+        setStorageQuota: async (origin, bytes) => {
+          const cdp = await context.newCDPSession(page);
+          await cdp.send('Storage.overrideQuotaForOrigin', { origin, quotaSize: bytes });
+        },
+        pageErrors: () => [...errors],
+        close: () => context.close(),
+      };
+    },
+    close: () => browser.close(),
+  };
+}

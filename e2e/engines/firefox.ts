@@ -1,0 +1,38 @@
+import puppeteer, { type Browser } from 'puppeteer-core';
+import { DriverCannot, type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
+
+/** Debian's Firefox ESR, headless, through puppeteer-core over WebDriver BiDi; each page in its own user context. */
+export async function launchFirefox(): Promise<Engine> {
+  const browser: Browser = await puppeteer.launch({
+    browser: 'firefox',
+    executablePath: '/usr/bin/firefox-esr',
+    headless: true,
+    // Quiet background traffic that would otherwise race the tests' network expectations.
+    extraPrefsFirefox: { 'browser.safebrowsing.update.enabled': false, 'app.update.enabled': false, 'network.captive-portal-service.enabled': false },
+  });
+  return {
+    name: 'firefox',
+    version: await browser.version(),
+    can: { initScript: true, offline: true, pageErrors: true, storageQuota: false },
+    async newPage(options: PageOptions = {}): Promise<EnginePage> {
+      const context = await browser.createBrowserContext();
+      const page = await context.newPage();
+      if (options.viewport) await page.setViewport(options.viewport);
+      if (options.initScript) await page.evaluateOnNewDocument(options.initScript);
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push((e as Error).message ?? String(e)));
+      return {
+        goto: async (url) => void (await page.goto(url, { waitUntil: 'load' })),
+        evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R, arg) as Promise<R>,
+        waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) =>
+          pollPage(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs, fn.toString().slice(0, 120)),
+        setOffline: (offline) => page.setOfflineMode(offline),
+        // Firefox's quota is a profile-wide preference, not something a driver sets per origin.
+        setStorageQuota: () => Promise.reject(new DriverCannot('firefox', 'set the storage quota of one origin')),
+        pageErrors: () => [...errors],
+        close: () => context.close(),
+      };
+    },
+    close: () => browser.close(),
+  };
+}
