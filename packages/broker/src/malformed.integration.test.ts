@@ -36,6 +36,8 @@ beforeAll(async () => {
     },
     { catalog: await readCatalog(), healthChecks: false },
   );
+  // Ready means an endpoint has passed a probe: take one before the health checks of the run start.
+  await broker.health.probeAll();
   url = await broker.listen();
 });
 afterAll(async () => {

@@ -44,7 +44,7 @@ export interface VadStream {
   /** Every frame so far. */
   readonly frames: readonly VadFrame[];
   /** How many frames ran on each side. */
-  routes(): Record<Where, number>;
+  routes(): Record<'local' | 'cloud', number>;
 }
 
 /**
@@ -118,8 +118,9 @@ export function createVadStream(client: SplitflowClient, options: VadStreamOptio
     },
     frames,
     routes() {
-      const count: Record<Where, number> = { local: 0, cloud: 0, split: 0 };
-      for (const f of frames) count[f.where]++;
+      // Silero VAD has no cut (its graph is one If node): its frames run on the device or in the cloud.
+      const count = { local: 0, cloud: 0 };
+      for (const f of frames) if (f.where !== 'split') count[f.where]++;
       return count;
     },
   };
@@ -129,7 +130,7 @@ export interface SpeechDetection {
   segments: SpeechSegment[];
   probabilities: number[];
   frames: VadFrame[];
-  routes: Record<Where, number>;
+  routes: Record<'local' | 'cloud', number>;
   durationMs: number;
 }
 
