@@ -1,9 +1,10 @@
 import { defineConfig } from '@playwright/test';
 import { ENGINE_NAMES, type EngineName } from './e2e/engines/engine.js';
 
-// Browser tests in Debian's browsers (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser) and `e2e`
-// (the field app end to end, e2e/) in Chromium through Playwright; `chromium`, `firefox` and `webkit` run the
-// cross-engine suites (*.engines.ts, written once against e2e/engines) in Chromium, Firefox ESR and WebKitGTK.
+// Browser tests in Debian's browsers (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser),
+// `consumer` (the packed packages in a new Vite app) and `e2e` (the field app end to end, e2e/) in Chromium through
+// Playwright; `chromium`, `firefox` and `webkit` run the cross-engine suites (*.engines.ts, written once against
+// e2e/engines) in Chromium, Firefox ESR and WebKitGTK.
 const SDK_PORT = Number(process.env.SPLITFLOW_SDK_TEST_PORT ?? 5174);
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -21,6 +22,14 @@ export default defineConfig({
       testMatch: '**/*.spec.ts',
       timeout: 180_000,
       use: { browserName: 'chromium', launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS }, acceptDownloads: true },
+    },
+    {
+      // The packed packages in a new Vite app outside the repository (packages/sdk/consumer).
+      name: 'consumer',
+      testDir: 'packages/sdk/consumer',
+      testMatch: '**/*.spec.ts',
+      timeout: 180_000,
+      use: { browserName: 'chromium', launchOptions: { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS } },
     },
     {
       name: 'sdk',

@@ -1,0 +1,186 @@
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { expect, test } from '@playwright/test';
+import * as ort from 'onnxruntime-node';
+import { type Child, startCli } from '../../broker/src/testing/processes.js';
+import { run, type Server, start } from './run-command.js';
+
+// The SDK as a web developer meets it: the four packages packed with `npm pack`, a new Vite app
+// (create-vite's vanilla-ts template) in a folder outside this repository, the tarballs installed with
+// npm (everything else from the registry), the app built with its own `tsc && vite build` and served
+// by `vite preview`, cross-origin isolated. The app's files are the SDK README's ("Use it in your
+// app", kept equal by src/readme-snippets.test.ts). In Chromium the page runs `tiny` locally and
+// `vision-s` through a broker and a worker started from the installed CLIs; the outputs must equal
+// onnxruntime-node's on the same inputs.
+
+const repo = resolve(import.meta.dirname, '../../..');
+const example = join(repo, 'packages/sdk/examples/vite-app');
+const PACKAGES = ['contract', 'sdk', 'worker', 'broker'];
+
+// The inputs of examples/vite-app/src/main.ts.
+const FEATURES = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));
+const IMAGE = Float32Array.from({ length: 3 * 224 * 224 }, (_, i) => (i % 251) / 251);
+
+interface Summary {
+  where: string;
+  backend?: string;
+  pool?: string;
+  reason: string;
+  logits: number[];
+}
+
+let dir: string;
+let app: string;
+let worker: Child | undefined;
+let broker: Child | undefined;
+let preview: Server | undefined;
+let pageUrl: string;
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+async function reference(model: string, input: string, data: Float32Array, shape: number[]): Promise<number[]> {
+  const session = await ort.InferenceSession.create(join(repo, 'models/build', model, 'model.onnx'));
+  const out = await session.run({ [input]: new ort.Tensor('float32', data, shape) });
+  await session.release();
+  return Array.from((out.logits as ort.Tensor).data as Float32Array);
+}
+
+function expectClose(got: number[], want: number[]): void {
+  expect(got).toHaveLength(want.length);
+  const worst = Math.max(...want.map((w, i) => Math.abs((got[i] as number) - w) / Math.max(1, Math.abs(w))));
+  expect(worst).toBeLessThan(1e-4);
+}
+
+test.describe.configure({ mode: 'serial' });
+
+// Installing the tarballs unpacks about 750 MB (onnxruntime-node and -web, tfjs) from npm's cache.
+test.beforeAll(async () => {
+  test.setTimeout(1_200_000);
+  dir = await mkdtemp(join(tmpdir(), 'splitflow-consumer-'));
+  const packs = join(dir, 'packs');
+  await mkdir(packs);
+  // `prepack` builds each package; the tarballs are what `npm publish` would upload.
+  await run('npm', ['pack', '--silent', '--pack-destination', packs, ...PACKAGES.flatMap((p) => ['-w', `@splitflow/${p}`])], { cwd: repo });
+  const tarballs = (await readdir(packs)).filter((f) => f.endsWith('.tgz')).map((f) => join(packs, f));
+  expect(tarballs).toHaveLength(PACKAGES.length);
+
+  await run(process.execPath, [join(repo, 'node_modules/create-vite/index.js'), 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], {
+    cwd: dir,
+  });
+  app = join(dir, 'app');
+  await rm(join(app, 'src'), { recursive: true });
+  await cp(join(example, 'src'), join(app, 'src'), { recursive: true });
+  await cp(join(example, 'index.html'), join(app, 'index.html'));
+  await cp(join(example, 'vite.config.ts'), join(app, 'vite.config.ts'));
+  // The model catalog and the one model the page runs locally, as static files of the app.
+  await mkdir(join(app, 'public/models'), { recursive: true });
+  await cp(join(repo, 'models/catalog.json'), join(app, 'public/models/catalog.json'));
+  await cp(join(repo, 'models/build/tiny'), join(app, 'public/models/tiny'), { recursive: true });
+
+  // The README's `npm install @splitflow/sdk` (and the servers' packages), from the tarballs: nothing
+  // of this repository's node_modules is reachable from the app's folder.
+  await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { cwd: app, env: { ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+
+  const bin = (name: string) => join(app, 'node_modules/.bin', name);
+  worker = await startCli(bin('splitflow-worker'), [
+    '--models',
+    join(repo, 'models/catalog.json'),
+    '--serve',
+    'vision-s',
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+  ]);
+  const previewPort = await freePort();
+  const origin = `http://127.0.0.1:${previewPort}`;
+  const brokerConfig = {
+    listen: { host: '127.0.0.1', port: 0 },
+    catalog: join(repo, 'models/catalog.json'),
+    pools: [
+      {
+        name: 'local-cpu',
+        hardware: 'cpu',
+        protocol: 'oip-v2',
+        endpoints: [{ url: worker.url, kind: 'worker' }],
+        costPerHour: 0.1,
+        maxConcurrency: 4,
+        models: ['vision-s'],
+      },
+    ],
+    anonymous: { rateLimit: { requestsPerSecond: 100, burst: 100 }, maxConcurrency: 8 },
+    cors: { origins: [origin] },
+    jobs: { store: 'memory' },
+    log: { level: 'warn' },
+  };
+  await writeFile(join(dir, 'broker.yaml'), JSON.stringify(brokerConfig, null, 2));
+  broker = await startCli(bin('splitflow-broker'), ['--config', join(dir, 'broker.yaml')]);
+
+  await run('npm', ['run', 'build'], { cwd: app, env: { VITE_SPLITFLOW_BROKER: broker.url } });
+  preview = await start(bin('vite'), ['preview', '--host', '127.0.0.1', '--port', String(previewPort), '--strictPort'], {
+    cwd: app,
+    ready: /127\.0\.0\.1:\d+/,
+  });
+  pageUrl = `${origin}/`;
+});
+
+test.afterAll(async () => {
+  await Promise.all([preview?.stop(), broker?.stop(), worker?.stop()]);
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+test('the packed SDK in a Vite app: tiny on the device, vision-s through the packed broker and worker', async ({ page }) => {
+  const workers: string[] = [];
+  page.on('worker', (w) => workers.push(w.url()));
+  const response = await page.goto(pageUrl);
+  expect(response?.headers()['cross-origin-embedder-policy']).toBe('require-corp');
+  await expect(page.locator('#app')).toHaveAttribute('data-state', /done|failed/, { timeout: 120_000 });
+  const text = (await page.locator('#app').textContent()) ?? '';
+  expect(await page.locator('#app').getAttribute('data-state'), text).toBe('done');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const { local, cloud } = JSON.parse(text) as { local: Summary; cloud: Summary };
+
+  expect(local).toMatchObject({ where: 'local', backend: 'wasm' });
+  expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
+  expect(cloud).toMatchObject({ where: 'cloud', pool: 'local-cpu' });
+  expectClose(cloud.logits, await reference('vision-s', 'image', IMAGE, [1, 3, 224, 224]));
+  // The runtime ran in the SDK's module Worker, a chunk of its own.
+  expect(workers.some((u) => /worker-entry.*\.js$/.test(u))).toBe(true);
+});
+
+test('the build keeps onnxruntime-web and tfjs out of the page and the Worker entry: lazy chunks', async () => {
+  const assets = join(app, 'dist/assets');
+  const files = await readdir(assets);
+  const sizes = new Map<string, string>();
+  for (const f of files.filter((f) => f.endsWith('.js'))) sizes.set(f, await readFile(join(assets, f), 'utf8'));
+  const entry = [...sizes].find(([f]) => f.startsWith('index-'));
+  const workerEntry = [...sizes].find(([f]) => f.startsWith('worker-entry'));
+  expect(entry).toBeDefined();
+  expect(workerEntry).toBeDefined();
+  for (const [, code] of [entry, workerEntry] as [string, string][]) {
+    expect(code).not.toContain('onnxruntime-web');
+    expect(code).not.toMatch(/@tensorflow|tfjs-core/);
+  }
+  expect(files.some((f) => f.endsWith('.wasm'))).toBe(true);
+});
+
+test('the tarballs hold the built files, the licence and no tests, fixtures or build info', async () => {
+  for (const tarball of await readdir(join(dir, 'packs'))) {
+    const list = await run('tar', ['-tzf', join(dir, 'packs', tarball)], { cwd: dir });
+    for (const file of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/index.js.map', 'package/LICENSE', 'package/README.md']) {
+      expect(list, tarball).toContain(file);
+    }
+    expect(list, tarball).not.toMatch(/\.test\.|\/testing\/|\/test\/|tsbuildinfo/);
+  }
+});
