@@ -1,5 +1,4 @@
-import type { DeviceProfile } from '@splitflow/contract';
-import { createClient, type SplitflowClient } from '@splitflow/sdk';
+import { createClient, type DeviceProfile, type SplitflowClient } from '@splitflow/sdk';
 import { createFieldSession, type FieldSession, type RunRecord } from './session/field-session.js';
 
 const SESSION_KEY = 'splitflow-field-session';

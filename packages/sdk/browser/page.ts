@@ -2,6 +2,7 @@
 // page.evaluate. Tensors cross page.evaluate as plain arrays; errors come back as { code, message }.
 import type { Datatype, Tensor } from '@splitflow/contract';
 import * as sdk from '../src/index.js';
+import { probeDevice } from '../src/probe/probe-device.js';
 
 export interface PlainTensor {
   datatype: Datatype;
@@ -27,7 +28,7 @@ const toTensor = (t: PlainTensor): Tensor =>
   ({ datatype: t.datatype, shape: t.shape, data: t.datatype === 'FP32' ? Float32Array.from(t.data) : Int32Array.from(t.data) }) as Tensor;
 
 const helpers = {
-  probe: (options?: sdk.ProbeOptions) => outcome(() => sdk.probeDevice(options)),
+  probe: (options?: sdk.ProbeOptions) => outcome(() => probeDevice(options)),
   create: (id: string, options: sdk.ClientOptions) =>
     outcome(async () => {
       const client = await sdk.createClient(options);

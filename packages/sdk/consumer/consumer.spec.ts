@@ -162,16 +162,18 @@ test('the packed SDK in a Vite app: tiny on the device, vision-s through the pac
 test('the build keeps onnxruntime-web and tfjs out of the page and the Worker entry: lazy chunks', async () => {
   const assets = join(app, 'dist/assets');
   const files = await readdir(assets);
-  const sizes = new Map<string, string>();
-  for (const f of files.filter((f) => f.endsWith('.js'))) sizes.set(f, await readFile(join(assets, f), 'utf8'));
-  const entry = [...sizes].find(([f]) => f.startsWith('index-'));
-  const workerEntry = [...sizes].find(([f]) => f.startsWith('worker-entry'));
+  const code = new Map<string, string>();
+  for (const f of files.filter((f) => f.endsWith('.js'))) code.set(f, await readFile(join(assets, f), 'utf8'));
+  const entry = [...code].find(([f]) => f.startsWith('index-'))?.[1];
+  const workerEntry = [...code].find(([f]) => f.startsWith('worker-entry'))?.[1];
+  // onnxruntime-web's loader names its wasm files; only its own lazy chunk may hold it.
+  const ortChunks = [...code].filter(([, c]) => c.includes('ort-wasm')).map(([f]) => f);
   expect(entry).toBeDefined();
   expect(workerEntry).toBeDefined();
-  for (const [, code] of [entry, workerEntry] as [string, string][]) {
-    expect(code).not.toContain('onnxruntime-web');
-    expect(code).not.toMatch(/@tensorflow|tfjs-core/);
-  }
+  expect(ortChunks.length).toBeGreaterThan(0);
+  expect(ortChunks.some((f) => f.startsWith('index-') || f.startsWith('worker-entry'))).toBe(false);
+  // With Vite's default worker format (iife) both runtimes would be inlined here: megabytes.
+  expect(Buffer.byteLength(workerEntry as string)).toBeLessThan(50 * 1024);
   expect(files.some((f) => f.endsWith('.wasm'))).toBe(true);
 });
 

@@ -1,7 +1,31 @@
 // @splitflow/sdk: measure the device, run small models in a Web Worker, send the rest to the cloud.
+// The public API: the client factory, the errors, and every type its signatures use. Internals stay
+// in their modules (tests and the repository's apps import them by path).
 
-export { isSplitflowError, SplitflowError } from '@splitflow/contract';
-export { type LoadedCatalog, loadCatalog } from './catalog/load-catalog.js';
+export {
+  type DataByType,
+  type Datatype,
+  type DeviceProfile,
+  ERROR_CODES,
+  type ErrorCode,
+  isSplitflowError,
+  type ModelCatalog,
+  type ModelFile,
+  type ModelManifest,
+  type NetworkInfo,
+  type Priority,
+  type Privacy,
+  type RoutingMode,
+  type RoutingPolicy,
+  type RoutingThresholds,
+  type SerializedError,
+  SplitflowError,
+  type SplitflowErrorOptions,
+  type Tensor,
+  type TensorData,
+  type Throughput,
+  type WebGpuInfo,
+} from '@splitflow/contract';
 export { createClient } from './client/create-client.js';
 export type {
   ClientEvents,
@@ -13,16 +37,8 @@ export type {
   RouteTimings,
   SplitflowClient,
 } from './client/types.js';
-export { type CloudClient, type CloudClientOptions, type CloudInferOptions, type CloudReply, createCloudClient } from './cloud/cloud-client.js';
-export { createModelStore, type DownloadProgress, type LoadedFile, type ModelStore, type ModelStoreOptions } from './delivery/model-store.js';
-export { type ChosenVariant, deviceFeatures, pickVariant } from './delivery/pick-variant.js';
-export { sha256Hex, verifyFile } from './delivery/verify-file.js';
-export { type CachedProbe, createCachedProbe, type ProbeOptions, probeDevice } from './probe/probe-device.js';
+export type { DownloadProgress } from './delivery/model-store.js';
+export type { ProbeOptions } from './probe/probe-device.js';
 export type { CloudEstimate, LocalEstimate, RouteDecision, RouteEstimates, Where } from './router/decision.js';
-export { compilePriorMs, localThroughput } from './router/device-throughput.js';
-export { createLatencyRouter, type LatencyRouter, type LatencyRouterOptions, type LocalPlan, type RouteInput } from './router/latency-router.js';
-export { type CloudObservation, createLiveEstimates, type LiveEstimates, type LiveEstimatesSnapshot } from './router/live-estimates.js';
-export { registerErrorTransfer } from './runtime/error-transfer.js';
-export { createLocalExecutor, type LocalExecutor, type WorkerOption } from './runtime/local-executor.js';
-export { type LocalBackend, ONNX_BACKENDS, type RunReply, type RuntimeHost, TFJS_BACKENDS } from './runtime/runtime.js';
-export { createRuntimeHost } from './runtime/runtime-host.js';
+export type { LiveEstimatesSnapshot } from './router/live-estimates.js';
+export type { LocalBackend } from './runtime/runtime.js';

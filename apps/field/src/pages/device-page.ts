@@ -1,4 +1,4 @@
-import type { DeviceProfile } from '@splitflow/contract';
+import type { DeviceProfile } from '@splitflow/sdk';
 import type { AppState } from '../app-state.js';
 import { h, table } from '../dom.js';
 

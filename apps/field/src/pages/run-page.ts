@@ -1,5 +1,5 @@
-import type { ModelManifest, NamedTensor, RoutingMode, Tensor } from '@splitflow/contract';
-import type { InferResult } from '@splitflow/sdk';
+import type { NamedTensor } from '@splitflow/contract';
+import type { InferResult, ModelManifest, RoutingMode, Tensor } from '@splitflow/sdk';
 import type { AppState } from '../app-state.js';
 import { createLatencyChart } from '../chart.js';
 import { h, table } from '../dom.js';
