@@ -64,17 +64,22 @@ function expectClose(got: number[], want: number[]): void {
 
 test.describe.configure({ mode: 'serial' });
 
+const started = Date.now();
+const step = (what: string) => console.log(`consumer: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+
 // Installing the tarballs unpacks about 750 MB (onnxruntime-node and -web, tfjs) from npm's cache.
 test.beforeAll(async () => {
-  test.setTimeout(1_200_000);
+  test.setTimeout(2_400_000);
   dir = await mkdtemp(join(tmpdir(), 'splitflow-consumer-'));
   const packs = join(dir, 'packs');
   await mkdir(packs);
   // `prepack` builds each package; the tarballs are what `npm publish` would upload.
+  step('npm pack');
   await run('npm', ['pack', '--silent', '--pack-destination', packs, ...PACKAGES.flatMap((p) => ['-w', `@splitflow/${p}`])], { cwd: repo });
   const tarballs = (await readdir(packs)).filter((f) => f.endsWith('.tgz')).map((f) => join(packs, f));
   expect(tarballs).toHaveLength(PACKAGES.length);
 
+  step('create-vite');
   await run(process.execPath, [join(repo, 'node_modules/create-vite/index.js'), 'app', '--template', 'vanilla-ts', '--no-interactive', '--no-immediate'], {
     cwd: dir,
   });
@@ -90,9 +95,11 @@ test.beforeAll(async () => {
 
   // The README's `npm install @splitflow/sdk` (and the servers' packages), from the tarballs: nothing
   // of this repository's node_modules is reachable from the app's folder.
+  step('npm install');
   await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs], { cwd: app, env: { ONNXRUNTIME_NODE_INSTALL: 'skip' } });
 
   const bin = (name: string) => join(app, 'node_modules/.bin', name);
+  step('worker and broker from the installed CLIs');
   worker = await startCli(bin('splitflow-worker'), [
     '--models',
     join(repo, 'models/catalog.json'),
@@ -127,12 +134,14 @@ test.beforeAll(async () => {
   await writeFile(join(dir, 'broker.yaml'), JSON.stringify(brokerConfig, null, 2));
   broker = await startCli(bin('splitflow-broker'), ['--config', join(dir, 'broker.yaml')]);
 
+  step('npm run build');
   await run('npm', ['run', 'build'], { cwd: app, env: { VITE_SPLITFLOW_BROKER: broker.url } });
   preview = await start(bin('vite'), ['preview', '--host', '127.0.0.1', '--port', String(previewPort), '--strictPort'], {
     cwd: app,
     ready: /127\.0\.0\.1:\d+/,
   });
   pageUrl = `${origin}/`;
+  step('ready');
 });
 
 test.afterAll(async () => {

@@ -7,9 +7,20 @@ export interface LoadedCatalog {
   manifest(id: string): ModelManifest;
 }
 
-function baseFor(source: string | URL): string {
+/** Resolves `url` against the page (a relative URL needs one); a bad URL is INVALID_REQUEST, not a raw TypeError. */
+function absolute(url: string | URL, what: string): URL {
   const location = (globalThis as { location?: { href: string } }).location?.href;
-  return new URL('.', new URL(source, location)).href;
+  try {
+    return new URL(url, location);
+  } catch {
+    const why = location === undefined ? 'it is relative and there is no page to resolve it against (give an absolute URL)' : 'it is not a URL';
+    throw new SplitflowError('INVALID_REQUEST', { message: `${what} ${JSON.stringify(String(url))}: ${why}`, details: { [what]: String(url) } });
+  }
+}
+
+/** A folder URL: model paths resolve inside it even when the caller left out the trailing slash. */
+function folder(url: URL): string {
+  return url.href.endsWith('/') ? url.href : `${url.href}/`;
 }
 
 /**
@@ -18,10 +29,9 @@ function baseFor(source: string | URL): string {
  */
 export async function loadCatalog(source: string | URL | ModelCatalog, options: { baseUrl?: string; fetch?: typeof fetch } = {}): Promise<LoadedCatalog> {
   let raw: unknown = source;
-  let baseUrl = options.baseUrl;
+  let baseUrl = options.baseUrl === undefined ? undefined : folder(absolute(options.baseUrl, 'modelBaseUrl'));
   if (typeof source === 'string' || source instanceof URL) {
-    const location = (globalThis as { location?: { href: string } }).location?.href;
-    const url = new URL(source, location).href;
+    const url = absolute(source, 'catalog').href;
     const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
     let response: Response;
     try {
@@ -30,12 +40,20 @@ export async function loadCatalog(source: string | URL | ModelCatalog, options: 
       throw new SplitflowError('NETWORK', { message: `catalog ${url}: ${(error as Error).message}`, cause: error });
     }
     if (!response.ok) throw new SplitflowError('NOT_FOUND', { message: `catalog ${url}: HTTP ${response.status}`, details: { status: response.status } });
+    const contentType = response.headers.get('content-type');
+    if (contentType && /^\s*text\/html/i.test(contentType)) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new SplitflowError('NOT_FOUND', {
+        message: `catalog ${url} answered with an HTML page, not JSON: check the URL (a server's SPA fallback answers unknown paths with index.html)`,
+        details: { url, contentType },
+      });
+    }
     try {
       raw = await response.json();
     } catch (error) {
       throw new SplitflowError('INVALID_DOCUMENT', { message: `catalog ${url} is not JSON: ${(error as Error).message}` });
     }
-    baseUrl ??= baseFor(url);
+    baseUrl ??= new URL('.', url).href;
   }
   if (baseUrl === undefined) throw new SplitflowError('INVALID_REQUEST', { message: 'a catalog given as an object needs `modelBaseUrl`' });
   const catalog = validateCatalog(raw);

@@ -122,4 +122,48 @@ describe('model store', () => {
     expect(failures).toEqual([{ model: 'm', file: 'm.onnx', bytes: file.bytes, name: 'QuotaExceededError', message: 'quota of 1 KiB exceeded' }]);
     expect(await store.missingBytes([file])).toBe(file.bytes);
   });
+
+  it('reads an HTML answer (an SPA fallback, a wrong folder) as MODEL_NOT_FOUND naming the URL, not as tampering', async () => {
+    const page = new TextEncoder().encode('<!doctype html>\n<html><head><title>My app</title></head><body><div id="root"></div></body></html>\n');
+    const store = createModelStore({ baseUrl: server.url, caches: undefined });
+    // Sniffed from the bytes (this server says application/octet-stream).
+    server.override('/m.onnx', page);
+    try {
+      const error = await store.load('m', [file]).catch((e: unknown) => e);
+      expect(isSplitflowError(error, 'MODEL_NOT_FOUND')).toBe(true);
+      expect((error as Error).message).toMatch(/HTML page.*modelBaseUrl/);
+      expect((error as { details: Record<string, unknown> }).details).toMatchObject({ file: 'm.onnx', url: new URL('m.onnx', server.url).href });
+    } finally {
+      server.override('/m.onnx', undefined);
+    }
+    // Told by the content-type, before any byte is read.
+    const html = createModelStore({
+      baseUrl: server.url,
+      caches: undefined,
+      fetch: async () => new Response(page, { headers: { 'content-type': 'text/html; charset=utf-8' } }),
+    });
+    const told = await html.load('m', [file]).catch((e: unknown) => e);
+    expect(isSplitflowError(told, 'MODEL_NOT_FOUND')).toBe(true);
+    expect((told as { details: Record<string, unknown> }).details).toMatchObject({ contentType: 'text/html; charset=utf-8' });
+  });
+
+  it('runs without persistence where reading the Cache API throws (opaque origins)', async () => {
+    const descriptor = Object.getOwnPropertyDescriptor(globalThis, 'caches');
+    Object.defineProperty(globalThis, 'caches', {
+      configurable: true,
+      get() {
+        throw new DOMException('Cache storage is disabled because the context is sandboxed', 'SecurityError');
+      },
+    });
+    try {
+      const store = createModelStore({ baseUrl: server.url });
+      const [loaded] = await store.load('m', [file]);
+      expect(loaded?.bytes).toEqual(bytes);
+      expect(loaded?.fromCache).toBe(false);
+      expect(await store.missingBytes([file])).toBe(file.bytes);
+    } finally {
+      if (descriptor) Object.defineProperty(globalThis, 'caches', descriptor);
+      else delete (globalThis as { caches?: unknown }).caches;
+    }
+  });
 });

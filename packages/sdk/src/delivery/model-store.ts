@@ -87,6 +87,30 @@ async function dropOtherLayouts(storage: CacheStorage, baseName: string): Promis
   }
 }
 
+/** The page's Cache API; reading it throws a SecurityError in opaque origins (sandboxed iframes, `data:` pages). */
+function defaultCaches(): CacheStorage | undefined {
+  try {
+    return (globalThis as { caches?: CacheStorage }).caches;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A server's "page not found" or SPA fallback: HTML where a model file was expected. */
+function isHtml(contentType: string | null, head: Uint8Array | undefined): boolean {
+  if (contentType && /^\s*(text\/html|application\/xhtml\+xml)/i.test(contentType)) return true;
+  if (!head) return false;
+  const start = new TextDecoder().decode(head.subarray(0, 64)).trimStart().toLowerCase();
+  return start.startsWith('<!doctype html') || start.startsWith('<html');
+}
+
+function notAModelFile(model: string, file: ModelFile, url: string, contentType: string | null): SplitflowError {
+  return new SplitflowError('MODEL_NOT_FOUND', {
+    message: `model "${model}" file ${file.path}: ${url} answered with an HTML page (${contentType ?? 'no content-type'}), not the model file; check the catalog URL or \`modelBaseUrl\` (a server's SPA fallback answers unknown paths with index.html)`,
+    details: { model, file: file.path, url, contentType },
+  });
+}
+
 /**
  * Model delivery: fetch with progress, verify size and SHA-256 against the manifest before any use,
  * keep verified files in the Cache API. A cached copy that fails verification (disk corruption, a
@@ -96,7 +120,7 @@ async function dropOtherLayouts(storage: CacheStorage, baseName: string): Promis
 export function createModelStore(options: ModelStoreOptions): ModelStore {
   const baseName = options.cacheName ?? 'splitflow-models';
   const cacheName = versionedCacheName(baseName);
-  const storage = 'caches' in options ? options.caches : (globalThis as { caches?: CacheStorage }).caches;
+  const storage = 'caches' in options ? options.caches : defaultCaches();
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   let cachePromise: Promise<Cache | undefined> | undefined;
   const openCache = () => {
@@ -130,17 +154,28 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
         details: { model, file: file.path, status: response.status },
       });
     }
+    const url = urlOf(file);
+    const contentType = response.headers.get('content-type');
+    if (isHtml(contentType, undefined)) {
+      await response.body?.cancel().catch(() => undefined);
+      throw notAModelFile(model, file, url, contentType);
+    }
     const out = new Uint8Array(file.bytes);
     let loaded = 0;
     const reader = response.body?.getReader();
     if (!reader) {
       const whole = new Uint8Array(await response.arrayBuffer());
+      if (isHtml(null, whole)) throw notAModelFile(model, file, url, contentType);
       options.onProgress?.({ model, phase: 'download', file: file.path, loaded: whole.byteLength, total: file.bytes, fromCache: false });
       return whole;
     }
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
+      if (loaded === 0 && isHtml(null, value)) {
+        await reader.cancel();
+        throw notAModelFile(model, file, url, contentType);
+      }
       if (loaded + value.byteLength > file.bytes) {
         // Longer than the manifest says: stop reading, it can never verify.
         await reader.cancel();
