@@ -262,6 +262,22 @@ describe('broker: admission', () => {
     const simple = await infer(broker, request(), { ...auth, origin: 'https://app.example.com' });
     expect(simple.headers['access-control-allow-origin']).toBe('https://app.example.com');
   });
+
+  it('admits pages with an opaque origin (Origin: null) only when "null" is listed', async () => {
+    const preflight = (broker: Broker) =>
+      broker.app.inject({
+        method: 'OPTIONS',
+        url: '/v2/models/mlp/infer',
+        headers: { origin: 'null', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      });
+    const { broker: closed } = await make();
+    expect((await preflight(closed)).headers['access-control-allow-origin']).toBeUndefined();
+    const { broker: open } = await make({ cors: { origins: ['https://app.example.com', 'null'] } });
+    expect((await preflight(open)).headers['access-control-allow-origin']).toBe('null');
+    const simple = await infer(open, request(), { ...auth, origin: 'null' });
+    expect(simple.statusCode).toBe(200);
+    expect(simple.headers['access-control-allow-origin']).toBe('null');
+  });
 });
 
 describe('broker: every bad input is a 4xx with a stable code', () => {

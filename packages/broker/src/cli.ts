@@ -2,12 +2,15 @@
 import cluster, { type Worker } from 'node:cluster';
 import { isSplitflowError } from '@splitflow/contract';
 import { buildBroker } from './build-broker.js';
+import { checkPoolModels, poolModelError } from './config/check-pool-models.js';
 import { loadBrokerConfig } from './config/load-config.js';
 
 const USAGE = `usage: splitflow-broker --config broker.yaml [--host 127.0.0.1] [--port 8080] [--grpc-port 8081] [--processes 1]
 
 Starts the Splitflow broker: an OIP v2 server that places each inference request on the pool
 (GPU, TPU, CPU) that meets its deadline at the lowest cost. See broker.example.yaml.
+At startup it asks each pool's endpoints for the models the pool lists, and refuses to start when
+none of a pool's endpoints serves one of them (endpoints that do not answer yet only warn).
 --processes N runs N broker processes on the one port (node:cluster); they share async jobs and rate
 limits through Redis, so N > 1 needs jobs.store: redis.
 --grpc-port N also serves OIP v2 over gRPC on port N (as listen.grpcPort in the config).`;
@@ -57,6 +60,9 @@ function fail(message: string): never {
 /** One broker process: serves until SIGTERM or SIGINT, then drains. */
 async function serve(args: Args): Promise<void> {
   const { config, baseDir } = await loadBrokerConfig(args.config);
+  const pools = await checkPoolModels(config);
+  if (pools.refused.length > 0) throw poolModelError(pools.refused);
+  for (const warning of pools.warnings) process.stderr.write(`splitflow-broker: warning: ${warning}\n`);
   const broker = await buildBroker(config, { baseDir });
   const url = await broker.listen({
     ...(args.host !== undefined ? { host: args.host } : {}),

@@ -16,7 +16,7 @@ const good: BrokerConfig = {
   pools: [pool as BrokerConfig['pools'][number]],
   tenants: [{ id: 'acme', apiKeys: ['k'.repeat(16)], rateLimit: { requestsPerSecond: 10, burst: 5 }, maxConcurrency: 2 }],
   limits: { maxBodyBytes: 1 << 20 },
-  cors: { origins: ['https://app.example.com', '*'] },
+  cors: { origins: ['https://app.example.com', '*', 'null'] },
   jobs: { store: 'sqlite', path: 'jobs.db' },
 };
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { readCatalog } from '../catalog/model-index.js';
 import { loadBrokerConfig } from './load-config.js';
 
 const example = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'broker.example.yaml');
@@ -12,6 +13,14 @@ describe('loadBrokerConfig', () => {
     const { config, baseDir } = await loadBrokerConfig(example);
     expect(config.pools[0]).toMatchObject({ name: 'local-cpu', hardware: 'cpu' });
     expect(baseDir).toBe(dirname(example));
+  });
+
+  it("the example serves every model a default worker serves: the catalog's ONNX models but the on-demand large", async () => {
+    const { config, baseDir } = await loadBrokerConfig(example);
+    const catalog = await readCatalog(join(baseDir, config.catalog as string));
+    const byDefault = catalog.models.filter((m) => m.format === 'onnx' && m.id !== 'large').map((m) => m.id);
+    expect(config.pools.flatMap((p) => p.models).sort()).toEqual(byDefault.sort());
+    expect(config.cors?.origins).toEqual(expect.arrayContaining(['http://localhost:5173', 'http://localhost:4173']));
   });
 
   it('names the file, the path and the rule of a bad config', async () => {

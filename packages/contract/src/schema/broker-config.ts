@@ -94,8 +94,13 @@ export type BrokerLimits = Static<typeof BrokerLimits>;
 
 export const CorsConfig = Type.Object(
   {
-    /** Browser origins allowed to call the broker, e.g. `https://app.example.com`; `*` for any. */
-    origins: Type.Array(Type.String({ pattern: '^(\\*|https?://[^\\s/]+)$', errorMessage: 'expected "*" or an origin such as https://app.example.com' })),
+    /**
+     * Browser origins allowed to call the broker, e.g. `https://app.example.com`; `*` for any; `null` for
+     * pages with an opaque origin (sandboxed iframes, inline WebView pages), which send `Origin: null`.
+     */
+    origins: Type.Array(
+      Type.String({ pattern: '^(\\*|null|https?://[^\\s/]+)$', errorMessage: 'expected "*", "null" or an origin such as https://app.example.com' }),
+    ),
   },
   { $id: 'CorsConfig', additionalProperties: false },
 );
