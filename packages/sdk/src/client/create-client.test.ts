@@ -158,8 +158,35 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
     expect(await codeOf(client.infer('mlp', { y: x() }))).toBe('INVALID_TENSOR');
     expect(await codeOf(client.infer('mlp', { x: x() }, { latencyBudgetMs: -1 }))).toBe('INVALID_REQUEST');
     expect(await codeOf(client.infer('mlp', { x: x() }, { privacy: 'local-only', mode: 'cloud-only' }))).toBe('INVALID_REQUEST');
+    // A buffer moved away (by an earlier infer's transfer to the Worker, here by structuredClone).
+    const moved = x();
+    structuredClone(moved.data, { transfer: [(moved.data as Float32Array).buffer] });
+    const detached = await client.infer('mlp', { x: moved }).catch((e: unknown) => e);
+    expect(isSplitflowError(detached, 'INVALID_TENSOR')).toBe(true);
+    expect((detached as Error).message).toMatch(/input "x": its buffer is detached|"x".*data has 0/);
     await client.dispose();
     expect(await codeOf(client.infer('mlp', { x: x() }))).toBe('DISPOSED');
+  });
+
+  it('resolves modelBaseUrl to a folder, and says why a relative one cannot resolve without a page', async () => {
+    const catalog = JSON.parse(await readFile(fixture.catalogPath, 'utf8'));
+    // No trailing slash: still the folder.
+    const client = await createClient(options({ catalog, modelBaseUrl: files.url.replace(/\/$/, ''), broker: undefined }));
+    expect((await client.infer('mlp', { x: x() }, { mode: 'local-only' })).route.where).toBe('local');
+    await client.dispose();
+    const relative = await createClient(options({ catalog, modelBaseUrl: 'models/' })).catch((e: unknown) => e);
+    expect(isSplitflowError(relative, 'INVALID_REQUEST')).toBe(true);
+    expect((relative as Error).message).toMatch(/modelBaseUrl "models\/": it is relative and there is no page/);
+    expect(await codeOf(createClient(options({ catalog: '/models/catalog.json' })))).toBe('INVALID_REQUEST');
+    // With a page, a relative URL resolves against it.
+    vi.stubGlobal('location', { href: files.url });
+    try {
+      const paged = await createClient(options({ catalog: 'catalog.json', broker: undefined }));
+      expect((await paged.infer('mlp', { x: x() }, { mode: 'local-only' })).route.where).toBe('local');
+      await paged.dispose();
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 
   it('prefetches from the network, then a new client warms from the cache alone', async () => {
