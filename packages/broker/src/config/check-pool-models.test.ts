@@ -74,6 +74,12 @@ describe('pool models at startup', () => {
     expect(report.warnings).toEqual([`pool "pool-1" lists model "double", and no endpoint serves it yet: ${down} did not answer`]);
   });
 
+  it('leaves pools whose members are discovered or register to those mechanisms', async () => {
+    const pools = config([{ endpoints: [worker.url], models: ['double'] }]);
+    const registering: BrokerConfig = { ...pools, pools: pools.pools.map((p) => ({ ...p, discovery: { register: true } })) };
+    expect(await checkPoolModels(registering)).toEqual({ checks: [], refused: [], warnings: [] });
+  });
+
   it('the CLI exits 1 with the typed error before listening', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'splitflow-pools-')), 'broker.json');
     writeFileSync(file, JSON.stringify(config([{ endpoints: [worker.url], models: ['double'] }])));

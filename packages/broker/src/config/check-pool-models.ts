@@ -46,18 +46,22 @@ export async function checkPoolModels(config: BrokerConfig, options: { timeoutMs
     }
   };
   const checks = await Promise.all(
-    config.pools.flatMap((pool, i) =>
-      pool.models.map(async (model, j) => {
+    config.pools.flatMap((pool, i) => {
+      // Discovered and registering members come and go (and registration checks each worker itself):
+      // only a pool made of listed endpoints can be judged at startup.
+      if (pool.discovery !== undefined) return [];
+      const endpoints = pool.endpoints ?? [];
+      return pool.models.map(async (model, j) => {
         const check: PoolModelCheck = { pool: pool.name, model, path: `pools[${i}].models[${j}]`, serving: [], missing: [], unknown: [] };
-        const answers = await Promise.all(pool.endpoints.map((e) => ask(e.url, model)));
+        const answers = await Promise.all(endpoints.map((e) => ask(e.url, model)));
         answers.forEach((answer, k) => {
-          check[answer].push(pool.endpoints[k]?.url as string);
+          check[answer].push(endpoints[k]?.url as string);
         });
         return check;
-      }),
-    ),
+      });
+    }),
   );
-  const refused = checks.filter((c) => c.serving.length === 0 && c.unknown.length === 0);
+  const refused = checks.filter((c) => c.serving.length === 0 && c.unknown.length === 0 && c.missing.length > 0);
   const warnings = checks
     .filter((c) => c.serving.length === 0 && c.unknown.length > 0)
     .map((c) => `pool "${c.pool}" lists model "${c.model}", and no endpoint serves it yet: ${c.unknown.join(', ')} did not answer`);
