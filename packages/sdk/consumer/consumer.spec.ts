@@ -138,7 +138,7 @@ test.beforeAll(async () => {
   await run('npm', ['run', 'build'], { cwd: app, env: { VITE_SPLITFLOW_BROKER: broker.url } });
   preview = await start(bin('vite'), ['preview', '--host', '127.0.0.1', '--port', String(previewPort), '--strictPort'], {
     cwd: app,
-    ready: /127\.0\.0\.1:\d+/,
+    readyUrl: `${origin}/`,
   });
   pageUrl = `${origin}/`;
   step('ready');

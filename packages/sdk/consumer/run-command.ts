@@ -32,22 +32,32 @@ export interface Server {
   stop(): Promise<void>;
 }
 
-/** Starts a long-running command; resolves once its output matches `ready`. */
-export function start(command: string, args: string[], options: RunOptions & { ready: RegExp }): Promise<Server> {
+/** Starts a long-running server; resolves once `readyUrl` answers (its output's colours vary with the terminal). */
+export async function start(command: string, args: string[], options: RunOptions & { readyUrl: string; timeoutMs?: number }): Promise<Server> {
   const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const collect = (d: Buffer) => {
+    output += String(d);
+  };
+  child.stdout.on('data', collect);
+  child.stderr.on('data', collect);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
   };
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const onData = (d: Buffer) => {
-      output += String(d);
-      if (options.ready.test(output)) resolve({ process: child, stop });
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => reject(new Error(`${command} ${args.join(' ')} exited with ${code} before it was ready:\n${output}`)));
-  });
+  const deadline = Date.now() + (options.timeoutMs ?? 120_000);
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited with ${child.exitCode} before it was ready:\n${output}`);
+    const ok = await fetch(options.readyUrl).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return { process: child, stop };
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${command} ${args.join(' ')} did not answer ${options.readyUrl}:\n${output}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
