@@ -17,7 +17,7 @@ import { run, type Server, start } from './run-command.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const example = join(repo, 'packages/sdk/examples/vite-app');
-const PACKAGES = ['contract', 'sdk', 'worker', 'broker'];
+const PACKAGES = ['contract', 'oip-grpc', 'sdk', 'worker', 'broker'];
 
 // The inputs of examples/vite-app/src/main.ts.
 const FEATURES = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));

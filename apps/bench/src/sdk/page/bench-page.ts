@@ -1,7 +1,9 @@
 // The SDK benchmark page (built with Vite, served cross-origin isolated). The Node driver
 // (sdk-bench.ts) calls these through page.evaluate; every figure is measured here, in the page.
 import type { ModelCatalog, ModelManifest, Tensor } from '@splitflow/contract';
-import { createClient, type InferResult, type LocalBackend, probeDevice, type SplitflowClient } from '@splitflow/sdk';
+import { createClient, type InferResult, type LocalBackend, type SplitflowClient } from '@splitflow/sdk';
+// An SDK internal, by path: the bench times the probe alone.
+import { probeDevice } from '../../../../../packages/sdk/src/probe/probe-device.js';
 
 const WASM_PATHS = '/ort/';
 const CATALOG = '/models/catalog.json';
