@@ -37,7 +37,7 @@ export type {
   RouteTimings,
   SplitflowClient,
 } from './client/types.js';
-export type { DownloadProgress } from './delivery/model-store.js';
+export type { DownloadProgress, ProgressPhase } from './delivery/model-store.js';
 export type { ProbeOptions } from './probe/probe-device.js';
 export type { CloudEstimate, LocalEstimate, RouteDecision, RouteEstimates, Where } from './router/decision.js';
 export type { LiveEstimatesSnapshot } from './router/live-estimates.js';
