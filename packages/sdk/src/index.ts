@@ -3,6 +3,7 @@
 // in their modules (tests and the repository's apps import them by path).
 
 export {
+  type CutEncoding,
   type DataByType,
   type Datatype,
   type DeviceProfile,
@@ -36,9 +37,11 @@ export type {
   Route,
   RouteTimings,
   SplitflowClient,
+  SplitRoute,
 } from './client/types.js';
-export type { DownloadProgress, ProgressPhase } from './delivery/model-store.js';
+export type { CacheWriteFailure, DownloadProgress, ProgressPhase } from './delivery/model-store.js';
 export type { ProbeOptions } from './probe/probe-device.js';
 export type { CloudEstimate, LocalEstimate, RouteDecision, RouteEstimates, Where } from './router/decision.js';
 export type { LiveEstimatesSnapshot } from './router/live-estimates.js';
+export type { SplitEstimate } from './router/split-candidates.js';
 export type { LocalBackend } from './runtime/runtime.js';
