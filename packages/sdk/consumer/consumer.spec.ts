@@ -67,7 +67,7 @@ test.describe.configure({ mode: 'serial' });
 const started = Date.now();
 const step = (what: string) => console.log(`consumer: ${what} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
 
-// Installing the tarballs unpacks about 750 MB (onnxruntime-node and -web, tfjs) from npm's cache.
+// Installing the tarballs unpacks onnxruntime-node and -web and tfjs from npm's cache: most of the time.
 test.beforeAll(async () => {
   test.setTimeout(2_400_000);
   dir = await mkdtemp(join(tmpdir(), 'splitflow-consumer-'));
