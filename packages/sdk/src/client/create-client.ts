@@ -365,7 +365,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         },
         {
           manifest,
-          hasModel: (id) => loaded.catalog.models.some((m) => m.id === id),
+          // A tail the endpoint said it does not serve is no candidate (workers serve tails only when asked).
+          hasModel: (id) => loaded.catalog.models.some((m) => m.id === id) && served?.known()[id] !== false,
           link: {
             rttMs: live.rttMs() ?? (routed.network.rttMs === 'unknown' ? 100 : routed.network.rttMs),
             mbps: routed.network.downlinkMbps === 'unknown' || routed.network.downlinkMbps <= 0 ? 10 : routed.network.downlinkMbps,

@@ -47,7 +47,11 @@ function fromOrt(name: string, tensor: Ort.Tensor): NamedTensor {
   if (!datatype) throw new SplitflowError('INFERENCE_FAILED', { message: `output "${name}" has type ${tensor.type}, which Splitflow cannot carry` });
   const shape = [...tensor.dims];
   if (datatype === 'BYTES') return { name, datatype, shape, data: bytesFromStrings(tensor.data as string[]) };
-  return { name, datatype, shape, data: owned(tensor.data as Exclude<TensorData, Uint8Array[]>) } as NamedTensor;
+  let data = tensor.data as ArrayBufferView & ArrayLike<number>;
+  // Where the engine has Float16Array, onnxruntime-web gives float16 outputs as one; the wire carries
+  // FP16 as its bits, a Uint16Array over the same bytes.
+  if (datatype === 'FP16' && !(data instanceof Uint16Array)) data = new Uint16Array(data.buffer, data.byteOffset, data.length);
+  return { name, datatype, shape, data: owned(data as unknown as Exclude<TensorData, Uint8Array[]>) } as NamedTensor;
 }
 
 function configure(ort: OrtModule, settings: RuntimeSettings): void {
