@@ -3,7 +3,7 @@
 //   node --conditions=source --import tsx apps/bench/src/sim/sim-bench.ts [--endpoints 1000] [--clients 1000000]
 //     [--rate-per-client 0.002] [--requests 300000] [--out apps/bench/results/sim]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PLACEMENT_POLICIES, validateCatalog } from '@splitflow/contract';
 import { describeMachine } from '../worker/machine.js';
@@ -69,6 +69,6 @@ Broker replicas the arrival rate needs for scheduling alone, at half a core each
 Proxying the requests costs a broker far more CPU than deciding where they go (see the broker overhead results).
 `;
 mkdirSync(values.out, { recursive: true });
-writeFileSync(join(values.out, 'fleet-sim.json'), `${JSON.stringify({ machine, options: values, results }, null, 2)}\n`);
+writeFileSync(join(values.out, 'fleet-sim.json'), `${JSON.stringify({ machine, options: { ...values, out: relative(ROOT, values.out) }, results }, null, 2)}\n`);
 writeFileSync(join(values.out, 'fleet-sim.md'), md);
 console.log(md);
