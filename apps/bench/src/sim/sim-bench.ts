@@ -69,6 +69,9 @@ Broker replicas the arrival rate needs for scheduling alone, at half a core each
 Proxying the requests costs a broker far more CPU than deciding where they go (see the broker overhead results).
 `;
 mkdirSync(values.out, { recursive: true });
-writeFileSync(join(values.out, 'fleet-sim.json'), `${JSON.stringify({ machine, options: { ...values, out: relative(ROOT, values.out) }, results }, null, 2)}\n`);
+writeFileSync(
+  join(values.out, 'fleet-sim.json'),
+  `${JSON.stringify({ machine, options: { ...values, out: relative(ROOT, values.out) }, results }, null, 2)}\n`,
+);
 writeFileSync(join(values.out, 'fleet-sim.md'), md);
 console.log(md);
