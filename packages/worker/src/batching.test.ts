@@ -112,6 +112,49 @@ describe('dynamic batching', () => {
     expect(answers.map((a) => a.batchSize)).toEqual([3, 3, 3]);
   });
 
+  it('with batch buckets, padded runs answer each request exactly what its lone run does', async () => {
+    const rowsPerRequest = [1, 3, 2, 1];
+    const requests = rowsPerRequest.map((n, i) => makeRows('tiny', n, i + 20));
+    const unbatched = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 1 } });
+    // 7 rows fill no bucket: the run starts when the 7th row arrives (maxBatch 7) and goes up to 8.
+    const bucketed = await buildWorker({
+      catalog: CATALOG_PATH,
+      models: ['tiny'],
+      batching: { maxBatch: 7, maxQueueDelayUs: 5_000_000, buckets: [1, 2, 4, 8] },
+      modelSessions: { tiny: { graphOptimization: 'basic' } },
+    });
+    try {
+      const meta = (await bucketed.inject({ method: 'GET', url: '/v2/models/tiny' })).json() as { properties: Record<string, string> };
+      expect(meta.properties).toMatchObject({ batch_buckets: '1,2,4,8', graph_optimization: 'basic' });
+      const lone: Answer[] = [];
+      for (const rows of requests) lone.push(await send(unbatched, 'tiny', rows));
+      const merged = await Promise.all(requests.map((rows) => send(bucketed, 'tiny', rows)));
+      expect(merged.map((a) => a.batchSize)).toEqual([7, 7, 7, 7]);
+      merged.forEach((a, i) => {
+        expect(a.data.length).toBe(lone[i]?.data.length);
+        expect(a.data).toEqual(lone[i]?.data);
+      });
+    } finally {
+      await Promise.all([unbatched.close(), bucketed.close()]);
+    }
+  });
+
+  it('rejects buckets that do not ascend or stop short of maxBatch, and session settings for a model not served', async () => {
+    for (const buckets of [
+      [4, 2, 8],
+      [1, 2, 4],
+    ]) {
+      const error = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 8, buckets } }).catch((e: unknown) => e);
+      expect(isSplitflowError(error, 'INVALID_DOCUMENT')).toBe(true);
+      expect((error as Error).message).toMatch(/buckets/);
+    }
+    const error = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], modelSessions: { large: { graphOptimization: 'disabled' } } }).catch(
+      (e: unknown) => e,
+    );
+    expect(isSplitflowError(error, 'INVALID_DOCUMENT')).toBe(true);
+    expect((error as Error).message).toMatch(/does not serve "large"/);
+  });
+
   it('rejects a bad batching config at build time', async () => {
     const error = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 0 } }).catch((e: unknown) => e);
     expect(isSplitflowError(error, 'INVALID_DOCUMENT')).toBe(true);

@@ -11,19 +11,44 @@ import type { WorkerState } from './http/worker-state.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';
-import { EXECUTION_PROVIDERS, parseExecutionProvider } from './session/execution-provider.js';
+import { EXECUTION_PROVIDERS, GRAPH_OPTIMIZATION_LEVELS, parseExecutionProvider, WEBGPU_VALIDATION_MODES } from './session/execution-provider.js';
 import { createOrtSessionFactory, listedProviders, type OrtSessionOptions, probeProviders } from './session/ort-node.js';
 import { createThreadedSessionFactory } from './session/session-thread.js';
 
 function batchingFor(config: WorkerConfig, id: string): BatchingConfig {
   const merged = { ...DEFAULT_BATCHING, ...config.batching, ...config.modelBatching?.[id] };
-  for (const [key, value] of Object.entries(merged)) {
+  const { buckets, ...counts } = merged;
+  if (buckets !== undefined) {
+    const ok =
+      Array.isArray(buckets) &&
+      buckets.every((b, i) => Number.isInteger(b) && b >= 1 && (i === 0 || b > (buckets[i - 1] as number))) &&
+      (buckets.length === 0 || (buckets.at(-1) as number) >= merged.maxBatch);
+    if (!ok) {
+      throw new SplitflowError('INVALID_DOCUMENT', {
+        message: `batching.buckets for model "${id}" must be ascending integers >= 1 whose largest is at least maxBatch (${merged.maxBatch}), got ${JSON.stringify(buckets)}`,
+      });
+    }
+  }
+  for (const [key, value] of Object.entries(counts)) {
     const min = key === 'maxQueueDelayUs' || key === 'maxQueue' || key === 'maxQueueWaitMs' ? 0 : 1;
     if (!Number.isInteger(value) || value < min) {
       throw new SplitflowError('INVALID_DOCUMENT', { message: `batching.${key} for model "${id}" must be an integer >= ${min}, got ${JSON.stringify(value)}` });
     }
   }
   return merged;
+}
+
+/** `modelSessions` names served models only, with settings onnxruntime knows. */
+function checkModelSessions(config: WorkerConfig, served: ReadonlySet<string>): void {
+  for (const [id, own] of Object.entries(config.modelSessions ?? {})) {
+    const bad = (message: string) => new SplitflowError('INVALID_DOCUMENT', { message: `modelSessions.${id}: ${message}` });
+    if (!served.has(id)) throw bad(`this worker does not serve "${id}"; it serves ${[...served].join(', ')}`);
+    if (own.graphOptimization !== undefined && !(GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(own.graphOptimization))
+      throw bad(`graphOptimization must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}, got ${JSON.stringify(own.graphOptimization)}`);
+    const mode = own.webgpu?.validationMode;
+    if (mode !== undefined && !(WEBGPU_VALIDATION_MODES as readonly string[]).includes(mode))
+      throw bad(`webgpu.validationMode must be one of ${WEBGPU_VALIDATION_MODES.join(', ')}, got ${JSON.stringify(mode)}`);
+  }
 }
 
 /** A model whose one row costs less than this many MFLOP at its largest dims is small (see `smallModelThreads`). */
@@ -56,6 +81,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   const bodyLimit = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const sources = await loadModelSources(config);
   for (const source of sources) batchingFor(config, source.manifest.id);
+  checkModelSessions(config, new Set(sources.map((s) => s.manifest.id)));
 
   const app = Fastify({
     logger: config.logLevel ? { level: config.logLevel } : false,
@@ -96,11 +122,12 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
       sessionsPerModel: (batching) => (threaded && !gpu ? batching.instances : 1),
       ...(batchClassRuns > 0 ? { batchGate: createRunGate(batchClassRuns) } : {}),
       tuningFor: (manifest) => {
-        if (provider !== 'cpu' || small === false || rowFlopsAtMostDims(manifest) >= SMALL_MODEL_MFLOP * 1e6) return {};
+        const own = config.modelSessions?.[manifest.id] ?? {};
+        if (provider !== 'cpu' || small === false || rowFlopsAtMostDims(manifest) >= SMALL_MODEL_MFLOP * 1e6) return { ...own };
         // A small model's run takes less than the hop to a thread and back (measured on the 2-core VM:
         // tiny adds 0.29-0.30 ms p50 over in-process in a thread, 0.21-0.22 on the main thread), and
         // blocking the event loop that briefly harms nothing: it stays on the main thread.
-        return { intraOpThreads: Math.min(small, config.intraOpThreads ?? small), onCallingThread: true };
+        return { ...own, intraOpThreads: Math.min(small, config.intraOpThreads ?? small), onCallingThread: true };
       },
       batchingFor: (id) => batchingFor(config, id),
       onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),

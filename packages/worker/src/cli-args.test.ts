@@ -27,6 +27,26 @@ describe('parseCliArgs', () => {
     expect(refused(['--register', 'http://broker:8080', '--pool', 'cpu', '--processes', '2'])).toMatch(/--processes and --register/);
   });
 
+  it('reads batch buckets and per-model session settings', () => {
+    expect(parseCliArgs(['--max-batch', '12', '--batch-buckets', 'pow2'])?.batching?.buckets).toEqual([1, 2, 4, 8, 12]);
+    expect(parseCliArgs(['--batch-buckets', '8,64'])?.batching?.buckets).toEqual([8, 64]);
+    expect(
+      parseCliArgs(['--model-session', 'large:optimization=disabled,validation=wgpuOnly', '--model-session', 'tiny:optimization=basic'])?.modelSessions,
+    ).toEqual({
+      large: { graphOptimization: 'disabled', webgpu: { validationMode: 'wgpuOnly' } },
+      tiny: { graphOptimization: 'basic' },
+    });
+    for (const argv of [
+      ['--batch-buckets', '8,4,64'],
+      ['--batch-buckets', '1,2'],
+      ['--batch-buckets', 'x'],
+      ['--model-session', 'large'],
+      ['--model-session', 'large:optimization=most'],
+    ]) {
+      expect(() => parseCliArgs(argv)).toThrow(/--batch-buckets|--model-session/);
+    }
+  });
+
   it('maps the flags of the issue to worker options', () => {
     expect(
       parseCliArgs([

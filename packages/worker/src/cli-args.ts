@@ -1,7 +1,13 @@
 import { parseArgs } from 'node:util';
 import { HARDWARE_CLASSES, type HardwareClass, SplitflowError } from '@splitflow/contract';
-import type { BatchingConfig } from './config.js';
-import { parseExecutionProvider, WEBGPU_VALIDATION_MODES, type WebGpuValidationMode } from './session/execution-provider.js';
+import { type BatchingConfig, DEFAULT_BATCHING, type ModelSessionConfig, powerOfTwoBuckets } from './config.js';
+import {
+  GRAPH_OPTIMIZATION_LEVELS,
+  type GraphOptimizationLevel,
+  parseExecutionProvider,
+  WEBGPU_VALIDATION_MODES,
+  type WebGpuValidationMode,
+} from './session/execution-provider.js';
 import type { StartWorkerOptions } from './start-worker.js';
 
 export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on onnxruntime-node
@@ -20,6 +26,9 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --max-queue <n>             waiting requests per model before 503 (default 256)
   --max-queue-wait-ms <n>     longest expected queue wait before 503, 0 for none (default 2000)
   --instances <n>             concurrent runs per model, a session each (default 1)
+  --batch-buckets <n,n|pow2>  pad merged runs up to these batch sizes, pow2 = 1,2,4,.. up to --max-batch (default none)
+  --model-session <id:k=v,..> one model's session settings: optimization=disabled|basic|extended|all,
+                              validation=<webgpu mode>; repeatable (default the worker's)
   --batch-class-runs <n>      runs of splitflow.priority=batch requests at once, all models; 0 = no priority (default 1)
   --threads <n>               onnxruntime intra-op threads (default: all cores)
   --small-model-threads <n>   intra-op threads for models under 10 MFLOP per row, 0 = as --threads (default 1)
@@ -44,6 +53,31 @@ function integer(name: string, value: string | undefined, min: number): number |
   return Number(value);
 }
 
+function parseBuckets(value: string, maxBatch: number): number[] {
+  if (value === 'pow2') return powerOfTwoBuckets(maxBatch);
+  const list = value.split(',').map((b) => integer('batch-buckets', b.trim(), 1) as number);
+  if (list.some((b, i) => i > 0 && b <= (list[i - 1] as number)) || (list.at(-1) as number) < maxBatch)
+    throw new SplitflowError('INVALID_REQUEST', { message: `--batch-buckets must ascend and reach --max-batch (${maxBatch}), got "${value}"` });
+  return list;
+}
+
+/** `id:optimization=disabled,validation=wgpuOnly` to one entry of `modelSessions`. */
+function parseModelSession(value: string): [string, ModelSessionConfig] {
+  const bad = (why: string) => new SplitflowError('INVALID_REQUEST', { message: `--model-session ${why}, got "${value}"` });
+  const at = value.indexOf(':');
+  if (at < 1) throw bad('must be <model id>:<key>=<value>[,<key>=<value>]');
+  const own: ModelSessionConfig = {};
+  for (const pair of value.slice(at + 1).split(',')) {
+    const [key, setting] = pair.split('=');
+    if (key === 'optimization' && (GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(setting ?? ''))
+      own.graphOptimization = setting as GraphOptimizationLevel;
+    else if (key === 'validation' && (WEBGPU_VALIDATION_MODES as readonly string[]).includes(setting ?? ''))
+      own.webgpu = { validationMode: setting as WebGpuValidationMode };
+    else throw bad(`takes optimization=${GRAPH_OPTIMIZATION_LEVELS.join('|')} and validation=${WEBGPU_VALIDATION_MODES.join('|')}`);
+  }
+  return [value.slice(0, at), own];
+}
+
 export interface CliOptions extends StartWorkerOptions {
   /** Worker processes sharing the port (node:cluster), each with its own sessions. @default 1 */
   processes?: number;
@@ -51,7 +85,7 @@ export interface CliOptions extends StartWorkerOptions {
 
 /** CLI arguments to worker options; a bad flag or value throws INVALID_REQUEST naming it. Undefined means --help. */
 export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CliOptions | undefined {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
@@ -70,6 +104,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'max-queue': { type: 'string' },
         'max-queue-wait-ms': { type: 'string' },
         instances: { type: 'string' },
+        'batch-buckets': { type: 'string' },
+        'model-session': { type: 'string', multiple: true },
         'batch-class-runs': { type: 'string' },
         threads: { type: 'string' },
         'small-model-threads': { type: 'string' },
@@ -111,6 +147,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (delay !== undefined) batching.maxQueueDelayUs = delay;
   if (maxQueue !== undefined) batching.maxQueue = maxQueue;
   if (instances !== undefined) batching.instances = instances;
+  const buckets = str('batch-buckets');
+  if (buckets !== undefined) batching.buckets = parseBuckets(buckets, maxBatch ?? DEFAULT_BATCHING.maxBatch);
 
   const options: CliOptions = {
     catalog: str('models') ?? 'models/catalog.json',
@@ -140,6 +178,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
     options.webgpu = { validationMode: validation as WebGpuValidationMode };
   }
   if (values['main-thread-runs']) options.mainThreadRuns = true;
+  const modelSessions = values['model-session'] as string[] | undefined;
+  if (modelSessions !== undefined) options.modelSessions = Object.fromEntries(modelSessions.map(parseModelSession));
   const batchClassRuns = integer('batch-class-runs', str('batch-class-runs'), 0);
   if (batchClassRuns !== undefined) options.batchClassRuns = batchClassRuns;
   const grpcPort = integer('grpc-port', str('grpc-port'), 0);

@@ -1,5 +1,5 @@
 import type { HardwareClass, ModelCatalog } from '@splitflow/contract';
-import type { ExecutionProvider, WebGpuTuning } from './session/execution-provider.js';
+import type { ExecutionProvider, GraphOptimizationLevel, WebGpuTuning } from './session/execution-provider.js';
 
 /** How one model's requests are merged (Triton's dynamic batcher, per model). */
 export interface BatchingConfig {
@@ -35,6 +35,25 @@ export interface BatchingConfig {
    * @default 1
    */
   instances: number;
+  /**
+   * Batch sizes a merged run is padded up to (ascending, the largest at least `maxBatch`): a run of n
+   * rows runs at the smallest bucket >= n, the extra rows copies of its last row, whose outputs are
+   * dropped. A GPU provider builds shaders and pipelines for every new input shape (hundreds of ms for
+   * a convolutional model), and dynamic batching otherwise feeds it every size from 1 to `maxBatch`;
+   * with buckets it sees a few fixed shapes. A request with more rows than `maxBatch` runs unpadded.
+   * `[]` or absent: runs have exactly the rows merged.
+   * @default []
+   * @example [1, 2, 4, 8, 16, 32, 64]
+   */
+  buckets?: readonly number[];
+}
+
+/** Powers of two up to `maxBatch`, and `maxBatch` itself: the CLI's `--batch-buckets pow2`. */
+export function powerOfTwoBuckets(maxBatch: number): number[] {
+  const out: number[] = [];
+  for (let b = 1; b < maxBatch; b *= 2) out.push(b);
+  out.push(maxBatch);
+  return out;
 }
 
 export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({
@@ -44,6 +63,14 @@ export const DEFAULT_BATCHING: Readonly<BatchingConfig> = Object.freeze({
   maxQueueWaitMs: 2000,
   instances: 1,
 });
+
+/** Session settings of one model (`WorkerConfig.modelSessions`). */
+export interface ModelSessionConfig {
+  /** onnxruntime's graph optimisations. @default 'all' */
+  graphOptimization?: GraphOptimizationLevel;
+  /** webgpu settings, over the worker's `webgpu`. */
+  webgpu?: WebGpuTuning;
+}
 
 export interface WorkerConfig {
   /**
@@ -127,6 +154,14 @@ export interface WorkerConfig {
   spinning?: boolean;
   /** webgpu provider settings (ignored by the other providers). @default onnxruntime's */
   webgpu?: WebGpuTuning;
+  /**
+   * Per-model session settings, by model id, over the worker-wide ones: the fastest graph optimisation
+   * level or webgpu setting differs by model (on the H200's webgpu provider a MatMul + Add MLP ran
+   * faster at small batches with optimisations off, which keep onnxruntime from fusing it into Gemm).
+   * An id the worker does not serve is a startup error.
+   * @example { large: { graphOptimization: 'disabled' } }
+   */
+  modelSessions?: Record<string, ModelSessionConfig>;
   /**
    * Run sessions on the main thread instead of a thread per session. onnxruntime-node's runs are
    * synchronous: on the main thread each run stops the event loop, so no request is read, no load

@@ -5,7 +5,7 @@ export { type BatchOutcome, type BatchQueue, type BatchQueueOptions, type BatchS
 export { concatAlong, splitAlong } from './batching/batch-tensors.js';
 export { buildWorker } from './build-worker.js';
 export { parseCliArgs, USAGE } from './cli-args.js';
-export { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type WorkerConfig } from './config.js';
+export { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, type ModelSessionConfig, powerOfTwoBuckets, type WorkerConfig } from './config.js';
 export { EXTENSIONS, WORKER_VERSION } from './http/metadata-routes.js';
 export { runWorkerCli } from './run-cli.js';
 export {

@@ -63,6 +63,31 @@ describe('createBatchQueue', () => {
     expect(outcomes.map(values)).toEqual([[10], [20], [30]]);
   });
 
+  it('pads each run up to the next bucket with copies of its last row, and answers only the real rows', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 8, buckets: [1, 4, 8] });
+    holdRuns();
+    const first = queue.submit(rows([1]));
+    const rest = [queue.submit(rows([2])), queue.submit(rows([3, 4])), queue.submit(rows([5, 6, 7, 8, 9, 11]))];
+    release();
+    const outcomes = await Promise.all([first, ...rest]);
+    // 1 row runs as is; 1 + 2 rows go up to 4 (the 6-row request does not fit beside them), then 6 up to 8.
+    expect(runs).toEqual([[1], [2, 3, 4, 4], [5, 6, 7, 8, 9, 11, 11, 11]]);
+    expect(outcomes.map(values)).toEqual([[10], [20], [30, 40], [50, 60, 70, 80, 90, 110]]);
+    expect(outcomes.map((o) => o.batchSize)).toEqual([1, 3, 3, 6]);
+  });
+
+  it('pads a lone request too, and leaves one past the largest bucket as it is', async () => {
+    const { queue, runs } = setup({ maxBatch: 2, buckets: [2] });
+    const lone = await queue.submit(rows([7]));
+    const big = await queue.submit(rows([1, 2, 3]));
+    expect(runs).toEqual([
+      [7, 7],
+      [1, 2, 3],
+    ]);
+    expect(values(lone)).toEqual([70]);
+    expect(values(big)).toEqual([10, 20, 30]);
+  });
+
   it('runs a request larger than maxBatch alone', async () => {
     const { queue, runs, holdRuns, release } = setup({ maxBatch: 2 });
     holdRuns();

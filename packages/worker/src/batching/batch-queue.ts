@@ -1,7 +1,7 @@
 import { type NamedTensor, SplitflowError } from '@splitflow/contract';
 import type { BatchingConfig } from '../config.js';
 import { type BatchLayout, mergeKey, rowsOf } from './batch-layout.js';
-import { concatAlong, splitAlong } from './batch-tensors.js';
+import { concatAlong, padRows, splitAlong } from './batch-tensors.js';
 import type { RunGate } from './run-gate.js';
 
 /** `interactive` requests wait for latency; `batch` ones for throughput, behind interactive ones. */
@@ -14,7 +14,7 @@ export interface BatchOutcome {
   queueUs: number;
   /** Time of the run (merge, model, split). */
   computeUs: number;
-  /** Rows in the run along the batch dim (1 for models without one). */
+  /** Rows in the run along the batch dim (1 for models without one), padding not counted. */
   batchSize: number;
   /** Requests that shared the run. */
   requests: number;
@@ -72,7 +72,8 @@ const micros = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - 
 /**
  * A per-model dynamic batcher in the manner of Triton's: requests with the same non-batch dims are
  * merged along the batch dim up to `maxBatch` rows, waiting at most `maxQueueDelayUs` for company;
- * one with more rows than `maxBatch` runs alone. The queue is bounded: beyond `maxQueue` waiting
+ * one with more rows than `maxBatch` runs alone. With `buckets`, a run is padded up to the next
+ * bucket (copies of its last row, their outputs dropped) so the model sees a few fixed shapes. The queue is bounded: beyond `maxQueue` waiting
  * requests, submit fails with OVERLOADED and a Retry-After estimate.
  */
 export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
@@ -80,6 +81,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   const clock = options.now ?? (() => performance.now());
   const canMerge = layout !== undefined && config.maxBatch > 1;
   const delayMs = config.maxQueueDelayUs / 1000;
+  const buckets = config.buckets ?? [];
   const queue: Pending[] = [];
   let running = 0;
   let draining = false;
@@ -166,19 +168,32 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     }
   }
 
+  /** Rows a run of `rows` is padded with: up to the smallest bucket that holds it (none past the largest). */
+  function paddingFor(rows: number): number {
+    if (!canMerge || buckets.length === 0) return 0;
+    const bucket = buckets.find((b) => b >= rows);
+    return bucket === undefined ? 0 : bucket - rows;
+  }
+
   async function runOne(batch: Pending[]): Promise<NamedTensor[][]> {
-    if (batch.length === 1) return [await run((batch[0] as Pending).inputs)];
+    const rows = batch.map((p) => p.rows);
+    const padding = paddingFor(rows.reduce((a, b) => a + b, 0));
+    if (batch.length === 1 && padding === 0) return [await run((batch[0] as Pending).inputs)];
     const l = layout as BatchLayout;
     const first = batch[0] as Pending;
-    const merged = first.inputs.map((t, i) =>
-      concatAlong(
-        batch.map((p) => p.inputs[i] as NamedTensor),
-        l.inputAxes.get(t.name) ?? 0,
-      ),
-    );
+    const merged = first.inputs.map((t, i) => {
+      const axis = l.inputAxes.get(t.name) ?? 0;
+      return padRows(
+        concatAlong(
+          batch.map((p) => p.inputs[i] as NamedTensor),
+          axis,
+        ),
+        axis,
+        padding,
+      );
+    });
     const outputs = await run(merged);
-    const rows = batch.map((p) => p.rows);
-    const parts = outputs.map((o) => splitAlong(o, l.outputAxes.get(o.name) ?? 0, rows));
+    const parts = outputs.map((o) => splitAlong(o, l.outputAxes.get(o.name) ?? 0, padding > 0 ? [...rows, padding] : rows));
     return batch.map((_, b) => parts.map((p) => p[b] as NamedTensor));
   }
 

@@ -81,3 +81,15 @@ export function splitAlong(tensor: NamedTensor, axis: number, rows: readonly num
     return { name: tensor.name, datatype: tensor.datatype, shape, data } as NamedTensor;
   });
 }
+
+/**
+ * The tensor with `extra` more rows along `axis`, each a copy of its last row: padding that is always
+ * a valid input for the model (zeros might not be, e.g. for a range-checked or index input).
+ */
+export function padRows(tensor: NamedTensor, axis: number, extra: number): NamedTensor {
+  if (extra <= 0) return tensor;
+  const rows = tensor.shape[axis] as number;
+  if (rows < 1) throw new SplitflowError('INTERNAL', { message: `cannot pad "${tensor.name}": it has no row to repeat` });
+  const last = splitAlong(tensor, axis, [rows - 1, 1])[1] as NamedTensor;
+  return concatAlong([tensor, ...Array.from({ length: extra }, () => last)], axis);
+}

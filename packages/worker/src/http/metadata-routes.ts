@@ -46,6 +46,9 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
       properties.max_batch = String(model.layout ? model.batching.maxBatch : 1);
       properties.max_queue_delay_us = String(model.batching.maxQueueDelayUs);
       if (model.layout) properties.batch_dim = model.layout.dim;
+      if (model.layout && model.batching.buckets?.length) properties.batch_buckets = model.batching.buckets.join(',');
+      if (model.tuning.graphOptimization !== undefined) properties.graph_optimization = model.tuning.graphOptimization;
+      if (model.tuning.webgpu?.validationMode !== undefined) properties.webgpu_validation = model.tuning.webgpu.validationMode;
       if (model.tuning.intraOpThreads !== undefined) properties.intra_op_threads = String(model.tuning.intraOpThreads);
       if (model.tuning.onCallingThread) properties.session_thread = 'main';
     } else {

@@ -33,3 +33,7 @@ export interface WebGpuTuning {
    */
   validationMode?: WebGpuValidationMode;
 }
+
+/** onnxruntime's graph optimisation levels (`graphOptimizationLevel`). */
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const;
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number];

@@ -1,5 +1,5 @@
 import type { NamedTensor } from '@splitflow/contract';
-import type { ExecutionProvider } from './execution-provider.js';
+import type { ExecutionProvider, GraphOptimizationLevel, WebGpuTuning } from './execution-provider.js';
 
 /** One loaded model, whatever runtime holds it: the seam the batcher and the routes run against. */
 export interface ModelSession {
@@ -19,6 +19,10 @@ export interface SessionTuning {
    * model whose runs are shorter than the hop to a thread and back.
    */
   onCallingThread?: boolean;
+  /** onnxruntime's graph optimisations for this session; the factory's own setting when absent. */
+  graphOptimization?: GraphOptimizationLevel;
+  /** webgpu settings for this session, over the factory's. */
+  webgpu?: WebGpuTuning;
 }
 
 /** Creates sessions on one execution provider. */

@@ -1,9 +1,9 @@
 import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, SplitflowError, stringsFromBytes } from '@splitflow/contract';
 // The one file that imports onnxruntime-node: swap the runtime or mock it here and nowhere else.
 import * as ort from 'onnxruntime-node';
-import { EXECUTION_PROVIDERS, type ExecutionProvider, type WebGpuTuning } from './execution-provider.js';
+import { EXECUTION_PROVIDERS, type ExecutionProvider, type GraphOptimizationLevel, type WebGpuTuning } from './execution-provider.js';
 import { runFailure } from './input-faults.js';
-import type { ModelSession, SessionFactory } from './model-session.js';
+import type { ModelSession, SessionFactory, SessionTuning } from './model-session.js';
 
 export interface OrtSessionOptions {
   provider: ExecutionProvider;
@@ -13,6 +13,8 @@ export interface OrtSessionOptions {
   spinning?: boolean;
   /** Settings of the webgpu provider; ignored by the others. */
   webgpu?: WebGpuTuning;
+  /** onnxruntime's graph optimisations. @default 'all' */
+  graphOptimization?: GraphOptimizationLevel;
 }
 
 /** Providers this onnxruntime-node build ships or can load (`cuda` needs libraries installed beside it). */
@@ -40,7 +42,7 @@ export function createSessionOptions(options: OrtSessionOptions): ort.InferenceS
   const webgpu = options.provider === 'webgpu' && options.webgpu?.validationMode !== undefined;
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [webgpu ? { name: 'webgpu', validationMode: options.webgpu?.validationMode } : options.provider],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: options.graphOptimization ?? 'all',
     enableMemPattern: false,
   };
   if (options.intraOpThreads !== undefined) sessionOptions.intraOpNumThreads = options.intraOpThreads;
@@ -70,6 +72,14 @@ export async function openSession(model: Uint8Array, options: OrtSessionOptions)
   };
 }
 
+/** A factory's session options with one model's tuning over them (webgpu settings merged key by key). */
+export function withTuning(options: OrtSessionOptions, tuning: SessionTuning | undefined): OrtSessionOptions {
+  const { onCallingThread: _, webgpu, ...rest } = tuning ?? {};
+  const merged: OrtSessionOptions = { ...options, ...rest };
+  if (webgpu !== undefined) merged.webgpu = { ...options.webgpu, ...webgpu };
+  return merged;
+}
+
 /**
  * Session factory for one execution provider. onnxruntime never falls back silently here: the
  * provider list holds only the requested one, so a provider that cannot start fails session creation.
@@ -77,10 +87,7 @@ export async function openSession(model: Uint8Array, options: OrtSessionOptions)
 export function createOrtSessionFactory(options: OrtSessionOptions): SessionFactory {
   return {
     provider: options.provider,
-    create: (model, tuning) => {
-      const { onCallingThread: _, ...rest } = tuning ?? {};
-      return openSession(model, { ...options, ...rest });
-    },
+    create: (model, tuning) => openSession(model, withTuning(options, tuning)),
   };
 }
 

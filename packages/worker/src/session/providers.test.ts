@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from '../build-worker.js';
 import { type FixtureCatalog, writeFixtureCatalog } from '../testing/fixture-catalog.js';
 import type { ExecutionProvider } from './execution-provider.js';
-import { createSessionOptions, listedProviders, openSession } from './ort-node.js';
+import { createSessionOptions, listedProviders, openSession, withTuning } from './ort-node.js';
 
 // This machine has no GPU and no Vulkan loader, so webgpu cannot find an adapter and cuda has no
 // libraries: both must stop the worker with a typed error naming what is available, never fall back.
@@ -41,6 +41,17 @@ describe('execution providers', () => {
     ]);
     expect(createSessionOptions({ provider: 'webgpu' }).executionProviders).toEqual(['webgpu']);
     expect(createSessionOptions({ provider: 'cpu', webgpu: { validationMode: 'disabled' } }).executionProviders).toEqual(['cpu']);
+  });
+
+  it("a model's own graph optimisation level reaches onnxruntime; one it does not know is refused there", async () => {
+    expect(createSessionOptions({ provider: 'cpu' }).graphOptimizationLevel).toBe('all');
+    expect(createSessionOptions(withTuning({ provider: 'cpu' }, { graphOptimization: 'disabled' })).graphOptimizationLevel).toBe('disabled');
+    expect(withTuning({ provider: 'webgpu', webgpu: { validationMode: 'disabled' } }, { graphOptimization: 'basic', webgpu: {} }).webgpu).toEqual({
+      validationMode: 'disabled',
+    });
+    const model = await readFile(join(fixture.dir, 'double.onnx'));
+    const error = await openSession(model, { provider: 'cpu', graphOptimization: 'bogus' as 'all' }).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/bogus/);
   });
 
   it("the validation mode reaches onnxruntime's webgpu provider: one it does not know is refused there, before any adapter", async () => {

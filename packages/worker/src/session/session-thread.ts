@@ -3,7 +3,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { type NamedTensor, SplitflowError } from '@splitflow/contract';
 import type { ModelSession, SessionFactory } from './model-session.js';
-import { type OrtSessionOptions, openSession } from './ort-node.js';
+import { type OrtSessionOptions, openSession, withTuning } from './ort-node.js';
 import { copyOf, forTransfer, type HostReply, type HostRequest } from './session-protocol.js';
 
 /**
@@ -151,9 +151,8 @@ export function createThreadedSessionFactory(options: OrtSessionOptions, threadi
   return {
     provider: options.provider,
     create(model, tuning) {
-      const { onCallingThread, ...rest } = tuning ?? {};
-      const own = { ...options, ...rest };
-      if (onCallingThread) return openSession(model, own);
+      const own = withTuning(options, tuning);
+      if (tuning?.onCallingThread) return openSession(model, own);
       if (!threading.shareThread) return createHostThread(() => {}).open(model, own);
       const host = shared ?? createHostThread(() => (shared = undefined));
       shared = host;
