@@ -4,8 +4,10 @@
 // Phases (`--phases`, all by default):
 //   torch    PyTorch fp32 and TF32 on CUDA, the `large` MLP's shape, over the batch curve (torch-mlp.py);
 //   inproc   onnxruntime in-process on `large` over the batch curve, per webgpu variant (and cpu);
-//   profile  onnxruntime's profiler on the fastest plain variant at batch 1 and 256: where a run's time goes;
-//   worker   a worker under `--connections` one-row requests vs in-process at the batch it can reach;
+//   profile  onnxruntime's profiler at batch 1 and 256 per form (`--profile-forms`): where a run's time goes;
+//   shapes   a fresh session fed a seeded mix of batch sizes, exact or padded to power-of-two buckets
+//            (what the worker's `--batch-buckets` does): the cost of building kernels per new shape;
+//   worker   a worker under `--connections` requests vs in-process at the batch it can reach;
 //   models   vision-s and ocr-det at batch 1 and 8 on webgpu beside cpu.
 // The same file is the worker process too (`--role worker ...`), so the machine needs only Node,
 // onnxruntime-node and the carried catalog.
@@ -16,7 +18,7 @@ import { cpus, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { encodeInferRequest, type ModelManifest, type NamedTensor } from '@splitflow/contract';
+import { encodeInferRequest, type ModelManifest, mulberry32, type NamedTensor } from '@splitflow/contract';
 import { runWorkerCli } from '@splitflow/worker';
 import { LARGE_MLP, mlpGraph } from '../../../../models/src/generated/mlp.js';
 import { createGraphBuilder } from '../../../../models/src/onnx/builder.js';
@@ -76,6 +78,23 @@ const VARIANTS: Variant[] = [
     what: 'MatMul + Add instead of Gemm, graph optimisations off (they would fuse it into Gemm)',
   },
   {
+    name: 'webgpu-matmul-basic',
+    options: { provider: 'webgpu', optimization: 'basic' },
+    form: 'matmul',
+    what: 'MatMul + Add with basic graph optimisations (does that level already fuse it into Gemm?)',
+  },
+  {
+    name: 'webgpu-matmul-novalidation',
+    options: { provider: 'webgpu', optimization: 'disabled', validationMode: 'disabled' },
+    form: 'matmul',
+    what: 'MatMul + Add, graph optimisations off, validationMode disabled',
+  },
+  {
+    name: 'webgpu-prealloc',
+    options: { provider: 'webgpu', preallocateColumns: LARGE_MLP.outputs },
+    what: 'a preallocated CPU tensor per batch size for the output (onnxruntime-node fetches): no output allocation per run',
+  },
+  {
     name: 'webgpu-gpuout',
     options: { provider: 'webgpu', outputOnGpu: true },
     what: 'outputs left on the GPU (preferredOutputLocation gpu-buffer): no readback, so the run returns once queued on the CPU: a diagnostic, not a server path',
@@ -130,7 +149,7 @@ async function timeRuns(session: DirectSession, inputs: readonly NamedTensor[], 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
-      phases: { type: 'string', default: 'torch,inproc,profile,worker,models' },
+      phases: { type: 'string', default: 'torch,inproc,profile,shapes,worker,models' },
       variants: { type: 'string', default: VARIANTS.map((v) => v.name).join(',') },
       catalog: { type: 'string', default: 'models/catalog.json' },
       batches: { type: 'string', default: '1,2,4,8,16,32,64,128,256' },
@@ -142,6 +161,10 @@ async function main(): Promise<void> {
       loaders: { type: 'string', default: '4' },
       /** The worker phase's provider (cpu to try the bench where there is no GPU). */
       'worker-ep': { type: 'string', default: 'webgpu' },
+      /** Forms of `large` the profile phase runs (catalog, transb1, matmul, fp16). */
+      'profile-forms': { type: 'string', default: 'catalog,matmul' },
+      /** Worker settings to run (labels' keys in WORKER_SETTINGS), all by default. */
+      'worker-settings': { type: 'string', default: '' },
       out: { type: 'string', default: 'bench-results' },
     },
   });
@@ -211,10 +234,11 @@ async function main(): Promise<void> {
         let session = await open();
         // Accuracy, and whether outputs follow the inputs (a captured graph replayed on stale inputs would not).
         if (!v.options.outputOnGpu) {
-          const a = (await session.run(checkA)) as Float32Array;
-          const b = (await session.run(checkB)) as Float32Array;
-          const a2 = (await session.run(checkA)) as Float32Array;
-          const a3 = (await session.run(checkA)) as Float32Array;
+          // Copies: a variant with a preallocated output hands back the same buffer each run.
+          const a = ((await session.run(checkA)) as Float32Array).slice();
+          const b = ((await session.run(checkB)) as Float32Array).slice();
+          const a2 = ((await session.run(checkA)) as Float32Array).slice();
+          const a3 = ((await session.run(checkA)) as Float32Array).slice();
           r.relErr = Number(Math.max(relErr(a, refA), relErr(b, refB), relErr(a2, refA), relErr(a3, refA)).toPrecision(3));
           r.followsInputs = relErr(b, refB) < 0.05 && relErr(a3, refA) < 0.05;
         }
@@ -256,12 +280,17 @@ async function main(): Promise<void> {
     const dir = join(out, 'profile-tmp');
     mkdirSync(dir, { recursive: true });
     const profiles: Record<string, unknown> = {};
-    for (const form of ['catalog', 'transb1'] as const) {
+    for (const form of (values['profile-forms'] as string).split(',') as Form[]) {
       writeForm(form, formPath(form), log);
       for (const batch of [1, 256]) {
         const key = `${form}-b${batch}`;
         try {
-          const s = await openDirect(formPath(form), { provider: 'webgpu', profilePrefix: join(dir, key) });
+          // The MatMul form as the worker would serve it: optimisations off, else onnxruntime fuses it into Gemm.
+          const s = await openDirect(formPath(form), {
+            provider: 'webgpu',
+            profilePrefix: join(dir, key),
+            ...(form === 'matmul' ? { optimization: 'disabled' as const } : {}),
+          });
           const inputs = makeInputs(largeManifest, batch, batch);
           for (let i = 0; i < 20; i++) await s.run(inputs);
           await s.release();
@@ -278,77 +307,81 @@ async function main(): Promise<void> {
     log(`profile: ${JSON.stringify(profiles).slice(0, 400)}`);
   }
 
+  if (phases.has('shapes')) {
+    result.shapes = await shapesPhase(catalog, largeManifest, largePath, log);
+  }
+
   if (phases.has('worker')) {
-    const encoded = encodeInferRequest({ inputs: makeInputs(largeManifest, 1), binary: true });
-    const body = Buffer.from(encoded.body as Uint8Array);
     const rows: Record<string, unknown>[] = [];
-    // The worker serves the catalog's `large`, or the former transB=1 file through a copy of the
-    // catalog that names it (the worker checks its size and SHA-256 as for any model).
-    const catalogFor = (form: 'catalog' | 'transb1') => (form === 'catalog' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
-    const inProcessAt = (name: string) => inproc.find((v) => v.name === name)?.curve.find((p) => p.batch === connections)?.rowsPerS;
-    const settings: [string, 'catalog' | 'transb1', string[], number][] = [
-      ['former transB=1 file, 1 process, 1 load process (as before)', 'transb1', [], 1],
-      ['1 process, 1 load process', 'catalog', [], 1],
-      ['1 process', 'catalog', [], loaders],
-      ['2 processes', 'catalog', ['--processes', '2'], loaders],
-      ['3 processes', 'catalog', ['--processes', '3'], loaders],
-      ['4 processes', 'catalog', ['--processes', '4'], loaders],
-    ];
-    for (const [label, form, extra, loadProcesses] of settings) {
+    // The worker serves the catalog's files, or another form of `large` through a copy of the catalog
+    // that names it (the worker checks its size and SHA-256 as for any model).
+    const catalogFor = (form: Form) => (form === 'catalog' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
+    const variantOf: Partial<Record<Form, string>> = { catalog: 'webgpu', matmul: 'webgpu-matmul', transb1: 'webgpu-transb1' };
+    const curveOf = (form: Form) => inproc.find((v) => v.name === variantOf[form])?.curve ?? [];
+    const wantedSettings = new Set((values['worker-settings'] as string).split(',').filter((x) => x !== ''));
+    for (const setting of WORKER_SETTINGS.filter((w) => wantedSettings.size === 0 || wantedSettings.has(w.key))) {
+      const model = setting.model ?? 'large';
+      const form = setting.form ?? 'catalog';
+      const conns = setting.connections ?? connections;
+      const maxBatch = setting.maxBatch ?? conns;
+      const perRequest = setting.rowsPerRequest ?? 1;
+      const manifest = model === 'large' ? largeManifest : catalogModel(catalog, model).manifest;
+      const encoded = encodeInferRequest({ inputs: makeInputs(manifest, perRequest), binary: true });
+      const body = Buffer.from(encoded.body as Uint8Array);
+      const label = setting.label;
       let worker: Awaited<ReturnType<typeof spawnWorker>>;
       try {
         worker = await spawnWorker(
           [process.argv[1] as string, '--role', 'worker'],
           [
-            ...[
-              '--models',
-              catalogFor(form),
-              '--model-dir',
-              join(dirname(catalog), 'build'),
-              '--serve',
-              'large',
-              '--ep',
-              values['worker-ep'] as string,
-              '--port',
-              '0',
-              '--log-level',
-              'warn',
-            ],
-            ...['--max-batch', String(connections), '--max-queue-delay-us', '0', '--max-queue', '4096'],
-            ...extra,
+            ...['--models', catalogFor(form), '--model-dir', join(dirname(catalog), 'build'), '--serve', model],
+            ...['--ep', values['worker-ep'] as string, '--port', '0', '--log-level', 'warn'],
+            ...['--max-batch', String(maxBatch), '--max-queue-delay-us', '0', '--max-queue', '4096'],
+            ...setting.args,
           ],
           process.cwd(),
         );
       } catch (error) {
-        rows.push({ variant: label, error: (error as Error).message.trim().split('\n').slice(-3).join(' | ') });
+        rows.push({ key: setting.key, variant: label, error: (error as Error).message.trim().split('\n').slice(-3).join(' | ') });
         log(`worker ${label}: FAILED to start`);
         continue;
       }
       try {
-        const load = await loadFromProcesses(loadProcesses, {
-          url: `${worker.url}/v2/models/large/infer`,
+        const load = await loadFromProcesses(setting.loaders ?? loaders, {
+          url: `${worker.url}/v2/models/${model}/infer`,
           body,
           headers: encoded.headers,
-          connections,
+          connections: conns,
           durationS,
-          warmupS: 2,
+          warmupS: setting.warmupS ?? 2,
         });
         const text = await (await fetch(`${worker.url}/metrics`)).text();
-        const sum = Number(/^splitflow_worker_batch_size_sum\{model="large"\} (\S+)$/m.exec(text)?.[1]);
-        const count = Number(/^splitflow_worker_batch_size_count\{model="large"\} (\S+)$/m.exec(text)?.[1]);
+        const metric = (name: string) => Number(new RegExp(`^splitflow_worker_batch_size_${name}\\{model="${model}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
         const failed = load.non2xx > 0 || load.errors > 0;
+        const curve = model === 'large' ? curveOf(form) : [];
+        const atBatch = curve.find((p) => p.batch === maxBatch)?.rowsPerS;
+        const best = curve.reduce((m, p) => Math.max(m, p.rowsPerS), 0);
+        const rowsPerS = load.rps * perRequest;
         rows.push({
+          key: setting.key,
           variant: label,
-          loadProcesses,
-          connections,
-          rowsPerS: round(load.rps, 1),
+          model,
+          loadProcesses: setting.loaders ?? loaders,
+          connections: conns,
+          rowsPerRequest: perRequest,
+          requestsPerS: round(load.rps, 1),
+          rowsPerS: round(rowsPerS, 1),
           p50Ms: round(load.latency.p50),
           p99Ms: round(load.latency.p99),
-          meanRowsPerRun: round(sum / count, 1),
-          vsInProcess: round(load.rps / (inProcessAt(form === 'catalog' ? 'webgpu' : 'webgpu-transb1') ?? Number.NaN), 3),
+          maxMs: round(load.latency.max),
+          meanRowsPerRun: round(metric('sum') / metric('count'), 1),
+          ...(atBatch ? { vsInProcess: round(rowsPerS / atBatch, 3) } : {}),
+          ...(best ? { vsBestInProcess: round(rowsPerS / best, 3), bestInProcessRowsPerS: best } : {}),
           ...(failed ? { error: `${load.non2xx} non-2xx, ${load.errors} errors; ${worker.stderrTail().trim().split('\n').slice(-2).join(' | ')}` } : {}),
         });
-        log(`worker ${label}: ${round(load.rps, 1)} rows/s, ${round(sum / count, 1)} rows per run (one process's)`);
+        log(
+          `worker ${label}: ${round(rowsPerS, 1)} rows/s, p99 ${round(load.latency.p99)} ms, ${round(metric('sum') / metric('count'), 1)} rows per run (one process's)`,
+        );
       } finally {
         await worker.stop();
       }
@@ -409,6 +442,124 @@ async function main(): Promise<void> {
   const files = writeReport(out, 'gpu-bench', { machine, ...result }, markdown);
   log(`wrote ${files.join(', ')}`);
   console.log(markdown);
+}
+
+/** One worker configuration of the worker phase. */
+interface WorkerSetting {
+  key: string;
+  label: string;
+  /** @default 'large' */
+  model?: 'large' | 'vision-s';
+  /** Which file of `large`. @default 'catalog' */
+  form?: Form;
+  /** Worker flags beyond the common ones. */
+  args: string[];
+  /** Load processes. @default --loaders */
+  loaders?: number;
+  /** @default --connections */
+  connections?: number;
+  /** @default the connections */
+  maxBatch?: number;
+  /** @default 1 */
+  rowsPerRequest?: number;
+  /** Seconds of load thrown away first; 0 keeps the first requests (each new batch size's kernel builds). @default 2 */
+  warmupS?: number;
+}
+
+const BUCKETS = ['--batch-buckets', 'pow2'];
+const MATMUL = ['--model-session', 'large:optimization=disabled'];
+const WORKER_SETTINGS: WorkerSetting[] = [
+  { key: 'p1', label: '1 process', args: [] },
+  { key: 'p1-buckets', label: '1 process, buckets', args: BUCKETS },
+  { key: 'p2', label: '2 processes', args: ['--processes', '2'] },
+  { key: 'p2-buckets', label: '2 processes, buckets', args: ['--processes', '2', ...BUCKETS] },
+  { key: 'p1-matmul', label: 'MatMul form, optimisations off (--model-session), 1 process, buckets', form: 'matmul', args: [...MATMUL, ...BUCKETS] },
+  {
+    key: 'p2-matmul',
+    label: 'MatMul form, optimisations off (--model-session), 2 processes, buckets',
+    form: 'matmul',
+    args: ['--processes', '2', ...MATMUL, ...BUCKETS],
+  },
+  { key: 'p1-rows8', label: '8-row requests, 1 process, buckets', rowsPerRequest: 8, args: BUCKETS },
+  { key: 'p2-rows8', label: '8-row requests, 2 processes, buckets', rowsPerRequest: 8, args: ['--processes', '2', ...BUCKETS] },
+  { key: 'vision', label: 'vision-s, 32 connections, max batch 16, from a cold start', model: 'vision-s', connections: 32, maxBatch: 16, warmupS: 0, args: [] },
+  {
+    key: 'vision-buckets',
+    label: 'vision-s, 32 connections, max batch 16, from a cold start, buckets',
+    model: 'vision-s',
+    connections: 32,
+    maxBatch: 16,
+    warmupS: 0,
+    args: BUCKETS,
+  },
+];
+
+/** Smallest power of two (up to `max`) that holds `n`: the worker's `--batch-buckets pow2`. */
+const bucketOf = (n: number, max: number) => Math.min(max, 2 ** Math.ceil(Math.log2(n)));
+
+/**
+ * A fresh webgpu session fed a seeded sequence of batch sizes, run at exactly those sizes or padded to
+ * power-of-two buckets: every new input shape makes the provider build kernels and pipelines, which
+ * dynamic batching otherwise pays for up to `maxBatch` sizes per model and process.
+ */
+async function shapesPhase(catalog: string, largeManifest: ModelManifest, largePath: string, log: (l: string) => void) {
+  const out: Record<string, unknown>[] = [];
+  const cases: [string, ModelManifest, string, number, number][] = [['large', largeManifest, largePath, 128, 300]];
+  try {
+    const v = catalogModel(catalog, 'vision-s');
+    cases.push(['vision-s', v.manifest, v.path, 16, 60]);
+  } catch (error) {
+    out.push({ model: 'vision-s', error: (error as Error).message });
+  }
+  for (const [model, manifest, path, max, runs] of cases) {
+    const next = mulberry32(4242);
+    const sizes = Array.from({ length: runs }, () => 1 + Math.floor(next() * max));
+    const full = makeInputs(manifest, max, 9);
+    // Views of one input: a run of n rows is the first n rows.
+    const inputsOf = (n: number): NamedTensor[] =>
+      full.map((t) => {
+        const per = t.shape.slice(1).reduce((a, b) => a * b, 1);
+        return { ...t, shape: [n, ...t.shape.slice(1)], data: (t.data as Float32Array).subarray(0, n * per) } as NamedTensor;
+      });
+    for (const mode of ['exact', 'buckets'] as const) {
+      try {
+        const session = await openDirect(path, { provider: 'webgpu' });
+        const samples: number[] = [];
+        const seen = new Set<number>();
+        let firstRunsMs = 0;
+        const t0 = performance.now();
+        for (const n of sizes) {
+          const size = mode === 'exact' ? n : bucketOf(n, max);
+          const t = performance.now();
+          await session.run(inputsOf(size));
+          const ms = performance.now() - t;
+          samples.push(ms);
+          if (!seen.has(size)) firstRunsMs += ms;
+          seen.add(size);
+        }
+        const totalMs = performance.now() - t0;
+        await session.release();
+        const st = summarize(samples);
+        const rows = sizes.reduce((a, b) => a + b, 0);
+        out.push({
+          model,
+          mode,
+          runs,
+          shapes: seen.size,
+          totalMs: round(totalMs, 1),
+          firstRunsMs: round(firstRunsMs, 1),
+          p50Ms: round(st.p50),
+          p99Ms: round(st.p99),
+          maxMs: round(st.max),
+          rowsPerS: round((rows * 1000) / totalMs, 1),
+        });
+        log(`shapes ${model} ${mode}: ${seen.size} shapes, ${round(totalMs, 1)} ms for ${runs} runs`);
+      } catch (error) {
+        out.push({ model, mode, error: (error as Error).message.trim().split('\n')[0] });
+      }
+    }
+  }
+  return out;
 }
 
 /** `large` is built on demand (286 MB): written where the worker looks, and checked against the catalog. */
@@ -541,25 +692,57 @@ function render(
     }
   }
   if (r.best) lines.push(`Fastest usable webgpu variant at batch 128: **${String(r.best)}**.`, '');
+  const shapes = r.shapes as Record<string, unknown>[] | undefined;
+  if (shapes) {
+    lines.push(
+      '## A fresh webgpu session fed a seeded mix of batch sizes (1 to 128 for large, 1 to 16 for vision-s): exact sizes or padded to power-of-two buckets',
+      '',
+      table(
+        ['model', 'sizes', 'runs', 'distinct shapes', 'total ms', 'ms in first runs of a shape', 'p50 ms', 'p99 ms', 'max ms', 'real rows/s'],
+        shapes.map((x) =>
+          x.error
+            ? [String(x.model), String(x.mode ?? ''), 'failed', String(x.error), '', '', '', '', '', '']
+            : [x.model, x.mode, x.runs, x.shapes, x.totalMs, x.firstRunsMs, x.p50Ms, x.p99Ms, x.maxMs, x.rowsPerS].map(String),
+        ),
+      ),
+      '',
+    );
+  }
   const worker = r.worker as Record<string, unknown>[] | undefined;
   if (worker) {
     lines.push(
-      `## Worker under ${o.connections} connections of 1-row binary requests (${o.durationS} s after 2 s warm-up), max batch ${o.connections}`,
+      `## Worker under load (binary requests, ${o.durationS} s after 2 s warm-up unless "cold start"); max batch = connections unless said; buckets = \`--batch-buckets pow2\``,
       '',
       table(
-        ['worker', 'load processes', 'rows/s', 'p50 ms', 'p99 ms', 'mean rows per run (one process)', `vs the same file in-process at batch ${o.connections}`],
+        [
+          'worker',
+          'connections',
+          'rows per request',
+          'load processes',
+          'rows/s',
+          'p50 ms',
+          'p99 ms',
+          'max ms',
+          'mean rows per run (one process)',
+          'vs the same file in-process at max batch',
+          'vs its best in-process batch',
+        ],
         worker.map((w) =>
           w.rowsPerS === undefined
-            ? [String(w.variant), '', 'failed', String(w.error ?? '').slice(0, 300), '', '', '']
+            ? [String(w.variant), '', '', '', 'failed', String(w.error ?? '').slice(0, 300), '', '', '', '', '']
             : [
-                String(w.variant),
-                String(w.loadProcesses),
-                String(w.rowsPerS),
-                String(w.p50Ms),
-                String(w.p99Ms),
-                String(w.meanRowsPerRun),
-                String(w.vsInProcess),
-              ],
+                w.variant,
+                w.connections,
+                w.rowsPerRequest,
+                w.loadProcesses,
+                w.rowsPerS,
+                w.p50Ms,
+                w.p99Ms,
+                w.maxMs,
+                w.meanRowsPerRun,
+                w.vsInProcess ?? '',
+                w.vsBestInProcess ?? '',
+              ].map(String),
         ),
       ),
       '',

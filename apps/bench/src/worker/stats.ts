@@ -4,6 +4,7 @@ export interface LatencySummary {
   p50: number;
   p90: number;
   p99: number;
+  max: number;
   mean: number;
 }
 
@@ -17,7 +18,7 @@ export function percentile(sorted: readonly number[], p: number): number {
 export function summarize(samplesMs: readonly number[]): LatencySummary {
   const sorted = [...samplesMs].sort((a, b) => a - b);
   const mean = sorted.reduce((a, b) => a + b, 0) / Math.max(1, sorted.length);
-  return { n: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), mean };
+  return { n: sorted.length, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN, mean };
 }
 
 export const round = (value: number, digits = 3) => Number(value.toFixed(digits));

@@ -1,7 +1,7 @@
 import { type NamedTensor, SplitflowError } from '@splitflow/contract';
 import type { BatchingConfig } from '../config.js';
 import { type BatchLayout, mergeKey, rowsOf } from './batch-layout.js';
-import { concatAlong, padRows, splitAlong } from './batch-tensors.js';
+import { concatAlong, lastRowCopies, splitAlong } from './batch-tensors.js';
 import type { RunGate } from './run-gate.js';
 
 /** `interactive` requests wait for latency; `batch` ones for throughput, behind interactive ones. */
@@ -181,16 +181,12 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     if (batch.length === 1 && padding === 0) return [await run((batch[0] as Pending).inputs)];
     const l = layout as BatchLayout;
     const first = batch[0] as Pending;
+    const last = batch.at(-1) as Pending;
+    // One copy into the run's tensor: the requests' rows, then the padding.
     const merged = first.inputs.map((t, i) => {
       const axis = l.inputAxes.get(t.name) ?? 0;
-      return padRows(
-        concatAlong(
-          batch.map((p) => p.inputs[i] as NamedTensor),
-          axis,
-        ),
-        axis,
-        padding,
-      );
+      const parts = batch.map((p) => p.inputs[i] as NamedTensor);
+      return concatAlong([...parts, ...lastRowCopies(last.inputs[i] as NamedTensor, axis, padding)], axis);
     });
     const outputs = await run(merged);
     const parts = outputs.map((o) => splitAlong(o, l.outputAxes.get(o.name) ?? 0, padding > 0 ? [...rows, padding] : rows));

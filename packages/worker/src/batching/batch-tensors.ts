@@ -83,13 +83,13 @@ export function splitAlong(tensor: NamedTensor, axis: number, rows: readonly num
 }
 
 /**
- * The tensor with `extra` more rows along `axis`, each a copy of its last row: padding that is always
- * a valid input for the model (zeros might not be, e.g. for a range-checked or index input).
+ * `extra` rows to append to a run along `axis`, each a copy of the tensor's last row: padding that is
+ * always a valid input for the model (zeros might not be, e.g. for a range-checked or index input).
  */
-export function padRows(tensor: NamedTensor, axis: number, extra: number): NamedTensor {
-  if (extra <= 0) return tensor;
+export function lastRowCopies(tensor: NamedTensor, axis: number, extra: number): NamedTensor[] {
+  if (extra <= 0) return [];
   const rows = tensor.shape[axis] as number;
   if (rows < 1) throw new SplitflowError('INTERNAL', { message: `cannot pad "${tensor.name}": it has no row to repeat` });
   const last = splitAlong(tensor, axis, [rows - 1, 1])[1] as NamedTensor;
-  return concatAlong([tensor, ...Array.from({ length: extra }, () => last)], axis);
+  return Array.from({ length: extra }, () => last);
 }
