@@ -798,12 +798,18 @@ function render(
 async function loadFromProcesses(count: number, options: LoadOptions): Promise<LoadResult> {
   if (count <= 1) return runLoad(options);
   const per = Math.ceil(options.connections / count);
-  const body = Buffer.from(options.body).toString('base64');
+  // The body travels in a file: an image request's body is past what one argument may hold (E2BIG).
+  const bodyFile = join(mkdtempSync(join(tmpdir(), 'splitflow-load-')), 'body');
+  writeFileSync(bodyFile, options.body);
   const results = await Promise.all(
     Array.from({ length: count }, () => {
-      const child = spawn(process.execPath, [process.argv[1] as string, '--role', 'load', JSON.stringify({ ...options, body, connections: per })], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
+      const child = spawn(
+        process.execPath,
+        [process.argv[1] as string, '--role', 'load', JSON.stringify({ ...options, body: undefined, bodyFile, connections: per })],
+        {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        },
+      );
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
@@ -874,8 +880,8 @@ function matmulMlpGraph(shape: typeof LARGE_MLP): GraphSpec {
 if (process.argv[2] === '--role' && process.argv[3] === 'worker') {
   await runWorkerCli(process.argv.slice(4));
 } else if (process.argv[2] === '--role' && process.argv[3] === 'load') {
-  const options = JSON.parse(process.argv[4] as string) as LoadOptions & { body: string };
-  const result = await runLoad({ ...options, body: Buffer.from(options.body, 'base64'), keepSamples: true });
+  const options = JSON.parse(process.argv[4] as string) as Omit<LoadOptions, 'body'> & { bodyFile: string };
+  const result = await runLoad({ ...options, body: readFileSync(options.bodyFile), keepSamples: true });
   process.stdout.write(`${JSON.stringify(result)}\n`);
 } else {
   await main();
