@@ -88,6 +88,23 @@ describe('createBatchQueue', () => {
     expect(values(big)).toEqual([10, 20, 30]);
   });
 
+  it('pads with the last real row when the last request of a run has none, and leaves an empty run as it is', async () => {
+    const { queue, runs, holdRuns, release } = setup({ maxBatch: 4, buckets: [4] });
+    holdRuns();
+    const first = queue.submit(rows([1]));
+    const pair = [queue.submit(rows([2])), queue.submit(rows([]))];
+    release();
+    const outcomes = await Promise.all([first, ...pair]);
+    expect(runs).toEqual([
+      [1, 1, 1, 1],
+      [2, 2, 2, 2],
+    ]);
+    expect(outcomes.map(values)).toEqual([[10], [20], []]);
+    const empty = setup({ maxBatch: 4, buckets: [4] });
+    expect(values(await empty.queue.submit(rows([])))).toEqual([]);
+    expect(empty.runs).toEqual([[]]);
+  });
+
   it('runs a request larger than maxBatch alone', async () => {
     const { queue, runs, holdRuns, release } = setup({ maxBatch: 2 });
     holdRuns();

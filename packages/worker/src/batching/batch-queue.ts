@@ -170,7 +170,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
 
   /** Rows a run of `rows` is padded with: up to the smallest bucket that holds it (none past the largest). */
   function paddingFor(rows: number): number {
-    if (!canMerge || buckets.length === 0) return 0;
+    if (!canMerge || buckets.length === 0 || rows === 0) return 0;
     const bucket = buckets.find((b) => b >= rows);
     return bucket === undefined ? 0 : bucket - rows;
   }
@@ -181,7 +181,8 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     if (batch.length === 1 && padding === 0) return [await run((batch[0] as Pending).inputs)];
     const l = layout as BatchLayout;
     const first = batch[0] as Pending;
-    const last = batch.at(-1) as Pending;
+    // The padding repeats the run's last row: that of the last request that has rows.
+    const last = batch.findLast((p) => p.rows > 0) as Pending;
     // One copy into the run's tensor: the requests' rows, then the padding.
     const merged = first.inputs.map((t, i) => {
       const axis = l.inputAxes.get(t.name) ?? 0;
