@@ -3,10 +3,10 @@
 // cross-origin isolated, /v2 proxied to the broker).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { freePort } from '@splitflow/test-fixtures/free-port';
 import { build, type PreviewServer, preview } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '..');
@@ -20,17 +20,6 @@ export interface E2EStack {
   stopBroker(): Promise<void>;
   startBroker(): Promise<void>;
   close(): Promise<void>;
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      server.close(() => ok(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
 }
 
 /** Spawns a CLI and resolves with its URL once it prints its `{"event":"listening"}` line. */

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, buildBroker } from '../packages/broker/src/build-broker.js';
-import { writeFixtureCatalog } from '../packages/worker/src/testing/fixture-catalog.js';
 import { ROOT } from './stack.js';
 
 // The field app's dev server proxies /v2 to the broker: an oversized body's 413 must come through it

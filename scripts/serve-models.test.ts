@@ -3,8 +3,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rawExchange } from '@splitflow/test-fixtures/raw-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawExchange } from '../packages/worker/src/testing/raw-http.js';
 import { createModelsHandler } from './serve-models.js';
 
 // The dev server's /models/ route over a real socket, on a models dir laid out as the project's.

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { freePort } from '@splitflow/test-fixtures/free-port';
 import { Builder, type WebDriver } from 'selenium-webdriver';
-import { freePort } from '../stack.js';
 import { DriverCannot, type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';

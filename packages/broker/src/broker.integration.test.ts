@@ -2,11 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerConfig, type BrokerPool, decodeInferResponse, encodeInferRequest, type ModelCatalog } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { BROKER_CLI, startCli, startStalledServer, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { writeFixtureCatalog } from '../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from './build-broker.js';
-import { BROKER_CLI, startCli, startStalledServer, WORKER_CLI } from './testing/processes.js';
 
 // Integration: real workers (onnxruntime-node, in-process or as child processes) and a real broker,
 // all on loopback. "gpu" and "tpu" pools are CPU workers started with `hardware: 'gpu' | 'tpu'`:

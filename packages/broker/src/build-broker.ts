@@ -12,6 +12,7 @@ import {
   validateBrokerConfig,
 } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
+import { asSplitflowError, boundPort, httpUrl, installWireGuards, notReady, replyWithError, routeNotFound, wireServerOptions } from '@splitflow/server-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 import { createByteBudget } from './admission/byte-budget.js';
 import { createRedisRateLimiter, type SharedRateLimiter } from './admission/redis-rate-limiter.js';
@@ -24,14 +25,12 @@ import { indexModels, readCatalog } from './catalog/model-index.js';
 import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
 import { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
-import { asSplitflowError } from './http/error-reply.js';
-import { notReady, registerServerRoutes } from './http/health-routes.js';
+import { registerServerRoutes } from './http/health-routes.js';
 import { modelMetadata } from './http/model-metadata.js';
 import { parseInfer } from './http/parse-infer.js';
 import { registerRegistrationRoutes } from './http/registration-routes.js';
 import { bodyOf, collectBody, EMPTY_BODY, type RequestBody, wholeOf } from './http/request-body.js';
 import { requestIdOf, traceparentOf } from './http/request-context.js';
-import { installWireGuards, wireServerOptions } from './http/wire-guards.js';
 import { registerJobGauge } from './jobs/job-gauge.js';
 import { createJobRunner, type JobRunner } from './jobs/job-runner.js';
 import type { JobStore } from './jobs/job-store.js';
@@ -258,14 +257,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   app.setErrorHandler((error, request, reply) => {
     const failure = asSplitflowError(error);
     if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
-    if (failure.retryAfterS !== undefined) reply.header('retry-after', String(failure.retryAfterS));
     reply.header('x-request-id', request.id);
-    return reply.code(failure.status || 500).send(failure.toJSON());
+    return replyWithError(reply, failure);
   });
-  app.setNotFoundHandler((request, reply) => {
-    const failure = new SplitflowError('NOT_FOUND', { message: `no route ${request.method} ${request.url.split('?')[0]}` });
-    return reply.code(404).send(failure.toJSON());
-  });
+  app.setNotFoundHandler((request, reply) => replyWithError(reply, routeNotFound(request)));
   // A callback hook, not an async one: no promise per request; below info level the line is not even built.
   app.addHook('onResponse', (request, reply, done) => {
     if (logger.isLevelEnabled('info')) {
@@ -459,9 +454,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
       const grpcPort = listenOptions.grpcPort ?? config.listen?.grpcPort;
       // gRPC calls become the REST requests they stand for, through these same routes (oip-grpc).
       if (grpcPort !== undefined) grpc = await serveOipGrpc((request) => app.inject(request), { host, port: grpcPort, maxMessageBytes: bodyLimit });
-      const address = app.server.address();
-      const bound = typeof address === 'object' && address !== null ? address.port : port;
-      return `http://${host.includes(':') ? `[${host}]` : host}:${bound}`;
+      return httpUrl(host, boundPort(app.server, port));
     },
     close() {
       closing ??= (async () => {

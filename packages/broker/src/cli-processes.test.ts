@@ -5,11 +5,11 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { BrokerConfig } from '@splitflow/contract';
 import { OIP_PROTO_PATH, PROTO_LOADER_OPTIONS } from '@splitflow/oip-grpc';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { BROKER_CLI, startCli } from '@splitflow/test-fixtures/processes';
+import { type RunningRedis, startRedis } from '@splitflow/test-fixtures/redis-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../worker/src/testing/fixture-catalog.js';
-import { BROKER_CLI, startCli } from './testing/processes.js';
-import { type RunningRedis, startRedis } from './testing/redis-server.js';
 
 // `splitflow-broker --processes N`: real child processes (node:cluster), a real worker, a real Redis.
 

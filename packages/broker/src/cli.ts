@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import cluster, { type Worker } from 'node:cluster';
 import { isSplitflowError } from '@splitflow/contract';
+import { onShutdownSignal } from '@splitflow/server-kit';
 import { buildBroker } from './build-broker.js';
 import { checkPoolModels, poolModelError } from './config/check-pool-models.js';
 import { loadBrokerConfig } from './config/load-config.js';
@@ -74,15 +75,13 @@ async function serve(args: Args): Promise<void> {
   if (cluster.isWorker) process.send?.({ event: 'listening', url, ...(grpc !== undefined ? { grpc } : {}) });
   // One JSON line for scripts and tests that start the broker on port 0 (as the worker prints).
   else process.stdout.write(`${JSON.stringify({ event: 'listening', url, ...(grpc !== undefined ? { grpc } : {}), pid: process.pid })}\n`);
-  const stop = (signal: string) => {
+  onShutdownSignal((signal) => {
     broker.app.log.info({ signal }, 'draining');
     broker.close().then(
       () => process.exit(0),
       () => process.exit(1),
     );
-  };
-  process.once('SIGINT', () => stop('SIGINT'));
-  process.once('SIGTERM', () => stop('SIGTERM'));
+  });
 }
 
 /**
@@ -130,13 +129,10 @@ async function supervise(args: Args): Promise<void> {
     console.error(`splitflow-broker: broker process ${worker.process.pid} exited (${signal ?? code}); starting another`);
     fork();
   });
-  const stop = () => {
-    if (stopping) return;
+  onShutdownSignal(() => {
     stopping = true;
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill('SIGTERM');
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  });
   for (let i = 0; i < args.processes; i++) fork();
 }
 

@@ -1,7 +1,7 @@
+import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
+import { runFuzz } from '@splitflow/test-fixtures/fuzz-run';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG_PATH, readCatalog } from '../../worker/src/testing/catalog-models.js';
-import { runFuzz } from '../../worker/src/testing/fuzz-run.js';
 import { type Broker, buildBroker } from './build-broker.js';
 
 // A seeded run of malformed requests at a broker in front of a real worker (apps/bench runs 10,000 and

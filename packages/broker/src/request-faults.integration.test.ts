@@ -1,7 +1,7 @@
 import { type ModelCatalog, validateCatalog } from '@splitflow/contract';
+import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG_PATH, readCatalog } from '../../worker/src/testing/catalog-models.js';
 import { type Broker, buildBroker } from './build-broker.js';
 
 // A request whose values make the model fail (token ids past text-m's vocabulary) is the client's

@@ -1,13 +1,13 @@
 import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { bytesFromStrings } from '@splitflow/contract';
 import { OIP_PROTO_PATH } from '@splitflow/oip-grpc';
+import { writeEchoCatalog } from '@splitflow/test-fixtures/echo-catalog';
+import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
+import { STANDARD_CLIENTS_SCRIPT } from '@splitflow/test-fixtures/standard-clients';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeEchoCatalog } from '../../worker/src/testing/echo-catalog.js';
-import { BROKER_CLI, type Child, startCli, WORKER_CLI } from './testing/processes.js';
 
 // The bar for standard clients: OIP v2 over REST and gRPC from clients the project does not write
 // (Python's grpcio with stubs generated from the official proto; http.client and urllib sending what
@@ -16,7 +16,7 @@ import { BROKER_CLI, type Child, startCli, WORKER_CLI } from './testing/processe
 // UTF-8 BYTES. Needs Debian's python3-grpcio and python3-grpc-tools (scripts/ensure-grpc-python.sh).
 
 const exec = promisify(execFile);
-const SCRIPT = fileURLToPath(new URL('./testing/standard_clients.py', import.meta.url));
+const SCRIPT = STANDARD_CLIENTS_SCRIPT;
 const KEY = 'standard-client-key-0001';
 
 const N = 8;

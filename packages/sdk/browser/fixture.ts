@@ -1,7 +1,7 @@
 import { basename, join } from 'node:path';
 import { expect, type Page } from '@playwright/test';
+import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import * as ort from 'onnxruntime-node';
-import { type FixtureCatalog, writeFixtureCatalog } from '../../worker/src/testing/fixture-catalog.js';
 import type { Outcome, PlainTensor } from './page.js';
 
 // Shared by the specs: the fixture catalog (the worker's test models, written to the OS temp dir and

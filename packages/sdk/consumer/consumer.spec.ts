@@ -1,13 +1,13 @@
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { freePort } from '@splitflow/test-fixtures/free-port';
+import { type Child, startCli } from '@splitflow/test-fixtures/processes';
 import * as ort from 'onnxruntime-node';
-import { type Child, startCli } from '../../broker/src/testing/processes.js';
 import { run, type Server, start } from './run-command.js';
 
-// The SDK as a web developer meets it: the four packages packed with `npm pack`, a new Vite app
+// The SDK as a web developer meets it: the publishable packages packed with `npm pack`, a new Vite app
 // (create-vite's vanilla-ts template) in a folder outside this repository, the tarballs installed with
 // npm (everything else from the registry), the app built with its own `tsc && vite build` and served
 // by `vite preview`, cross-origin isolated. The app's files are the SDK README's ("Use it in your
@@ -17,7 +17,7 @@ import { run, type Server, start } from './run-command.js';
 
 const repo = resolve(import.meta.dirname, '../../..');
 const example = join(repo, 'packages/sdk/examples/vite-app');
-const PACKAGES = ['contract', 'oip-grpc', 'sdk', 'worker', 'broker'];
+const PACKAGES = ['contract', 'oip-grpc', 'server-kit', 'sdk', 'worker', 'broker'];
 
 // The inputs of examples/vite-app/src/main.ts.
 const FEATURES = Float32Array.from({ length: 64 }, (_, i) => Math.sin(i));
@@ -37,17 +37,6 @@ let worker: Child | undefined;
 let broker: Child | undefined;
 let preview: Server | undefined;
 let pageUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
 
 async function reference(model: string, input: string, data: Float32Array, shape: number[]): Promise<number[]> {
   const session = await ort.InferenceSession.create(join(repo, 'models/build', model, 'model.onnx'));

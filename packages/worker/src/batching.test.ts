@@ -1,11 +1,11 @@
 import { rm } from 'node:fs/promises';
 import { isSplitflowError, SPLITFLOW_PARAMS } from '@splitflow/contract';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { responseIssues } from '@splitflow/test-fixtures/oip-spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
-import { type FixtureCatalog, writeFixtureCatalog } from './testing/fixture-catalog.js';
-import { responseIssues } from './testing/oip-spec.js';
 
 // Dynamic batching against real onnxruntime sessions and the catalog's models: merged runs must
 // answer exactly (bit for bit) what lone runs do.

@@ -1,12 +1,12 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BINARY_HEADER, decodeInferResponse, encodeInferRequest, LOAD_HEADERS, type NamedTensor, readLoadHeaders, SPLITFLOW_PARAMS } from '@splitflow/contract';
+import { CATALOG_PATH, copyCatalogModels } from '@splitflow/test-fixtures/catalog-models';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { type OipSchemaName, responseIssues } from '@splitflow/test-fixtures/oip-spec';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
-import { CATALOG_PATH, copyCatalogModels } from './testing/catalog-models.js';
-import { writeFixtureCatalog } from './testing/fixture-catalog.js';
-import { type OipSchemaName, responseIssues } from './testing/oip-spec.js';
 
 // The catalog's `tiny` (features [batch, 64] -> logits [batch, 16]) and `vision-s`
 // (image [batch, 3, 224, 224] -> logits [batch, 1000]), as `npm run models` builds them.

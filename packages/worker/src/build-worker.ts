@@ -1,12 +1,11 @@
 import { LOAD_HEADERS, type ModelManifest, SplitflowError, workOf } from '@splitflow/contract';
+import { asSplitflowError, installWireGuards, replyWithError, routeNotFound, wireServerOptions } from '@splitflow/server-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRunGate } from './batching/run-gate.js';
 import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_JSON_BYTES, type WorkerConfig } from './config.js';
-import { asSplitflowError } from './http/error-reply.js';
 import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
-import { installWireGuards, wireServerOptions } from './http/wire-guards.js';
 import type { WorkerState } from './http/worker-state.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
@@ -177,11 +176,10 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     const failure = asSplitflowError(error);
     if (failure.code === 'INTERNAL') request.log.error({ err: error }, 'unexpected fault');
     metrics.errors.inc({ code: failure.code });
-    if (failure.retryAfterS !== undefined) reply.header('retry-after', String(failure.retryAfterS));
-    return reply.code(failure.status).type('application/json').send(JSON.stringify(failure.toJSON()));
+    return replyWithError(reply, failure);
   });
   app.setNotFoundHandler(async (request) => {
-    throw new SplitflowError('NOT_FOUND', { message: `no route ${request.method} ${request.url}` });
+    throw routeNotFound(request);
   });
   app.addHook('onResponse', async (request, reply) => {
     const name = (request.params as { name?: string } | undefined)?.name;

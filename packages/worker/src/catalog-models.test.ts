@@ -1,9 +1,9 @@
 import { SPLITFLOW_PARAMS } from '@splitflow/contract';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { responseIssues } from '@splitflow/test-fixtures/oip-spec';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
-import { responseIssues } from './testing/oip-spec.js';
 
 // The catalog's other shapes of model: INT64 token ids with a second symbolic dim (text-m), and a
 // model with a scalar input and its batch dim on axis 1 of another input (vad), which cannot batch.

@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { responseIssues } from '@splitflow/test-fixtures/oip-spec';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
-import { responseIssues } from './testing/oip-spec.js';
 
 // The CLI as a real child process on a free loopback port (tsx runs the sources, resolving sibling
 // packages to their sources as the tests do).

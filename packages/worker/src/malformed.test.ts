@@ -1,7 +1,7 @@
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { runFuzz } from '@splitflow/test-fixtures/fuzz-run';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningWorker, startWorker } from './start-worker.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
-import { runFuzz } from './testing/fuzz-run.js';
 
 // A seeded run of malformed requests over real sockets (apps/bench runs 10,000 and more): every one
 // gets a typed 4xx, none a 5xx or a reset, and valid requests between them get exact answers.

@@ -1,8 +1,8 @@
 import { encodeInferRequest, isSplitflowError, LOAD_HEADERS, type NamedTensor, SPLITFLOW_PARAMS } from '@splitflow/contract';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
 import { describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
 import type { WorkerConfig } from './config.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
 
 // The request's `splitflow.priority` reaches the worker's batch-class gate: a batch request waits for
 // the batch run in progress, an interactive one does not. Real onnxruntime runs, real HTTP.

@@ -1,5 +1,6 @@
 import cluster from 'node:cluster';
 import { isSplitflowError } from '@splitflow/contract';
+import { httpUrl, onShutdownSignal } from '@splitflow/server-kit';
 import { parseCliArgs, USAGE } from './cli-args.js';
 import { startWorker } from './start-worker.js';
 
@@ -33,10 +34,7 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
     // Inside a cluster the supervisor speaks for the processes.
     const quiet = cluster.isWorker;
     if (!quiet) say({ event: 'listening', url: worker.url, ...(worker.grpc ? { grpc: worker.grpc.address } : {}), pid: process.pid });
-    let stopping = false;
-    const stop = (signal: string) => {
-      if (stopping) return;
-      stopping = true;
+    onShutdownSignal((signal) => {
       worker.app.log.info({ signal }, 'draining');
       worker.close().then(
         () => {
@@ -48,9 +46,7 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
           process.exit(1);
         },
       );
-    };
-    process.on('SIGTERM', () => stop('SIGTERM'));
-    process.on('SIGINT', () => stop('SIGINT'));
+    });
   } catch (error) {
     const code = isSplitflowError(error) ? error.code : 'INTERNAL';
     process.stderr.write(`splitflow-worker: ${code}: ${(error as Error).message}\n`);
@@ -69,8 +65,7 @@ function superviseProcesses(count: number, host: string): void {
   cluster.on('listening', (worker, address) => {
     listening.add(worker.process.pid as number);
     if (listening.size === count) {
-      const shown = host.includes(':') ? `[${host}]` : host;
-      say({ event: 'listening', url: `http://${shown}:${address.port}`, pid: process.pid, pids: [...listening] });
+      say({ event: 'listening', url: httpUrl(host, address.port), pid: process.pid, pids: [...listening] });
     }
   });
   cluster.on('exit', (worker, code, signal) => {
@@ -85,12 +80,9 @@ function superviseProcesses(count: number, host: string): void {
     if (!failed && stopping) say({ event: 'closed', signal: stopping });
     process.exit(failed ? 1 : 0);
   });
-  const stop = (signal: NodeJS.Signals) => {
-    if (stopping) return;
+  onShutdownSignal((signal) => {
     stopping = signal;
     stopAll('SIGTERM');
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  });
   for (let i = 0; i < count; i++) cluster.fork();
 }

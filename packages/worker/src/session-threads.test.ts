@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { encodeInferRequest, isSplitflowError, LOAD_HEADERS, type ModelManifest, type NamedTensor } from '@splitflow/contract';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
 import type { FastifyInstance } from 'fastify';
 import { describe, expect, it } from 'vitest';
 import { buildWorker, rowFlopsAtMostDims, SMALL_MODEL_MFLOP } from './build-worker.js';
@@ -9,7 +10,6 @@ import type { WorkerConfig } from './config.js';
 import type { ModelSession } from './session/model-session.js';
 import { forTransfer } from './session/session-protocol.js';
 import { createThreadedSessionFactory } from './session/session-thread.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
 
 // onnxruntime-node runs a session synchronously on the calling thread. These tests show what a thread
 // per session buys (the event loop keeps answering while a model runs; instances really run at once)

@@ -1,8 +1,8 @@
 import { BINARY_HEADER, decodeInferResponse, encodeInferRequest, LOAD_HEADERS, readLoadHeaders } from '@splitflow/contract';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { responseIssues } from '@splitflow/test-fixtures/oip-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningWorker, startWorker } from './start-worker.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
-import { responseIssues } from './testing/oip-spec.js';
 
 let worker: RunningWorker;
 beforeAll(async () => {

@@ -1,5 +1,6 @@
 import { LOAD_HEADERS } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
+import { boundPort, httpUrl } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { buildWorker } from './build-worker.js';
 import type { WorkerConfig } from './config.js';
@@ -47,10 +48,8 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
     await app.close();
     throw error;
   }
-  const address = app.server.address();
-  const bound = typeof address === 'object' && address !== null ? address.port : port;
-  const shownHost = host.includes(':') ? `[${host}]` : host;
-  const url = `http://${shownHost}:${bound}`;
+  const bound = boundPort(app.server, port);
+  const url = httpUrl(host, bound);
   let registration: Registration | undefined;
   if (register) {
     registration = createRegistration({

@@ -23,10 +23,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BINARY_HEADER, type ModelCatalog, type ModelManifest, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, splitBody } from '@splitflow/contract';
+import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { Pool } from 'undici';
 import { buildCatalog, catalogJson } from '../../../../models/src/catalog/catalog.js';
 import { generatedEntries } from '../../../../models/src/generated/entries.js';
-import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
 import { percentile } from '../worker/stats.js';
 import { buildBinaryRequest, type EncodedRequest, rng } from './inputs.js';
 

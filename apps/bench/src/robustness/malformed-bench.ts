@@ -9,9 +9,9 @@ import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
-import { CATALOG_PATH } from '../../../../packages/worker/src/testing/catalog-models.js';
-import { type FuzzReport, runFuzz } from '../../../../packages/worker/src/testing/fuzz-run.js';
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { type FuzzReport, runFuzz } from '@splitflow/test-fixtures/fuzz-run';
+import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { describeMachine } from '../worker/machine.js';
 import { openDirect } from '../worker/ort-direct.js';
 

@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mulberry32 } from '@splitflow/contract';
-import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
+import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { describeMachine } from '../worker/machine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));

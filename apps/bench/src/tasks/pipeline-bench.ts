@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { ModelCatalog, RoutingMode } from '@splitflow/contract';
 import { createClient } from '@splitflow/sdk';
 import { createOcrPipeline, decodeWav, detectSpeech, resample, type StageReport, toMono } from '@splitflow/sdk/tasks';
-import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
+import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { createMemoryCacheStorage } from '../../../../packages/sdk/src/testing/memory-cache.js';
 import { renderText } from '../../../../packages/sdk/src/testing/render-text.js';
 import { speechWav } from '../../../../packages/sdk/src/testing/speech.js';

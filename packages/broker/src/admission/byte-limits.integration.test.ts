@@ -1,7 +1,7 @@
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { type StalledServer, startStalledServer } from '@splitflow/test-fixtures/processes';
 import { describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
-import { type StalledServer, startStalledServer } from '../testing/processes.js';
 
 // Admission counts bytes: with a request's body held at a pool that never answers, a second body that
 // would pass the tenant's (or the pool's) bytes in flight is refused at once, typed, with Retry-After.

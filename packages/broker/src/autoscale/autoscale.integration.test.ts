@@ -1,8 +1,8 @@
 import type { BrokerConfig, ModelCatalog } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
-import { startCli, WORKER_CLI } from '../testing/processes.js';
 import { createLocalSupervisor, type LocalSupervisor } from './local-supervisor.js';
 
 // The autoscaling loop end to end on one machine, all real: the broker computes the replicas its

@@ -1,12 +1,12 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerConfig } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { freePort } from '@splitflow/test-fixtures/free-port';
+import { BROKER_CLI, startCli } from '@splitflow/test-fixtures/processes';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
-import { BROKER_CLI, startCli } from '../testing/processes.js';
 import { checkPoolModels, poolModelError } from './check-pool-models.js';
 
 // A real worker on loopback that serves `mlp` only (the fixture catalog also has `double`).
@@ -20,12 +20,7 @@ beforeAll(async () => {
   catalogPath = fixture.catalogPath;
   worker = await startWorker({ catalog: catalogPath, modelDir: fixture.dir, models: ['mlp'], intraOpThreads: 1, logLevel: false });
   // A port nothing listens on: an endpoint that is down.
-  closedPort = await new Promise<number>((done) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
+  closedPort = await freePort();
 });
 afterAll(() => worker?.close());
 

@@ -1,10 +1,10 @@
 import { createServer } from 'node:net';
 import type { BrokerConfig, ModelCatalog } from '@splitflow/contract';
+import { type DnsServer, startDnsmasq } from '@splitflow/test-fixtures/dnsmasq';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
-import { type DnsServer, startDnsmasq } from '../testing/dnsmasq.js';
 
 // Real parts: Debian's dnsmasq on loopback serving A records the test changes (as a Kubernetes
 // headless Service's records change when pods start and stop), two real workers on two loopback

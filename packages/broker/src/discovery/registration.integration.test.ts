@@ -1,8 +1,8 @@
 import type { BrokerConfig, ModelCatalog } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
-import { type Child, startCli, WORKER_CLI } from '../testing/processes.js';
 
 // Real processes: worker CLIs that join a broker's pool with `--register`, heartbeat, die (SIGKILL),
 // leave (SIGTERM) and come back, under load; the broker runs in this process so the test can watch

@@ -1,6 +1,6 @@
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { type RawAnswer, rawExchange } from '@splitflow/test-fixtures/raw-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
-import { type RawAnswer, rawExchange } from '../../../worker/src/testing/raw-http.js';
 import { type Broker, buildBroker } from '../build-broker.js';
 
 // The broker's failures below its routes, over real sockets: the stable `{error, code}` body for

@@ -2,12 +2,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrokerConfig, type BrokerPool, decodeInferResponse, encodeInferRequest, isSplitflowError, type ModelCatalog } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { BROKER_CLI, type Child, startCli, startStalledServer } from '@splitflow/test-fixtures/processes';
+import { type RunningRedis, startRedis } from '@splitflow/test-fixtures/redis-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
-import { BROKER_CLI, type Child, startCli, startStalledServer } from '../testing/processes.js';
-import { type RunningRedis, startRedis } from '../testing/redis-server.js';
 
 // Integration: brokers sharing one real redis-server, a real worker (onnxruntime-node) and, where a
 // job must stay "running", an endpoint that never answers. Brokers are in-process or, where one must

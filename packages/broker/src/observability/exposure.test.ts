@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { BrokerConfig } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { buildBroker } from '../build-broker.js';
 import { createLogger } from './logger.js';
 import { redactUrl } from './redact-url.js';

@@ -1,8 +1,8 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { BrokerConfig, EndpointKind, ModelCatalog } from '@splitflow/contract';
+import { echoManifest, echoModel } from '@splitflow/test-fixtures/echo-catalog';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { echoManifest, echoModel } from '../../../worker/src/testing/echo-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
 
 // The broker in front of an OIP v2 server that is not ours: a small independent one written here on

@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSplitflowError, type Tensor } from '@splitflow/contract';
+import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type FixtureCatalog, writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { createMemoryCacheStorage } from '../testing/memory-cache.js';
 import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { createClient } from './create-client.js';

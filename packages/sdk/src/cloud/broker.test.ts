@@ -1,8 +1,8 @@
 import { type Broker, buildBroker } from '@splitflow/broker';
 import { type BrokerConfig, isSplitflowError, type Tensor } from '@splitflow/contract';
+import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type FixtureCatalog, writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { createClient } from '../client/create-client.js';
 import { createMemoryCacheStorage } from '../testing/memory-cache.js';
 import { type StaticServer, startStaticServer } from '../testing/static-server.js';

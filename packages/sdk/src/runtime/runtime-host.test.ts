@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSplitflowError, type NamedTensor } from '@splitflow/contract';
+import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import * as ortNode from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type FixtureCatalog, writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import type { ModelSource } from './runtime.js';
 import { createRuntimeHost } from './runtime-host.js';
 

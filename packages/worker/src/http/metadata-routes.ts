@@ -1,4 +1,5 @@
-import { type ModelMetadata, NOT_READY_HEADER, NOT_READY_STATUS, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
+import { type ModelMetadata, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
+import { notReady } from '@splitflow/server-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lookupModel } from './lookup-model.js';
 import type { WorkerState } from './worker-state.js';
@@ -15,12 +16,6 @@ interface ModelParams {
 
 // OIP metadata writes a variable dim as -1.
 const metadataTensor = (t: TensorSpec) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)) });
-
-function notReady(reply: FastifyReply, reason: SplitflowError): FastifyReply {
-  reply.header(NOT_READY_HEADER, reason.code);
-  if (reason.retryAfterS !== undefined) reply.header('retry-after', String(reason.retryAfterS));
-  return reply.code(NOT_READY_STATUS).send();
-}
 
 /** `GET /v2`, health, model metadata and model readiness. */
 export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState): void {

@@ -1,7 +1,7 @@
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
+import { type RawAnswer, rawExchange } from '@splitflow/test-fixtures/raw-http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningWorker, startWorker } from '../start-worker.js';
-import { CATALOG_PATH } from '../testing/catalog-models.js';
-import { type RawAnswer, rawExchange } from '../testing/raw-http.js';
 
 // Failures below the routes, as misbehaving clients cause them over real sockets: each gets the
 // stable `{error, code}` body, and no connection outlives the configured timeouts.

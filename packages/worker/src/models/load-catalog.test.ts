@@ -1,5 +1,5 @@
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
 import { describe, expect, it } from 'vitest';
-import { CATALOG_PATH } from '../testing/catalog-models.js';
 import { loadModelSources } from './load-catalog.js';
 
 const ids = async (config: Parameters<typeof loadModelSources>[0]) => (await loadModelSources(config)).map((s) => s.manifest.id);

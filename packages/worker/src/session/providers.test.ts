@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSplitflowError } from '@splitflow/contract';
+import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWorker } from '../build-worker.js';
-import { type FixtureCatalog, writeFixtureCatalog } from '../testing/fixture-catalog.js';
 import type { ExecutionProvider } from './execution-provider.js';
 import { createSessionOptions, listedProviders, openSession, withTuning } from './ort-node.js';
 

@@ -9,7 +9,7 @@ import { parse } from 'yaml';
 // Triton binary-extension response, an output carrying `parameters.binary_data_size` may omit `data`
 // (its data follows the JSON header). JSON responses are validated against the spec as it is.
 
-const specPath = fileURLToPath(new URL('../../../contract/spec/open_inference_rest.yaml', import.meta.url));
+const specPath = fileURLToPath(new URL('../../contract/spec/open_inference_rest.yaml', import.meta.url));
 const spec = parse(readFileSync(specPath, 'utf8')) as { components: { schemas: Record<string, Record<string, unknown>> } };
 const schemas = spec.components.schemas;
 

@@ -5,9 +5,9 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-// Test and benchmark support (excluded from the build): real processes and servers on loopback.
+// Test and benchmark support: real processes and servers on loopback.
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const WORKER_CLI = join(root, 'packages', 'worker', 'src', 'cli.ts');
 export const BROKER_CLI = join(root, 'packages', 'broker', 'src', 'cli.ts');
 

@@ -1,8 +1,9 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 // Test support: a real redis-server (Debian's package) on a free loopback port, in a temp directory,
 // persisting like a production job store should (AOF, fsync on every write, no RDB snapshots).
@@ -20,18 +21,6 @@ export interface RunningRedis {
 
 const MISSING =
   "redis-server is not installed: the broker tests need a real Redis. Run `bash scripts/ensure-redis.sh` (as root it installs Debian's redis-server) or `sudo apt-get install -y redis-server`.";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One raw PING over RESP: true on +PONG. */
 function ping(port: number): Promise<boolean> {

@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Resolver } from 'node:dns/promises';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 // Test support: Debian's dnsmasq on a free loopback port, serving A records from a hosts file that
 // the test rewrites (SIGHUP makes dnsmasq read it again), like a headless Service whose pods change.
@@ -16,21 +16,11 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
-function freeUdpTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 export async function startDnsmasq(): Promise<DnsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-dns-'));
   const hosts = join(dir, 'hosts');
-  const port = await freeUdpTcpPort();
+  // dnsmasq answers on UDP and TCP; a port free for TCP is taken as free for both.
+  const port = await freePort();
   let generation = 0;
   const write = (records: Record<string, string[]>) => {
     generation++;

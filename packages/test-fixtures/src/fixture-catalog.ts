@@ -7,7 +7,7 @@ import onnxProto, { type onnx as Onnx } from 'onnx-proto';
 
 const { onnx } = onnxProto;
 
-// Test support only (excluded from the build): small ONNX graphs written with the same onnx-proto
+// Test support only: small ONNX graphs written with the same onnx-proto
 // package the catalog generator uses, so worker tests can run before (and apart from) `npm run models`.
 
 const FLOAT = onnx.TensorProto.DataType.FLOAT;

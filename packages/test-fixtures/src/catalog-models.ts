@@ -6,7 +6,7 @@ import { type ModelCatalog, validateCatalog } from '@splitflow/contract';
 
 // Test support: the project's model catalog (`npm run models` builds models/build/ beside it).
 
-export const CATALOG_PATH = fileURLToPath(new URL('../../../../models/catalog.json', import.meta.url));
+export const CATALOG_PATH = fileURLToPath(new URL('../../../models/catalog.json', import.meta.url));
 const BUILD_DIR = join(dirname(CATALOG_PATH), 'build');
 
 export async function readCatalog(): Promise<ModelCatalog> {

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { codeForStatus, httpErrorOf, rawErrorResponse, SplitflowError } from '@splitflow/contract';
 import type { FastifyHttpOptions, FastifyInstance, FastifyReply } from 'fastify';
+import { JSON_TYPE, replyWithError } from './error-reply.js';
 
 /** How long a client may take to send a request, and how long an answered oversized body is drained. */
 export interface WireTimeouts {
@@ -15,9 +16,6 @@ export const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 /**
- * The same guards as the worker's (packages/worker/src/http/wire-guards.ts); the two servers share no
- * package but the contract, which holds the error mapping itself.
- *
  * fastify options that give every failure below the routes the stable `{error, code}` body: Node's
  * parser errors and timeouts (clientError), bad percent-encoding and over-long path parameters
  * (frameworkErrors). Timeouts are checked every quarter of the shortest one (Node's default is every
@@ -37,8 +35,7 @@ export function wireServerOptions(timeouts: WireTimeouts = {}): FastifyHttpOptio
       socket.destroySoon();
     },
     frameworkErrors(error: Error, _request, reply: FastifyReply) {
-      const failure = httpErrorOf(error);
-      reply.code(failure.status).type('application/json').send(JSON.stringify(failure.toJSON()));
+      replyWithError(reply, httpErrorOf(error));
     },
   };
 }
@@ -46,7 +43,8 @@ export function wireServerOptions(timeouts: WireTimeouts = {}): FastifyHttpOptio
 /**
  * Installs the guards that act on answers: oversized bodies drained so their 413 arrives
  * (`drainOversized`), and any error answer that some part of the stack wrote in another shape (a
- * plugin's `text/plain`, an empty body) rewritten as `{error, code}` for its status.
+ * plugin's `text/plain`) rewritten as `{error, code}` for its status. An answer sent with no body is
+ * left alone: OIP's not-ready health answer is a 4xx with an empty body.
  */
 export function installWireGuards(app: FastifyInstance, options: { drainBytes: number }): void {
   drainOversized(app, options.drainBytes);
@@ -55,7 +53,7 @@ export function installWireGuards(app: FastifyInstance, options: { drainBytes: n
     if (payload !== null && typeof payload !== 'string' && !Buffer.isBuffer(payload)) return done(null, payload);
     const text = payload === null ? '' : String(payload).slice(0, 200);
     const failure = new SplitflowError(codeForStatus(reply.statusCode), text ? { message: text } : {});
-    reply.type('application/json; charset=utf-8');
+    reply.type(JSON_TYPE);
     reply.removeHeader('content-length');
     done(null, JSON.stringify(failure.toJSON()));
   });
