@@ -146,8 +146,10 @@ describe('redis job store shared by brokers', () => {
   it("leaves a live broker's running job alone, and re-runs it once that broker is killed and its lease runs out", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'splitflow-redis-jobs-'));
     const stalled = await startStalledServer();
-    // A renews every third of its 1 s lease, so a renewal may be 667 ms late on a loaded machine and hold.
-    const shared = redisConfig(stalled.url, { concurrency: 1, leaseS: 1 });
+    // A renews every third of its lease; the lease is long enough that a busy machine does not stall A
+    // past it, and short enough that B takes the job over soon after A is killed.
+    const shared = redisConfig(stalled.url, { concurrency: 1, leaseS: 4 });
+    const leaseMs = 4000;
     const configFile = join(dir, 'broker.json');
     writeFileSync(configFile, JSON.stringify({ ...shared, catalog: catalogPath, log: { level: 'warn' } }));
     let child: Child | undefined;
@@ -155,11 +157,26 @@ describe('redis job store shared by brokers', () => {
       child = await startCli(BROKER_CLI, ['--config', configFile]);
       const held = await submit(child.url, 2);
       await stalled.firstRequest;
+      // A claimed the job before it sent it on: its first lease ends before this plus leaseMs.
+      const claimedBy = Date.now();
 
       // B starts while A runs the job: its startup recover and its lease checks must leave it alone.
       const b = await listening({ ...shared, pools: [pool(worker.url)] });
-      const leaseMs = (shared.jobs?.leaseS ?? 0) * 1000;
-      await new Promise((r) => setTimeout(r, 2.5 * leaseMs)); // leases' time passing, renewed by A meanwhile
+      // B's lease checks, seen as they finish: one that ran after A's first lease had ended shows that
+      // A's renewals, not the first claim, kept the job A's.
+      const checks: number[] = [];
+      const recover = b.broker.jobs.recover.bind(b.broker.jobs);
+      b.broker.jobs.recover = async (now) => {
+        const recovered = await recover(now);
+        checks.push(now);
+        return recovered;
+      };
+      await vi.waitFor(
+        () => {
+          if (!checks.some((now) => now > claimedBy + 1.25 * leaseMs)) throw new Error(`B has checked leases ${checks.length} times`);
+        },
+        { timeout: 60_000, interval: 50 },
+      );
       expect(await jobState(b.url, held)).toMatchObject({ status: 'running', attempts: 1 });
 
       // A's only slot is taken, so a job it accepts now is run by B.
@@ -167,7 +184,7 @@ describe('redis job store shared by brokers', () => {
       await expectSameAsDirect(await finished(b.url, queued), 3);
 
       await child.kill();
-      const rerun = await finished(b.url, held, 10_000);
+      const rerun = await finished(b.url, held, 60_000);
       await expectSameAsDirect(rerun, 2);
       const state = await b.broker.jobs.get(held);
       expect(state).toMatchObject({ status: 'done', attempts: 2 });
