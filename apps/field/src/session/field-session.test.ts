@@ -1,5 +1,13 @@
+import Papa from 'papaparse';
 import { describe, expect, it } from 'vitest';
-import { CSV_COLUMNS, createFieldSession, csvCell, parseCsv, type RunRecord, replayStages, type StageRecord } from './field-session.js';
+import { CSV_COLUMNS, createFieldSession, csvCell, type RunRecord, replayStages, type StageRecord } from './field-session.js';
+
+/** An independent RFC 4180 reader (papaparse), so the writer is checked against a parser it did not come with. */
+function parseCsv(text: string): string[][] {
+  const parsed = Papa.parse<string[]>(text, { skipEmptyLines: true });
+  expect(parsed.errors).toEqual([]);
+  return parsed.data;
+}
 
 const run = (over: Partial<RunRecord> = {}): Omit<RunRecord, 'seq' | 'at'> => ({
   model: 'tiny',
