@@ -146,8 +146,8 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const loadMeter = createLoadMeter({ windowMs: autoscale.windowMs ?? 60_000 });
   const scheduler = withLoadMeter(createScheduler(config.pools, { policy: config.placement ?? 'cost-deadline' }), loadMeter);
   // As many connections to an endpoint as its pool admits requests (slots plus queue): the pool's bound
-  // is then the only queue, and no request waits unseen inside the HTTP client (it held 64 before,
-  // which at 600 req/s on the H100 machine queued every class for ~300 ms).
+  // is then the only queue, and no request waits unseen inside the HTTP client, where the scheduler
+  // cannot count its wait against any deadline.
   // Read when an endpoint's connection pool is made, so discovered endpoints get theirs too.
   const admittedAt = (url: string) => {
     const pool = scheduler.pools.find((p) => p.endpoints.some((e) => e.url === url));

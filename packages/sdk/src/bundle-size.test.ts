@@ -5,8 +5,8 @@ import { measureBundle } from '../scripts/measure-bundle.js';
  * Size budget of the SDK's core: what an app downloads before any model runs (client, router,
  * probe, model store, cloud client, contract, ky, comlink), gzipped. The runtimes (onnxruntime-web,
  * tfjs) and the Worker are separate chunks loaded on first local use and do not count.
- * Measured 2026-11-24: 45.8 KiB, of which TypeBox's `Value` (catalog and policy validation through
- * the contract) is the largest part; precompiled validators would be the next saving.
+ * TypeBox's `Value` (catalog and policy validation through the contract) is the largest part of it;
+ * precompiled validators would be the next saving.
  */
 // The split route (its estimates, decision and run, with the contract's cut schema) is about 3 KiB of it.
 const CORE_BUDGET_GZIP_BYTES = 52 * 1024;

@@ -123,9 +123,8 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
       tuningFor: (manifest) => {
         const own = config.modelSessions?.[manifest.id] ?? {};
         if (provider !== 'cpu' || small === false || rowFlopsAtMostDims(manifest) >= SMALL_MODEL_MFLOP * 1e6) return { ...own };
-        // A small model's run takes less than the hop to a thread and back (measured on the 2-core VM:
-        // tiny adds 0.29-0.30 ms p50 over in-process in a thread, 0.21-0.22 on the main thread), and
-        // blocking the event loop that briefly harms nothing: it stays on the main thread.
+        // A small model's run takes less than the hop to a thread and back, and blocking the event
+        // loop that briefly harms nothing: it stays on the main thread.
         return { ...own, intraOpThreads: Math.min(small, config.intraOpThreads ?? small), onCallingThread: true };
       },
       batchingFor: (id) => batchingFor(config, id),

@@ -64,7 +64,7 @@ const { values } = parseArgs({
      * Where the yardstick policies run: `broker` (default) in broker replicas of their own configured
      * with that placement (`round-robin` or `least-outstanding`, over the GPU pool alone for all-gpu and
      * the CPU pool alone for all-cpu), so every policy pays the same proxy hop and only placement
-     * differs; `direct`, in this client, straight to the workers (the bench's method until 2026-11-24).
+     * differs; `direct`, in this client, straight to the workers (no broker hop for them: it flatters the yardsticks).
      */
     baselines: { type: 'string', default: 'broker' },
     /** Broker replicas (processes) the splitflow policy spreads its requests over, round robin. */

@@ -184,8 +184,8 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
    * Power of two choices on outstanding requests among the pool's usable endpoints: this broker's and,
    * from fresh reports, other clients' queued ones. Counted in requests, not in milliseconds of work:
    * our workers run models side by side, so an endpoint busy with a few long batch runs still takes
-   * short interactive work, and weighing by milliseconds piled the interactive classes on the other
-   * endpoint (H100 machine, 600 req/s: 1,147 tiny requests on one CPU worker, 76 on the other).
+   * short interactive work, and weighing by milliseconds piles the interactive classes on the other
+   * endpoint.
    */
   function pickEndpoint(pool: PoolState, exclude: ReadonlySet<EndpointState> | undefined, t: number): EndpointState | undefined {
     const usable: EndpointState[] = [];
@@ -353,7 +353,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       numbers = best;
       reason = 'cheapest-meeting-deadline';
     } else if (onMean !== undefined && (interactive || request.hardDeadline)) {
-      // No pool is likely enough to make it; keep the old mean-based choice rather than refuse more.
+      // No pool is likely enough to make it; keep the mean-based choice rather than refuse more.
       pool = onMean;
       numbers = mean;
       reason = 'cheapest-meeting-deadline-on-mean';

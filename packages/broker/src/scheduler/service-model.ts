@@ -19,8 +19,8 @@ import { BATCH_BUCKETS, batchBucket, type PoolState, type TailWindows } from './
  * - when either was last updated (for the decay below).
  * Only overshoot counts: finishing early never misses a deadline. A percentile of a window, not a
  * variance: with an EWMA of squared overshoot one answer 51 ms late (a GC pause, one batch run ahead)
- * put a 60 ms deadline's tail past it and sent large/i to the GPU at 40 req/s, where every request met
- * its deadline on the CPUs (H100 machine, 2026-11-24). Here one late answer is never the tail: it takes
+ * puts a 60 ms deadline's tail past it and sends large/i to the GPU at 40 req/s, where every request
+ * meets its deadline on the CPUs. Here one late answer is never the tail: it takes
  * a tenth of the window, at least two answers.
  */
 export const LEARNED_SLOTS = 4;

@@ -133,7 +133,7 @@ export interface ThreadedSessionOptions {
   /**
    * All sessions in one thread rather than a thread each. For GPU providers: one device runs one
    * thing at a time anyway, and onnxruntime's WebGPU provider fails when sessions in several threads
-   * use its device (measured on the H100 machine: every request errors).
+   * use its device (every request errors).
    * @default false
    */
   shareThread?: boolean;
