@@ -1,17 +1,16 @@
 // Starts what `npm start` starts, as separate processes where a test must stop one: a CPU worker and a
 // broker (their CLIs, from source, on free loopback ports) and the built field app (Vite preview,
 // cross-origin isolated, /v2 proxied to the broker).
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { freePort } from '@splitflow/test-fixtures/free-port';
+import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { build, type PreviewServer, preview } from 'vite';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 const HOST = '127.0.0.1';
-const TSX = ['--conditions=source', '--import', 'tsx'];
 
 export interface E2EStack {
   appUrl: string;
@@ -20,36 +19,6 @@ export interface E2EStack {
   stopBroker(): Promise<void>;
   startBroker(): Promise<void>;
   close(): Promise<void>;
-}
-
-/** Spawns a CLI and resolves with its URL once it prints its `{"event":"listening"}` line. */
-function spawnListening(args: string[], what: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...TSX, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  return new Promise((ok, fail) => {
-    const lines = createInterface({ input: child.stdout! });
-    lines.on('line', (line) => {
-      if (!line.startsWith('{')) return;
-      try {
-        const event = JSON.parse(line) as { event?: string; url?: string };
-        if (event.event === 'listening' && event.url) ok({ child, url: event.url });
-      } catch {
-        // a log line, not the listening line
-      }
-    });
-    child.once('exit', (code) => fail(new Error(`${what} exited with ${code} before listening:\n${stderr}`)));
-  });
-}
-
-function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return Promise.resolve();
-  return new Promise((ok) => {
-    child.once('exit', () => ok());
-    child.kill('SIGTERM');
-  });
 }
 
 /** The on-demand `large` model is part of the suite (auto must send it to the cloud); build it once. */
@@ -89,10 +58,16 @@ export async function startE2EStack(): Promise<E2EStack> {
   // The uint8 tails of vision-s's cuts too, for the split route (the encoding the SDK sends for every
   // vision-s cut); each tail is a session, so not every encoding's.
   const served = [...E2E_MODELS, ...visionTails()];
-  const worker = await spawnListening(
-    ['packages/worker/src/cli.ts', '--models', 'models/catalog.json', '--serve', served.join(','), '--port', '0', '--log-level', 'warn'],
-    'worker',
-  );
+  const worker = await startCli(WORKER_CLI, [
+    '--models',
+    join(ROOT, 'models', 'catalog.json'),
+    '--serve',
+    served.join(','),
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+  ]);
   const brokerPort = await freePort();
   const config = join(dir, 'broker.yaml');
   writeFileSync(
@@ -116,9 +91,9 @@ export async function startE2EStack(): Promise<E2EStack> {
       log: { level: 'warn' },
     }),
   );
-  let broker: ChildProcess | undefined;
+  let broker: Child | undefined;
   const startBroker = async () => {
-    broker = (await spawnListening(['packages/broker/src/cli.ts', '--config', config], 'broker')).child;
+    broker = await startCli(BROKER_CLI, ['--config', config]);
   };
   await startBroker();
   const brokerUrl = `http://${HOST}:${brokerPort}`;
@@ -135,12 +110,14 @@ export async function startE2EStack(): Promise<E2EStack> {
     appUrl: `http://${HOST}:${appPort}/`,
     brokerUrl,
     workerUrl: worker.url,
-    stopBroker: () => stop(broker),
+    stopBroker: async () => {
+      await broker?.stop();
+    },
     startBroker,
     close: async () => {
       await app.close();
-      await stop(broker);
-      await stop(worker.child);
+      await broker?.stop();
+      await worker.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
