@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { unreachablePool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, buildBroker } from '../packages/broker/src/build-broker.js';
@@ -15,18 +16,7 @@ beforeAll(async () => {
   const { catalog } = await writeFixtureCatalog();
   broker = await buildBroker(
     {
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: 'http://127.0.0.1:9' }],
-          costPerHour: 1,
-          maxConcurrency: 1,
-          models: ['mlp'],
-          throughput: { gflops: 1, fixedOverheadMs: 1 },
-        },
-      ],
+      pools: [unreachablePool()],
       anonymous: {},
       jobs: { store: 'memory' },
       log: { level: 'silent' },

@@ -1,5 +1,6 @@
 import { NOT_READY_HEADER, NOT_READY_STATUS, SplitflowError } from '@splitflow/contract';
-import { type RawAnswer, rawExchange } from '@splitflow/test-fixtures/raw-http';
+import { rawExchange } from '@splitflow/test-fixtures/raw-http';
+import { expectTypedAnswer } from '@splitflow/test-fixtures/typed-answer';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asSplitflowError, replyWithError } from './error-reply.js';
@@ -32,28 +33,19 @@ afterAll(async () => {
   await app?.close();
 });
 
-function expectTyped(answer: RawAnswer, status: number, code: string): { error: string; code: string } {
-  expect(answer.status, answer.body).toBe(status);
-  expect(answer.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(answer.body) as { error: string; code: string };
-  expect(body.code).toBe(code);
-  expect(typeof body.error).toBe('string');
-  return body;
-}
-
 const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
 describe('wire guards', () => {
   it('408 REQUEST_TIMEOUT for headers that never end, and the server closes the connection', async () => {
     const answer = await rawExchange(port, ['GET /items/a HTTP/1.1\r\nHost: x\r\n'], { holdMs: 20_000 });
-    expectTyped(answer, 408, 'REQUEST_TIMEOUT');
+    expectTypedAnswer(answer, 408, 'REQUEST_TIMEOUT');
     expect(answer.ended).toBe('closed');
   });
 
   it('typed answers for bad framing, huge headers and a bad escape in a path parameter', async () => {
-    expectTyped(await rawExchange(port, ['NOT HTTP AT ALL\r\n\r\n']), 400, 'INVALID_REQUEST');
-    expectTyped(await rawExchange(port, [head(['GET /items/a HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`])]), 431, 'HEADERS_TOO_LARGE');
-    expectTyped(await rawExchange(port, [head(['GET /items/%ZZ HTTP/1.1', 'Host: x', 'Connection: close'])]), 400, 'INVALID_REQUEST');
+    expectTypedAnswer(await rawExchange(port, ['NOT HTTP AT ALL\r\n\r\n']), 400, 'INVALID_REQUEST');
+    expectTypedAnswer(await rawExchange(port, [head(['GET /items/a HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`])]), 431, 'HEADERS_TOO_LARGE');
+    expectTypedAnswer(await rawExchange(port, [head(['GET /items/%ZZ HTTP/1.1', 'Host: x', 'Connection: close'])]), 400, 'INVALID_REQUEST');
   });
 
   it('rewrites an error answer a route wrote as text as `{error, code}` for its status; leaves empty ones alone', async () => {
@@ -77,7 +69,7 @@ describe('wire guards', () => {
     const parts: (string | Buffer)[] = [head(['POST /upload HTTP/1.1', 'Host: x', 'Content-Type: application/json', `Content-Length: ${size}`])];
     for (let sent = 0; sent < size; sent += chunk.length) parts.push(chunk);
     const answer = await rawExchange(port, parts, { gapMs: 2, holdMs: 1000, readAfterSending: true });
-    expectTyped(answer, 413, 'PAYLOAD_TOO_LARGE');
+    expectTypedAnswer(answer, 413, 'PAYLOAD_TOO_LARGE');
     expect(answer.ended).not.toBe('reset');
     expect(answer.writeError).toBeUndefined();
   });

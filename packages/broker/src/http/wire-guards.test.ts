@@ -1,5 +1,7 @@
+import { unreachablePool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
-import { type RawAnswer, rawExchange } from '@splitflow/test-fixtures/raw-http';
+import { rawExchange } from '@splitflow/test-fixtures/raw-http';
+import { expectTypedAnswer } from '@splitflow/test-fixtures/typed-answer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, buildBroker } from '../build-broker.js';
 
@@ -16,18 +18,7 @@ beforeAll(async () => {
   const { catalog } = await writeFixtureCatalog();
   broker = await buildBroker(
     {
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: 'http://127.0.0.1:9' }],
-          costPerHour: 1,
-          maxConcurrency: 1,
-          models: ['mlp'],
-          throughput: { gflops: 1, fixedOverheadMs: 1 },
-        },
-      ],
+      pools: [unreachablePool()],
       tenants: [{ id: 'acme', apiKeys: [KEY] }],
       jobs: { store: 'memory' },
       log: { level: 'silent' },
@@ -42,14 +33,6 @@ afterAll(async () => {
   await broker?.close();
 });
 
-function expectTyped(answer: RawAnswer, status: number, code: string): void {
-  expect(answer.status, answer.body).toBe(status);
-  expect(answer.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(answer.body) as { error: unknown; code: unknown };
-  expect(body.code).toBe(code);
-  expect(typeof body.error).toBe('string');
-}
-
 const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 const POST = (type: string, framing: string) =>
   head(['POST /v2/models/mlp/infer HTTP/1.1', 'Host: x', `Authorization: Bearer ${KEY}`, `Content-Type: ${type}`, framing]);
@@ -57,22 +40,22 @@ const POST = (type: string, framing: string) =>
 describe('broker wire guards', () => {
   it('408 REQUEST_TIMEOUT for slow headers and a trickling body, and the connection closed', async () => {
     const slowHead = await rawExchange(port, ['GET /v2 HTTP/1.1\r\nHost: x\r\n'], { holdMs: 20_000 });
-    expectTyped(slowHead, 408, 'REQUEST_TIMEOUT');
+    expectTypedAnswer(slowHead, 408, 'REQUEST_TIMEOUT');
     expect(slowHead.ended).toBe('closed');
     const parts = [POST('application/json', 'Content-Length: 100000'), ...Array(200).fill('[1,2,3,4,5]')];
     const slowBody = await rawExchange(port, parts, { gapMs: 100, holdMs: 20_000 });
-    expectTyped(slowBody, 408, 'REQUEST_TIMEOUT');
+    expectTypedAnswer(slowBody, 408, 'REQUEST_TIMEOUT');
     expect(slowBody.ended).not.toBe('client');
   });
 
   it('typed answers for bad framing, huge headers, bad escapes, long names and an OPTIONS without Origin', async () => {
-    expectTyped(await rawExchange(port, ['NOT HTTP AT ALL\r\n\r\n']), 400, 'INVALID_REQUEST');
-    expectTyped(await rawExchange(port, [head(['GET /v2 HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`])]), 431, 'HEADERS_TOO_LARGE');
-    expectTyped(await rawExchange(port, [head(['GET /v2/models/%E0%A4%A/ready HTTP/1.1', 'Host: x', 'Connection: close'])]), 400, 'INVALID_REQUEST');
-    expectTyped(await rawExchange(port, [head([`GET /v2/models/${'m'.repeat(150)} HTTP/1.1`, 'Host: x', 'Connection: close'])]), 414, 'URI_TOO_LONG');
+    expectTypedAnswer(await rawExchange(port, ['NOT HTTP AT ALL\r\n\r\n']), 400, 'INVALID_REQUEST');
+    expectTypedAnswer(await rawExchange(port, [head(['GET /v2 HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`])]), 431, 'HEADERS_TOO_LARGE');
+    expectTypedAnswer(await rawExchange(port, [head(['GET /v2/models/%E0%A4%A/ready HTTP/1.1', 'Host: x', 'Connection: close'])]), 400, 'INVALID_REQUEST');
+    expectTypedAnswer(await rawExchange(port, [head([`GET /v2/models/${'m'.repeat(150)} HTTP/1.1`, 'Host: x', 'Connection: close'])]), 414, 'URI_TOO_LONG');
     const options = await rawExchange(port, [head(['OPTIONS /v2/models/mlp/infer HTTP/1.1', 'Host: x', 'Connection: close'])]);
     // @fastify/cors refuses a preflight without Origin in text/plain; the guard gives it our shape.
-    expectTyped(options, 400, 'INVALID_REQUEST');
+    expectTypedAnswer(options, 400, 'INVALID_REQUEST');
   });
 
   it.each([
@@ -87,7 +70,7 @@ describe('broker wire guards', () => {
     }
     if (chunked) parts.push('0\r\n\r\n');
     const answer = await rawExchange(port, parts, { gapMs: 5, holdMs: 1000, readAfterSending: true });
-    expectTyped(answer, 413, 'PAYLOAD_TOO_LARGE');
+    expectTypedAnswer(answer, 413, 'PAYLOAD_TOO_LARGE');
     expect(answer.ended).not.toBe('reset');
     expect(answer.writeError).toBeUndefined();
   });

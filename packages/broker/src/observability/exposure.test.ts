@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import type { BrokerConfig } from '@splitflow/contract';
+import { unreachablePool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { describe, expect, it } from 'vitest';
 import { buildBroker } from '../build-broker.js';
@@ -21,18 +22,7 @@ async function broker(exposure: BrokerConfig['exposure'], lines: string[] = []) 
   });
   return buildBroker(
     {
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: 'http://127.0.0.1:9' }],
-          costPerHour: 1,
-          maxConcurrency: 1,
-          models: ['mlp'],
-          throughput: { gflops: 1, fixedOverheadMs: 1 },
-        },
-      ],
+      pools: [unreachablePool()],
       tenants: [{ id: 'acme', apiKeys: [KEY] }],
       jobs: { store: 'memory' },
       ...(exposure ? { exposure } : {}),

@@ -1,5 +1,6 @@
 import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
-import { type RawAnswer, rawExchange } from '@splitflow/test-fixtures/raw-http';
+import { rawExchange } from '@splitflow/test-fixtures/raw-http';
+import { expectTypedAnswer } from '@splitflow/test-fixtures/typed-answer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningWorker, startWorker } from '../start-worker.js';
 
@@ -23,20 +24,12 @@ afterAll(async () => {
   await worker?.close();
 });
 
-function expectTyped(answer: RawAnswer, status: number, code: string): void {
-  expect(answer.status, answer.body).toBe(status);
-  expect(answer.headers['content-type']).toMatch(/^application\/json/);
-  const body = JSON.parse(answer.body) as { error: unknown; code: unknown };
-  expect(body.code).toBe(code);
-  expect(typeof body.error).toBe('string');
-}
-
 const head = (lines: string[]) => `${lines.join('\r\n')}\r\n\r\n`;
 
 describe('timeouts', () => {
   it('closes a connection whose headers never end with 408 REQUEST_TIMEOUT', async () => {
     const answer = await rawExchange(worker.port, ['POST /v2/models/tiny/infer HTTP/1.1\r\nHost: x\r\n'], { holdMs: 20_000 });
-    expectTyped(answer, 408, 'REQUEST_TIMEOUT');
+    expectTypedAnswer(answer, 408, 'REQUEST_TIMEOUT');
     // The server ended it, long before the client would have.
     expect(answer.ended).toBe('closed');
   });
@@ -45,15 +38,15 @@ describe('timeouts', () => {
     const parts = [head(['POST /v2/models/tiny/infer HTTP/1.1', 'Host: x', 'Content-Type: application/json', 'Content-Length: 100000'])];
     for (let i = 0; i < 200; i++) parts.push('[1,2,3,4,5]');
     const answer = await rawExchange(worker.port, parts, { gapMs: 100, holdMs: 20_000 });
-    expectTyped(answer, 408, 'REQUEST_TIMEOUT');
+    expectTypedAnswer(answer, 408, 'REQUEST_TIMEOUT');
     expect(answer.ended).not.toBe('client');
   });
 });
 
 describe('framework and parser errors', () => {
   it('malformed framing: 400 INVALID_REQUEST', async () => {
-    expectTyped(await rawExchange(worker.port, ['GARBAGE GARBAGE\r\n\r\n']), 400, 'INVALID_REQUEST');
-    expectTyped(
+    expectTypedAnswer(await rawExchange(worker.port, ['GARBAGE GARBAGE\r\n\r\n']), 400, 'INVALID_REQUEST');
+    expectTypedAnswer(
       await rawExchange(worker.port, [head(['POST /v2/models/tiny/infer HTTP/1.1', 'Host: x', 'Transfer-Encoding: chunked', '', 'zz'])]),
       400,
       'INVALID_REQUEST',
@@ -61,12 +54,12 @@ describe('framework and parser errors', () => {
   });
 
   it('headers over the limit: 431 HEADERS_TOO_LARGE', async () => {
-    expectTyped(await rawExchange(worker.port, [head(['GET /v2 HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`])]), 431, 'HEADERS_TOO_LARGE');
+    expectTypedAnswer(await rawExchange(worker.port, [head(['GET /v2 HTTP/1.1', 'Host: x', `X-Big: ${'a'.repeat(20_000)}`])]), 431, 'HEADERS_TOO_LARGE');
   });
 
   it('bad percent-encoding: 400 INVALID_REQUEST; an over-long model name: 414 URI_TOO_LONG', async () => {
-    expectTyped(await rawExchange(worker.port, [head(['GET /v2/models/%ZZ/ready HTTP/1.1', 'Host: x', 'Connection: close'])]), 400, 'INVALID_REQUEST');
-    expectTyped(
+    expectTypedAnswer(await rawExchange(worker.port, [head(['GET /v2/models/%ZZ/ready HTTP/1.1', 'Host: x', 'Connection: close'])]), 400, 'INVALID_REQUEST');
+    expectTypedAnswer(
       await rawExchange(worker.port, [head([`GET /v2/models/${'m'.repeat(150)}/ready HTTP/1.1`, 'Host: x', 'Connection: close'])]),
       414,
       'URI_TOO_LONG',
@@ -90,7 +83,7 @@ describe('oversized bodies', () => {
     }
     if (chunked) parts.push('0\r\n\r\n');
     const answer = await rawExchange(worker.port, parts, { gapMs: 5, holdMs: 1000, readAfterSending: true });
-    expectTyped(answer, 413, 'PAYLOAD_TOO_LARGE');
+    expectTypedAnswer(answer, 413, 'PAYLOAD_TOO_LARGE');
     expect(answer.ended).not.toBe('reset');
     expect(answer.writeError).toBeUndefined();
   });
