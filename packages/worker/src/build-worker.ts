@@ -62,6 +62,17 @@ export function rowFlopsAtMostDims(manifest: ModelManifest): number {
 }
 
 /**
+ * Memory a model takes in this worker: its weights once per session, plus one row's activations at
+ * the largest dims its manifest allows (what the manifest's cost profile gives).
+ */
+export function modelFootprintBytes(manifest: ModelManifest, sessions: number): number {
+  const dims: Record<string, number> = {};
+  for (const [name, bound] of Object.entries(manifest.dimBounds ?? {})) dims[name] = bound.max ?? bound.min ?? 1;
+  if (manifest.batchDim !== undefined) dims[manifest.batchDim] = 1;
+  return workOf(manifest, dims).bytes + manifest.cost.parameterBytes * Math.max(0, sessions - 1);
+}
+
+/**
  * Builds a worker without listening: verifies and opens the catalog's models, and returns the
  * fastify app (`app.inject()` in tests, `app.listen()` to serve). Rejects with PROVIDER_UNAVAILABLE
  * when the execution provider cannot start here, naming the ones that can. Closing the app drains
@@ -112,6 +123,12 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   // CPU sessions get a thread each, so runs of different models (and instances) overlap; GPU sessions
   // share one thread, since their device runs one thing at a time and must be used from one thread.
   const gpu = provider !== 'cpu';
+  const budgetGiB = config.memoryBudgetGiB;
+  if (budgetGiB !== undefined && !(budgetGiB > 0 && Number.isFinite(budgetGiB))) {
+    throw new SplitflowError('INVALID_DOCUMENT', { message: `memoryBudgetGiB must be a positive number, got ${JSON.stringify(budgetGiB)}` });
+  }
+  // Where models come and go, answers say which are in memory, so a broker can tell warm from cold.
+  const dynamic = budgetGiB !== undefined || config.loadOnDemand === true;
   const factory = threaded ? createThreadedSessionFactory(sessionOptions, { shareThread: gpu }) : createOrtSessionFactory(sessionOptions);
   try {
     registry = await loadModels({
@@ -128,6 +145,10 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
         return { ...own, intraOpThreads: Math.min(small, config.intraOpThreads ?? small), onCallingThread: true };
       },
       batchingFor: (id) => batchingFor(config, id),
+      footprintOf: modelFootprintBytes,
+      ...(budgetGiB !== undefined ? { budgetBytes: budgetGiB * 2 ** 30 } : {}),
+      onDemand: config.loadOnDemand === true,
+      onChange: (model, event, ms) => app.log.info({ model, ms: Math.round(ms) }, `model ${event}`),
       onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),
       log: (message, fields) => app.log.warn(fields, message),
       async diagnose(model, error) {
@@ -166,6 +187,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     reply.header(LOAD_HEADERS.queueDepth, String(state.registry.totalDepth()));
     reply.header(LOAD_HEADERS.inFlight, String(state.inFlight));
     reply.header(LOAD_HEADERS.hardware, state.hardware);
+    if (dynamic) reply.header(LOAD_HEADERS.loadedModels, state.registry.loaded().join(','));
     // While draining, answered keep-alive connections must not hold the server open until they time out.
     if (state.draining) reply.header('connection', 'close');
     return payload;

@@ -37,6 +37,10 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --main-thread-runs          run sessions on the event loop's thread (default: a thread each)
   --processes <n>             worker processes sharing the port, each with its own sessions (default 1)
   --body-limit <bytes>        largest request body (default 67108864)
+  --memory-budget-gib <x>     memory the loaded models may take together; loading past it evicts the
+                              least recently used idle model (default unbounded)
+  --load-on-demand            load no model at startup: each loads on its first request or on
+                              POST /v2/repository/models/{name}/load (default: load at startup while they fit)
   --log-level <level>         fatal|error|warn|info|debug|trace (default info)
   --register <broker-url>     join a broker pool by registering and heartbeating (needs --pool and
                               SPLITFLOW_REGISTER_TOKEN in the environment, one of the broker's registration.tokens)
@@ -110,6 +114,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         threads: { type: 'string' },
         'small-model-threads': { type: 'string' },
         'body-limit': { type: 'string' },
+        'memory-budget-gib': { type: 'string' },
+        'load-on-demand': { type: 'boolean' },
         'log-level': { type: 'string' },
         register: { type: 'string' },
         pool: { type: 'string' },
@@ -186,6 +192,13 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (grpcPort !== undefined) options.grpcPort = grpcPort;
   const processes = integer('processes', str('processes'), 1);
   if (processes !== undefined) options.processes = processes;
+  const budget = str('memory-budget-gib');
+  if (budget !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(budget) || !(Number(budget) > 0))
+      throw new SplitflowError('INVALID_REQUEST', { message: `--memory-budget-gib must be a positive number, got "${budget}"` });
+    options.memoryBudgetGiB = Number(budget);
+  }
+  if (values['load-on-demand']) options.loadOnDemand = true;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
   const broker = str('register');

@@ -175,6 +175,20 @@ export interface WorkerConfig {
    * @default false
    */
   logLevel?: false | 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+  /**
+   * Memory the models in memory may take together, GiB (each model: its weights per session plus one
+   * row's activations, from its manifest). A model that does not fit alone is refused; loading one that
+   * does not fit beside the others evicts the least recently used idle ones (the repository extension's
+   * `load`, or a request for a model not in memory). Answers then carry `splitflow-loaded-models`.
+   * @default unbounded
+   */
+  memoryBudgetGiB?: number;
+  /**
+   * Open no model at startup: each is loaded by its first request (which waits for it) or by
+   * `POST /v2/repository/models/{name}/load`. Without it the models open at startup while they fit.
+   * @default false
+   */
+  loadOnDemand?: boolean;
   /** Server name in `GET /v2`. @default 'splitflow-worker' */
   name?: string;
 }

@@ -4,6 +4,7 @@ import { boundPort, httpUrl } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { buildWorker } from './build-worker.js';
 import type { WorkerConfig } from './config.js';
+import { UNLOADED_REASON } from './http/repository-routes.js';
 import { createRegistration, type Registration } from './registration/register-with-broker.js';
 
 export interface StartWorkerOptions extends WorkerConfig {
@@ -57,7 +58,10 @@ export async function startWorker(options: StartWorkerOptions): Promise<RunningW
       url: register.advertiseUrl ?? url,
       async describe() {
         const index = await app.inject({ method: 'POST', url: '/v2/repository/index' });
-        const models = (index.json() as { name: string; state: string }[]).filter((m) => m.state === 'READY').map((m) => m.name);
+        // Models not in memory count: their first request loads them.
+        const models = (index.json() as { name: string; state: string; reason?: string }[])
+          .filter((m) => m.state !== 'UNAVAILABLE' || m.reason === UNLOADED_REASON)
+          .map((m) => m.name);
         return { models, hardware: String(index.headers[LOAD_HEADERS.hardware]) };
       },
       onError: (error) => app.log.warn({ err: error.message, broker: register.broker }, 'registration with the broker failed; retrying'),

@@ -19,4 +19,10 @@ describe('load headers', () => {
     const h: Record<string, string> = { 'splitflow-queue-depth': '-1', 'splitflow-in-flight': 'many', 'splitflow-queue-us': '1.5' };
     expect(readLoadHeaders((n) => h[n])).toEqual({});
   });
+
+  it('read the models a worker holds as a list (empty when it holds none) and the load wait as a number', () => {
+    const h: Record<string, string> = { 'splitflow-loaded-models': 'tiny, vad,', 'splitflow-load-us': '1500' };
+    expect(readLoadHeaders((n) => h[n])).toEqual({ loadedModels: ['tiny', 'vad'], loadUs: 1500 });
+    expect(readLoadHeaders((n) => ({ 'splitflow-loaded-models': '' })[n])).toEqual({ loadedModels: [] });
+  });
 });

@@ -28,6 +28,13 @@ export const LOAD_HEADERS = {
   batchSize: 'splitflow-batch-size',
   /** Hardware class of the worker: cpu, gpu or tpu. */
   hardware: 'splitflow-hardware',
+  /** Time this request waited for its model to be loaded into memory, microseconds (absent when it was loaded). */
+  loadUs: 'splitflow-load-us',
+  /**
+   * The models in memory at the worker, comma-separated, least recently used first. Sent by workers
+   * that load models on demand within a memory budget, so a broker knows where a model is warm.
+   */
+  loadedModels: 'splitflow-loaded-models',
 } as const;
 
 export interface LoadReport {
@@ -37,10 +44,13 @@ export interface LoadReport {
   queueUs?: number;
   computeUs?: number;
   batchSize?: number;
+  loadUs?: number;
   hardware?: string;
+  /** Absent when the worker does not say (it holds all its models). */
+  loadedModels?: string[];
 }
 
-const NUMERIC_KEYS = ['queueDepth', 'modelQueueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize'] as const;
+const NUMERIC_KEYS = ['queueDepth', 'modelQueueDepth', 'inFlight', 'queueUs', 'computeUs', 'batchSize', 'loadUs'] as const;
 const DIGITS = /^\d+$/;
 
 function firstValue(raw: string | string[] | null | undefined): string | null | undefined {
@@ -57,5 +67,7 @@ export function readLoadHeaders(get: (name: string) => string | string[] | null 
   }
   const h = firstValue(get(LOAD_HEADERS.hardware));
   if (typeof h === 'string' && h !== '') report.hardware = h;
+  const loaded = firstValue(get(LOAD_HEADERS.loadedModels));
+  if (typeof loaded === 'string') report.loadedModels = loaded.split(',').flatMap((m) => (m.trim() === '' ? [] : [m.trim()]));
   return report;
 }

@@ -12,7 +12,8 @@ import {
   SplitflowError,
 } from '@splitflow/contract';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { lookupReadyModel } from './lookup-model.js';
+import type { ModelLease } from '../models/model-registry.js';
+import { lookupModel } from './lookup-model.js';
 import type { WorkerState } from './worker-state.js';
 
 interface InferParams {
@@ -45,11 +46,13 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
 
   async function infer(request: FastifyRequest<{ Params: InferParams }>, reply: FastifyReply) {
     const started = performance.now();
-    const model = lookupReadyModel(state.registry, request.params.name, request.params.version);
+    const known = lookupModel(state.registry, request.params.name, request.params.version);
+    if (known.state === 'refused') throw known.error;
+    const { manifest } = known;
     if (state.draining) throw new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
-    const { manifest } = model;
     state.inFlight++;
     metrics.inFlight.inc();
+    let lease: ModelLease | undefined;
     try {
       const rawLength = request.headers[BINARY_HEADER];
       const headerLength = Array.isArray(rawLength) ? rawLength[0] : rawLength;
@@ -61,16 +64,20 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         const tensor = decoded.inputs.find((t) => t.name === spec.name);
         if (tensor) checkValueRange(spec, tensor);
       }
-      const known = new Set(manifest.outputs.map((o) => o.name));
-      const unknown = decoded.outputNames?.filter((n) => !known.has(n)) ?? [];
+      const outputNames = new Set(manifest.outputs.map((o) => o.name));
+      const unknown = decoded.outputNames?.filter((n) => !outputNames.has(n)) ?? [];
       if (unknown.length > 0) {
         throw new SplitflowError('INVALID_REQUEST', {
-          message: `model "${manifest.id}" has no output ${unknown.map((n) => `"${n}"`).join(', ')}; it has ${[...known].map((n) => `"${n}"`).join(', ')}`,
+          message: `model "${manifest.id}" has no output ${unknown.map((n) => `"${n}"`).join(', ')}; it has ${[...outputNames].map((n) => `"${n}"`).join(', ')}`,
         });
       }
       const byName = new Map(decoded.inputs.map((t) => [t.name, t]));
       const ordered = manifest.inputs.map((spec) => byName.get(spec.name) as NamedTensor);
 
+      // A model not in memory is loaded for this request (checked first, so a malformed one loads
+      // nothing), which waits for it rather than being refused.
+      lease = await state.registry.acquire(manifest.id);
+      const { model } = lease;
       const left = Number(request.headers[DEADLINE_HEADER]);
       const outcome = await model.queue.submit(
         ordered,
@@ -107,10 +114,12 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
         [LOAD_HEADERS.computeUs]: String(outcome.computeUs),
         [LOAD_HEADERS.batchSize]: String(outcome.batchSize),
         [LOAD_HEADERS.modelQueueDepth]: String(model.queue.depth),
+        ...(lease.loadUs > 0 ? { [LOAD_HEADERS.loadUs]: String(lease.loadUs) } : {}),
       });
       const out = encoded.body;
       return reply.send(typeof out === 'string' ? out : Buffer.from(out.buffer, out.byteOffset, out.byteLength));
     } finally {
+      lease?.release();
       state.inFlight--;
       metrics.inFlight.dec();
     }

@@ -19,10 +19,3 @@ export function lookupModel(registry: ModelRegistry, name: string, version: stri
   }
   return model;
 }
-
-/** The model, which must be ready: a refused model answers with the reason it was refused. */
-export function lookupReadyModel(registry: ModelRegistry, name: string, version: string | undefined): Extract<ServedModel, { state: 'ready' }> {
-  const model = lookupModel(registry, name, version);
-  if (model.state === 'refused') throw model.error;
-  return model;
-}

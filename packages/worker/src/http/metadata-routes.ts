@@ -7,7 +7,7 @@ import type { WorkerState } from './worker-state.js';
 export const WORKER_VERSION = '0.1.0';
 
 /** OIP extensions this server speaks: Triton's binary tensors, and Splitflow's load reporting. */
-export const EXTENSIONS = ['binary_tensor_data', 'splitflow_load_reporting'];
+export const EXTENSIONS = ['binary_tensor_data', 'model_repository', 'splitflow_load_reporting'];
 
 interface ModelParams {
   name: string;
@@ -27,8 +27,9 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
   // OIP health: 200 for true, a 4xx with an empty body for false (the reason's code in a header).
   app.get('/v2/health/ready', async (_request, reply) => {
     if (state.draining) return notReady(reply, new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
-    // Ready once loading is over and at least one model serves; refused models are not "its models".
-    if (!state.registry.list().some((m) => m.state === 'ready'))
+    // Ready once loading is over and at least one model serves or can be loaded on demand; refused
+    // models are not "its models".
+    if (!state.registry.list().some((m) => m.state !== 'refused'))
       return notReady(reply, new SplitflowError('MODEL_NOT_READY', { message: 'no model is ready on this worker' }));
     return reply.code(200).send();
   });
@@ -46,7 +47,7 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
       if (model.tuning.webgpu?.validationMode !== undefined) properties.webgpu_validation = model.tuning.webgpu.validationMode;
       if (model.tuning.intraOpThreads !== undefined) properties.intra_op_threads = String(model.tuning.intraOpThreads);
       if (model.tuning.onCallingThread) properties.session_thread = 'main';
-    } else {
+    } else if (model.state === 'refused') {
       properties.error = model.error.message;
       properties.error_code = model.error.code;
     }
@@ -67,6 +68,9 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
     const model = lookupModel(state.registry, request.params.name, request.params.version);
     if (state.draining) return notReady(reply, new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
     if (model.state === 'refused') return notReady(reply, model.error);
+    // Known but not in memory: not ready (as Triton says), though its first request will load it.
+    if (model.state === 'unloaded' || state.registry.transition(model.manifest.id) !== undefined)
+      return notReady(reply, new SplitflowError('MODEL_NOT_READY', { message: `model "${model.manifest.id}" is not loaded`, retryAfterS: 1 }));
     return reply.code(200).send();
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name/ready', ready);
