@@ -1,6 +1,6 @@
 import type { HealthConfig } from '@splitflow/contract';
 import type { Upstream } from '../proxy/upstream.js';
-import { type EndpointState, type PoolState, setHealthy } from '../scheduler/pool-state.js';
+import { type EndpointState, type PoolState, setHealthy, setLoaded } from '../scheduler/pool-state.js';
 
 export interface HealthChecker {
   /** One probe of every endpoint; resolves when all have answered or timed out. */
@@ -46,7 +46,10 @@ export function createHealthChecker(pools: readonly PoolState[], upstream: Upstr
     let ok = false;
     let why = '';
     try {
-      ({ ok, why } = await e.adapter.probe(upstream, e.url, timeoutMs));
+      const result = await e.adapter.probe(upstream, e.url, timeoutMs);
+      ({ ok, why } = result);
+      // Models evicted or loaded by other brokers' requests show here between this broker's own answers.
+      if (result.loadedModels !== undefined) setLoaded(e, result.loadedModels);
     } catch (error) {
       why = (error as Error).message;
     }

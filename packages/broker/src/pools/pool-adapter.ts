@@ -13,6 +13,8 @@ export interface AdapterPool {
 export interface ProbeResult {
   ok: boolean;
   why: string;
+  /** The models the endpoint holds in memory, where it says (our worker does when it loads on demand). */
+  loadedModels?: string[];
 }
 
 /**

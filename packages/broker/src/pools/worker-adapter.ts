@@ -1,3 +1,4 @@
+import { readLoadHeaders } from '@splitflow/contract';
 import type { AdapterPool, PoolAdapter } from './pool-adapter.js';
 import { modelPath } from './pool-adapter.js';
 
@@ -11,7 +12,8 @@ export function createWorkerAdapter(pool: AdapterPool): PoolAdapter {
     modelPath: (model, version, suffix) => modelPath(model, pool.versions[model] ?? version, suffix),
     async probe(upstream, url, timeoutMs) {
       const res = await upstream.request(url, { method: 'GET', path: '/v2/health/ready', timeoutMs });
-      return { ok: res.status === 200, why: `ready probe answered ${res.status}` };
+      const { loadedModels } = readLoadHeaders((name) => res.headers[name]);
+      return { ok: res.status === 200, why: `ready probe answered ${res.status}`, ...(loadedModels ? { loadedModels } : {}) };
     },
   };
 }

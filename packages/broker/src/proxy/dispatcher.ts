@@ -159,6 +159,8 @@ export function createDispatcher(o: DispatcherOptions): Dispatcher {
       if (report.queueDepth !== undefined) observation.queueDepth = report.queueDepth;
       if (report.batchSize !== undefined) observation.batchSize = report.batchSize;
       if (report.modelQueueDepth !== undefined) observation.modelQueueDepth = report.modelQueueDepth;
+      if (report.loadUs !== undefined) observation.loadMs = report.loadUs / 1000;
+      if (report.loadedModels !== undefined) observation.loadedModels = report.loadedModels;
       scheduler.end(decision, input.model, input.placement.batch, observation);
       // A merged run is shared: this request pays its rows' share of it.
       const share = report.batchSize !== undefined && report.batchSize > input.placement.batch ? input.placement.batch / report.batchSize : 1;

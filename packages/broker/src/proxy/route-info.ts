@@ -11,6 +11,10 @@ export interface UpstreamReport {
   batchSize?: number;
   /** Requests waiting in the queue of the model that answered. */
   modelQueueDepth?: number;
+  /** Time the request waited for its model to load at the endpoint. */
+  loadUs?: number;
+  /** The models in memory at the endpoint, where it says. */
+  loadedModels?: string[];
 }
 
 // Module-level helpers rather than closures made per call: these run on every proxied answer.
@@ -60,6 +64,8 @@ export function openResponse(res: UpstreamResponse): OpenedResponse {
   if (batchSize !== undefined) report.batchSize = batchSize;
   const modelQueueDepth = load.modelQueueDepth ?? count(p[SPLITFLOW_PARAMS.modelQueueDepth]);
   if (modelQueueDepth !== undefined) report.modelQueueDepth = modelQueueDepth;
+  if (load.loadUs !== undefined) report.loadUs = load.loadUs;
+  if (load.loadedModels !== undefined) report.loadedModels = load.loadedModels;
   return { layout, binary: res.body.subarray(cut), report };
 }
 

@@ -1,22 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { addEndpoint, createPoolState, modelLoad, removeEndpoint, setHealthy } from './pool-state.js';
+import { addEndpoint, createPoolState, modelLoad, removeEndpoint, setHealthy, setLoaded } from './pool-state.js';
 
 const pool = () =>
   createPoolState({ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', costPerHour: 1, maxConcurrency: 2, models: ['m'], endpoints: [{ url: 'http://a:1/' }] });
 
 describe('pool membership', () => {
-  it('gives a joining endpoint a fresh index and grows per-endpoint arrays already made', () => {
+  it('gives a joining endpoint a fresh index; one admitted later joins the healthy and warm sets', () => {
     const p = pool();
     const load = modelLoad(p, 'm');
-    load.reportedDepth[0] = 3;
-    load.reportedAt[0] = 10;
     const b = addEndpoint(p, 'http://b:1', false);
     expect(b.index).toBe(1);
     expect(p.healthyCount).toBe(1);
-    expect(Array.from(load.reportedDepth)).toEqual([3, 0]);
-    expect(Array.from(load.reportedAt)).toEqual([10, Number.NEGATIVE_INFINITY]);
+    expect([p.healthy.size, load.warm.size]).toEqual([1, 1]);
     expect(addEndpoint(p, 'http://b:1/', true)).toBe(b);
-    expect(modelLoad(p, 'other').reportedDepth).toHaveLength(2);
+    setHealthy(b, true);
+    expect([p.healthy.size, load.warm.size, modelLoad(p, 'other').warm.size]).toEqual([2, 2, 2]);
+  });
+
+  it("keeps each model's warm set to the healthy endpoints that hold it, as they say", () => {
+    const p = pool();
+    const a = p.endpoints[0] as (typeof p.endpoints)[number];
+    const b = addEndpoint(p, 'http://b:1', true);
+    const load = modelLoad(p, 'm');
+    setLoaded(a, []);
+    expect([load.warm.has(a), load.warm.has(b)]).toEqual([false, true]);
+    load.loading.set(a, 5);
+    setLoaded(a, ['m']);
+    expect([load.warm.has(a), load.loading.has(a)]).toEqual([true, false]);
+    setHealthy(b, false);
+    expect([load.warm.has(b), p.healthy.has(b)]).toEqual([false, false]);
+    setHealthy(b, true);
+    expect(load.warm.has(b)).toBe(true);
+    removeEndpoint(p, 'http://a:1');
+    expect([load.warm.has(a), p.healthy.has(a)]).toEqual([false, false]);
   });
 
   it('takes a leaving endpoint out of new work, keeps the healthy count right and never readmits it', () => {

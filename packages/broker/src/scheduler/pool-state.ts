@@ -1,6 +1,8 @@
 import type { BrokerPool, EndpointKind, HardwareClass, LinkConfig, Throughput } from '@splitflow/contract';
 import { createPoolAdapter } from '../pools/adapters.js';
 import type { PoolAdapter } from '../pools/pool-adapter.js';
+import { EndpointSet } from './endpoint-set.js';
+import { FreshReports } from './fresh-reports.js';
 
 /**
  * Assumed speed per hardware class when a pool gives no `throughput`: the scheduler's prior until it
@@ -55,7 +57,15 @@ export interface EndpointState {
   reportedAt: number;
   consecutiveFailures: number;
   consecutiveSuccesses: number;
+  /**
+   * The pool's models the endpoint holds in memory, as it last said (`splitflow-loaded-models`);
+   * undefined while it has said nothing, which a server that loads all its models at start never does.
+   */
+  loaded: ReadonlySet<string> | undefined;
 }
+
+/** A reported queue depth older than this is ignored unless the scheduler says otherwise. */
+export const DEFAULT_FRESHNESS_MS = 2000;
 
 /**
  * One model's work at one pool. Our worker queues and runs each model on its own (a session thread
@@ -73,10 +83,14 @@ export interface ModelLoad {
    * merged run is seen): queued requests of a model that batches leave in merged runs, not one by one.
    */
   requestsPerRun: number;
-  /** Per endpoint (by index): the model's queue depth it last reported, all clients' requests. Grows as endpoints join. */
-  reportedDepth: Float64Array;
-  /** Per endpoint: `now()` of that report (-Infinity until one came). */
-  reportedAt: Float64Array;
+  /** The model's queue depth each endpoint reported lately, all clients' requests. */
+  readonly reports: FreshReports;
+  /** Healthy endpoints holding the model in memory (or saying nothing of it): where it runs without a load. */
+  readonly warm: EndpointSet<EndpointState>;
+  /** Endpoints this broker sent the model to while it was not in memory: when their load should be done. */
+  readonly loading: Map<EndpointState, number>;
+  /** Learned time to load the model at an endpoint of the pool, ms (EWMA; NaN until measured). */
+  loadMs: number;
 }
 
 /** The last overshoots per batch bucket, service and finish, as rings (service-model.ts keeps them). */
@@ -108,6 +122,11 @@ export interface PoolState {
   /** Index the next endpoint to join gets: indices are never reused, so per-endpoint arrays stay valid. */
   nextIndex: number;
   healthyCount: number;
+  /** The healthy endpoints, drawn from at random by the endpoint choice. */
+  readonly healthy: EndpointSet<EndpointState>;
+  /** Total queue depths the endpoints reported lately (other clients' work included). */
+  readonly reports: FreshReports;
+  readonly freshnessMs: number;
   outstanding: number;
   outstandingMs: number;
   /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured), tails, when updated. */
@@ -121,20 +140,48 @@ export interface PoolState {
 export function modelLoad(pool: PoolState, model: string): ModelLoad {
   let load = pool.byModel.get(model);
   if (load === undefined) {
-    const n = pool.nextIndex;
     load = {
       outstanding: 0,
       outstandingMs: 0,
       requestsPerRun: 1,
-      reportedDepth: new Float64Array(n),
-      reportedAt: new Float64Array(n).fill(Number.NEGATIVE_INFINITY),
+      reports: new FreshReports(pool.freshnessMs),
+      warm: new EndpointSet(),
+      loading: new Map(),
+      loadMs: Number.NaN,
     };
+    for (const e of pool.healthy) if (holds(e, model)) load.warm.add(e);
     pool.byModel.set(model, load);
   }
   return load;
 }
 
-export function createPoolState(config: BrokerPool): PoolState {
+const holds = (e: EndpointState, model: string) => e.loaded === undefined || e.loaded.has(model);
+
+/** Puts the endpoint in or out of each model's warm set by its health and what it holds. */
+function placeInWarmSets(e: EndpointState): void {
+  const serving = e.healthy && e.pool.healthy.has(e);
+  for (const [model, load] of e.pool.byModel) {
+    if (serving && holds(e, model)) {
+      load.warm.add(e);
+      load.loading.delete(e);
+    } else load.warm.delete(e);
+  }
+}
+
+/** What the endpoint says it holds in memory now; undefined: everything it serves. */
+export function setLoaded(e: EndpointState, models: readonly string[] | undefined): void {
+  if (models === undefined) {
+    if (e.loaded === undefined) return;
+    e.loaded = undefined;
+  } else {
+    const loaded = e.loaded;
+    if (loaded !== undefined && loaded.size === models.length && models.every((m) => loaded.has(m))) return;
+    e.loaded = new Set(models);
+  }
+  placeInWarmSets(e);
+}
+
+export function createPoolState(config: BrokerPool, freshnessMs = DEFAULT_FRESHNESS_MS): PoolState {
   const pool: PoolState = {
     name: config.name,
     hardware: config.hardware,
@@ -150,12 +197,16 @@ export function createPoolState(config: BrokerPool): PoolState {
     endpoints: [],
     nextIndex: 0,
     healthyCount: 0,
+    healthy: new EndpointSet(),
+    reports: new FreshReports(freshnessMs),
+    freshnessMs,
     outstanding: 0,
     outstandingMs: 0,
     learned: new Map(),
     tails: new Map(),
     byModel: new Map(),
   };
+  for (const model of pool.models) modelLoad(pool, model);
   for (const e of config.endpoints ?? []) addEndpoint(pool, e.url, true, e.kind);
   return pool;
 }
@@ -181,17 +232,13 @@ export function addEndpoint(pool: PoolState, url: string, healthy: boolean, kind
     reportedAt: Number.NEGATIVE_INFINITY,
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,
+    loaded: undefined,
   };
   pool.endpoints.push(endpoint);
-  if (healthy) pool.healthyCount++;
-  for (const load of pool.byModel.values()) {
-    if (load.reportedDepth.length >= pool.nextIndex) continue;
-    const depth = new Float64Array(pool.nextIndex);
-    depth.set(load.reportedDepth);
-    const at = new Float64Array(pool.nextIndex).fill(Number.NEGATIVE_INFINITY);
-    at.set(load.reportedAt);
-    load.reportedDepth = depth;
-    load.reportedAt = at;
+  if (healthy) {
+    pool.healthyCount++;
+    pool.healthy.add(endpoint);
+    placeInWarmSets(endpoint);
   }
   return endpoint;
 }
@@ -209,6 +256,7 @@ export function removeEndpoint(pool: PoolState, url: string): EndpointState | un
     endpoint.healthy = false;
     pool.healthyCount--;
   }
+  leaveSets(endpoint);
   return endpoint;
 }
 
@@ -219,11 +267,27 @@ export function setHealthy(endpoint: EndpointState, healthy: boolean): boolean {
   if (healthy && !endpoint.pool.endpoints.includes(endpoint)) return false;
   endpoint.healthy = healthy;
   endpoint.pool.healthyCount += healthy ? 1 : -1;
-  if (!healthy) {
+  if (healthy) {
+    endpoint.pool.healthy.add(endpoint);
+    placeInWarmSets(endpoint);
+  } else {
     endpoint.reportedDepth = 0;
     endpoint.confirmed = false;
+    leaveSets(endpoint);
   }
   return true;
+}
+
+/** Out of every set new work is drawn from, its reports no longer counted. */
+function leaveSets(e: EndpointState): void {
+  const { pool } = e;
+  pool.healthy.delete(e);
+  pool.reports.forget(e.index);
+  for (const load of pool.byModel.values()) {
+    load.warm.delete(e);
+    load.loading.delete(e);
+    load.reports.forget(e.index);
+  }
 }
 
 /** Healthy and shown to be so: what readiness counts. */

@@ -1,5 +1,6 @@
 import { type BrokerPool, computeMs, isSplitflowError, type WorkEstimate } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
+import { setHealthy } from './pool-state.js';
 import { createScheduler, type PlacementRequest } from './scheduler.js';
 
 const MFLOP = 1e6;
@@ -250,8 +251,7 @@ describe('scheduler: batch, capacity and health', () => {
     s.begin(s.decide(req({ priority: 'batch' })));
     expect(codeOf(() => s.decide(req({ priority: 'batch' })))).toBe('OVERLOADED');
     const [only] = s.pools;
-    only!.endpoints[0]!.healthy = false;
-    only!.healthyCount = 0;
+    setHealthy(only!.endpoints[0]!, false);
     expect(codeOf(() => s.decide(req()))).toBe('NO_CAPACITY');
     expect(codeOf(() => s.decide(req({ model: 'other' })))).toBe('MODEL_NOT_FOUND');
   });
