@@ -5,8 +5,9 @@
  * the FIFO's head, unless a newer report from the same endpoint has replaced it already.
  */
 export class FreshReports {
-  private readonly value: number[] = [];
-  private readonly at: number[] = [];
+  // Per endpoint index, grown by doubling: dense typed arrays, never holey ones.
+  private value = new Float64Array(16);
+  private at = new Float64Array(16).fill(Number.NEGATIVE_INFINITY);
   private fifoIndex: number[] = [];
   private fifoAt: number[] = [];
   private head = 0;
@@ -17,6 +18,7 @@ export class FreshReports {
 
   /** Endpoint `index` reported `value` at `t`. */
   report(index: number, value: number, t: number): void {
+    if (index >= this.at.length) this.grow(index);
     this.expire(t);
     this.forget(index);
     this.value[index] = value;
@@ -29,8 +31,7 @@ export class FreshReports {
 
   /** The endpoint's report no longer counts (it was ejected or left). */
   forget(index: number): void {
-    const at = this.at[index];
-    if (at === undefined || at === Number.NEGATIVE_INFINITY) return;
+    if (index >= this.at.length || this.at[index] === Number.NEGATIVE_INFINITY) return;
     this.total -= this.value[index] as number;
     this.fresh--;
     this.at[index] = Number.NEGATIVE_INFINITY;
@@ -52,8 +53,18 @@ export class FreshReports {
 
   /** The endpoint's fresh report at `t`, or undefined. */
   of(index: number, t: number): number | undefined {
-    const at = this.at[index];
-    return at !== undefined && t - at <= this.freshnessMs ? this.value[index] : undefined;
+    return index < this.at.length && t - (this.at[index] as number) <= this.freshnessMs ? this.value[index] : undefined;
+  }
+
+  private grow(index: number): void {
+    let size = this.at.length;
+    while (size <= index) size *= 2;
+    const value = new Float64Array(size);
+    value.set(this.value);
+    const at = new Float64Array(size).fill(Number.NEGATIVE_INFINITY);
+    at.set(this.at);
+    this.value = value;
+    this.at = at;
   }
 
   private expire(t: number): void {

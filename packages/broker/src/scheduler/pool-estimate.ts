@@ -67,6 +67,24 @@ export function waitMs(pool: PoolState, load: ModelLoad, service: number, endpoi
   return ((ahead - slots + 1) * (aheadMs / ahead)) / Math.max(slots, endpoints * load.requestsPerRun);
 }
 
+/** One object literal of one shape (no spreads, no closures): this runs per pool per decision. */
+function makeEstimate(
+  pool: PoolState,
+  load: ModelLoad,
+  wait: number,
+  service: number,
+  transfer: number,
+  coldLoad: number,
+  seed: number,
+  cost: number,
+  spread: number,
+  cold: boolean,
+  loadingAt: EndpointState | undefined,
+): PoolEstimate {
+  const finish = wait + coldLoad + service + transfer;
+  return { pool, load, wait, service, transfer, coldLoad, seed, cost, spread, finish, tail: finish + spread, cold, loadingAt };
+}
+
 /**
  * The pool's estimate for the request. Where the model is in memory at a usable endpoint the request
  * goes there, unless that misses the deadline and loading it at another endpoint (the learned or
@@ -86,13 +104,10 @@ export function estimatePool(ctx: EstimateContext, pool: PoolState, request: Pla
   // A merged run is shared by the requests in it: each pays its part. A load is not charged to the
   // request that triggers it: the model then serves every request after it.
   const cost = costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency);
-  const base = { pool, load, service, transfer, seed, cost, spread };
 
   let warmEstimate: PoolEstimate | undefined;
   if (warm > 0) {
-    const wait = waitMs(pool, load, service, load.warm.size, t);
-    const finish = wait + service + transfer;
-    warmEstimate = { ...base, wait, coldLoad: 0, finish, tail: finish + spread, cold: false, loadingAt: undefined };
+    warmEstimate = makeEstimate(pool, load, waitMs(pool, load, service, load.warm.size, t), service, transfer, 0, seed, cost, spread, false, undefined);
     if (warm === healthy || warmEstimate.tail <= request.deadlineMs) return warmEstimate;
   }
   // Cold: an endpoint already loading the model (the one done soonest), else a fresh load.
@@ -107,8 +122,7 @@ export function estimatePool(ctx: EstimateContext, pool: PoolState, request: Pla
     }
   }
   const wait = loadingAt ? (Math.max(0, loadingAt.outstanding - pool.maxConcurrency + 1) * service) / pool.maxConcurrency : 0;
-  const finish = wait + coldLoad + service + transfer;
-  const coldEstimate: PoolEstimate = { ...base, wait, coldLoad, finish, tail: finish + spread, cold: true, loadingAt };
+  const coldEstimate = makeEstimate(pool, load, wait, service, transfer, coldLoad, seed, cost, spread, true, loadingAt);
   if (warmEstimate === undefined || coldEstimate.tail <= request.deadlineMs || coldEstimate.finish < warmEstimate.finish) return coldEstimate;
   return warmEstimate;
 }

@@ -128,7 +128,7 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
 
   for (const source of options.sources) {
     const { manifest } = source;
-    const sessions = (options.tuningFor?.(manifest) ?? {}).onCallingThread ? 1 : (options.sessionsPerModel?.(options.batchingFor(manifest.id)) ?? 1);
+    const sessions = options.tuningFor?.(manifest)?.onCallingThread ? 1 : (options.sessionsPerModel?.(options.batchingFor(manifest.id)) ?? 1);
     const footprint = options.footprintOf(manifest, sessions);
     const entry: Entry = {
       source,
