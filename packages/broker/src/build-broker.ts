@@ -14,6 +14,7 @@ import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
 import { indexModels, readCatalog } from './catalog/model-index.js';
 import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
+import { openSharedRegistrations } from './discovery/open-shared-registrations.js';
 import { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { createBrokerApp, DEFAULT_BODY_LIMIT_BYTES } from './http/create-broker-app.js';
@@ -119,21 +120,43 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     onLeave: (pool, url) => logger.info({ pool: pool.name, endpoint: url }, 'endpoint left; it finishes the work it has'),
     onError: (pool, error) => logger.warn({ pool: pool.name, err: error.message }, 'endpoint discovery failed; membership kept'),
   });
+  // Registrations shared by the replicas through the jobs Redis, where the config asks for it.
+  const sharedRegistrations = await openSharedRegistrations(config, logger);
+  let sharedDown = false;
   const registry = config.registration
-    ? createEndpointRegistry(scheduler.pools, config.pools, config.registration, {
-        onJoin: (pool, url) => {
-          logger.info({ pool: pool.name, endpoint: url }, 'endpoint registered; admitted once its ready probe passes');
-          void health.probeAll();
+    ? createEndpointRegistry(
+        scheduler.pools,
+        config.pools,
+        config.registration,
+        {
+          onJoin: (pool, url) => {
+            logger.info({ pool: pool.name, endpoint: url }, 'endpoint registered; admitted once its ready probe passes');
+            void health.probeAll();
+          },
+          onLeave: (pool, url) => logger.info({ pool: pool.name, endpoint: url }, 'registered endpoint left; it finishes the work it has'),
+          onSharedError: (error) => {
+            if (sharedDown) return;
+            sharedDown = true;
+            logger.warn({ err: error.message }, 'shared registrations unavailable: this broker keeps the workers that heartbeat to it');
+          },
         },
-        onLeave: (pool, url) => logger.info({ pool: pool.name, endpoint: url }, 'registered endpoint left; it finishes the work it has'),
-      })
+        undefined,
+        sharedRegistrations,
+      )
     : undefined;
-  const jobs = await openJobStore(config, baseDir, logger);
+  let jobs: JobStore;
+  try {
+    jobs = await openJobStore(config, baseDir, logger);
+  } catch (error) {
+    await sharedRegistrations?.close();
+    throw error;
+  }
   let sharedRate: SharedRateLimiter | undefined;
   try {
     sharedRate = await openSharedRate(config, logger);
   } catch (error) {
     await jobs.close();
+    await sharedRegistrations?.close();
     throw error;
   }
   const metrics = createMetrics(scheduler.pools);
@@ -233,6 +256,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
         await runner.stop();
         await jobs.close();
         await sharedRate?.close();
+        await sharedRegistrations?.close();
         if (!options.upstream) await upstream.close();
       })();
       return closing;

@@ -30,6 +30,9 @@ export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssu
   if (config.limits?.rateLimitStore === 'redis' && config.jobs?.store !== 'redis') {
     issues.push({ path: 'limits.rateLimitStore', message: '"redis" uses the job store\'s Redis: set jobs.store to "redis" and jobs.url' });
   }
+  if (config.registration?.store === 'redis' && config.jobs?.store !== 'redis') {
+    issues.push({ path: 'registration.store', message: '"redis" uses the job store\'s Redis: set jobs.store to "redis" and jobs.url' });
+  }
   return issues;
 }
 

@@ -2,6 +2,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { type BrokerPool, type RegistrationConfig, SplitflowError } from '@splitflow/contract';
 import { addEndpoint, type PoolState, removeEndpoint } from '../scheduler/pool-state.js';
 import type { DiscoveryEvents } from './dns-discovery.js';
+import type { SharedRegistrations } from './redis-registrations.js';
 
 export interface Registering {
   pool: string;
@@ -19,8 +20,18 @@ export interface EndpointRegistry {
   leave(pool: string, url: string): boolean;
   /** Drops endpoints not heard from within the TTL; returns their URLs. */
   sweep(): string[];
+  /**
+   * With a shared store: takes in the workers other replicas heard from, and lets go of those that
+   * left or expired there (unless one heartbeat to this replica just now). Without one: nothing.
+   */
+  sync(): Promise<void>;
   start(): void;
   stop(): void;
+}
+
+export interface RegistryEvents extends DiscoveryEvents {
+  /** The shared store failed; membership carries on from what this replica hears itself. */
+  onSharedError?(error: Error): void;
 }
 
 /**
@@ -28,13 +39,16 @@ export interface EndpointRegistry {
  * and what it serves; the worker must serve every model of the pool (a worker that cannot would only
  * turn into 404s per request). Heartbeats keep it in; one that stops heartbeating (a crash, a
  * preempted machine) leaves after `ttlMs`. Endpoints join ejected and are admitted by a ready probe.
+ * With `shared` (the jobs Redis), each heartbeat is also written there and every replica takes in the
+ * workers the others heard from: a worker heartbeats to one replica behind a Service and all use it.
  */
 export function createEndpointRegistry(
   pools: readonly PoolState[],
   configs: readonly BrokerPool[],
   config: RegistrationConfig,
-  events: DiscoveryEvents = {},
+  events: RegistryEvents = {},
   now: () => number = () => performance.now(),
+  shared?: SharedRegistrations,
 ): EndpointRegistry {
   const heartbeatMs = config.heartbeatMs ?? 1000;
   const ttlMs = config.ttlMs ?? Math.max(3500, 3.5 * heartbeatMs);
@@ -54,6 +68,19 @@ export function createEndpointRegistry(
     }
     return pool;
   };
+
+  const sharedFailed = (error: unknown) => events.onSharedError?.(error instanceof Error ? error : new Error(String(error)));
+
+  function join(pool: PoolState, url: string): void {
+    const urls = seen.get(pool.name) ?? new Map<string, number>();
+    seen.set(pool.name, urls);
+    const known = urls.has(url) && pool.endpoints.some((e) => e.url === url);
+    urls.set(url, now());
+    if (!known) {
+      addEndpoint(pool, url, false);
+      events.onJoin?.(pool, url);
+    }
+  }
 
   function leaveAt(pool: PoolState, url: string): boolean {
     seen.get(pool.name)?.delete(url);
@@ -81,18 +108,34 @@ export function createEndpointRegistry(
         });
       }
       const url = input.url.replace(/\/+$/, '');
-      const urls = seen.get(pool.name) ?? new Map<string, number>();
-      seen.set(pool.name, urls);
-      const known = urls.has(url) && pool.endpoints.some((e) => e.url === url);
-      urls.set(url, now());
-      if (!known) {
-        addEndpoint(pool, url, false);
-        events.onJoin?.(pool, url);
-      }
+      join(pool, url);
+      shared?.announce(pool.name, url, ttlMs).catch(sharedFailed);
       return { heartbeatMs, ttlMs };
     },
     leave(poolName, url) {
-      return leaveAt(poolNamed(poolName), url.replace(/\/+$/, ''));
+      const pool = poolNamed(poolName);
+      const normalized = url.replace(/\/+$/, '');
+      shared?.withdraw(pool.name, normalized).catch(sharedFailed);
+      return leaveAt(pool, normalized);
+    },
+    async sync() {
+      if (!shared) return;
+      for (const name of open) {
+        const pool = pools.find((p) => p.name === name);
+        if (pool === undefined) continue;
+        let members: string[];
+        try {
+          members = await shared.members(name);
+        } catch (error) {
+          sharedFailed(error);
+          return;
+        }
+        const listed = new Set(members);
+        for (const url of listed) join(pool, url);
+        const t = now();
+        // Gone from the store (left, or expired there); a heartbeat this replica got just now may not be written yet.
+        for (const [url, at] of seen.get(name) ?? []) if (!listed.has(url) && t - at > heartbeatMs) leaveAt(pool, url);
+      }
     },
     sweep() {
       const t = now();
@@ -104,7 +147,19 @@ export function createEndpointRegistry(
       return dropped;
     },
     start() {
-      timer ??= setInterval(() => this.sweep(), Math.max(50, heartbeatMs / 2)).unref();
+      let syncing = false;
+      timer ??= setInterval(
+        () => {
+          this.sweep();
+          if (shared && !syncing) {
+            syncing = true;
+            void this.sync().finally(() => {
+              syncing = false;
+            });
+          }
+        },
+        Math.max(50, heartbeatMs / 2),
+      ).unref();
     },
     stop() {
       clearInterval(timer);

@@ -191,6 +191,12 @@ export const RegistrationConfig = Type.Object(
     heartbeatMs: Type.Optional(Positive),
     /** A worker not heard from for this long leaves its pool (crashed or preempted). @default 3500 */
     ttlMs: Type.Optional(Positive),
+    /**
+     * Where registrations are kept. `memory`: each broker replica knows the workers that heartbeat to
+     * it. `redis`: also in the jobs Redis (`jobs.url`, `jobs.prefix`; needs `jobs.store: redis`), so
+     * every replica serves every registered worker, whichever replica its heartbeats reach. @default memory
+     */
+    store: Type.Optional(Type.Union([Type.Literal('memory'), Type.Literal('redis')], { errorMessage: 'expected one of memory, redis' })),
   },
   { $id: 'RegistrationConfig', additionalProperties: false },
 );
