@@ -1,7 +1,8 @@
 // The fleet simulation as a benchmark: the broker's real scheduler over 10^3 endpoints and 10^6 clients,
 // every placement policy on the same seeded arrivals. Writes results/sim/fleet-sim.{json,md}.
 //   node --conditions=source --import tsx apps/bench/src/sim/sim-bench.ts [--endpoints 1000] [--clients 1000000]
-//     [--rate-per-client 0.002] [--requests 300000] [--out apps/bench/results/sim]
+//     [--rate-per-client 0.002] [--requests 300000] [--preempt-every-s S --notice-s 30 --replace-after-s S]
+//     [--out apps/bench/results/sim]
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,11 +19,22 @@ const { values } = parseArgs({
     'rate-per-client': { type: 'string', default: '0.002' },
     requests: { type: 'string', default: '300000' },
     seed: { type: 'string', default: '42' },
+    'preempt-every-s': { type: 'string' },
+    'notice-s': { type: 'string', default: '30' },
+    'replace-after-s': { type: 'string' },
     out: { type: 'string', default: join(ROOT, 'apps/bench/results/sim') },
   },
 });
 const catalog = validateCatalog(JSON.parse(readFileSync(join(ROOT, 'models/catalog.json'), 'utf8')));
 const scenario = fleetScenario(catalog, Number(values.endpoints));
+const preemption =
+  values['preempt-every-s'] !== undefined
+    ? {
+        everyS: Number(values['preempt-every-s']),
+        noticeS: Number(values['notice-s']),
+        ...(values['replace-after-s'] !== undefined ? { replaceAfterS: Number(values['replace-after-s']) } : {}),
+      }
+    : undefined;
 const results: SimResult[] = [];
 for (const policy of PLACEMENT_POLICIES) {
   const result = simulate({
@@ -32,6 +44,7 @@ for (const policy of PLACEMENT_POLICIES) {
     requests: Number(values.requests),
     policy,
     seed: Number(values.seed),
+    ...(preemption ? { preemption } : {}),
   });
   results.push(result);
   console.log(
@@ -47,7 +60,7 @@ const rows = results.map((r) => {
   const pools = Object.entries(r.byPool)
     .map(([p, n]) => `${p} ${pct(n, r.requests)}`)
     .join(', ');
-  return `| ${r.policy} | ${pct(r.met, r.requests)} | ${pct(sum(interactive, 'met'), sum(interactive, 'arrivals'))} | ${pct(sum(batch, 'met'), sum(batch, 'arrivals'))} | ${pct(r.refused, r.requests)} | ${r.costPer1000.toExponential(2)} | ${pools} | ${Math.round(r.decisionsPerS)} | ${r.schedulerUsPerRequest.toFixed(2)} |`;
+  return `| ${r.policy} | ${pct(r.met, r.requests)} | ${r.preemptions} | ${r.retried} | ${r.lost} | ${pct(sum(interactive, 'met'), sum(interactive, 'arrivals'))} | ${pct(sum(batch, 'met'), sum(batch, 'arrivals'))} | ${pct(r.refused, r.requests)} | ${r.costPer1000.toExponential(2)} | ${pools} | ${Math.round(r.decisionsPerS)} | ${r.schedulerUsPerRequest.toFixed(2)} |`;
 });
 const first = results[0] as SimResult;
 const machine = describeMachine({ note: 'shared machine; the decision rate is CPU time in the scheduler only' });
@@ -58,11 +71,11 @@ the real \`createScheduler\` with the simulation's clock: ${first.endpoints} end
 ${Number(values.clients).toLocaleString('en-US')} clients at ${values['rate-per-client']} req/s each (Poisson, ${first.arrivalsPerS} req/s), ${first.requests.toLocaleString('en-US')} requests
 (${first.simulatedS.toFixed(0)} simulated seconds), the placement bench's mix of models and deadlines. A simulation, not a measurement of
 hardware: service times are the pools' roofline priors times a bias the scheduler has to learn, with noise.
+${preemption ? `Spot preemptions: one every ${preemption.everyS} s on average (Poisson) on a random spot endpoint, which takes no new work from the notice and goes ${preemption.noticeS} s later, its requests placed again within what is left of their deadline (that endpoint excluded) or lost${preemption.replaceAfterS !== undefined ? `; a replacement joins ${preemption.replaceAfterS} s after` : ''}.\n` : ''}
+\`node --conditions=source --import tsx apps/bench/src/sim/sim-bench.ts --endpoints ${values.endpoints} --clients ${values.clients} --rate-per-client ${values['rate-per-client']} --requests ${values.requests}${preemption ? ` --preempt-every-s ${preemption.everyS} --notice-s ${preemption.noticeS}${preemption.replaceAfterS !== undefined ? ` --replace-after-s ${preemption.replaceAfterS}` : ''}` : ''}\`
 
-\`node --conditions=source --import tsx apps/bench/src/sim/sim-bench.ts --endpoints ${values.endpoints} --clients ${values.clients} --rate-per-client ${values['rate-per-client']} --requests ${values.requests}\`
-
-| policy | deadlines met | interactive met | batch met | refused | cost per 1,000 ($) | placed on | decisions/s (one core) | scheduler us per request |
-| --- | --- | --- | --- | --- | --- | --- | --- | --- |
+| policy | deadlines met | spot endpoints preempted | requests placed again | requests lost | interactive met | batch met | refused | cost per 1,000 ($) | placed on | decisions/s (one core) | scheduler us per request |
+| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |
 ${rows.join('\n')}
 
 Broker replicas the arrival rate needs for scheduling alone, at half a core each: ${results.map((r) => `${r.policy} ${Math.ceil(r.arrivalsPerS / (0.5 * r.decisionsPerS))}`).join(', ')}.

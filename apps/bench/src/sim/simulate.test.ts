@@ -57,4 +57,16 @@ describe('fleet simulation over the real scheduler', () => {
     expect(overloaded.refused).toBeGreaterThan(0);
     expect(overloaded.met + overloaded.refused).toBeLessThanOrEqual(4000);
   });
+
+  it('survives spot preemptions: with notice nothing is lost or retried; without, what the endpoints held is placed again or counted lost', () => {
+    const noticed = run('cost-deadline', { preemption: { everyS: 0.5, noticeS: 5, replaceAfterS: 2 } });
+    expect(noticed.preemptions).toBeGreaterThan(20);
+    expect([noticed.retried, noticed.lost]).toEqual([0, 0]);
+    const hard = run('round-robin', { preemption: { everyS: 0.5, noticeS: 0, replaceAfterS: 2 } });
+    expect(hard.preemptions).toBeGreaterThan(20);
+    expect(hard.retried).toBeGreaterThan(0);
+    // Every request is accounted for: met, refused at arrival, lost to a preemption, or late.
+    expect(hard.met + hard.refused + hard.lost).toBeLessThanOrEqual(4000);
+    expect(hard.met).toBeGreaterThan(3000);
+  });
 });

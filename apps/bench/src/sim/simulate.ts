@@ -11,6 +11,7 @@ import {
   type WorkEstimate,
   workOf,
 } from '@splitflow/contract';
+import { addEndpoint, type EndpointState, type PoolState, removeEndpoint } from '../../../../packages/broker/src/scheduler/pool-state.js';
 
 /**
  * A discrete-event simulation that drives the broker's real scheduler (the same `createScheduler`,
@@ -54,6 +55,25 @@ export interface SimOptions {
   seed?: number;
   /** Lognormal sigma of service times. @default 0.25 */
   noise?: number;
+  /** The scheduler to drive (another build of it, to compare side by side). @default the broker's createScheduler */
+  createScheduler?: typeof createScheduler;
+  /** Spot endpoints taken away during the run. @default none */
+  preemption?: SimPreemption;
+}
+
+/**
+ * Spot capacity taken away as clouds do it: an endpoint of a preemptible pool gets a notice (the
+ * scheduler stops sending it work at once, as the broker does on SIGTERM's drain), and goes `noticeS`
+ * later, losing what it still holds: those requests are placed again within what is left of their
+ * deadline (excluding the endpoint, as the broker's retry does), or lost when nothing can meet it.
+ */
+export interface SimPreemption {
+  /** Mean seconds between preemptions across the spot pools (Poisson). */
+  everyS: number;
+  /** Seconds between the notice and the endpoint going (0: no notice, a hard kill). */
+  noticeS: number;
+  /** A replacement endpoint joins this long after one goes (the autoscaler's reaction). @default none */
+  replaceAfterS?: number;
 }
 
 export interface ClassResult {
@@ -77,12 +97,20 @@ export interface SimResult {
   /** Decisions per second of this process's time spent in the scheduler (decide + begin + end). */
   decisionsPerS: number;
   schedulerUsPerRequest: number;
+  /** Spot endpoints taken away, requests they held that were placed again, and those lost (no pool could meet what was left of their deadline). */
+  preemptions: number;
+  retried: number;
+  lost: number;
 }
 
 interface Event {
   at: number;
-  kind: 0 | 1; // 0 arrival, 1 completion
+  /** 0 arrival, 1 completion, 2 preemption notice, 3 the endpoint goes, 4 a replacement joins */
+  kind: 0 | 1 | 2 | 3 | 4;
+  /** The request (arrival, completion) or the preempted endpoint's slot in `doomed`. */
   index: number;
+  /** Completion only: the request's attempt it ends (an attempt lost to a preemption ends nothing). */
+  attempt?: number;
 }
 
 /** A binary min-heap of events by time (ties in insertion order). */
@@ -146,7 +174,7 @@ export function simulate(o: SimOptions): SimResult {
     ...(p.throughput ? { throughput: p.throughput } : {}),
   }));
   let t = 0;
-  const scheduler = createScheduler(configs, { now: () => t, policy: o.policy, random });
+  const scheduler = (o.createScheduler ?? createScheduler)(configs, { now: () => t, policy: o.policy, random });
   const poolSim = new Map(o.pools.map((p) => [p.name, p]));
   const work: WorkEstimate[] = o.classes.map((c) => {
     const manifest = o.catalog.models.find((m) => m.id === c.model);
@@ -176,10 +204,15 @@ export function simulate(o: SimOptions): SimResult {
     const sim = poolSim.get(d.pool.name) as SimPool;
     return computeMs(d.pool.throughput, work[cls[i] as number] as WorkEstimate) * sim.bias * Math.exp(noise * gaussian() - (noise * noise) / 2);
   };
+  const attempt = new Int32Array(o.requests);
+  const running = new Map<string, Set<number>>();
   const startOn = (i: number, d: Decision) => {
     const service = serviceOf(i, d);
     busy.set(d.endpoint.url, (busy.get(d.endpoint.url) ?? 0) + 1);
-    events.push({ at: t + service, kind: 1, index: i });
+    let held = running.get(d.endpoint.url);
+    if (!held) running.set(d.endpoint.url, (held = new Set()));
+    held.add(i);
+    events.push({ at: t + service, kind: 1, index: i, attempt: attempt[i] as number });
     cost += costUsd(d.pool.costPerHour, service, d.pool.maxConcurrency);
     (decisions[i] as Decision & { service?: number }).service = service;
   };
@@ -194,9 +227,93 @@ export function simulate(o: SimOptions): SimResult {
   };
   scheduleArrival();
 
+  // Preemptions: a notice at Poisson times for a random member of a spot pool, the endpoint gone noticeS later.
+  let preemptions = 0;
+  let lastT = 0;
+  let retried = 0;
+  let lost = 0;
+  const spotPools = scheduler.pools.filter((p) => p.preemptible);
+  const doomed: { pool: PoolState; endpoint: EndpointState }[] = [];
+  let replacements = 0;
+  const schedulePreemption = () => {
+    if (!o.preemption || spotPools.length === 0) return;
+    events.push({ at: t + -Math.log(1 - random()) * o.preemption.everyS * 1000, kind: 2, index: -1 });
+  };
+  schedulePreemption();
+  /** Places a request again after its endpoint went: what is left of its deadline, that endpoint excluded. */
+  const placeAgain = (i: number, gone: EndpointState) => {
+    const c = o.classes[cls[i] as number] as SimClass;
+    const started = performance.now();
+    try {
+      const d = scheduler.decide({
+        model: c.model,
+        work: work[cls[i] as number] as WorkEstimate,
+        batch: c.dims.batch ?? 1,
+        bytes: 0,
+        priority: c.priority,
+        deadlineMs: c.deadlineMs - (t - (arrivedAt[i] as number)),
+        hardDeadline: true,
+        exclude: new Set([gone]),
+      });
+      scheduler.begin(d);
+      schedulerMs += performance.now() - started;
+      decisions[i] = d;
+      retried++;
+      if ((busy.get(d.endpoint.url) ?? 0) < d.pool.maxConcurrency) startOn(i, d);
+      else {
+        const q = waiting.get(d.endpoint.url);
+        if (q) q.push(i);
+        else waiting.set(d.endpoint.url, [i]);
+      }
+    } catch {
+      schedulerMs += performance.now() - started;
+      decisions[i] = undefined;
+      lost++;
+    }
+  };
+
   for (let e = events.pop(); e !== undefined; e = events.pop()) {
     t = e.at;
     const i = e.index;
+    // Preemptions go on while requests remain to arrive or finish; no further notice once the run is over.
+    if (e.kind === 2) {
+      if (next >= o.requests && events.size === 0) break;
+      schedulePreemption();
+      const members = spotPools.flatMap((p) => p.endpoints.map((endpoint) => ({ pool: p, endpoint })));
+      if (members.length === 0) continue;
+      const victim = members[Math.floor(random() * members.length)] as (typeof members)[number];
+      // From the notice on no new work goes there; what it holds carries on until it goes.
+      removeEndpoint(victim.pool, victim.endpoint.url);
+      preemptions++;
+      doomed.push(victim);
+      events.push({ at: t + (o.preemption as SimPreemption).noticeS * 1000, kind: 3, index: doomed.length - 1 });
+      continue;
+    }
+    if (e.kind === 3) {
+      const { endpoint } = doomed[i] as (typeof doomed)[number];
+      const held = [...(running.get(endpoint.url) ?? []), ...(waiting.get(endpoint.url) ?? [])];
+      running.delete(endpoint.url);
+      waiting.delete(endpoint.url);
+      busy.delete(endpoint.url);
+      for (const r of held) {
+        const c = o.classes[cls[r] as number] as SimClass;
+        attempt[r] = (attempt[r] as number) + 1;
+        const started = performance.now();
+        scheduler.end(decisions[r] as Decision, c.model, c.dims.batch ?? 1);
+        schedulerMs += performance.now() - started;
+        placeAgain(r, endpoint);
+      }
+      const after = o.preemption?.replaceAfterS;
+      if (after !== undefined) events.push({ at: t + after * 1000, kind: 4, index: i });
+      continue;
+    }
+    if (e.kind === 4) {
+      const { pool } = doomed[i] as (typeof doomed)[number];
+      addEndpoint(pool, `http://${pool.name}-replacement-${replacements++}.sim:8000`, true);
+      continue;
+    }
+    if (e.kind === 1 && e.attempt !== attempt[i]) continue;
+    lastT = t;
     if (e.kind === 0) {
       scheduleArrival();
       let pick = random() * totalWeight;
@@ -249,6 +366,7 @@ export function simulate(o: SimOptions): SimResult {
       (byClass[`${c.model}/${c.priority}`] as ClassResult).met++;
     }
     busy.set(d.endpoint.url, (busy.get(d.endpoint.url) ?? 1) - 1);
+    running.get(d.endpoint.url)?.delete(i);
     const waiter = q?.shift();
     if (waiter !== undefined) startOn(waiter, decisions[waiter] as Decision);
     decisions[i] = undefined;
@@ -259,7 +377,7 @@ export function simulate(o: SimOptions): SimResult {
     endpoints: configs.reduce((a, p) => a + (p.endpoints?.length ?? 0), 0),
     arrivalsPerS,
     requests: o.requests,
-    simulatedS: t / 1000,
+    simulatedS: lastT / 1000,
     met,
     refused,
     byClass,
@@ -267,5 +385,8 @@ export function simulate(o: SimOptions): SimResult {
     costPer1000: (cost / Math.max(1, o.requests - refused)) * 1000,
     decisionsPerS: schedulerCalls / (schedulerMs / 1000),
     schedulerUsPerRequest: (schedulerMs * 1000) / o.requests,
+    preemptions,
+    retried,
+    lost,
   };
 }
