@@ -148,7 +148,11 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
       footprintOf: modelFootprintBytes,
       ...(budgetGiB !== undefined ? { budgetBytes: budgetGiB * 2 ** 30 } : {}),
       onDemand: config.loadOnDemand === true,
-      onChange: (model, event, ms) => app.log.info({ model, ms: Math.round(ms) }, `model ${event}`),
+      onChange: (model, event, ms) => {
+        metrics.modelEvents.inc({ model, event });
+        if (event === 'loaded') metrics.loadSeconds.observe({ model }, ms / 1000);
+        app.log.info({ model, ms: Math.round(ms) }, `model ${event}`);
+      },
       onBatch: (model, stats) => metrics.batchSize.observe({ model }, stats.rows),
       log: (message, fields) => app.log.warn(fields, message),
       async diagnose(model, error) {

@@ -87,6 +87,11 @@ describe('model repository: load and unload within a memory budget', () => {
     const unload = await app.inject({ method: 'POST', url: '/v2/repository/models/ocr-cls/unload' });
     expect(unload.statusCode).toBe(200);
     expect(unload.headers[LOAD_HEADERS.loadedModels]).toBe('');
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('splitflow_worker_model_events_total{model="ocr-cls",event="loaded"} 2');
+    expect(metrics).toContain('splitflow_worker_model_events_total{model="ocr-cls",event="evicted"} 1');
+    expect(metrics).toContain('splitflow_worker_model_events_total{model="ocr-cls",event="unloaded"} 1');
+    expect(metrics).toContain('splitflow_worker_model_events_total{model="tiny",event="evicted"} 1');
   });
 
   it('concurrent requests for a model that is not in memory share one load and all answer', async () => {

@@ -10,6 +10,10 @@ export interface WorkerMetrics {
   computeSeconds: Histogram<'model'>;
   requests: Counter<'model' | 'status'>;
   errors: Counter<'code'>;
+  /** Models loaded into memory and taken out of it (`unloaded` when asked, `evicted` to make room). */
+  modelEvents: Counter<'model' | 'event'>;
+  /** Time to load a model, seconds. */
+  loadSeconds: Histogram<'model'>;
   render(): Promise<string>;
   contentType: string;
 }
@@ -54,8 +58,23 @@ export function createWorkerMetrics(queueDepth: () => Record<string, number>): W
     labelNames: ['code'],
     registers: [registry],
   });
+  const modelEvents = new Counter({
+    name: 'splitflow_worker_model_events_total',
+    help: 'Models loaded into memory (loaded) and taken out (unloaded when asked, evicted to make room).',
+    labelNames: ['model', 'event'],
+    registers: [registry],
+  });
+  const loadSeconds = new Histogram({
+    name: 'splitflow_worker_model_load_seconds',
+    help: 'Time to load a model into memory (file checked, sessions opened).',
+    labelNames: ['model'],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  }) as Histogram<'model'>;
   return {
     registry,
+    modelEvents,
+    loadSeconds,
     inFlight,
     batchSize,
     requestSeconds,
