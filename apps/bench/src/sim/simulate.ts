@@ -230,6 +230,8 @@ export function simulate(o: SimOptions): SimResult {
   // Preemptions: a notice at Poisson times for a random member of a spot pool, the endpoint gone noticeS later.
   let preemptions = 0;
   let lastT = 0;
+  /** Requests placed and not yet finished or lost. */
+  let inSystem = 0;
   let retried = 0;
   let lost = 0;
   const spotPools = scheduler.pools.filter((p) => p.preemptible);
@@ -268,6 +270,7 @@ export function simulate(o: SimOptions): SimResult {
     } catch {
       schedulerMs += performance.now() - started;
       decisions[i] = undefined;
+      inSystem--;
       lost++;
     }
   };
@@ -275,9 +278,9 @@ export function simulate(o: SimOptions): SimResult {
   for (let e = events.pop(); e !== undefined; e = events.pop()) {
     t = e.at;
     const i = e.index;
-    // Preemptions go on while requests remain to arrive or finish; no further notice once the run is over.
+    // Preemptions go on while requests remain to arrive or finish; none once the run is over.
     if (e.kind === 2) {
-      if (next >= o.requests && events.size === 0) break;
+      if (next >= o.requests && inSystem === 0) continue;
       schedulePreemption();
       const members = spotPools.flatMap((p) => p.endpoints.map((endpoint) => ({ pool: p, endpoint })));
       if (members.length === 0) continue;
@@ -338,6 +341,7 @@ export function simulate(o: SimOptions): SimResult {
         scheduler.begin(d);
         schedulerMs += performance.now() - started;
         schedulerCalls++;
+        inSystem++;
         decisions[i] = d;
         byPool[d.pool.name] = (byPool[d.pool.name] ?? 0) + 1;
         if ((busy.get(d.endpoint.url) ?? 0) < d.pool.maxConcurrency) startOn(i, d);
@@ -367,6 +371,7 @@ export function simulate(o: SimOptions): SimResult {
     }
     busy.set(d.endpoint.url, (busy.get(d.endpoint.url) ?? 1) - 1);
     running.get(d.endpoint.url)?.delete(i);
+    inSystem--;
     const waiter = q?.shift();
     if (waiter !== undefined) startOn(waiter, decisions[waiter] as Decision);
     decisions[i] = undefined;
