@@ -210,7 +210,10 @@ export function simulate(o: SimOptions): SimResult {
     const service = serviceOf(i, d);
     busy.set(d.endpoint.url, (busy.get(d.endpoint.url) ?? 0) + 1);
     let held = running.get(d.endpoint.url);
-    if (!held) running.set(d.endpoint.url, (held = new Set()));
+    if (!held) {
+      held = new Set();
+      running.set(d.endpoint.url, held);
+    }
     held.add(i);
     events.push({ at: t + service, kind: 1, index: i, attempt: attempt[i] as number });
     cost += costUsd(d.pool.costPerHour, service, d.pool.maxConcurrency);
