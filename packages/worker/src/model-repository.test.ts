@@ -1,4 +1,5 @@
 import { LOAD_HEADERS } from '@splitflow/contract';
+import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildWorker, modelFootprintBytes } from './build-worker.js';
@@ -6,7 +7,6 @@ import { DEFAULT_BATCHING } from './config.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';
 import { createOrtSessionFactory } from './session/ort-node.js';
-import { CATALOG_PATH, readCatalog } from './testing/catalog-models.js';
 
 // The OIP model repository extension with a memory budget, on real catalog models: tiny (~0.11 MB),
 // ocr-cls (~1.0 MB) and vad (~2.7 MB) by their manifests.

@@ -1,9 +1,9 @@
 import type { BrokerConfig, ModelCatalog } from '@splitflow/contract';
+import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
+import { type RunningRedis, startRedis } from '@splitflow/test-fixtures/redis-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { writeFixtureCatalog } from '../../../worker/src/testing/fixture-catalog.js';
 import { type Broker, buildBroker } from '../build-broker.js';
-import { type Child, startCli, WORKER_CLI } from '../testing/processes.js';
-import { type RunningRedis, startRedis } from '../testing/redis-server.js';
 
 // Two broker replicas sharing registrations through a real redis-server: workers (real processes)
 // heartbeat to replica A only; replica B serves them too, and lets them go when they leave (SIGTERM)

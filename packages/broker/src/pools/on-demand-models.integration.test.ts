@@ -1,10 +1,10 @@
 import { type BrokerConfig, type ModelCatalog, SPLITFLOW_PARAMS } from '@splitflow/contract';
+import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
+import { type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CATALOG_PATH, readCatalog } from '../../../worker/src/testing/catalog-models.js';
 import { type Broker, buildBroker } from '../build-broker.js';
 import { COLD_LOAD_FIXED_MS } from '../scheduler/cold-load.js';
 import { modelLoad } from '../scheduler/pool-state.js';
-import { type Child, startCli, WORKER_CLI } from '../testing/processes.js';
 
 // Real worker processes that load catalog models on demand (tiny, ocr-cls, vad), behind a broker in
 // this process: it learns which models each holds from their answers and probes, sends work where the

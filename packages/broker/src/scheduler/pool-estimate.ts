@@ -54,7 +54,7 @@ export function usableIn(set: EndpointSet<EndpointState>, exclude: ReadonlySet<E
  * taking their mean service time. They leave `slots` at a time, or `requestsPerRun` per endpoint where
  * the endpoints merge more than that into one run; not both multiplied: a worker that merges the
  * requests in its slots into one run serves them at once, which is what `requestsPerRun` measures
- * (dividing by both made the wait too short, and hard deadlines were admitted that could not be met).
+ * (dividing by both makes the wait too short, and admits hard deadlines that cannot be met).
  * The new request's own size says nothing about when it starts. The reports are kept summed as they
  * come (fresh-reports.ts), so this costs the same for a pool of two endpoints or of a thousand.
  */
@@ -137,9 +137,8 @@ function endpointLoad(e: EndpointState, t: number): number {
  * (and that `accept` admits): two draws, not a walk, so the choice costs the same among two endpoints
  * or a thousand; only when the draws keep hitting excluded members does it walk the set. Counted in
  * requests, not in milliseconds of work: our workers run models side by side, so an endpoint busy
- * with a few long batch runs still takes short interactive work, and weighing by milliseconds piled
- * the interactive classes on the other endpoint (H100 machine, 600 req/s: 1,147 tiny requests on one
- * CPU worker, 76 on the other).
+ * with a few long batch runs still takes short interactive work, and weighing by milliseconds piles
+ * the interactive classes on the other endpoint.
  */
 export function pickEndpoint(
   set: EndpointSet<EndpointState>,
