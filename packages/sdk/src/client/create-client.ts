@@ -179,7 +179,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     return out;
   }
 
-  const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}`;
+  // A cut's head is one manifest id whose outputs are the wire tensors of one encoding: each encoding
+  // is a session of its own, so switching encodings never reuses a session that fetches the wrong ones.
+  const outputsOf = (manifest: ModelManifest) => manifest.outputs.map((o) => o.name).join(',');
+  const slot = (manifest: ModelManifest) => `${manifest.id}>${outputsOf(manifest)}`;
+  const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}>${outputsOf(manifest)}`;
 
   async function planLocal(
     manifest: ModelManifest,
@@ -188,7 +192,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   ): Promise<LocalPlan & { variant: ChosenVariant; backends: LocalBackend[] }> {
     const variant = pickVariant(manifest, device);
     const backends = backendsFor(manifest, device);
-    const session = sessions.get(manifest.id);
+    const session = sessions.get(slot(manifest));
     const warm = session !== undefined && session.key === sessionKey(manifest, variant);
     const base = {
       variant,
@@ -210,7 +214,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
 
   function ensureSession(manifest: ModelManifest, variant: ChosenVariant, backends: LocalBackend[], signal?: AbortSignal) {
     const key = sessionKey(manifest, variant);
-    const warm = sessions.get(manifest.id);
+    const warm = sessions.get(slot(manifest));
     if (warm?.key === key) return Promise.resolve({ ...warm, downloadMs: 0, compileMs: 0, fromCache: true });
     let pending = loading.get(key);
     if (!pending) {
@@ -246,7 +250,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         );
         live.recordCompile(manifest.id, reply.compileMs);
         const session: Session = { key, backend: reply.backend, variant, ran: false };
-        sessions.set(manifest.id, session);
+        sessions.set(slot(manifest), session);
         return { ...session, downloadMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
       })();
       loading.set(key, pending);
@@ -270,7 +274,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   ): Promise<LocalOutcome> {
     const session = await ensureSession(manifest, plan.variant, plan.backends, signal);
     const runtime = await getExecutor();
-    const first = sessions.get(manifest.id);
+    const first = sessions.get(slot(manifest));
     if (first?.key === session.key && !first.ran) {
       const graph = plan.variant.files.find((f) => f.role === 'model' || f.role === undefined) ?? plan.variant.files[0];
       emitter.emit('progress', {
@@ -287,10 +291,10 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     const computeMs = now() - started;
     if (reply.type === 'error') {
       holder.tensors = reply.inputs;
-      sessions.delete(manifest.id);
+      sessions.delete(slot(manifest));
       throw SplitflowError.from(reply.error);
     }
-    const current = sessions.get(manifest.id);
+    const current = sessions.get(slot(manifest));
     if (current?.key === session.key && !current.ran) {
       current.ran = true;
       live.recordFirstRun(manifest.id, computeMs);
@@ -304,7 +308,13 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
 
   async function runCloud(manifest: ModelManifest, flops: number, tensors: NamedTensor[], budgetMs: number, o: InferOptions): Promise<CloudOutcome> {
     if (!cloud) throw new SplitflowError('NO_CAPACITY', { message: 'no cloud endpoint is configured' });
-    const reply = await cloud.infer(manifest.id, tensors, { budgetMs, priority: o.priority ?? options.priority ?? 'interactive', signal: o.signal });
+    const reply = await cloud.infer(manifest.id, tensors, {
+      budgetMs,
+      priority: o.priority ?? options.priority ?? 'interactive',
+      signal: o.signal,
+      // A tail's inputs are a cut's tensors: as JSON text they would be several times the bytes the router weighed.
+      ...(manifest.tailOf ? { binary: true as const } : {}),
+    });
     const queueMs = (reply.info.queueUs ?? 0) / 1000;
     const computeMs = (reply.info.computeUs ?? 0) / 1000;
     const networkMs = Math.max(0, reply.wallMs - queueMs - computeMs);
@@ -348,7 +358,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       const requestBytes = holder.tensors.reduce((n, t) => n + tensorToBytes(t).byteLength, 0);
       const heads = new Map<string, HeadPlan>();
       for (const cut of manifest.cutPoints ?? []) {
-        const warm = sessions.has(headKey(manifest.id, cut.name));
+        const head = `${headKey(manifest.id, cut.name)}>`;
+        const warm = [...sessions.keys()].some((k) => k.startsWith(head));
         heads.set(cut.name, { backend: plan.backend, sessionWarm: warm, missingBytes: warm ? 0 : await store.missingBytes([cut.head]) });
       }
       const decision: RouteDecision = decideWithSplit(

@@ -147,6 +147,17 @@ describe('cloud client against a real OIP v2 server on loopback', () => {
     }
   });
 
+  it('sends every tensor binary when the call asks, below the threshold too', async () => {
+    const { url } = await startServer();
+    const client = createCloudClient({ url });
+    const small = tensor(4);
+    const plain = await client.infer('echo', [small], { budgetMs: 5000 });
+    const binary = await client.infer('echo', [small], { budgetMs: 5000, binary: true });
+    expect(plain.binary).toBe(false);
+    expect(binary.binary).toBe(true);
+    expect(binary.outputs[0]?.data).toEqual(small.data);
+  });
+
   it('learns from the model metadata whether the endpoint serves a model', async () => {
     const { url } = await startServer((req, res) => {
       const json = { 'content-type': 'application/json' };

@@ -34,6 +34,8 @@ export interface CloudInferOptions {
   priority?: Priority;
   requestId?: string;
   signal?: AbortSignal;
+  /** Every tensor in the binary extension, whatever its size (a cut's tensors: their bytes are what the router weighed). @default the client's `binaryThreshold` */
+  binary?: true;
 }
 
 export interface CloudReply {
@@ -135,7 +137,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
           [SPLITFLOW_PARAMS.priority]: o.priority ?? 'interactive',
         };
         if (o.requestId) parameters[SPLITFLOW_PARAMS.requestId] = o.requestId;
-        return encodeInferRequest({ id: o.requestId, inputs, parameters, binary: threshold });
+        return encodeInferRequest({ id: o.requestId, inputs, parameters, binary: o.binary ?? threshold });
       };
       const encoded = encode(o.budgetMs);
       const requestBytes = typeof encoded.body === 'string' ? encoded.body.length : encoded.body.byteLength;

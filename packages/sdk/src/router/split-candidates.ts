@@ -53,6 +53,8 @@ export interface SplitInput {
   heads: (cut: CutPoint) => HeadPlan;
   live: LiveEstimates;
   cloudThroughput: Throughput;
+  /** Encodings asked for by cut name (a cut whose asked encoding is not usable is no candidate). */
+  encodings?: Record<string, CutEncoding>;
 }
 
 const WIRE_SHARE: Record<CutEncoding, number> = { fp32: 1, fp16: 0.5, uint8: 0.25 };
@@ -60,9 +62,9 @@ const WIRE_SHARE: Record<CutEncoding, number> = { fp32: 1, fp16: 0.5, uint8: 0.2
 /** Key under which a head's local runs and compile times are learned. */
 export const headKey = (model: string, cut: string) => `${model}/head:${cut}`;
 
-/** The encoding a cut travels in: the allowed one with the fewest bytes. */
-export function wireEncoding(cut: CutPoint, hasModel: (id: string) => boolean): { encoding: CutEncoding; tail: string } | undefined {
-  const usable = cut.encodings.filter((e) => e.allowed && e.tail !== undefined && hasModel(e.tail));
+/** The encoding a cut travels in: `want` when it is allowed and served, else the allowed one with the fewest bytes. */
+export function wireEncoding(cut: CutPoint, hasModel: (id: string) => boolean, want?: CutEncoding): { encoding: CutEncoding; tail: string } | undefined {
+  const usable = cut.encodings.filter((e) => e.allowed && e.tail !== undefined && hasModel(e.tail) && (want === undefined || e.encoding === want));
   usable.sort((a, b) => WIRE_SHARE[a.encoding] - WIRE_SHARE[b.encoding]);
   const best = usable[0];
   return best ? { encoding: best.encoding, tail: best.tail as string } : undefined;
@@ -84,7 +86,7 @@ export function splitCandidates(input: SplitInput): SplitEstimate[] {
   const { live, dims } = input;
   const total = evalTerms(input.manifest.cost.flops, dims);
   for (const cut of input.manifest.cutPoints ?? []) {
-    const wire = wireEncoding(cut, input.hasModel);
+    const wire = wireEncoding(cut, input.hasModel, input.encodings?.[cut.name]);
     if (!wire) continue;
     const head = input.heads(cut);
     const key = headKey(input.manifest.id, cut.name);
