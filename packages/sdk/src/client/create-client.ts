@@ -23,12 +23,13 @@ import { createModelStore } from '../delivery/model-store.js';
 import { type ChosenVariant, pickVariant } from '../delivery/pick-variant.js';
 import { createCachedProbe } from '../probe/probe-device.js';
 import type { RouteDecision, Where } from '../router/decision.js';
-import { createLatencyRouter, type LocalPlan } from '../router/latency-router.js';
+import { createLatencyRouter, type LocalPlan, linkOf } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
 import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
+import { observeCloud } from './cloud-observation.js';
 import { createEmitter } from './emitter.js';
 import { memoryMisfit } from './memory-fit.js';
 import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
@@ -59,6 +60,8 @@ interface CloudOutcome {
 }
 
 const now = () => performance.now();
+// The link assumed before the probe or any measurement says otherwise (the router's default too).
+const DEFAULT_LINK = { rttMs: 100, mbps: 10 };
 
 /** Waits for `promise` at most `ms`. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -109,7 +112,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
   let profile = firstProfile;
   const live = createLiveEstimates();
-  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput });
+  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput, defaultLink: DEFAULT_LINK });
   const store = createModelStore({
     baseUrl: loaded.baseUrl,
     fetch: options.fetch,
@@ -317,9 +320,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     });
     const queueMs = (reply.info.queueUs ?? 0) / 1000;
     const computeMs = (reply.info.computeUs ?? 0) / 1000;
-    const networkMs = Math.max(0, reply.wallMs - queueMs - computeMs);
+    const seen = observeCloud({ ...reply, queueMs, computeMs }, live.rttMs());
+    const networkMs = seen.networkMs;
     live.recordCloud(manifest.id, flops, { networkMs, queueMs, computeMs });
-    live.recordTransfer(reply.requestBytes + reply.responseBytes, networkMs - (live.rttMs() ?? 0));
+    if (seen.upload) live.recordUpload(seen.upload.bytes, seen.upload.ms);
+    if (seen.download) live.recordTransfer(seen.download.bytes, seen.download.ms);
     const route: CloudOutcome['route'] = { endpoint: reply.info.endpoint ?? cloud.url };
     if (reply.info.pool) route.pool = reply.info.pool;
     if (reply.info.hardware) route.hardware = reply.info.hardware;
@@ -378,10 +383,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           manifest,
           // A tail the endpoint said it does not serve is no candidate (workers serve tails only when asked).
           hasModel: (id) => loaded.catalog.models.some((m) => m.id === id) && served?.known()[id] !== false,
-          link: {
-            rttMs: live.rttMs() ?? (routed.network.rttMs === 'unknown' ? 100 : routed.network.rttMs),
-            mbps: routed.network.downlinkMbps === 'unknown' || routed.network.downlinkMbps <= 0 ? 10 : routed.network.downlinkMbps,
-          },
+          link: linkOf(routed, live, DEFAULT_LINK),
           heads: (cut) => heads.get(cut.name) ?? { backend: plan.backend, sessionWarm: false, missingBytes: cut.head.bytes },
           live,
           cloudThroughput: options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 },

@@ -5,6 +5,7 @@ import {
   type DeviceProfile,
   type DimBinding,
   evalTerms,
+  exchangeMs,
   type Link,
   type ModelManifest,
   type RoutingThresholds,
@@ -26,7 +27,7 @@ export interface SplitEstimate {
   headSetupMs: number;
   headSource: 'measured' | 'prior';
   uploadBytes: number;
-  /** Round trip plus the cut tensors up and the result down (measured for this tail when it has run). */
+  /** Round trip plus the cut tensors up (at the uplink) and the result down (measured for this tail when it has run). */
   networkMs: number;
   queueMs: number;
   tailMs: number;
@@ -99,7 +100,7 @@ export function splitCandidates(input: SplitInput): SplitEstimate[] {
       ? 0
       : (head.missingBytes > 0 ? transferMs(head.missingBytes, input.link) : 0) + (live.compileMs(key) ?? compilePriorMs(head.missingBytes));
     const uploadBytes = wireBytes(cut, wire.encoding, dims);
-    const networkMs = live.cloudNetworkMs(wire.tail) ?? transferMs(uploadBytes + input.responseBytes, input.link);
+    const networkMs = live.cloudNetworkMs(wire.tail) ?? exchangeMs(uploadBytes, input.responseBytes, input.link);
     const queueMs = live.cloudQueueMs(wire.tail) ?? live.cloudQueueMs(input.manifest.id) ?? 0;
     const measuredTail = live.cloudComputeMs(wire.tail, after) ?? live.cloudComputeMs(input.manifest.id, after);
     const tailMs = measuredTail ?? computeMs(input.cloudThroughput, { flops: after, bytes });

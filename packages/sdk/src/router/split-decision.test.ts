@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type DeviceProfile, type ModelManifest, type NetworkInfo, parseCatalogJson, type RoutingThresholds } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { DEVICES, NETWORKS, thresholds } from '../testing/profiles.js';
-import { createLatencyRouter } from './latency-router.js';
+import { createLatencyRouter, linkOf } from './latency-router.js';
 import { createLiveEstimates, type LiveEstimates } from './live-estimates.js';
 import { splitCandidates } from './split-candidates.js';
 import { decideWithSplit } from './split-decision.js';
@@ -24,7 +24,7 @@ function decide(
 ) {
   const router = createLatencyRouter({ estimates: live });
   const routed = { ...device, network };
-  const link = { rttMs: network.rttMs === 'unknown' ? 100 : network.rttMs, mbps: network.downlinkMbps === 'unknown' ? 10 : network.downlinkMbps };
+  const link = linkOf(routed, live, { rttMs: 100, mbps: 10 });
   return decideWithSplit(
     router,
     {
@@ -185,6 +185,22 @@ describe('decideWithSplit', () => {
         { cut: refused?.name as string, encoding: 'uint8' },
       ),
     ).toThrow(/no usable cut ".*" in uint8/);
+  });
+
+  it('a split sends its cut at the uplink: a slow uplink moves auto from split to local', () => {
+    const phone = DEVICES.phone as DeviceProfile;
+    const live = createLiveEstimates({ alpha: 1 });
+    const before = decide(phone, link20, {}, live);
+    expect(before.where).toBe('split');
+    const chosen = before.split as NonNullable<typeof before.split>;
+    // Until an upload is measured the uplink is taken to be the downlink.
+    expect(chosen.networkMs).toBeCloseTo(40 + ((chosen.uploadBytes + 4000) * 8) / 20_000, 6);
+    live.recordUpload(125_000, 10_000); // 0.1 Mbit/s up
+    const after = decide(phone, link20, {}, live);
+    const same = after.estimates.split?.find((c) => c.cut === chosen.cut);
+    expect(same?.networkMs).toBeCloseTo(40 + (chosen.uploadBytes * 8) / 100 + (4000 * 8) / 20_000, 6);
+    expect(after.where).toBe('local');
+    expect(after.reason).toMatch(/^auto: local is faster/);
   });
 
   it('a measured slow pool moves auto off the split', () => {
