@@ -33,6 +33,8 @@ export interface Cell {
   device: string;
   network: string;
   loadAverage1m: number;
+  /** Rounds timed (every route once per round). */
+  rounds: number;
   routes: RouteSummary[];
   /** The fastest fixed route in hindsight (median), auto excluded. */
   oracle: { route: string; ms: number };
@@ -103,6 +105,7 @@ export interface CellInput {
   coldChoice?: string;
   coldReason?: string;
   loadAverage1m: number;
+  rounds: number;
   /** Length of the first output's last axis when it holds classes (arg-max agreement is reported), else undefined. */
   classCount: number | undefined;
 }
@@ -141,6 +144,7 @@ export function summariseCell(input: CellInput): Cell {
     device: input.device,
     network: input.network,
     loadAverage1m: round(input.loadAverage1m, 2),
+    rounds: input.rounds,
     routes,
     oracle: { route: oracle.route, ms: oracle.medianMs },
     bestWhole,
@@ -177,6 +181,8 @@ export interface SplitReportData {
   minutes: number;
   setup: {
     rounds: number;
+    maxRounds?: number;
+    cellSeconds?: number;
     devices: Record<string, string | undefined>;
     networks: Record<string, { label: string; rttMs: number; upMbps: number; downMbps: number; source: string } | undefined>;
     cloud: string;
@@ -234,7 +240,13 @@ export function renderSplitReport(data: SplitReportData): string {
     '',
     `Caveat: ${data.setup.caveat}.`,
     '',
-    `Each cell: one fresh client; its first auto call is the router's cold choice; one warm-up run of every route; then ${data.setup.rounds} rounds of every route in rotated order. Times are medians of those rounds, measured at the caller (\`client.infer\` from call to result).`,
+    ...(typeof data.machine.devicesRunAtOnce === 'number'
+      ? [
+          `The ${data.machine.devicesRunAtOnce} devices ran at the same time, each in its own process with its own broker, worker and shaped links (a cell spends most of its time waiting on the link); their compute contends for the same cores.`,
+          '',
+        ]
+      : []),
+    `Each cell: one fresh client; its first auto call is the router's cold choice; one warm-up run of every route; then rounds of every route in rotated order: at least ${data.setup.rounds}, and more (up to ${data.setup.maxRounds ?? data.setup.rounds}) while the cell has run under ${data.setup.cellSeconds ?? '-'} s, so cheap cells get more samples (the count is in the table). Times are medians of those rounds, measured at the caller (\`client.infer\` from call to result).`,
     '',
     '## Devices',
     '',
@@ -281,6 +293,7 @@ export function renderSplitReport(data: SplitReportData): string {
         c.model,
         c.device,
         c.network,
+        c.rounds,
         fmt(c.routes.find((r) => r.route === 'local')?.medianMs ?? Number.NaN),
         fmt(c.routes.find((r) => r.route === 'cloud')?.medianMs ?? Number.NaN),
         c.bestSplit ? `${c.bestSplit.route} ${fmt(c.bestSplit.ms)}${c.splitWins ? ' **wins**' : ''}` : '-',

@@ -81,6 +81,17 @@ export function linkOf(device: DeviceProfile, live: LiveEstimates, defaultLink: 
   };
 }
 
+/** The link as the reasons state it, each figure with where it comes from. */
+export function describeLink(device: DeviceProfile, live: LiveEstimates, defaultLink: Link): string {
+  const link = linkOf(device, live, defaultLink);
+  const rtt = live.rttMs() !== undefined ? 'measured' : device.network.rttMs === 'unknown' ? 'assumed' : 'probed';
+  const down =
+    live.linkMbps() !== undefined ? 'measured' : device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? 'assumed' : 'probed';
+  const mbps = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
+  const up = link.upMbps !== undefined ? `up ${mbps(link.upMbps)} Mbps measured` : 'up not measured yet (taken as down)';
+  return `network: RTT ${link.rttMs.toFixed(0)} ms ${rtt}, down ${mbps(link.mbps)} Mbps ${down}, ${up}`;
+}
+
 const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -201,7 +212,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
       const local = estimates.local as LocalEstimate;
       const cloud = estimates.cloud as CloudEstimate;
       const pick = (where: Where, reason: string): RouteDecision => ({ ...base, where, reason, fallback: where === 'local' ? 'cloud' : 'local' });
-      const numbers = `local ${ms(local.totalMs)} (${local.source}) vs cloud ${ms(cloud.totalMs)} (${cloud.source}), budget ${ms(budgetMs)}`;
+      const numbers = `local ${ms(local.totalMs)} (${local.source}) vs cloud ${ms(cloud.totalMs)} (${cloud.source}), budget ${ms(budgetMs)}; ${describeLink(input.device, live, defaultLink)}`;
       if (mode === 'prefer-local') {
         if (local.totalMs > budgetMs && cloud.totalMs <= budgetMs) return pick('cloud', `prefer-local, but only cloud meets the budget: ${numbers}`);
         return pick('local', `prefer-local: ${numbers}`);

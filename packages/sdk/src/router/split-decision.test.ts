@@ -201,6 +201,9 @@ describe('decideWithSplit', () => {
     expect(same?.networkMs).toBeCloseTo(40 + (chosen.uploadBytes * 8) / 100 + (4000 * 8) / 20_000, 6);
     expect(after.where).toBe('local');
     expect(after.reason).toMatch(/^auto: local is faster/);
+    // The reason names the network it was weighed on.
+    expect(before.reason).toContain('network: RTT 40 ms probed, down 20 Mbps probed, up not measured yet (taken as down)');
+    expect(after.reason).toContain('up 0.10 Mbps measured');
   });
 
   it('a measured slow pool moves auto off the split', () => {

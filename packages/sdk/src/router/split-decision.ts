@@ -1,6 +1,6 @@
 import { type CutEncoding, isSplitflowError, SplitflowError } from '@splitflow/contract';
 import type { RouteDecision } from './decision.js';
-import type { LatencyRouter, RouteInput } from './latency-router.js';
+import { describeLink, type LatencyRouter, type RouteInput } from './latency-router.js';
 import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './split-candidates.js';
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
@@ -61,6 +61,7 @@ export function decideWithSplit(
     local !== undefined ? `local ${ms(local)}` : `local ruled out (${base.localBlocked})`,
     cloud !== undefined ? `cloud ${ms(cloud)}` : `cloud ruled out (${base.cloudBlocked})`,
     `budget ${ms(thresholds.latencyBudgetMs)}`,
+    describeLink(input.device, split.live, split.link),
   ].join('; ');
   const budget = thresholds.latencyBudgetMs;
   let take: boolean;
