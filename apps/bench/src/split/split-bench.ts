@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CutEncoding, ModelCatalog, ModelManifest, NamedTensor, Tensor } from '@splitflow/contract';
 import { createClient, type InferOptions, type InferResult, type SplitflowClient } from '@splitflow/sdk';
-import { BROKER_CLI, startCli, WORKER_CLI } from '../../../../packages/broker/src/testing/processes.js';
+import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { writeNchw } from '../../../../packages/sdk/src/tasks/image/rgba-image.js';
 import { createMemoryCacheStorage } from '../../../../packages/sdk/src/testing/memory-cache.js';
 import { renderText } from '../../../../packages/sdk/src/testing/render-text.js';
