@@ -8,7 +8,7 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CutEncoding, ModelCatalog, ModelManifest, NamedTensor, Tensor } from '@splitflow/contract';
 import { createClient, type InferOptions, type InferResult, type SplitflowClient } from '@splitflow/sdk';
@@ -38,6 +38,8 @@ const { values } = parseArgs({
     out: { type: 'string' },
     name: { type: 'string', default: 'split-cpu' },
     machine: { type: 'string', default: '2-core shared VM' },
+    /** Write the report again from a results JSON this script wrote (no run). */
+    render: { type: 'string' },
     /** Run the devices one after another in this process instead of one child process each. */
     sequential: { type: 'boolean', default: false },
   },
@@ -350,5 +352,9 @@ async function parallel(): Promise<void> {
   }
 }
 
-if (devices.length > 1 && !values.sequential) await parallel();
+if (values.render) {
+  const data = JSON.parse(readFileSync(resolve(values.render), 'utf8')) as SplitReportData;
+  const written = writeReport(dirname(resolve(values.render)), basename(values.render, '.json'), data, renderSplitReport(data));
+  log(`wrote ${written.join(', ')}`);
+} else if (devices.length > 1 && !values.sequential) await parallel();
 else await main();
