@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Cell, headline, summariseCell } from './split-report.js';
+import { type Cell, choiceOf, headline, summariseCell } from './split-report.js';
 
 // The bench's own logic on made-up samples (deterministic), and a smoke run of the real command on
 // `tiny` over one shaped network: every route answers, and every allowed encoding holds its tolerance.
@@ -34,8 +34,19 @@ describe('summariseCell', () => {
     expect(cell.splitOverCloud).toBeCloseTo(200 / 60, 3);
     expect(cell.auto).toMatchObject({ ms: 66, picks: { 'split@a/uint8': 3 }, vsOracle: 1.1, vsBestWhole: 0.66 });
     expect(cell.cold).toMatchObject({ choice: 'cloud', ms: 200, vsBestWhole: 2 });
+    // The choice is judged by its route's median, apart from the noise of auto's own runs.
+    expect(choiceOf(cell)).toEqual({ route: 'split@a/uint8', ms: 60, vsOracle: 1, vsBestWhole: 0.6 });
     const h = headline([cell, { ...cell, auto: { ...cell.auto, vsOracle: 1.2, vsBestWhole: 1.3 } } as Cell]);
-    expect(h).toMatchObject({ cells: 2, autoWithin10: 1, autoWorseThanBestWholeBy20: 1, splitWins: 2, coldWithin10: 0, coldWorseThanBestWholeBy20: 2 });
+    expect(h).toMatchObject({
+      cells: 2,
+      autoWithin10: 1,
+      autoWorseThanBestWholeBy20: 1,
+      choiceIsOracle: 2,
+      choiceWithin10: 2,
+      splitWins: 2,
+      coldWithin10: 0,
+      coldWorseThanBestWholeBy20: 2,
+    });
   });
 });
 
