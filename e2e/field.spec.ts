@@ -185,6 +185,60 @@ test('a split run (head here, tail in the pool) gives the local outputs within i
   await app.screenshot({ path: testInfo.outputPath('split.png'), fullPage: true });
 });
 
+/** The two whole-route estimates an auto reason states, in ms. */
+function estimates(why: string): { local: number; cloud: number } {
+  const m = /local ([\d.]+) ms \(\w+\) vs cloud ([\d.]+) ms/.exec(why);
+  return { local: Number(m?.[1]), cloud: Number(m?.[2]) };
+}
+
+test('a throttled network (CDP) moves auto to local for text-m, and the reason names the network', async ({ app }, testInfo) => {
+  // Both whole routes measured on the unthrottled loopback: the model downloaded, compiled and run
+  // twice here (the first run is warm-up), and sent twice to the pool.
+  for (let i = 0; i < 2; i++) await run(app, 'text-m', 'local', 6);
+  for (let i = 0; i < 2; i++) await run(app, 'text-m', 'cloud', 6);
+  await run(app, 'text-m', 'auto', 6);
+  await expect(routeCell(app, 'fallback')).toHaveText('none');
+  const before = (await routeCell(app, 'why').textContent()) ?? '';
+  const ranBefore = (await routeCell(app, 'ran').textContent()) ?? '';
+  testInfo.annotations.push({ type: 'unthrottled', description: `${ranBefore}: ${before}` });
+  // On loopback the pool (native onnxruntime) and the page (wasm) are close for text-m's few tokens,
+  // and which is faster moves with the machine's load: auto takes whichever it measured faster.
+  const was = estimates(before);
+  expect(was.cloud).toBeGreaterThan(0);
+  expect(ranBefore).toBe(was.cloud < was.local ? 'cloud' : 'local');
+  expect(before).toContain('network: RTT');
+
+  // WebPageTest's "3G": 300 ms RTT, 1.6 Mbps down, 768 Kbps up. The page's connection reports the
+  // change; the client forgets what it measured on the old link and pings again.
+  const cdp = await app.context().newCDPSession(app);
+  await cdp.send('Network.enable');
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 300,
+    downloadThroughput: (1.6e6 / 8) | 0,
+    uploadThroughput: (768e3 / 8) | 0,
+    connectionType: 'cellular3g',
+  });
+  try {
+    await run(app, 'text-m', 'auto', 6);
+    // Chosen, not fallen back to: the estimate already put the cloud out of reach, a round trip of
+    // 300 ms being more than the measured local run.
+    await expect(routeCell(app, 'ran')).toHaveText('local');
+    await expect(routeCell(app, 'fallback')).toHaveText('none');
+    const why = (await routeCell(app, 'why').textContent()) ?? '';
+    testInfo.annotations.push({ type: 'throttled', description: why });
+    expect(why).toMatch(/^auto: local is faster/);
+    const rtt = Number(/network: RTT (\d+) ms measured/.exec(why)?.[1]);
+    expect(rtt).toBeGreaterThanOrEqual(300);
+    const now = estimates(why);
+    expect(now.cloud).toBeGreaterThanOrEqual(rtt);
+    expect(now.cloud).toBeGreaterThan(now.local);
+  } finally {
+    await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+    await cdp.detach();
+  }
+});
+
 test('the broker stopped mid-session: a split run finishes its tail on the device and says so', async ({ app, stack }) => {
   await run(app, 'vision-s', 'split', 4);
   await expect(routeCell(app, 'ran')).toHaveText('split');

@@ -50,6 +50,7 @@ export {
   computeMs,
   costUsd,
   ewma,
+  exchangeMs,
   type Link,
   type LocalEstimateInput,
   localMs,

@@ -1,4 +1,4 @@
-import { DATATYPE_INFO, type NamedTensor } from '@splitflow/contract';
+import { DATATYPE_INFO, datatypeFromOrt, type NamedTensor } from '@splitflow/contract';
 // The benchmark's one import of onnxruntime-node: the in-process baseline the worker is compared with.
 import * as ort from 'onnxruntime-node';
 
@@ -7,6 +7,8 @@ export interface DirectSession {
   run(inputs: readonly NamedTensor[]): Promise<Float32Array | undefined>;
   /** One run, returning every output's data as numbers (for checking answers, not for timing). */
   outputs(inputs: readonly NamedTensor[]): Promise<number[][]>;
+  /** One run, the outputs named in `fetches` (default every output) as named tensors: the split bench's device runs models through this. */
+  named(inputs: readonly NamedTensor[], fetches?: readonly string[]): Promise<NamedTensor[]>;
   release(): Promise<void>;
 }
 
@@ -28,6 +30,8 @@ export interface DirectOptions {
   preallocateColumns?: number;
   /** Graph optimisation level. @default 'all', as the worker */
   optimization?: 'disabled' | 'basic' | 'extended' | 'all';
+  /** Intra- and inter-op threads. @default onnxruntime's (all cores) */
+  threads?: number;
 }
 
 /** onnxruntime-node called directly, with the same provider and options the worker uses. */
@@ -44,6 +48,7 @@ export async function openDirect(model: Uint8Array | string, options: DirectOpti
     graphOptimizationLevel: o.optimization ?? 'all',
     enableMemPattern: false,
     extra,
+    ...(o.threads !== undefined ? { intraOpNumThreads: o.threads, interOpNumThreads: o.threads } : {}),
     ...(o.outputOnGpu ? { preferredOutputLocation: 'gpu-buffer' as const } : {}),
     ...(o.profilePrefix ? { enableProfiling: true, profileFilePrefix: o.profilePrefix } : {}),
   });
@@ -76,6 +81,16 @@ export async function openDirect(model: Uint8Array | string, options: DirectOpti
     async outputs(inputs) {
       const results = await session.run(feedsOf(inputs));
       return session.outputNames.map((name) => Array.from(results[name]?.data as ArrayLike<number>));
+    },
+    async named(inputs, fetches) {
+      const names = fetches && fetches.length > 0 ? [...fetches] : [...session.outputNames];
+      const results = await session.run(feedsOf(inputs), names);
+      return names.map((name) => {
+        const t = results[name] as ort.Tensor;
+        const datatype = datatypeFromOrt(t.type);
+        if (!datatype) throw new Error(`output "${name}" has type ${t.type}, which the contract has no datatype for`);
+        return { name, datatype, shape: [...t.dims], data: t.data } as NamedTensor;
+      });
     },
     async release() {
       if (o.profilePrefix) session.endProfiling();

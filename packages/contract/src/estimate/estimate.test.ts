@@ -3,7 +3,7 @@ import { isSplitflowError } from '../errors/splitflow-error.js';
 import type { CostTerm } from '../schema/manifest.js';
 import { manifestFixture } from '../test/fixtures.js';
 import { bindInputs, evalTerms } from './cost-terms.js';
-import { cloudMs, computeMs, costUsd, ewma, localMs, transferMs, workOf } from './latency.js';
+import { cloudMs, computeMs, costUsd, ewma, exchangeMs, localMs, transferMs, workOf } from './latency.js';
 
 describe('cost terms', () => {
   it('evaluates polynomials over dims', () => {
@@ -112,6 +112,16 @@ describe('latency and cost estimator', () => {
     expect(transferMs(1000, { rttMs: 50, mbps: 10 })).toBeGreaterThan(transferMs(1000, { rttMs: 5, mbps: 10 }));
     expect(transferMs(1000, { rttMs: 5, mbps: 100 })).toBeLessThan(transferMs(1000, { rttMs: 5, mbps: 10 }));
     expect(transferMs(1, { rttMs: 5, mbps: 0 })).toBe(Number.POSITIVE_INFINITY);
+  });
+
+  it('an exchange sends the request at the uplink and the answer at the downlink', () => {
+    // 1 Mbit up at 0.5 Mbit/s, 1 Mbit down at 10 Mbit/s.
+    const link = { rttMs: 20, mbps: 10, upMbps: 0.5 };
+    expect(exchangeMs(125_000, 125_000, link)).toBeCloseTo(20 + 2000 + 100, 6);
+    // Without an uplink figure both ways go at `mbps`, as `transferMs` of the sum.
+    expect(exchangeMs(125_000, 125_000, { rttMs: 20, mbps: 10 })).toBeCloseTo(transferMs(250_000, { rttMs: 20, mbps: 10 }), 6);
+    expect(cloudMs({ link, requestBytes: 125_000, responseBytes: 0, queueMs: 0, computeMs: 0 })).toBeCloseTo(2020, 6);
+    expect(exchangeMs(1, 1, { rttMs: 5, mbps: 10, upMbps: 0 })).toBe(Number.POSITIVE_INFINITY);
   });
 
   it('composes cloud and local routes', () => {

@@ -32,14 +32,26 @@ export function computeMs(target: Throughput, work: WorkEstimate): number {
 
 export interface Link {
   rttMs: number;
-  /** Throughput of the link, megabits per second. */
+  /** Throughput of the link, megabits per second (server to device where the two differ). */
   mbps: number;
+  /** Throughput from the device to the server, when known apart (uplinks are often far slower). @default mbps */
+  upMbps?: number;
 }
 
 /** Time to move `bytes` over a link, one round trip included, in ms. */
 export function transferMs(bytes: number, link: Link): number {
   if (link.mbps <= 0) return Number.POSITIVE_INFINITY;
   return link.rttMs + (bytes * 8) / (link.mbps * 1e3);
+}
+
+/**
+ * One request and its answer over a link, in ms: one round trip, the request at the uplink's
+ * throughput and the answer at the downlink's.
+ */
+export function exchangeMs(requestBytes: number, responseBytes: number, link: Link): number {
+  const up = link.upMbps ?? link.mbps;
+  if (link.mbps <= 0 || up <= 0) return Number.POSITIVE_INFINITY;
+  return link.rttMs + (requestBytes * 8) / (up * 1e3) + (responseBytes * 8) / (link.mbps * 1e3);
 }
 
 /** Dollar cost of occupying one of `concurrency` slots of hardware priced per hour for `busyMs`. */
@@ -57,7 +69,7 @@ export interface CloudEstimateInput {
 
 /** End-to-end time of a cloud route: upload, queue, compute, download. */
 export function cloudMs(e: CloudEstimateInput): number {
-  return transferMs(e.requestBytes + e.responseBytes, e.link) + e.queueMs + e.computeMs;
+  return exchangeMs(e.requestBytes, e.responseBytes, e.link) + e.queueMs + e.computeMs;
 }
 
 export interface LocalEstimateInput {

@@ -23,12 +23,13 @@ import { createModelStore } from '../delivery/model-store.js';
 import { type ChosenVariant, pickVariant } from '../delivery/pick-variant.js';
 import { createCachedProbe } from '../probe/probe-device.js';
 import type { RouteDecision, Where } from '../router/decision.js';
-import { createLatencyRouter, type LocalPlan } from '../router/latency-router.js';
+import { createLatencyRouter, type LocalPlan, linkOf } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
 import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
+import { observeCloud } from './cloud-observation.js';
 import { createEmitter } from './emitter.js';
 import { memoryMisfit } from './memory-fit.js';
 import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
@@ -59,6 +60,8 @@ interface CloudOutcome {
 }
 
 const now = () => performance.now();
+// The link assumed before the probe or any measurement says otherwise (the router's default too).
+const DEFAULT_LINK = { rttMs: 100, mbps: 10 };
 
 /** Waits for `promise` at most `ms`. */
 async function within(promise: Promise<unknown>, ms: number): Promise<void> {
@@ -109,7 +112,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
   let profile = firstProfile;
   const live = createLiveEstimates();
-  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput });
+  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput, defaultLink: DEFAULT_LINK });
   const store = createModelStore({
     baseUrl: loaded.baseUrl,
     fetch: options.fetch,
@@ -179,7 +182,11 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     return out;
   }
 
-  const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}`;
+  // A cut's head is one manifest id whose outputs are the wire tensors of one encoding: each encoding
+  // is a session of its own, so switching encodings never reuses a session that fetches the wrong ones.
+  const outputsOf = (manifest: ModelManifest) => manifest.outputs.map((o) => o.name).join(',');
+  const slot = (manifest: ModelManifest) => `${manifest.id}>${outputsOf(manifest)}`;
+  const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}>${outputsOf(manifest)}`;
 
   async function planLocal(
     manifest: ModelManifest,
@@ -188,7 +195,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   ): Promise<LocalPlan & { variant: ChosenVariant; backends: LocalBackend[] }> {
     const variant = pickVariant(manifest, device);
     const backends = backendsFor(manifest, device);
-    const session = sessions.get(manifest.id);
+    const session = sessions.get(slot(manifest));
     const warm = session !== undefined && session.key === sessionKey(manifest, variant);
     const base = {
       variant,
@@ -210,7 +217,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
 
   function ensureSession(manifest: ModelManifest, variant: ChosenVariant, backends: LocalBackend[], signal?: AbortSignal) {
     const key = sessionKey(manifest, variant);
-    const warm = sessions.get(manifest.id);
+    const warm = sessions.get(slot(manifest));
     if (warm?.key === key) return Promise.resolve({ ...warm, downloadMs: 0, compileMs: 0, fromCache: true });
     let pending = loading.get(key);
     if (!pending) {
@@ -246,7 +253,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         );
         live.recordCompile(manifest.id, reply.compileMs);
         const session: Session = { key, backend: reply.backend, variant, ran: false };
-        sessions.set(manifest.id, session);
+        sessions.set(slot(manifest), session);
         return { ...session, downloadMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
       })();
       loading.set(key, pending);
@@ -270,7 +277,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   ): Promise<LocalOutcome> {
     const session = await ensureSession(manifest, plan.variant, plan.backends, signal);
     const runtime = await getExecutor();
-    const first = sessions.get(manifest.id);
+    const first = sessions.get(slot(manifest));
     if (first?.key === session.key && !first.ran) {
       const graph = plan.variant.files.find((f) => f.role === 'model' || f.role === undefined) ?? plan.variant.files[0];
       emitter.emit('progress', {
@@ -287,10 +294,10 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     const computeMs = now() - started;
     if (reply.type === 'error') {
       holder.tensors = reply.inputs;
-      sessions.delete(manifest.id);
+      sessions.delete(slot(manifest));
       throw SplitflowError.from(reply.error);
     }
-    const current = sessions.get(manifest.id);
+    const current = sessions.get(slot(manifest));
     if (current?.key === session.key && !current.ran) {
       current.ran = true;
       live.recordFirstRun(manifest.id, computeMs);
@@ -304,12 +311,20 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
 
   async function runCloud(manifest: ModelManifest, flops: number, tensors: NamedTensor[], budgetMs: number, o: InferOptions): Promise<CloudOutcome> {
     if (!cloud) throw new SplitflowError('NO_CAPACITY', { message: 'no cloud endpoint is configured' });
-    const reply = await cloud.infer(manifest.id, tensors, { budgetMs, priority: o.priority ?? options.priority ?? 'interactive', signal: o.signal });
+    const reply = await cloud.infer(manifest.id, tensors, {
+      budgetMs,
+      priority: o.priority ?? options.priority ?? 'interactive',
+      signal: o.signal,
+      // A tail's inputs are a cut's tensors: as JSON text they would be several times the bytes the router weighed.
+      ...(manifest.tailOf ? { binary: true as const } : {}),
+    });
     const queueMs = (reply.info.queueUs ?? 0) / 1000;
     const computeMs = (reply.info.computeUs ?? 0) / 1000;
-    const networkMs = Math.max(0, reply.wallMs - queueMs - computeMs);
+    const seen = observeCloud({ ...reply, queueMs, computeMs }, live.rttMs());
+    const networkMs = seen.networkMs;
     live.recordCloud(manifest.id, flops, { networkMs, queueMs, computeMs });
-    live.recordTransfer(reply.requestBytes + reply.responseBytes, networkMs - (live.rttMs() ?? 0));
+    if (seen.upload) live.recordUpload(seen.upload.bytes, seen.upload.ms);
+    if (seen.download) live.recordTransfer(seen.download.bytes, seen.download.ms);
     const route: CloudOutcome['route'] = { endpoint: reply.info.endpoint ?? cloud.url };
     if (reply.info.pool) route.pool = reply.info.pool;
     if (reply.info.hardware) route.hardware = reply.info.hardware;
@@ -348,7 +363,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       const requestBytes = holder.tensors.reduce((n, t) => n + tensorToBytes(t).byteLength, 0);
       const heads = new Map<string, HeadPlan>();
       for (const cut of manifest.cutPoints ?? []) {
-        const warm = sessions.has(headKey(manifest.id, cut.name));
+        const head = `${headKey(manifest.id, cut.name)}>`;
+        const warm = [...sessions.keys()].some((k) => k.startsWith(head));
         heads.set(cut.name, { backend: plan.backend, sessionWarm: warm, missingBytes: warm ? 0 : await store.missingBytes([cut.head]) });
       }
       const decision: RouteDecision = decideWithSplit(
@@ -367,10 +383,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           manifest,
           // A tail the endpoint said it does not serve is no candidate (workers serve tails only when asked).
           hasModel: (id) => loaded.catalog.models.some((m) => m.id === id) && served?.known()[id] !== false,
-          link: {
-            rttMs: live.rttMs() ?? (routed.network.rttMs === 'unknown' ? 100 : routed.network.rttMs),
-            mbps: routed.network.downlinkMbps === 'unknown' || routed.network.downlinkMbps <= 0 ? 10 : routed.network.downlinkMbps,
-          },
+          link: linkOf(routed, live, DEFAULT_LINK),
           heads: (cut) => heads.get(cut.name) ?? { backend: plan.backend, sessionWarm: false, missingBytes: cut.head.bytes },
           live,
           cloudThroughput: options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 },

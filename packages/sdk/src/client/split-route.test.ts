@@ -71,6 +71,32 @@ describe('the split route (head here, tail on a real worker)', () => {
     }
   });
 
+  it('runs every allowed encoding of a cut in turn on one client, each within its tolerance, its tensors binary on the wire', async () => {
+    const posts: { url: string; binary: boolean }[] = [];
+    const spy: typeof fetch = async (input, init) => {
+      const request = new Request(input, init);
+      if (request.method === 'POST') posts.push({ url: request.url, binary: request.headers.has('inference-header-content-length') });
+      return fetch(request);
+    };
+    const client = await createClient(options({ fetch: spy }));
+    try {
+      const local = await client.infer('tiny', { features: features() }, { mode: 'local-only' });
+      const scale = Math.max(...Array.from(local.outputs.logits?.data as Float32Array, Math.abs));
+      // Back to fp32 at the end: a head session made for one encoding must not answer for another.
+      for (const encoding of ['fp32', 'fp16', 'uint8', 'fp32'] as const) {
+        const split = await client.infer('tiny', { features: features() }, { split: { cut: cut(), encoding } });
+        const tail = encoding === 'fp32' ? `tiny.${cut()}` : `tiny.${cut()}.${encoding}`;
+        expect(split.route.split).toMatchObject({ cut: cut(), encoding, tail, tailWhere: 'cloud' });
+        expect(split.route.fallback).toBeUndefined();
+        expectClose(split, local, 0.02 * scale);
+        // A [3,128] hidden layer is far under the JSON threshold, yet goes binary: its bytes are what the router weighed.
+        expect(posts.at(-1)).toEqual({ url: `${worker.url}/v2/models/${encodeURIComponent(tail)}/infer`, binary: true });
+      }
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('finishes the tail on the device when the pool is unreachable, and says so', async () => {
     const client = await createClient(options({ broker: 'http://127.0.0.1:9', cloud: { maxRetries: 0 } }));
     try {

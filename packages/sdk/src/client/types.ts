@@ -90,9 +90,11 @@ export interface InferOptions {
   priority?: Priority;
   /**
    * Run as a split: at this cut (a `name` of the manifest's `cutPoints`), or `true` for the cut the
-   * router estimates fastest, where mode and privacy allow one. @default the router chooses the route
+   * router estimates fastest, where mode and privacy allow one. `{ cut, encoding }` also names the
+   * wire encoding (one the manifest allows); otherwise the allowed one with the fewest bytes.
+   * @default the router chooses the route
    */
-  split?: string | true;
+  split?: string | true | { cut: string; encoding: CutEncoding };
   signal?: AbortSignal;
 }
 

@@ -147,6 +147,27 @@ describe('cloud client against a real OIP v2 server on loopback', () => {
     }
   });
 
+  it('sends every tensor binary when the call asks, below the threshold too', async () => {
+    const { url } = await startServer();
+    const client = createCloudClient({ url });
+    const small = tensor(4);
+    const plain = await client.infer('echo', [small], { budgetMs: 5000 });
+    const binary = await client.infer('echo', [small], { budgetMs: 5000, binary: true });
+    expect(plain.binary).toBe(false);
+    expect(binary.binary).toBe(true);
+    expect(binary.outputs[0]?.data).toEqual(small.data);
+  });
+
+  it('times the headers of the answer apart from its body, on the clock it is given', async () => {
+    const { url } = await startServer();
+    let t = 0;
+    // Each reading is 10 ms after the last: the call starts at 10, the headers are read at 20, the body at 30.
+    const client = createCloudClient({ url, now: () => (t += 10) });
+    const reply = await client.infer('echo', [tensor(4)], { budgetMs: 5000 });
+    expect(reply.headersMs).toBe(10);
+    expect(reply.wallMs).toBe(20);
+  });
+
   it('learns from the model metadata whether the endpoint serves a model', async () => {
     const { url } = await startServer((req, res) => {
       const json = { 'content-type': 'application/json' };

@@ -26,6 +26,8 @@ export interface CloudClientOptions {
   /** First backoff when no Retry-After is given, doubled per retry, with full jitter. @default 50 */
   backoffMs?: number;
   fetch?: typeof fetch;
+  /** Clock for `wallMs` and `headersMs`. @default performance.now */
+  now?: () => number;
 }
 
 export interface CloudInferOptions {
@@ -34,6 +36,8 @@ export interface CloudInferOptions {
   priority?: Priority;
   requestId?: string;
   signal?: AbortSignal;
+  /** Every tensor in the binary extension, whatever its size (a cut's tensors: their bytes are what the router weighed). @default the client's `binaryThreshold` */
+  binary?: true;
 }
 
 export interface CloudReply {
@@ -41,6 +45,11 @@ export interface CloudReply {
   /** What the server reported about where and how the request ran. */
   info: RouteInfo;
   wallMs: number;
+  /**
+   * From the call to the answer's headers: the round trip, the request's upload and the server's
+   * time; the rest of `wallMs` is the answer's body coming down.
+   */
+  headersMs: number;
   /** HTTP attempts made, retries included. */
   attempts: number;
   requestBytes: number;
@@ -115,6 +124,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
   const threshold = options.binaryThreshold ?? DEFAULT_BINARY_THRESHOLD;
   const maxRetries = options.maxRetries ?? 3;
   const backoffMs = options.backoffMs ?? 50;
+  const now = options.now ?? (() => performance.now());
   const http: KyInstance = ky.create({
     prefixUrl: url,
     headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
@@ -125,7 +135,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
   return {
     url,
     async infer(model, inputs, o) {
-      const started = performance.now();
+      const started = now();
       const deadline = started + o.budgetMs;
       // Each attempt tells the server the time left, not the whole budget, so a retry is not
       // queued for a deadline that has already partly passed.
@@ -135,7 +145,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
           [SPLITFLOW_PARAMS.priority]: o.priority ?? 'interactive',
         };
         if (o.requestId) parameters[SPLITFLOW_PARAMS.requestId] = o.requestId;
-        return encodeInferRequest({ id: o.requestId, inputs, parameters, binary: threshold });
+        return encodeInferRequest({ id: o.requestId, inputs, parameters, binary: o.binary ?? threshold });
       };
       const encoded = encode(o.budgetMs);
       const requestBytes = typeof encoded.body === 'string' ? encoded.body.length : encoded.body.byteLength;
@@ -160,7 +170,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
               // ky waits the Retry-After when given, else the jittered backoff (at most this much).
               const wait = retryAfterMs(error.response) ?? backoffMs * 2 ** attempts;
               // Retry only if the wait and a fresh round trip still fit the budget.
-              if (performance.now() + wait >= deadline) return false;
+              if (now() + wait >= deadline) return false;
               return undefined;
             },
           },
@@ -168,7 +178,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
             beforeRequest: [() => void attempts++],
             beforeRetry: [
               ({ request }) => {
-                const again = encode(deadline - performance.now());
+                const again = encode(deadline - now());
                 const headers = new Headers(request.headers);
                 for (const [k, v] of Object.entries(again.headers)) headers.set(k, v);
                 return new Request(request, { body: again.body as BodyInit, headers });
@@ -176,12 +186,14 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
             ],
           },
         });
+        const headersMs = now() - started;
         const bytes = new Uint8Array(await response.arrayBuffer());
         const decoded = decodeInferResponse(bytes, response.headers.get(BINARY_HEADER));
         return {
           outputs: decoded.outputs,
           info: readRouteInfo(decoded.response.parameters),
-          wallMs: performance.now() - started,
+          wallMs: now() - started,
+          headersMs,
           attempts,
           requestBytes,
           responseBytes: bytes.byteLength,

@@ -244,6 +244,30 @@ describe('latency router with live estimates', () => {
     expect(live.linkMbps()).toBeCloseTo(link.mbps, 6);
   });
 
+  it('sends the request at the measured uplink and the answer at the downlink, and forgets both on a new network', () => {
+    const live = createLiveEstimates({ alpha: 1 });
+    const router = createLatencyRouter({ estimates: live });
+    const model = MODELS['vision-s'] as Model;
+    const i = input(model, withNetwork(DEVICES.laptop as DeviceProfile, 'wifi'), {}, { missingBytes: model.fileBytes, sessionWarm: false });
+    live.recordRtt(10);
+    live.recordTransfer(1_250_000, 100); // 100 Mbit/s down
+    const symmetric = router.decide(i).estimates;
+    expect(symmetric.cloud?.transferMs).toBeCloseTo(transferMs(i.requestBytes + i.responseBytes, { rttMs: 10, mbps: 100 }), 6);
+    live.recordUpload(125_000, 1000); // 1 Mbit/s up
+    expect(live.uplinkMbps()).toBeCloseTo(1, 9);
+    const measured = router.decide(i).estimates;
+    expect(measured.cloud?.transferMs).toBeCloseTo(10 + (i.requestBytes * 8) / 1000 + (i.responseBytes * 8) / 100_000, 6);
+    expect(measured.cloud?.source).toBe('measured');
+    // A model download goes the other way: the uplink does not slow it.
+    expect(measured.local?.downloadMs).toBeGreaterThan(0);
+    expect(measured.local?.downloadMs).toBe(symmetric.local?.downloadMs);
+    // Too small to say anything about throughput.
+    live.recordUpload(1000, 1000);
+    expect(live.uplinkMbps()).toBeCloseTo(1, 9);
+    live.resetNetwork();
+    expect(live.uplinkMbps()).toBeUndefined();
+  });
+
   it('moves a model to the cloud after measured local runs turn out slow, and back when they speed up', () => {
     const live = createLiveEstimates({ alpha: 1 });
     const router = createLatencyRouter({ estimates: live });

@@ -4,6 +4,7 @@ import {
   computeMs,
   type DeviceProfile,
   type DimBinding,
+  exchangeMs,
   type Link,
   localMs,
   type ModelManifest,
@@ -64,6 +65,33 @@ export interface LatencyRouter {
   decide(input: RouteInput): RouteDecision;
 }
 
+/**
+ * The link as this device knows it: measured throughput beats the Network Information hint (Chromium
+ * caps `downlink` at 10 Mbps and headless reports about 1, which made a loopback cloud look seconds
+ * away). The uplink is its own measurement (requests that went up); until one has, it is taken to
+ * be the downlink, as the Network Information API gives no uplink figure.
+ */
+export function linkOf(device: DeviceProfile, live: LiveEstimates, defaultLink: Link): Link {
+  const measuredUp = live.uplinkMbps();
+  return {
+    rttMs: live.rttMs() ?? (device.network.rttMs === 'unknown' ? defaultLink.rttMs : device.network.rttMs),
+    // Browsers round downlink and report 0 for some links; never divide by a zero link.
+    mbps: live.linkMbps() ?? (device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? defaultLink.mbps : device.network.downlinkMbps),
+    ...(measuredUp !== undefined ? { upMbps: measuredUp } : {}),
+  };
+}
+
+/** The link as the reasons state it, each figure with where it comes from. */
+export function describeLink(device: DeviceProfile, live: LiveEstimates, defaultLink: Link): string {
+  const link = linkOf(device, live, defaultLink);
+  const rtt = live.rttMs() !== undefined ? 'measured' : device.network.rttMs === 'unknown' ? 'assumed' : 'probed';
+  const down =
+    live.linkMbps() !== undefined ? 'measured' : device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? 'assumed' : 'probed';
+  const mbps = (v: number) => (v < 10 ? v.toFixed(2) : v.toFixed(0));
+  const up = link.upMbps !== undefined ? `up ${mbps(link.upMbps)} Mbps measured` : 'up not measured yet (taken as down)';
+  return `network: RTT ${link.rttMs.toFixed(0)} ms ${rtt}, down ${mbps(link.mbps)} Mbps ${down}, ${up}`;
+}
+
 const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -80,13 +108,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
   const defaultLink = options.defaultLink ?? { rttMs: 100, mbps: 10 };
   const memoryShare = options.memoryShare ?? 0.25;
 
-  // Measured throughput beats the Network Information hint: Chromium caps `downlink` at 10 Mbps and
-  // headless reports about 1, which made a loopback cloud look seconds away.
-  const deviceLink = (device: DeviceProfile): Link => ({
-    rttMs: device.network.rttMs === 'unknown' ? defaultLink.rttMs : device.network.rttMs,
-    // Browsers round downlink and report 0 for some links; never divide by a zero link.
-    mbps: live.linkMbps() ?? (device.network.downlinkMbps === 'unknown' || device.network.downlinkMbps <= 0 ? defaultLink.mbps : device.network.downlinkMbps),
-  });
+  const deviceLink = (device: DeviceProfile): Link => linkOf(device, live, defaultLink);
 
   function estimateLocal(input: RouteInput): LocalEstimate {
     const work = workOf(input.manifest, input.dims);
@@ -103,7 +125,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
     const work = workOf(input.manifest, input.dims);
     const probed = deviceLink(input.device);
     const measuredRtt = live.rttMs();
-    const link: Link = { rttMs: measuredRtt ?? probed.rttMs, mbps: probed.mbps };
+    const link: Link = { ...probed, rttMs: measuredRtt ?? probed.rttMs };
     const measuredCompute = live.cloudComputeMs(input.manifest.id, work.flops);
     const measuredNetwork = live.cloudNetworkMs(input.manifest.id);
     const e: CloudEstimateInput = {
@@ -114,7 +136,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
       computeMs: measuredCompute ?? computeMs(cloudThroughput, work),
     };
     // This model's own measured network time (same sizes, same link) beats the RTT + bytes model.
-    const transfer = measuredNetwork ?? transferMs(e.requestBytes + e.responseBytes, link);
+    const transfer = measuredNetwork ?? exchangeMs(e.requestBytes, e.responseBytes, link);
     return {
       totalMs: measuredNetwork === undefined ? cloudMs(e) : transfer + e.queueMs + e.computeMs,
       transferMs: transfer,
@@ -122,7 +144,13 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
       queueMs: e.queueMs,
       computeMs: e.computeMs,
       source:
-        measuredCompute === undefined && measuredRtt === undefined && measuredNetwork === undefined && live.linkMbps() === undefined ? 'prior' : 'measured',
+        measuredCompute === undefined &&
+        measuredRtt === undefined &&
+        measuredNetwork === undefined &&
+        live.linkMbps() === undefined &&
+        live.uplinkMbps() === undefined
+          ? 'prior'
+          : 'measured',
     };
   }
 
@@ -184,7 +212,7 @@ export function createLatencyRouter(options: LatencyRouterOptions): LatencyRoute
       const local = estimates.local as LocalEstimate;
       const cloud = estimates.cloud as CloudEstimate;
       const pick = (where: Where, reason: string): RouteDecision => ({ ...base, where, reason, fallback: where === 'local' ? 'cloud' : 'local' });
-      const numbers = `local ${ms(local.totalMs)} (${local.source}) vs cloud ${ms(cloud.totalMs)} (${cloud.source}), budget ${ms(budgetMs)}`;
+      const numbers = `local ${ms(local.totalMs)} (${local.source}) vs cloud ${ms(cloud.totalMs)} (${cloud.source}), budget ${ms(budgetMs)}; ${describeLink(input.device, live, defaultLink)}`;
       if (mode === 'prefer-local') {
         if (local.totalMs > budgetMs && cloud.totalMs <= budgetMs) return pick('cloud', `prefer-local, but only cloud meets the budget: ${numbers}`);
         return pick('local', `prefer-local: ${numbers}`);

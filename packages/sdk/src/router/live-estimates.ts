@@ -18,8 +18,10 @@ export interface LiveEstimatesSnapshot {
   local: Record<string, Partial<Sample> & { compileMs?: number; firstRunMs?: number }>;
   cloud: Record<string, Sample & { queueMs: number; networkMs?: number }>;
   cloudRttMs?: number;
-  /** Measured throughput of this device's transfers (model downloads, cloud calls), in Mbps. */
+  /** Measured throughput of this device's downloads (model files, cloud answers), in Mbps. */
   linkMbps?: number;
+  /** Measured throughput of this device's uploads (cloud requests), in Mbps. */
+  uplinkMbps?: number;
 }
 
 /**
@@ -37,8 +39,10 @@ export interface LiveEstimates {
    * planning, JIT of the runtime's own code) that would make local look slow for many runs after.
    */
   recordFirstRun(model: string, computeMs: number): void;
-  /** Bytes moved over the network in `ms` (a download, or a cloud call less its round trip and server time). */
+  /** Bytes that came down in `ms` (a model file, a cloud answer's body). */
   recordTransfer(bytes: number, ms: number): void;
+  /** Bytes that went up in `ms` (a cloud request: time to the answer's headers less the round trip and the server's time). */
+  recordUpload(bytes: number, ms: number): void;
   recordCloud(model: string, flops: number, observed: CloudObservation): void;
   recordRtt(rttMs: number): void;
   /**
@@ -50,8 +54,10 @@ export interface LiveEstimates {
   localComputeMs(model: string, flops: number): number | undefined;
   compileMs(model: string): number | undefined;
   firstRunMs(model: string): number | undefined;
-  /** Measured throughput of the link, in Mbps. */
+  /** Measured throughput of the link's downlink, in Mbps. */
   linkMbps(): number | undefined;
+  /** Measured throughput of the link's uplink, in Mbps; undefined until a large enough request went up. */
+  uplinkMbps(): number | undefined;
   cloudComputeMs(model: string, flops: number): number | undefined;
   cloudQueueMs(model: string): number | undefined;
   /** Measured network time (round trip and transfer) of this model's cloud calls. */
@@ -81,6 +87,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
   const cloud = new Map<string, Sample & { queueMs: number; networkMs?: number }>();
   let rtt: number | undefined;
   let mbps: number | undefined;
+  let upMbps: number | undefined;
 
   const update = (previous: Sample | undefined, flops: number, ms: number): Sample => {
     // Bring the previous sample to the new size before averaging, so mixed sizes average in time per flop.
@@ -102,6 +109,10 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
       if (!(bytes >= MIN_TRANSFER_BYTES) || !(ms > 0)) return;
       mbps = ewma(mbps, (bytes * 8) / (ms * 1000), alpha);
     },
+    recordUpload(bytes, ms) {
+      if (!(bytes >= MIN_TRANSFER_BYTES) || !(ms > 0)) return;
+      upMbps = ewma(upMbps, (bytes * 8) / (ms * 1000), alpha);
+    },
     recordCloud(model, flops, observed) {
       const previous = cloud.get(model);
       const next = update(previous, flops, observed.computeMs);
@@ -117,6 +128,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     resetNetwork() {
       rtt = undefined;
       mbps = undefined;
+      upMbps = undefined;
       for (const [model, sample] of cloud) cloud.set(model, { ms: sample.ms, flops: sample.flops, queueMs: sample.queueMs });
     },
     localComputeMs(model, flops) {
@@ -126,6 +138,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     compileMs: (model) => compile.get(model),
     firstRunMs: (model) => firstRun.get(model),
     linkMbps: () => mbps,
+    uplinkMbps: () => upMbps,
     cloudComputeMs(model, flops) {
       const sample = cloud.get(model);
       return sample ? scale(sample, flops) : undefined;
@@ -138,7 +151,7 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
       for (const k of new Set([...local.keys(), ...compile.keys(), ...firstRun.keys()])) {
         localOut[k] = { ...local.get(k), compileMs: compile.get(k), firstRunMs: firstRun.get(k) };
       }
-      return { local: localOut, cloud: Object.fromEntries(cloud), cloudRttMs: rtt, linkMbps: mbps };
+      return { local: localOut, cloud: Object.fromEntries(cloud), cloudRttMs: rtt, linkMbps: mbps, uplinkMbps: upMbps };
     },
   };
 }

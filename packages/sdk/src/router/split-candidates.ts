@@ -5,6 +5,7 @@ import {
   type DeviceProfile,
   type DimBinding,
   evalTerms,
+  exchangeMs,
   type Link,
   type ModelManifest,
   type RoutingThresholds,
@@ -26,7 +27,7 @@ export interface SplitEstimate {
   headSetupMs: number;
   headSource: 'measured' | 'prior';
   uploadBytes: number;
-  /** Round trip plus the cut tensors up and the result down (measured for this tail when it has run). */
+  /** Round trip plus the cut tensors up (at the uplink) and the result down (measured for this tail when it has run). */
   networkMs: number;
   queueMs: number;
   tailMs: number;
@@ -53,6 +54,8 @@ export interface SplitInput {
   heads: (cut: CutPoint) => HeadPlan;
   live: LiveEstimates;
   cloudThroughput: Throughput;
+  /** Encodings asked for by cut name (a cut whose asked encoding is not usable is no candidate). */
+  encodings?: Record<string, CutEncoding>;
 }
 
 const WIRE_SHARE: Record<CutEncoding, number> = { fp32: 1, fp16: 0.5, uint8: 0.25 };
@@ -60,9 +63,9 @@ const WIRE_SHARE: Record<CutEncoding, number> = { fp32: 1, fp16: 0.5, uint8: 0.2
 /** Key under which a head's local runs and compile times are learned. */
 export const headKey = (model: string, cut: string) => `${model}/head:${cut}`;
 
-/** The encoding a cut travels in: the allowed one with the fewest bytes. */
-export function wireEncoding(cut: CutPoint, hasModel: (id: string) => boolean): { encoding: CutEncoding; tail: string } | undefined {
-  const usable = cut.encodings.filter((e) => e.allowed && e.tail !== undefined && hasModel(e.tail));
+/** The encoding a cut travels in: `want` when it is allowed and served, else the allowed one with the fewest bytes. */
+export function wireEncoding(cut: CutPoint, hasModel: (id: string) => boolean, want?: CutEncoding): { encoding: CutEncoding; tail: string } | undefined {
+  const usable = cut.encodings.filter((e) => e.allowed && e.tail !== undefined && hasModel(e.tail) && (want === undefined || e.encoding === want));
   usable.sort((a, b) => WIRE_SHARE[a.encoding] - WIRE_SHARE[b.encoding]);
   const best = usable[0];
   return best ? { encoding: best.encoding, tail: best.tail as string } : undefined;
@@ -84,7 +87,7 @@ export function splitCandidates(input: SplitInput): SplitEstimate[] {
   const { live, dims } = input;
   const total = evalTerms(input.manifest.cost.flops, dims);
   for (const cut of input.manifest.cutPoints ?? []) {
-    const wire = wireEncoding(cut, input.hasModel);
+    const wire = wireEncoding(cut, input.hasModel, input.encodings?.[cut.name]);
     if (!wire) continue;
     const head = input.heads(cut);
     const key = headKey(input.manifest.id, cut.name);
@@ -97,7 +100,7 @@ export function splitCandidates(input: SplitInput): SplitEstimate[] {
       ? 0
       : (head.missingBytes > 0 ? transferMs(head.missingBytes, input.link) : 0) + (live.compileMs(key) ?? compilePriorMs(head.missingBytes));
     const uploadBytes = wireBytes(cut, wire.encoding, dims);
-    const networkMs = live.cloudNetworkMs(wire.tail) ?? transferMs(uploadBytes + input.responseBytes, input.link);
+    const networkMs = live.cloudNetworkMs(wire.tail) ?? exchangeMs(uploadBytes, input.responseBytes, input.link);
     const queueMs = live.cloudQueueMs(wire.tail) ?? live.cloudQueueMs(input.manifest.id) ?? 0;
     const measuredTail = live.cloudComputeMs(wire.tail, after) ?? live.cloudComputeMs(input.manifest.id, after);
     const tailMs = measuredTail ?? computeMs(input.cloudThroughput, { flops: after, bytes });

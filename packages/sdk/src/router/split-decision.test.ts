@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { type DeviceProfile, type ModelManifest, type NetworkInfo, parseCatalogJson, type RoutingThresholds } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { DEVICES, NETWORKS, thresholds } from '../testing/profiles.js';
-import { createLatencyRouter } from './latency-router.js';
+import { createLatencyRouter, linkOf } from './latency-router.js';
 import { createLiveEstimates, type LiveEstimates } from './live-estimates.js';
 import { splitCandidates } from './split-candidates.js';
 import { decideWithSplit } from './split-decision.js';
@@ -15,10 +15,16 @@ const catalog = parseCatalogJson(readFileSync(CATALOG, 'utf8'), CATALOG);
 const vision = catalog.models.find((m) => m.id === 'vision-s') as ModelManifest;
 const hasModel = (id: string) => catalog.models.some((m) => m.id === id);
 
-function decide(device: DeviceProfile, network: NetworkInfo, t: Partial<RoutingThresholds> = {}, live: LiveEstimates = createLiveEstimates(), force?: string) {
+function decide(
+  device: DeviceProfile,
+  network: NetworkInfo,
+  t: Partial<RoutingThresholds> = {},
+  live: LiveEstimates = createLiveEstimates(),
+  force?: Parameters<typeof decideWithSplit>[3],
+) {
   const router = createLatencyRouter({ estimates: live });
   const routed = { ...device, network };
-  const link = { rttMs: network.rttMs === 'unknown' ? 100 : network.rttMs, mbps: network.downlinkMbps === 'unknown' ? 10 : network.downlinkMbps };
+  const link = linkOf(routed, live, { rttMs: 100, mbps: 10 });
   return decideWithSplit(
     router,
     {
@@ -142,6 +148,62 @@ describe('decideWithSplit', () => {
       split: { cut: 'block6-dw-conv' },
     });
     expect(() => decide(DEVICES.desktop as DeviceProfile, NETWORKS.wifi as NetworkInfo, {}, createLiveEstimates(), 'nope')).toThrow(/no usable cut "nope"/);
+  });
+
+  it('takes the encoding the caller asks for, and refuses one the cut does not allow', () => {
+    const wifi = NETWORKS.wifi as NetworkInfo;
+    const desktop = DEVICES.desktop as DeviceProfile;
+    const fp16 = decide(desktop, wifi, {}, createLiveEstimates(), { cut: 'maxpool', encoding: 'fp16' });
+    expect(fp16).toMatchObject({ where: 'split', split: { cut: 'maxpool', encoding: 'fp16', tail: 'vision-s.maxpool.fp16', uploadBytes: 64 * 56 * 56 * 2 } });
+    expect(decide(desktop, wifi, {}, createLiveEstimates(), { cut: 'maxpool', encoding: 'fp32' }).split).toMatchObject({ tail: 'vision-s.maxpool' });
+    const det = catalog.models.find((m) => m.id === 'ocr-det') as ModelManifest;
+    const refused = det.cutPoints?.find((c) => c.encodings.some((e) => e.encoding === 'uint8' && !e.allowed));
+    expect(refused).toBeDefined();
+    const router = createLatencyRouter({ estimates: createLiveEstimates() });
+    const live = createLiveEstimates();
+    expect(() =>
+      decideWithSplit(
+        router,
+        {
+          manifest: det,
+          thresholds: thresholds({ minDeviceGflops: 0, latencyBudgetMs: 60_000 }),
+          dims: { batch: 1, height: 320, width: 320 },
+          requestBytes: 3 * 320 * 320 * 4,
+          responseBytes: 320 * 320 * 4,
+          device: { ...desktop, network: wifi },
+          local: { runnable: true, backend: 'wasm', modelBytes: 4.7e6, missingBytes: 0, sessionWarm: true },
+          cloud: { configured: true },
+        },
+        {
+          manifest: det,
+          hasModel,
+          link: { rttMs: 5, mbps: 50 },
+          heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+          live,
+          cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+        },
+        { cut: refused?.name as string, encoding: 'uint8' },
+      ),
+    ).toThrow(/no usable cut ".*" in uint8/);
+  });
+
+  it('a split sends its cut at the uplink: a slow uplink moves auto from split to local', () => {
+    const phone = DEVICES.phone as DeviceProfile;
+    const live = createLiveEstimates({ alpha: 1 });
+    const before = decide(phone, link20, {}, live);
+    expect(before.where).toBe('split');
+    const chosen = before.split as NonNullable<typeof before.split>;
+    // Until an upload is measured the uplink is taken to be the downlink.
+    expect(chosen.networkMs).toBeCloseTo(40 + ((chosen.uploadBytes + 4000) * 8) / 20_000, 6);
+    live.recordUpload(125_000, 10_000); // 0.1 Mbit/s up
+    const after = decide(phone, link20, {}, live);
+    const same = after.estimates.split?.find((c) => c.cut === chosen.cut);
+    expect(same?.networkMs).toBeCloseTo(40 + (chosen.uploadBytes * 8) / 100 + (4000 * 8) / 20_000, 6);
+    expect(after.where).toBe('local');
+    expect(after.reason).toMatch(/^auto: local is faster/);
+    // The reason names the network it was weighed on.
+    expect(before.reason).toContain('network: RTT 40 ms probed, down 20 Mbps probed, up not measured yet (taken as down)');
+    expect(after.reason).toContain('up 0.10 Mbps measured');
   });
 
   it('a measured slow pool moves auto off the split', () => {

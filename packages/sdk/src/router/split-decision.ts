@@ -1,6 +1,6 @@
-import { isSplitflowError, SplitflowError } from '@splitflow/contract';
+import { type CutEncoding, isSplitflowError, SplitflowError } from '@splitflow/contract';
 import type { RouteDecision } from './decision.js';
-import type { LatencyRouter, RouteInput } from './latency-router.js';
+import { describeLink, type LatencyRouter, type RouteInput } from './latency-router.js';
 import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './split-candidates.js';
 
 const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
@@ -16,15 +16,19 @@ export function decideWithSplit(
   router: LatencyRouter,
   input: RouteInput,
   split: Omit<SplitInput, 'dims' | 'device' | 'responseBytes'>,
-  /** A cut the caller asked for (`true`: the fastest cut): taken when splits are allowed, else the decision says why not. */
-  force?: string | true,
+  /** A cut the caller asked for (`true`: the fastest cut), with its encoding or not: taken when splits are allowed, else the decision says why not. */
+  asked?: string | true | { cut: string; encoding: CutEncoding },
 ): RouteDecision {
   const { thresholds } = input;
+  const force = typeof asked === 'object' ? asked.cut : asked;
+  const encodings = typeof asked === 'object' ? { [asked.cut]: asked.encoding } : undefined;
   const blocked = splitBlock(thresholds, input.manifest as Pick<SplitInput['manifest'], 'cutPoints'>, {
     configured: input.cloud.configured,
     online: input.device.network.online,
   });
-  const candidates = blocked ? [] : splitCandidates({ ...split, dims: input.dims, device: input.device, responseBytes: input.responseBytes });
+  const candidates = blocked
+    ? []
+    : splitCandidates({ ...split, dims: input.dims, device: input.device, responseBytes: input.responseBytes, ...(encodings ? { encodings } : {}) });
   let base: RouteDecision | undefined;
   try {
     base = router.decide(input);
@@ -44,12 +48,12 @@ export function decideWithSplit(
   const estimates = { ...base.estimates, ...(candidates.length > 0 ? { split: candidates } : {}) };
   const splitBlocked = blocked ?? (candidates.length === 0 ? 'no cut has an allowed encoding whose tail is in the catalog' : undefined);
   if (splitBlocked !== undefined || candidates.length === 0) return { ...base, estimates, splitBlocked };
-  const asked = force === undefined ? undefined : force === true ? candidates[0] : candidates.find((c) => c.cut === force);
-  if (force !== undefined && !asked)
+  const chosen = force === undefined ? undefined : force === true ? candidates[0] : candidates.find((c) => c.cut === force);
+  if (force !== undefined && !chosen)
     throw new SplitflowError('INVALID_REQUEST', {
-      message: `model "${input.manifest.id}" has no usable cut "${force}"; it has ${candidates.map((c) => c.cut).join(', ')}`,
+      message: `model "${input.manifest.id}" has no usable cut "${force}"${encodings ? ` in ${encodings[force as string]}` : ''}; it has ${candidates.map((c) => `${c.cut} (${c.encoding})`).join(', ')}`,
     });
-  const best = asked ?? (candidates[0] as (typeof candidates)[number]);
+  const best = chosen ?? (candidates[0] as (typeof candidates)[number]);
   const local = base.localBlocked === undefined ? base.estimates.local?.totalMs : undefined;
   const cloud = base.cloudBlocked === undefined ? base.estimates.cloud?.totalMs : undefined;
   const numbers = [
@@ -57,10 +61,11 @@ export function decideWithSplit(
     local !== undefined ? `local ${ms(local)}` : `local ruled out (${base.localBlocked})`,
     cloud !== undefined ? `cloud ${ms(cloud)}` : `cloud ruled out (${base.cloudBlocked})`,
     `budget ${ms(thresholds.latencyBudgetMs)}`,
+    describeLink(input.device, split.live, split.link),
   ].join('; ');
   const budget = thresholds.latencyBudgetMs;
   let take: boolean;
-  if (asked) take = true;
+  if (chosen) take = true;
   else if (thresholds.mode === 'prefer-local') take = !(local !== undefined && local <= budget) && best.totalMs < (cloud ?? Number.POSITIVE_INFINITY);
   else if (thresholds.mode === 'prefer-cloud') take = !(cloud !== undefined && cloud <= budget) && best.totalMs < (local ?? Number.POSITIVE_INFINITY);
   else take = best.totalMs < Math.min(local ?? Number.POSITIVE_INFINITY, cloud ?? Number.POSITIVE_INFINITY);
@@ -68,7 +73,7 @@ export function decideWithSplit(
   return {
     where: 'split',
     split: best,
-    reason: asked
+    reason: chosen
       ? `split at ${best.cut} (${best.encoding}) as asked: ${numbers}`
       : `${thresholds.mode}: split at ${best.cut} (${best.encoding}) is fastest: ${numbers}`,
     mode: thresholds.mode,

@@ -1,0 +1,78 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type Cell, choiceOf, headline, summariseCell } from './split-report.js';
+
+// The bench's own logic on made-up samples (deterministic), and a smoke run of the real command on
+// `tiny` over one shaped network: every route answers, and every allowed encoding holds its tolerance.
+
+const sample = (route: string, ms: number, took = route, upBytes = 0) => ({ route, round: 0, ms, upBytes, downBytes: 0, took });
+
+describe('summariseCell', () => {
+  it('finds the oracle among the fixed routes and judges auto against it and the better whole route', () => {
+    const cell = summariseCell({
+      model: 'm',
+      device: 'd',
+      network: 'n',
+      loadAverage1m: 1,
+      rounds: 3,
+      classCount: undefined,
+      failures: [],
+      coldChoice: 'cloud',
+      samples: [
+        ...[100, 110, 90].map((ms) => sample('local', ms)),
+        ...[200, 210, 190].map((ms) => sample('cloud', ms, 'cloud', 1000)),
+        ...[60, 70, 50].map((ms) => sample('split@a/uint8', ms, 'split@a/uint8', 100)),
+        ...[66, 64, 80].map((ms) => sample('auto', ms, 'split@a/uint8')),
+      ],
+    });
+    expect(cell.oracle).toEqual({ route: 'split@a/uint8', ms: 60 });
+    expect(cell.bestWhole).toEqual({ route: 'local', ms: 100 });
+    expect(cell.splitWins).toBe(true);
+    expect(cell.splitOverCloud).toBeCloseTo(200 / 60, 3);
+    expect(cell.auto).toMatchObject({ ms: 66, picks: { 'split@a/uint8': 3 }, vsOracle: 1.1, vsBestWhole: 0.66 });
+    expect(cell.cold).toMatchObject({ choice: 'cloud', ms: 200, vsBestWhole: 2 });
+    // The choice is judged by its route's median, apart from the noise of auto's own runs.
+    expect(choiceOf(cell)).toEqual({ route: 'split@a/uint8', ms: 60, vsOracle: 1, vsBestWhole: 0.6 });
+    const h = headline([cell, { ...cell, auto: { ...cell.auto, vsOracle: 1.2, vsBestWhole: 1.3 } } as Cell]);
+    expect(h).toMatchObject({
+      cells: 2,
+      autoWithin10: 1,
+      autoWorseThanBestWholeBy20: 1,
+      choiceIsOracle: 2,
+      choiceWithin10: 2,
+      splitWins: 2,
+      coldWithin10: 0,
+      coldWorseThanBestWholeBy20: 2,
+    });
+  });
+});
+
+describe('the split bench command (smoke, tiny)', () => {
+  const out = mkdtempSync(join(tmpdir(), 'split-bench-smoke-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('times every route of tiny over one shaped network and writes its report', async () => {
+    const script = join(import.meta.dirname, 'split-bench.ts');
+    const args = ['--models', 'tiny', '--devices', 'ort-node-1t', '--networks', 'wifi', '--rounds', '1', '--max-rounds', '1', '--out', out, '--name', 'smoke'];
+    const code = await new Promise<number | null>((resolve) => {
+      const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', script, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+      child.once('exit', resolve);
+    });
+    expect(code).toBe(0);
+    const data = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8')) as { cells: Cell[] };
+    expect(data.cells).toHaveLength(1);
+    const cell = data.cells[0] as Cell;
+    expect(cell.failures).toEqual([]);
+    const routes = cell.routes.map((r) => r.route).sort();
+    expect(routes).toEqual(['auto', 'cloud', 'local', 'split@fc1-gemm/fp16', 'split@fc1-gemm/fp32', 'split@fc1-gemm/uint8']);
+    for (const r of cell.routes.filter((x) => x.route.startsWith('split@'))) {
+      expect(r.top1Agreement).toBe(1);
+      expect(r.maxError).toBeLessThanOrEqual(0.02);
+      expect(r.upBytes).toBeGreaterThan(0);
+    }
+    expect(readFileSync(join(out, 'smoke.md'), 'utf8')).toContain('## Headline');
+  }, 180_000);
+});

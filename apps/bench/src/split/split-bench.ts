@@ -1,0 +1,360 @@
+// Split bench, Neurosurgeon-style: for each model with kept cuts, each device and each network, the
+// same inputs run all on the device, all in the cloud, at every kept cut in every allowed encoding,
+// and as the router chooses (auto). The device is @splitflow/sdk in this process; the cloud is a
+// real broker and CPU worker (child processes on loopback) behind a TCP proxy that shapes each
+// connection to the network's RTT and up/down bandwidth. Routes are interleaved round by round.
+//
+// Run: npm run bench:split -w @splitflow/bench [-- --models tiny --networks wifi --devices wasm-1t --rounds 3]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CutEncoding, ModelCatalog, ModelManifest, NamedTensor, Tensor } from '@splitflow/contract';
+import { createClient, type InferOptions, type InferResult, type SplitflowClient } from '@splitflow/sdk';
+import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
+import { writeNchw } from '../../../../packages/sdk/src/tasks/image/rgba-image.js';
+import { createMemoryCacheStorage } from '../../../../packages/sdk/src/testing/memory-cache.js';
+import { renderText } from '../../../../packages/sdk/src/testing/render-text.js';
+import { startStaticServer } from '../../../../packages/sdk/src/testing/static-server.js';
+import { describeMachine } from '../worker/machine.js';
+import { makeInputs } from '../worker/manifest-inputs.js';
+import { writeReport } from '../worker/report.js';
+import { round } from '../worker/stats.js';
+import { SPLIT_NETWORKS } from './network-profiles.js';
+import { ortNodeDevice } from './ort-node-device.js';
+import { startShapedLink } from './shaped-link.js';
+import { type Cell, type RouteSample, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
+
+const { values } = parseArgs({
+  options: {
+    models: { type: 'string', default: 'tiny,ocr-cls,ocr-rec,vision-s,ocr-det' },
+    devices: { type: 'string', default: 'ort-node-1t,wasm-1t' },
+    networks: { type: 'string', default: Object.keys(SPLIT_NETWORKS).join(',') },
+    rounds: { type: 'string', default: '3' },
+    /** Cheap cells run more rounds (up to this many) while the cell has used less than --cell-seconds. */
+    'max-rounds': { type: 'string', default: '15' },
+    'cell-seconds': { type: 'string', default: '20' },
+    out: { type: 'string' },
+    name: { type: 'string', default: 'split-cpu' },
+    machine: { type: 'string', default: '2-core shared VM' },
+    /** Write the report again from a results JSON this script wrote (no run). */
+    render: { type: 'string' },
+    /** Run the devices one after another in this process instead of one child process each. */
+    sequential: { type: 'boolean', default: false },
+  },
+});
+const ROOT = resolve(import.meta.dirname, '../../../..');
+const MODELS = join(ROOT, 'models');
+const rounds = Number(values.rounds);
+const maxRounds = Math.max(rounds, Number(values['max-rounds']));
+const cellMs = Number(values['cell-seconds']) * 1000;
+const modelIds = (values.models as string).split(',');
+const networks = (values.networks as string).split(',');
+const devices = (values.devices as string).split(',');
+const log = (...a: unknown[]) => console.error('[split-bench]', ...a);
+
+const DEVICES: Record<string, { label: string; options: Parameters<typeof createClient>[0]['worker'] | false; numThreads?: number }> = {
+  'ort-node-1t': { label: 'onnxruntime-node, 1 intra-op thread, behind the SDK (a native app on a phone core)', options: ortNodeDevice(1) },
+  'wasm-1t': {
+    label: 'onnxruntime-web wasm, 1 thread, the SDK on the main thread of Node (the engine a page without threads uses)',
+    options: false,
+    numThreads: 1,
+  },
+};
+for (const d of devices) if (!DEVICES[d]) throw new Error(`unknown device "${d}"; known: ${Object.keys(DEVICES).join(', ')}`);
+for (const n of networks) if (!SPLIT_NETWORKS[n]) throw new Error(`unknown network "${n}"; known: ${Object.keys(SPLIT_NETWORKS).join(', ')}`);
+
+// Pictures the OCR models are made for (dark glyphs on paper); PP-OCR normalises to [-1, 1].
+const OCR_NORM = { order: 'bgr', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] } as const;
+function ocrInput(width: number, height: number, lines: { text: string; size: number }[]): NamedTensor {
+  const image = renderText(
+    width,
+    height,
+    lines.map((l, i) => ({ text: l.text, x: 8, y: (height / (lines.length + 1)) * (i + 1), size: l.size })),
+  );
+  const data = new Float32Array(3 * width * height);
+  writeNchw(data, 0, image, { width, height }, OCR_NORM);
+  return { name: 'x', datatype: 'FP32', shape: [1, 3, height, width], data };
+}
+
+function inputsFor(manifest: ModelManifest): NamedTensor[] {
+  switch (manifest.id) {
+    case 'ocr-det':
+      return [
+        ocrInput(320, 320, [
+          { text: 'Split inference', size: 28 },
+          { text: 'Order 4711 ships', size: 24 },
+          { text: 'edge and cloud', size: 28 },
+        ]),
+      ];
+    case 'ocr-rec':
+      return [ocrInput(320, 48, [{ text: 'Order 4711 ships 2026', size: 26 }])];
+    case 'ocr-cls':
+      return [ocrInput(192, 48, [{ text: 'edge and cloud', size: 24 }])];
+    default:
+      return makeInputs(manifest, 1, 7);
+  }
+}
+
+const copyInputs = (inputs: NamedTensor[]): Record<string, Tensor> =>
+  Object.fromEntries(inputs.map((t) => [t.name, { datatype: t.datatype, shape: [...t.shape], data: (t.data as Float32Array).slice() } as Tensor]));
+
+interface Route {
+  key: string;
+  options: InferOptions;
+}
+
+function routesOf(manifest: ModelManifest, catalog: ModelCatalog): Route[] {
+  const has = (id: string) => catalog.models.some((m) => m.id === id);
+  const splits = (manifest.cutPoints ?? []).flatMap((cut) =>
+    cut.encodings
+      .filter((e) => e.allowed && e.tail !== undefined && has(e.tail))
+      .map((e) => ({ key: `split@${cut.name}/${e.encoding}`, options: { split: { cut: cut.name, encoding: e.encoding as CutEncoding } } })),
+  );
+  return [
+    { key: 'local', options: { mode: 'local-only' } },
+    { key: 'cloud', options: { mode: 'cloud-only' } },
+    ...splits,
+    { key: 'auto', options: { mode: 'auto' } },
+  ];
+}
+
+/** The fixed route an auto run took, in the same words as the routes' keys. */
+function routeKey(result: InferResult): string {
+  const r = result.route;
+  if (r.where === 'split' && r.split) return `split@${r.split.cut}/${r.split.encoding}`;
+  return r.where;
+}
+
+async function main(): Promise<void> {
+  const catalogPath = join(MODELS, 'catalog.json');
+  const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog;
+  const manifests = modelIds.map((id) => {
+    const m = catalog.models.find((x) => x.id === id);
+    if (!m?.cutPoints?.length) throw new Error(`model "${id}" has no kept cuts in the catalog (run npm run models)`);
+    return m;
+  });
+  const tails = catalog.models.filter((m) => m.tailOf && modelIds.includes(m.tailOf.model)).map((m) => m.id);
+  const dir = mkdtempSync(join(tmpdir(), 'splitflow-split-bench-'));
+  const worker = await startCli(WORKER_CLI, ['--models', catalogPath, '--serve', modelIds.join(','), '--tails', modelIds.join(','), '--port', '0']);
+  writeFileSync(
+    join(dir, 'broker.json'),
+    JSON.stringify({
+      catalog: catalogPath,
+      pools: [
+        {
+          name: 'cpu',
+          hardware: 'cpu',
+          protocol: 'oip-v2',
+          endpoints: [{ url: worker.url }],
+          costPerHour: 0.1,
+          maxConcurrency: 4,
+          models: [...modelIds, ...tails],
+        },
+      ],
+      anonymous: {},
+      jobs: { store: 'memory' },
+      log: { level: 'warn' },
+    }),
+  );
+  const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);
+  const files = await startStaticServer(join(MODELS, 'build'));
+  // One cache for every client: model files are fetched once, before any cell, so no cell's link
+  // estimate is taken from a loopback download.
+  const caches = createMemoryCacheStorage();
+  const clientFor = (device: string, brokerUrl: string): Promise<SplitflowClient> => {
+    const d = DEVICES[device] as (typeof DEVICES)[string];
+    return createClient({
+      catalog,
+      modelBaseUrl: files.url,
+      broker: brokerUrl,
+      worker: d.options,
+      ...(d.numThreads ? { numThreads: d.numThreads } : {}),
+      caches,
+      probe: { benchmarkMs: 5 },
+      policy: { minDeviceGflops: 0 },
+    });
+  };
+  const inputs = new Map(manifests.map((m) => [m.id, inputsFor(m)]));
+  const budget = { latencyBudgetMs: 600_000 };
+  const cells: Cell[] = [];
+  const loadBefore = loadavg();
+  const started = Date.now();
+  try {
+    log('fetching every file once over loopback (not timed)');
+    const warm = await clientFor('wasm-1t', broker.url);
+    for (const m of manifests) for (const r of routesOf(m, catalog)) await warm.infer(m.id, copyInputs(inputs.get(m.id) ?? []), { ...r.options, ...budget });
+    await warm.dispose();
+
+    for (const device of devices) {
+      for (const network of networks) {
+        const profile = SPLIT_NETWORKS[network] as (typeof SPLIT_NETWORKS)[string];
+        const link = await startShapedLink(broker.url, profile);
+        const client = await clientFor(device, link.url);
+        try {
+          for (const manifest of manifests) {
+            const routes = routesOf(manifest, catalog);
+            const input = inputs.get(manifest.id) as NamedTensor[];
+            const cellLoad = loadavg()[0] as number;
+            const samples: RouteSample[] = [];
+            const failures: Cell['failures'] = [];
+            const run = async (r: Route, roundIndex: number) => {
+              link.resetCounters();
+              const t0 = performance.now();
+              try {
+                const result = await client.infer(manifest.id, copyInputs(input), { ...r.options, ...budget });
+                const ms = performance.now() - t0;
+                const bytes = link.counters();
+                return { route: r.key, round: roundIndex, ms, upBytes: bytes.up, downBytes: bytes.down, took: routeKey(result), result };
+              } catch (error) {
+                failures.push({
+                  route: r.key,
+                  round: roundIndex,
+                  code: String((error as { code?: string }).code ?? error),
+                  message: String((error as Error).message),
+                });
+                return undefined;
+              }
+            };
+            // The router's first choice, before this client has run the model on this link: priors
+            // and the first ping only. Its time includes compiling; only the choice is kept.
+            const cold = await run({ key: 'auto', options: { mode: 'auto' } }, -2);
+            // Warm-up: every session compiled, every tail loaded in the worker, every route measured once.
+            for (const r of routes) await run(r, -1);
+            const cellStarted = performance.now();
+            let done = 0;
+            // Sub-millisecond routes need many samples for a median that a stall of the shared machine does not own.
+            for (let i = 0; i < rounds || (i < maxRounds && performance.now() - cellStarted < cellMs); i++) {
+              done = i + 1;
+              // Rotate the order each round so drift on a busy machine falls on every route alike.
+              const order = routes.map((_, k) => routes[(k + i) % routes.length] as Route);
+              for (const r of order) {
+                const s = await run(r, i);
+                if (s) {
+                  samples.push({
+                    route: s.route,
+                    round: i,
+                    ms: s.ms,
+                    upBytes: s.upBytes,
+                    downBytes: s.downBytes,
+                    took: s.took,
+                    reason: r.key === 'auto' ? s.result.route.reason : undefined,
+                    outputs: i === 0 ? Object.values(s.result.outputs).map((t) => Array.from(t.data as Float32Array)) : undefined,
+                  });
+                }
+              }
+              log(`${device} ${network} ${manifest.id}: round ${i + 1}`);
+            }
+            cells.push(
+              summariseCell({
+                model: manifest.id,
+                device,
+                network,
+                samples,
+                failures,
+                coldChoice: cold?.took,
+                coldReason: cold?.result.route.reason,
+                loadAverage1m: cellLoad,
+                rounds: done,
+                classCount: manifest.id === 'ocr-det' ? undefined : (manifest.outputs[0]?.shape.at(-1) as number),
+              }),
+            );
+          }
+        } finally {
+          await client.dispose();
+          await link.close();
+        }
+      }
+    }
+  } finally {
+    await files.close();
+    await broker.stop();
+    await worker.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const data = {
+    bench: 'split',
+    machine: describeMachine({
+      name: values.machine,
+      loadAverageBefore: loadBefore.map((v) => round(v, 2)),
+      loadAverageAfter: loadavg().map((v) => round(v, 2)),
+    }),
+    minutes: round((Date.now() - started) / 60_000, 1),
+    setup: {
+      rounds,
+      maxRounds,
+      cellSeconds: cellMs / 1000,
+      devices: Object.fromEntries(devices.map((d) => [d, DEVICES[d]?.label])),
+      networks: Object.fromEntries(networks.map((n) => [n, SPLIT_NETWORKS[n]])),
+      cloud: 'splitflow broker -> one CPU worker (onnxruntime-node, default threads), child processes on loopback; tails served by the same worker',
+      shaping:
+        'a TCP proxy between the SDK and the broker paces each direction of each connection at the profile bandwidth, adds half the RTT each way and holds a new connection for one RTT; real HTTP requests cross it. Model files are fetched once beforehand, unshaped, and cached.',
+      caveat:
+        'device and cloud share the same two cores (the load average at each cell is recorded): the cloud is not faster hardware here, so a split wins only where it saves transfer, not compute',
+      inputs: Object.fromEntries(manifests.map((m) => [m.id, (inputs.get(m.id) ?? []).map((t) => t.shape)])),
+    },
+    cells,
+  };
+  const md = renderSplitReport(data);
+  const written = writeReport(values.out ? resolve(values.out) : join(ROOT, 'apps/bench/results'), values.name as string, data, md);
+  console.log(md);
+  log(`wrote ${written.join(', ')}`);
+}
+
+/**
+ * Several devices: one child process per device, at the same time, each with its own broker, worker
+ * and links, then one report. Most of a cell's time is spent waiting on the shaped link, so running
+ * devices side by side shortens the run; their compute does contend for the machine's cores (the
+ * load average each cell records shows how much).
+ */
+async function parallel(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'splitflow-split-parts-'));
+  const started = Date.now();
+  const loadBefore = loadavg();
+  try {
+    const args = process.argv
+      .slice(2)
+      .filter((a, i, all) => !['--devices', '--out', '--name'].includes(a) && !['--devices', '--out', '--name'].includes(all[i - 1] ?? ''));
+    await Promise.all(
+      devices.map(
+        (device) =>
+          new Promise<void>((resolveChild, reject) => {
+            const child = spawn(
+              process.execPath,
+              [...process.execArgv, process.argv[1] as string, ...args, '--devices', device, '--out', dir, '--name', device],
+              {
+                stdio: ['ignore', 'ignore', 'inherit'],
+              },
+            );
+            child.once('exit', (code) => (code === 0 ? resolveChild() : reject(new Error(`the ${device} run exited with ${code}`))));
+          }),
+      ),
+    );
+    const parts = devices.map((d) => JSON.parse(readFileSync(join(dir, `${d}.json`), 'utf8')) as SplitReportData);
+    const first = parts[0] as SplitReportData;
+    const data: SplitReportData = {
+      ...first,
+      machine: {
+        ...describeMachine({ name: values.machine }),
+        loadAverageBefore: loadBefore.map((v) => round(v, 2)),
+        loadAverageAfter: loadavg().map((v) => round(v, 2)),
+        devicesRunAtOnce: devices.length,
+      },
+      minutes: round((Date.now() - started) / 60_000, 1),
+      setup: { ...first.setup, devices: Object.assign({}, ...parts.map((p) => p.setup.devices)) },
+      cells: parts.flatMap((p) => p.cells),
+    };
+    const written = writeReport(values.out ? resolve(values.out) : join(ROOT, 'apps/bench/results'), values.name as string, data, renderSplitReport(data));
+    log(`wrote ${written.join(', ')}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (values.render) {
+  const data = JSON.parse(readFileSync(resolve(values.render), 'utf8')) as SplitReportData;
+  const written = writeReport(dirname(resolve(values.render)), basename(values.render, '.json'), data, renderSplitReport(data));
+  log(`wrote ${written.join(', ')}`);
+} else if (devices.length > 1 && !values.sequential) await parallel();
+else await main();
