@@ -1,12 +1,13 @@
-import { createServer, request, type Server } from 'node:http';
 import { recordCompat } from './engines/compat-matrix.js';
 import type { Engine, EnginePage } from './engines/engine.js';
 import { test as base, expect } from './engines/engine-test.js';
+import { startFront } from './front.js';
 import { type E2EStack, startE2EStack } from './stack.js';
 
 // The field app in Chromium, Firefox ESR and WebKitGTK against a real worker and broker, written once
-// against the driver layer (e2e/engines). The Chromium-only flows (service-worker offline, downloads,
-// tampered files, phone viewport) are in field.spec.ts.
+// against the driver layer (e2e/engines). What a driver cannot do to the network (classic WebDriver has
+// no offline switch and no request interception) a server in front of the app does (front.ts), the
+// same way in every engine.
 const test = base.extend<Record<never, never>, { stack: E2EStack }>({
   stack: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
@@ -126,30 +127,8 @@ test('an exception during start-up shows a readable error, never an empty page',
   await page.close();
 });
 
-/** A front for the app that drops COOP/COEP, as a WebView serving the app's files would, on http://localhost. */
-async function withoutIsolation(appUrl: string): Promise<{ url: string; close(): Promise<void> }> {
-  const app = new URL(appUrl);
-  const server: Server = createServer((req, res) => {
-    const upstream = request({ host: app.hostname, port: app.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-      const headers = { ...answer.headers };
-      delete headers['cross-origin-opener-policy'];
-      delete headers['cross-origin-embedder-policy'];
-      res.writeHead(answer.statusCode ?? 502, headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => res.writeHead(502).end());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  return {
-    url: `http://localhost:${typeof address === 'object' && address ? address.port : 0}/`,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-}
-
 test('as a WebView loads it (no COOP/COEP, another origin), the app says it is not isolated and runs wasm without threads', async ({ engine, stack }) => {
-  const front = await withoutIsolation(stack.appUrl);
+  const front = await startFront(stack.appUrl, { localhost: true, dropIsolation: true });
   const page = await engine.newPage();
   try {
     await page.goto(`${front.url}#/device`);
@@ -167,6 +146,91 @@ test('as a WebView loads it (no COOP/COEP, another origin), the app says it is n
     await page.waitFor(runPageReady);
     const local = await page.evaluate(runInApp, { model: 'tiny', mode: 'local', seed: 4 });
     expect(local).toMatchObject({ ran: 'local', error: '' });
+  } finally {
+    await page.close();
+    await front.close();
+  }
+});
+
+test('through a front that corrupts one model and then goes away: MODEL_INTEGRITY for the tampered model, the session export saved as a file, then the service worker serves the app with the origin unreachable', async ({
+  engine,
+  stack,
+}) => {
+  // One page for the three flows: the app, its runtime and the service worker load once.
+  const front = await startFront(stack.appUrl, { tamper: (path) => path.startsWith('/models/ocr-cls/') });
+  const page = await engine.newPage();
+  try {
+    await page.goto(`${front.url}#/run`);
+    await page.waitFor(runPageReady);
+    // The first visit installs the service worker, which precaches the shell and claims the page.
+    await page.waitFor(() => navigator.serviceWorker?.controller != null, undefined, 90_000);
+    await page.waitFor(async () => (await caches.match('/models/catalog.json')) !== undefined, undefined, 30_000);
+
+    const local = await page.evaluate(runInApp, { model: 'tiny', mode: 'local', seed: 11 });
+    const cloud = await page.evaluate(runInApp, { model: 'tiny', mode: 'cloud', seed: 12 });
+    expect(local).toMatchObject({ ran: 'local', error: '' });
+    expect(cloud).toMatchObject({ ran: 'cloud', error: '' });
+
+    // A bad proxy flipped one byte of ocr-cls on its way: the SDK refuses it, and the page says so.
+    const tampered = await page.evaluate(runInApp, { model: 'ocr-cls', mode: 'local', seed: 1 });
+    expect(front.tampered).toContain('/models/ocr-cls/model.onnx');
+    recordCompat(engine.name, {
+      integrity: tampered.error.startsWith('MODEL_INTEGRITY') ? 'yes: MODEL_INTEGRITY, shown on the page' : `no: ${tampered.error}`,
+    });
+    expect(tampered.error).toContain('MODEL_INTEGRITY');
+    expect(tampered.error).toMatch(/SHA-256|sha256/i);
+
+    // The session export, as the browser saved it.
+    await page.evaluate(() => {
+      location.hash = '#/session';
+    });
+    await page.waitFor(() => document.querySelectorAll('[data-testid=session-table] tr[data-seq]').length === 3);
+    const saved = await page.download(() => (document.querySelector('[data-testid=export-json]') as HTMLElement).click());
+    const doc = JSON.parse(saved.text) as { format: string; runs: { model: string; mode: string; where: string; ok: boolean }[] };
+    const runs = doc.runs.map((r) => [r.model, r.mode, r.ok]);
+    recordCompat(engine.name, {
+      download: doc.format === 'splitflow-field-session/1' && runs.length === 3 ? 'yes: saved by the browser as a .json file' : 'no',
+    });
+    expect(saved.name).toMatch(/\.json$/);
+    expect(doc.format).toBe('splitflow-field-session/1');
+    expect(runs).toEqual([
+      ['tiny', 'local', true],
+      ['tiny', 'cloud', true],
+      ['ocr-cls', 'local', false],
+    ]);
+
+    // The origin goes away (every driver can have that done to it): a new navigation is served by the
+    // service worker, the model by the SDK's cache, and the cloud fails with a code.
+    await front.close();
+    await expect(fetch(front.url)).rejects.toThrow();
+    await page.goto(`${front.url}?unreachable#/run`);
+    await page.waitFor(runPageReady);
+    const after = await page.evaluate(() => ({
+      startupError: document.querySelector('[data-testid=startup-error]')?.textContent ?? '',
+      controlled: navigator.serviceWorker?.controller != null,
+      isolated: globalThis.crossOriginIsolated === true,
+    }));
+    expect(after).toMatchObject({ startupError: '', controlled: true });
+    const stillLocal = await page.evaluate(runInApp, { model: 'tiny', mode: 'local', seed: 3 });
+    const noCloud = await page.evaluate(runInApp, { model: 'tiny', mode: 'cloud', seed: 3 });
+    recordCompat(engine.name, {
+      serviceWorkerOffline:
+        stillLocal.ran === 'local' && noCloud.error !== ''
+          ? `yes: app from the service worker${after.isolated ? ' (still isolated)' : ', not isolated'}, local run, cloud fails with ${noCloud.error.split(':')[0]}`
+          : `no: ${stillLocal.error || 'cloud did not fail'}`,
+    });
+    expect(stillLocal).toMatchObject({ ran: 'local', error: '' });
+    expect(noCloud.error).toMatch(/^(NETWORK|UPSTREAM_FAILED|UNAVAILABLE|OFFLINE)/);
+
+    if (engine.can.offline) {
+      // Where the driver can also say the device is offline, the page shows it and the cloud is not tried.
+      await page.setOffline(true);
+      await page.waitFor(() => document.getElementById('net')?.textContent?.includes('offline'));
+      const offline = await page.evaluate(runInApp, { model: 'tiny', mode: 'cloud', seed: 5 });
+      expect(offline.error).toMatch(/^(OFFLINE|NETWORK)/);
+      await page.setOffline(false);
+    }
+    expect(page.pageErrors()).toEqual([]);
   } finally {
     await page.close();
     await front.close();

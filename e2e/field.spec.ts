@@ -1,9 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 import { type E2EStack, startE2EStack } from './stack.js';
 
 // The field app as a person uses it, against real processes: a worker, a broker and the built PWA.
 // One stack for the whole file (a worker-scoped fixture); tests run in order and the last one stops the broker.
+// The tampered model, the session export and the service worker with the origin unreachable are tested
+// once for every engine, Chromium included, in field.engines.ts.
 const test = base.extend<{ app: Page }, { stack: E2EStack }>({
   stack: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
@@ -76,67 +77,6 @@ test('auto picks local for tiny and cloud for large, and says why', async ({ app
   await run(app, 'large', 'auto');
   await expect(routeCell(app, 'ran')).toHaveText('cloud');
   await expect(routeCell(app, 'why')).toContainText(/too large|MiB|MB|bytes/i);
-});
-
-test('a tampered model file is refused with a visible error', async ({ browser, stack }) => {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  // A bad proxy or CDN flips one byte of the model on its way to the device.
-  await page.route('**/models/ocr-cls/**', async (route) => {
-    const response = await route.fetch();
-    const body = Buffer.from(await response.body());
-    body[body.length >> 1] = (body[body.length >> 1] as number) ^ 0xff;
-    await route.fulfill({ response, body });
-  });
-  await page.goto(`${stack.appUrl}#/run`);
-  await run(page, 'ocr-cls', 'local');
-  await expect(page.getByTestId('run-error')).toContainText('MODEL_INTEGRITY');
-  await expect(page.getByTestId('run-error')).toContainText(/SHA-256|sha256/i);
-  expect(errors).toEqual([]);
-  await context.close();
-});
-
-test('offline: the shell loads from the service worker, local runs work, cloud runs fail clearly', async ({ app, context }, testInfo) => {
-  await app.goto(new URL('#/run', app.url()).href);
-  // The first visit installs the service worker, which precaches the shell and claims the page.
-  await app.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
-  await app.waitForFunction(async () => (await caches.match('/models/catalog.json')) !== undefined, null, { timeout: 30_000 });
-  await run(app, 'tiny', 'local'); // cached on the device while online
-  await context.setOffline(true);
-  const response = await app.reload();
-  expect(response?.fromServiceWorker()).toBe(true);
-  expect(await app.evaluate(() => crossOriginIsolated)).toBe(true);
-  await expect(app.locator('#net')).toHaveText(/offline/);
-  await run(app, 'tiny', 'local', 3);
-  await expect(routeCell(app, 'ran')).toHaveText('local');
-  await run(app, 'tiny', 'cloud', 3);
-  await expect(app.getByTestId('run-error')).toContainText(/OFFLINE|NETWORK/);
-  await app.screenshot({ path: testInfo.outputPath('offline.png'), fullPage: true });
-  await context.setOffline(false);
-});
-
-test('the export downloads a JSON file whose records match the runs made', async ({ app }, testInfo) => {
-  await app.evaluate(() => localStorage.clear());
-  await app.goto(new URL('#/session', app.url()).href);
-  await app.reload();
-  await app.getByTestId('clear').click();
-  await run(app, 'tiny', 'local', 11);
-  await run(app, 'tiny', 'cloud', 12);
-  await run(app, 'vad', 'local', 13);
-  await app.getByRole('link', { name: 'Session' }).click();
-  await expect(app.locator('[data-testid=session-table] tr[data-seq]')).toHaveCount(3);
-  const [download] = await Promise.all([app.waitForEvent('download'), app.getByTestId('export-json').click()]);
-  const doc = JSON.parse(readFileSync((await download.path()) as string, 'utf8'));
-  expect(doc.format).toBe('splitflow-field-session/1');
-  expect(doc.runs.map((r: { model: string; mode: string; where: string; ok: boolean }) => [r.model, r.mode, r.where, r.ok])).toEqual([
-    ['tiny', 'local', 'local', true],
-    ['tiny', 'cloud', 'cloud', true],
-    ['vad', 'local', 'local', true],
-  ]);
-  expect(doc.device.hardwareConcurrency).toBeGreaterThan(0);
-  await app.screenshot({ path: testInfo.outputPath('session.png'), fullPage: true });
 });
 
 test('on a phone-sized screen without Workers or WebGPU, local runs still work on the main thread', async ({ browser, stack }, testInfo) => {

@@ -31,6 +31,9 @@ export const COMPAT_ROWS = Object.freeze({
   offline: 'offline: prefer-cloud stays local',
   quota: 'cache quota exceeded',
   fieldApp: 'field app: start, local + cloud run',
+  integrity: 'field app: tampered model refused',
+  download: 'field app: session export saved as a file',
+  serviceWorkerOffline: 'field app with its origin unreachable (service worker)',
   webview: 'WebView profile (no COOP/COEP, localhost origin, 4 MiB budget)',
 });
 export type CompatRow = keyof typeof COMPAT_ROWS;

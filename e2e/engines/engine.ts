@@ -14,6 +14,20 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
 }
 
+export interface LaunchOptions {
+  /**
+   * Turns on the engine's WebGPU where it ships off (Chromium's --enable-unsafe-webgpu, Firefox's
+   * dom.webgpu.enabled, WebKit's WebGPU feature): whether an adapter then comes is the engine's answer.
+   */
+  webgpu?: boolean;
+}
+
+/** A file the browser saved. */
+export interface SavedDownload {
+  name: string;
+  text: string;
+}
+
 export interface EnginePage {
   /** Navigates and waits for the load event. */
   goto(url: string): Promise<void>;
@@ -24,6 +38,11 @@ export interface EnginePage {
   evaluate<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
   /** Polls `fn(arg)` in the page until it returns a truthy value; rejects after `timeoutMs`. */
   waitFor<A = undefined>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number): Promise<void>;
+  /**
+   * Runs `fn(arg)` in the page, which must start a download, and resolves with the file the browser
+   * saved (Playwright's download event; else the file appearing in the browser's download folder).
+   */
+  download<A = undefined>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number): Promise<SavedDownload>;
   /** Cuts the page's network (where `Engine.can.offline`). */
   setOffline(offline: boolean): Promise<void>;
   /** Sets the storage quota of `origin` (where `Engine.can.storageQuota`), as a full disk or a strict WebView would. */

@@ -1,14 +1,26 @@
 import puppeteer, { type Browser } from 'puppeteer-core';
-import { DriverCannot, type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
+import { createDownloadDir } from './download-dir.js';
+import { DriverCannot, type Engine, type EnginePage, type LaunchOptions, type PageOptions, pollPage } from './engine.js';
 
 /** Debian's Firefox ESR, headless, through puppeteer-core over WebDriver BiDi; each page in its own user context. */
-export async function launchFirefox(): Promise<Engine> {
+export async function launchFirefox(launch: LaunchOptions = {}): Promise<Engine> {
+  const downloads = createDownloadDir();
   const browser: Browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: '/usr/bin/firefox-esr',
     headless: true,
     // Quiet background traffic that would otherwise race the tests' network expectations.
-    extraPrefsFirefox: { 'browser.safebrowsing.update.enabled': false, 'app.update.enabled': false, 'network.captive-portal-service.enabled': false },
+    extraPrefsFirefox: {
+      'browser.safebrowsing.update.enabled': false,
+      'app.update.enabled': false,
+      'network.captive-portal-service.enabled': false,
+      // Downloads go to the test's folder without asking.
+      'browser.download.folderList': 2,
+      'browser.download.dir': downloads.path,
+      'browser.download.useDownloadDir': true,
+      'browser.download.always_ask_before_handling_new_types': false,
+      ...(launch.webgpu ? { 'dom.webgpu.enabled': true } : {}),
+    },
   });
   return {
     name: 'firefox',
@@ -26,6 +38,8 @@ export async function launchFirefox(): Promise<Engine> {
         evaluate: <R, A>(fn: (arg: A) => R | Promise<R>, arg?: A) => page.evaluate(fn as (arg: unknown) => R, arg) as Promise<R>,
         waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) =>
           pollPage(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs, fn.toString().slice(0, 120)),
+        download: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number) =>
+          downloads.waitForNew(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs),
         setOffline: (offline) => page.setOfflineMode(offline),
         // Firefox's quota is a profile-wide preference, not something a driver sets per origin.
         setStorageQuota: () => Promise.reject(new DriverCannot('firefox', 'set the storage quota of one origin')),
@@ -33,6 +47,9 @@ export async function launchFirefox(): Promise<Engine> {
         close: () => context.close(),
       };
     },
-    close: () => browser.close(),
+    async close() {
+      await browser.close();
+      downloads.remove();
+    },
   };
 }

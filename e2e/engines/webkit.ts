@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { freePort } from '@splitflow/test-fixtures/free-port';
 import { Builder, type WebDriver } from 'selenium-webdriver';
-import { DriverCannot, type Engine, type EnginePage, type PageOptions, pollPage } from './engine.js';
+import { createDownloadDir } from './download-dir.js';
+import { DriverCannot, type Engine, type EnginePage, type LaunchOptions, type PageOptions, pollPage } from './engine.js';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 
@@ -27,10 +28,11 @@ async function startXvfb(): Promise<{ child: ChildProcess; display: string }> {
   return { child, display };
 }
 
-async function startDriver(display: string): Promise<{ child: ChildProcess; url: string }> {
+async function startDriver(display: string, home: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
-  // The process locale is C, as on servers and containers: the engine must cope with it.
-  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', DISPLAY: display, LC_ALL: 'C', LANG: 'C' };
+  // The process locale is C, as on servers and containers: the engine must cope with it. MiniBrowser
+  // saves downloads into its home folder (no XDG download folder configured).
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, DISPLAY: display, LC_ALL: 'C', LANG: 'C' };
   const child = spawn('WebKitWebDriver', [`--port=${port}`, '--host=127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
@@ -59,20 +61,23 @@ Promise.resolve().then(() => (0, eval)('(' + fnSource + ')')(arg)).then(
   (error) => done({ ok: false, error: String((error && error.stack) || error) }));`;
 
 /** WebKitGTK's MiniBrowser through WebKitWebDriver (classic W3C WebDriver) under Xvfb; one browser session per page. */
-export async function launchWebKit(): Promise<Engine> {
+export async function launchWebKit(launch: LaunchOptions = {}): Promise<Engine> {
   const xvfb = await startXvfb();
+  const downloads = createDownloadDir();
   let driver: { child: ChildProcess; url: string };
   try {
-    driver = await startDriver(xvfb.display);
+    driver = await startDriver(xvfb.display, downloads.path);
   } catch (error) {
     await stop(xvfb.child);
+    downloads.remove();
     throw error;
   }
+  const args = launch.webgpu ? ['--automation', '--features=+WebGPU'] : ['--automation'];
   const sessions = new Set<WebDriver>();
   const open = () =>
     new Builder()
       .usingServer(driver.url)
-      .withCapabilities({ browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: MINIBROWSER, args: ['--automation'] } })
+      .withCapabilities({ browserName: 'MiniBrowser', 'webkitgtk:browserOptions': { binary: MINIBROWSER, args } })
       .build();
   const probe = await open();
   const caps = await probe.getCapabilities();
@@ -97,6 +102,7 @@ export async function launchWebKit(): Promise<Engine> {
         goto: (url) => session.get(url),
         evaluate,
         waitFor: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs = 60_000) => pollPage(() => evaluate(fn, arg), timeoutMs, fn.toString().slice(0, 120)),
+        download: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number) => downloads.waitForNew(() => evaluate(fn, arg), timeoutMs),
         setOffline: () => Promise.reject(new DriverCannot('webkit', 'cut the network (classic WebDriver has no network emulation)')),
         setStorageQuota: () => Promise.reject(new DriverCannot('webkit', 'set a storage quota (classic WebDriver has no storage control)')),
         pageErrors: () => [],
@@ -110,6 +116,7 @@ export async function launchWebKit(): Promise<Engine> {
       for (const session of sessions) await session.quit().catch(() => {});
       await stop(driver.child);
       await stop(xvfb.child);
+      downloads.remove();
     },
   };
 }
