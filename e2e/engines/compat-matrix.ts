@@ -20,6 +20,7 @@ export const COMPAT_ROWS = Object.freeze({
   wasmSimd: 'probe: wasm SIMD',
   wasmThreads: 'probe: wasm threads',
   webgpu: 'probe: WebGPU',
+  webgpuOn: 'WebGPU switched on (flag / pref / feature): probe and local run',
   deviceMemory: 'probe: deviceMemory',
   connection: 'probe: network type (navigator.connection)',
   moduleWorker: 'module Worker',

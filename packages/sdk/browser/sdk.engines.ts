@@ -2,6 +2,7 @@ import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { recordCompat } from '../../../e2e/engines/compat-matrix.js';
 import type { EnginePage } from '../../../e2e/engines/engine.js';
 import { expect, test } from '../../../e2e/engines/engine-test.js';
+import { launchEngine } from '../../../e2e/engines/launch-engine.js';
 import { clientOptions as baseOptions, expectClose, type Fixture, makeFixture, ok, X } from './fixture.js';
 
 // The SDK in Chromium, Firefox ESR and WebKitGTK, written once against the driver layer
@@ -128,6 +129,39 @@ test('a storage quota too small for the model: the SDK runs it from the network 
   ok(await page.evaluate((o) => window.t.create('q2', o), clientOptions()));
   expect(ok(await page.evaluate(() => window.t.prefetch('q2', 'mlp'))).fromCache).toBe(false);
   await page.close();
+});
+
+test("with the engine's WebGPU switched on: a local run on the adapter it gives equals onnxruntime-node; with no adapter the SDK runs wasm and says why", async ({
+  engineName,
+  baseURL,
+}) => {
+  // WebGPU ships off in Firefox ESR on Linux and in WebKitGTK, and behind a flag in Chromium without a GPU:
+  // a second browser with it switched on shows the detection and the fallback as a user who turned it on sees them.
+  const engine = await launchEngine(engineName, { webgpu: true });
+  try {
+    const page = await open(engine, baseURL);
+    const adapter = await page.evaluate(async () => {
+      const gpu = (navigator as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+      return gpu ? (await gpu.requestAdapter().catch(() => null)) !== null : false;
+    });
+    const profile = ok(await page.evaluate(() => window.t.probe()));
+    ok(await page.evaluate((o) => window.t.create('g', o), clientOptions({ backends: ['webgpu', 'wasm'] })));
+    const run = await page.evaluate((x) => window.t.infer('g', 'mlp', { x }, { mode: 'local-only' }), X);
+    recordCompat(engineName, {
+      webgpuOn: !run.ok
+        ? `fails: ${run.error.code}`
+        : profile.webgpu.available
+          ? `adapter${profile.webgpu.isFallbackAdapter ? ' (software)' : ''}; local run on ${run.value.route.backend}`
+          : `no adapter (${profile.webgpu.reason}); local run on ${run.value.route.backend}`,
+    });
+    expect(profile.webgpu.available).toBe(adapter);
+    if (!adapter) expect(profile.webgpu).toMatchObject({ available: false, reason: expect.stringMatching(/absent|no adapter/) });
+    expect(ok(run).route).toMatchObject({ where: 'local', backend: adapter ? 'webgpu' : 'wasm' });
+    expectClose(ok(run).outputs.y?.data, fixture.reference);
+    await page.close();
+  } finally {
+    await engine.close();
+  }
 });
 
 test.describe('against a real worker', () => {
