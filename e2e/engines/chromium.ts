@@ -6,7 +6,7 @@ export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disa
 
 /** Debian's Chromium through Playwright (CDP); each page gets its own context (storage, offline state). */
 export async function launchChromium(launch: LaunchOptions = {}): Promise<Engine> {
-  const args = launch.webgpu ? [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] : CHROMIUM_ARGS;
+  const args = [...CHROMIUM_ARGS, ...(launch.webgpu ? ['--enable-unsafe-webgpu'] : []), ...(launch.fileAccess ? ['--allow-file-access-from-files'] : [])];
   const browser: Browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args });
   return {
     name: 'chromium',

@@ -36,6 +36,7 @@ export const COMPAT_ROWS = Object.freeze({
   download: 'field app: session export saved as a file',
   serviceWorkerOffline: 'field app with its origin unreachable (service worker)',
   webview: 'WebView profile (no COOP/COEP, localhost origin, 4 MiB budget)',
+  fileOrigin: 'file: page (as shipped; with file access)',
 });
 export type CompatRow = keyof typeof COMPAT_ROWS;
 export type CompatMatrix = Partial<Record<EngineName, Partial<Record<CompatRow, string>>>>;

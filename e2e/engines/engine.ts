@@ -20,6 +20,11 @@ export interface LaunchOptions {
    * dom.webgpu.enabled, WebKit's WebGPU feature): whether an adapter then comes is the engine's answer.
    */
   webgpu?: boolean;
+  /**
+   * Lets a file: page read other file: URLs, as a WebView host does with Android's
+   * setAllowFileAccessFromFileURLs or WebKit's allow-file-access-from-file-urls.
+   */
+  fileAccess?: boolean;
 }
 
 /** A file the browser saved. */

@@ -20,6 +20,7 @@ export async function launchFirefox(launch: LaunchOptions = {}): Promise<Engine>
       'browser.download.useDownloadDir': true,
       'browser.download.always_ask_before_handling_new_types': false,
       ...(launch.webgpu ? { 'dom.webgpu.enabled': true } : {}),
+      ...(launch.fileAccess ? { 'security.fileuri.strict_origin_policy': false } : {}),
     },
   });
   return {

@@ -72,7 +72,7 @@ export async function launchWebKit(launch: LaunchOptions = {}): Promise<Engine> 
     downloads.remove();
     throw error;
   }
-  const args = launch.webgpu ? ['--automation', '--features=+WebGPU'] : ['--automation'];
+  const args = ['--automation', ...(launch.webgpu ? ['--features=+WebGPU'] : []), ...(launch.fileAccess ? ['--allow-file-access-from-file-urls=true'] : [])];
   const sessions = new Set<WebDriver>();
   const open = () =>
     new Builder()

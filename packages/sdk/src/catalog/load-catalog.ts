@@ -1,4 +1,5 @@
 import { type ModelCatalog, type ModelManifest, SplitflowError, validateCatalog } from '@splitflow/contract';
+import { answered } from '../delivery/answered.js';
 
 export interface LoadedCatalog {
   catalog: ModelCatalog;
@@ -39,7 +40,8 @@ export async function loadCatalog(source: string | URL | ModelCatalog, options: 
     } catch (error) {
       throw new SplitflowError('NETWORK', { message: `catalog ${url}: ${(error as Error).message}`, cause: error });
     }
-    if (!response.ok) throw new SplitflowError('NOT_FOUND', { message: `catalog ${url}: HTTP ${response.status}`, details: { status: response.status } });
+    if (!answered(response, url))
+      throw new SplitflowError('NOT_FOUND', { message: `catalog ${url}: HTTP ${response.status}`, details: { status: response.status } });
     const contentType = response.headers.get('content-type');
     if (contentType && /^\s*text\/html/i.test(contentType)) {
       await response.body?.cancel().catch(() => undefined);

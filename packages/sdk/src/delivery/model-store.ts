@@ -1,4 +1,5 @@
 import { isSplitflowError, type ModelFile, SplitflowError } from '@splitflow/contract';
+import { answered } from './answered.js';
 import { verifyFile } from './verify-file.js';
 
 /**
@@ -148,7 +149,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
       if (signal?.aborted) throw new SplitflowError('ABORTED', { cause: error });
       throw new SplitflowError('NETWORK', { message: `model "${model}" file ${file.path}: ${(error as Error).message}`, cause: error });
     }
-    if (!response.ok) {
+    if (!answered(response, urlOf(file))) {
       throw new SplitflowError(response.status === 404 ? 'MODEL_NOT_FOUND' : 'NETWORK', {
         message: `model "${model}" file ${file.path}: HTTP ${response.status}`,
         details: { model, file: file.path, status: response.status },
