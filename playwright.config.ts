@@ -49,7 +49,7 @@ export default defineConfig({
       use: { engineName: engineName as EngineName, baseURL: `http://127.0.0.1:${SDK_PORT}` },
     })),
   ],
-  globalSetup: './e2e/engines/name-run.ts',
+  globalSetup: ['./e2e/engines/name-run.ts', './e2e/engines/share-stack.ts'],
   globalTeardown: './e2e/engines/write-matrix.ts',
   webServer: [
     {

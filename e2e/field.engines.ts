@@ -2,7 +2,8 @@ import { recordCompat } from './engines/compat-matrix.js';
 import type { Engine, EnginePage } from './engines/engine.js';
 import { test as base, expect } from './engines/engine-test.js';
 import { startFront } from './front.js';
-import { type E2EStack, startE2EStack } from './stack.js';
+import { useE2EStack } from './shared-stack.js';
+import type { E2EStack } from './stack.js';
 
 // The field app in Chromium, Firefox ESR and WebKitGTK against a real worker and broker, written once
 // against the driver layer (e2e/engines). What a driver cannot do to the network (classic WebDriver has
@@ -12,7 +13,7 @@ const test = base.extend<Record<never, never>, { stack: E2EStack }>({
   stack: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
-      const stack = await startE2EStack();
+      const stack = await useE2EStack();
       await use(stack);
       await stack.close();
     },

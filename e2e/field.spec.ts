@@ -1,5 +1,6 @@
 import { test as base, expect, type Page } from '@playwright/test';
-import { type E2EStack, startE2EStack } from './stack.js';
+import { useE2EStack } from './shared-stack.js';
+import type { E2EStack } from './stack.js';
 
 // The field app as a person uses it, against real processes: a worker, a broker and the built PWA.
 // One stack for the whole file (a worker-scoped fixture); tests run in order and the last one stops the broker.
@@ -9,7 +10,7 @@ const test = base.extend<{ app: Page }, { stack: E2EStack }>({
   stack: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
-      const stack = await startE2EStack();
+      const stack = await useE2EStack();
       await use(stack);
       await stack.close();
     },

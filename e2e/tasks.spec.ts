@@ -5,7 +5,8 @@ import { test as base, expect, type Page } from '@playwright/test';
 import { encodePng, encodeY4m, renderText } from '../packages/sdk/src/testing/render-text.js';
 import { silenceWav, speechWav } from '../packages/sdk/src/testing/speech.js';
 import { CHROMIUM_ARGS } from '../playwright.config.js';
-import { type E2EStack, startE2EStack } from './stack.js';
+import { useE2EStack } from './shared-stack.js';
+import type { E2EStack } from './stack.js';
 
 // The Tasks page as a person uses it, with Chromium's fake camera and microphone playing files made
 // now: a page of text drawn in DejaVu Sans (the camera) and a sentence spoken by espeak-ng (the
@@ -34,7 +35,7 @@ const test = base.extend<{ app: Page }, { stack: E2EStack; shared: { page: Page;
   stack: [
     // biome-ignore lint/correctness/noEmptyPattern: Playwright fixtures take their dependencies by destructuring.
     async ({}, use) => {
-      const stack = await startE2EStack();
+      const stack = await useE2EStack();
       await use(stack);
       await stack.close();
       rmSync(media, { recursive: true, force: true });
