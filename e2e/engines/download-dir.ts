@@ -30,7 +30,7 @@ export function createDownloadDir(): DownloadDir {
         async () => {
           const now = [...names()].filter((n) => !before.has(n));
           if (now.some((n) => PARTIAL.test(n))) return false;
-          found = now.find((n) => !n.startsWith('.'));
+          found = now.find((n) => !n.startsWith('.') && statSync(join(path, n)).isFile());
           if (!found) return false;
           const size = statSync(join(path, found)).size;
           const settled = size > 0 && size === lastSize;
