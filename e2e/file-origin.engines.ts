@@ -1,4 +1,5 @@
-import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -33,12 +34,15 @@ const EXPECTED: Readonly<Record<EngineName, Expected>> = {
   webkit: { startsWithoutAccess: false, localWithAccess: 'local' },
 };
 
-/** Builds the page once per test run (all three engines' workers share it). */
+/**
+ * Builds the page once per test run (all three engines' workers share it), into one folder per
+ * checkout that each run replaces, so runs do not pile builds up in the temp folder.
+ */
 async function buildFilePage(): Promise<string> {
   const run = process.env.SPLITFLOW_TEST_RUN ?? `${process.pid}`;
-  const dir = join(tmpdir(), `splitflow-file-page-${run}`);
+  const dir = join(tmpdir(), `splitflow-file-page-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
   const marker = join(dir, '.built');
-  if (existsSync(marker)) return dir;
+  if (existsSync(marker) && readFileSync(marker, 'utf8') === run) return dir;
   await build({ configFile: join(ROOT, 'examples', 'webview', 'vite.config.ts'), base: './', logLevel: 'error', build: { outDir: dir, emptyOutDir: true } });
   mkdirSync(join(dir, 'models'), { recursive: true });
   cpSync(join(ROOT, 'models', 'catalog.json'), join(dir, 'models', 'catalog.json'));
