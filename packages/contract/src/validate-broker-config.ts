@@ -1,6 +1,7 @@
 import { SplitflowError } from './errors/splitflow-error.js';
 import { BrokerConfig } from './schema/broker-config.js';
-import { check, checkPoolSemantics, type ValidationIssue } from './validate.js';
+import { checkPoolSemantics, type ValidationIssue } from './semantics.js';
+import { check } from './validate.js';
 
 /** Rules JSON Schema cannot say: pool and tenant ids unique, no API key shared by two tenants, Redis settings complete. */
 export function checkBrokerConfigSemantics(config: BrokerConfig): ValidationIssue[] {

@@ -13,9 +13,11 @@ export interface BundleReport {
    * (an app build emits it as a file: onnxruntime-web's is 14 MB, 28 MB with WebGPU, fetched on
    * first local use and then HTTP-cached).
    */
-  lazy: { file: string; gzipBytes: number; inlinedAssetBytes: number; runtime: 'onnxruntime-web' | 'tfjs' | 'other' }[];
+  lazy: { file: string; gzipBytes: number; inlinedAssetBytes: number; runtime: 'onnxruntime-web' | 'tfjs' | 'schema validator' | 'other' }[];
   /** Bytes of source per package inside the core (before minification), largest first. */
   corePackages: [string, number][];
+  /** Rendered bytes per module inside the core, largest first. */
+  coreModules: [string, number][];
   coreCode: string;
 }
 
@@ -29,6 +31,15 @@ const packageOf = (id: string) => {
   }
   return /\/(packages\/[^/]+)\//.exec(id)?.[1] ?? id;
 };
+
+/** What a lazy chunk holds, by its modules' packages. */
+function lazyKind(chunk: Rolldown.OutputChunk): BundleReport['lazy'][number]['runtime'] {
+  const ids = Object.keys(chunk.modules);
+  if (ids.some((id) => id.includes('/onnxruntime-web/')) || chunk.code.includes('onnxruntime')) return 'onnxruntime-web';
+  if (ids.some((id) => id.includes('/@tensorflow/'))) return 'tfjs';
+  if (ids.some((id) => id.includes('/@sinclair/typebox/'))) return 'schema validator';
+  return 'other';
+}
 
 /** Builds the SDK as an app would bundle it (all dependencies included, minified) and sizes the core. */
 export async function measureBundle(): Promise<BundleReport> {
@@ -57,8 +68,12 @@ export async function measureBundle(): Promise<BundleReport> {
   for (const c of chunks) if (c.isEntry) visit(c.fileName);
   const coreCode = [...core].map((n) => byName.get(n)?.code ?? '').join('\n');
   const packages = new Map<string, number>();
+  const modules: [string, number][] = [];
   for (const name of core)
-    for (const [id, m] of Object.entries(byName.get(name)?.modules ?? {})) packages.set(packageOf(id), (packages.get(packageOf(id)) ?? 0) + m.renderedLength);
+    for (const [id, m] of Object.entries(byName.get(name)?.modules ?? {})) {
+      packages.set(packageOf(id), (packages.get(packageOf(id)) ?? 0) + m.renderedLength);
+      modules.push([id, m.renderedLength]);
+    }
   return {
     coreChunks: [...core],
     coreMinifiedBytes: coreCode.length,
@@ -72,14 +87,11 @@ export async function measureBundle(): Promise<BundleReport> {
           file: c.fileName,
           gzipBytes: gzipSync(code).byteLength,
           inlinedAssetBytes: inlined.reduce((n, uri) => n + Math.floor(((uri.length - uri.indexOf(',') - 1) * 3) / 4), 0),
-          runtime: (c.code.includes('onnxruntime')
-            ? 'onnxruntime-web'
-            : /tfjs|@tensorflow/.test(c.code)
-              ? 'tfjs'
-              : 'other') as BundleReport['lazy'][number]['runtime'],
+          runtime: lazyKind(c),
         };
       }),
     corePackages: [...packages].sort((a, b) => b[1] - a[1]),
+    coreModules: modules.sort((a, b) => b[1] - a[1]),
     coreCode,
   };
 }

@@ -26,7 +26,7 @@ export {
   type TensorData,
   type Throughput,
   type WebGpuInfo,
-} from '@splitflow/contract';
+} from '@splitflow/contract/core';
 export { createClient } from './client/create-client.js';
 export type {
   ClientEvents,

@@ -1,8 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { isSplitflowError } from '../errors/splitflow-error.js';
-import { DATATYPES } from '../schema/common.js';
 import { sampleTensor } from '../test/sample-tensors.js';
-import { decodeInferRequest, decodeInferResponse, encodeInferRequest, encodeInferResponse, splitBody } from './infer-codec.js';
+import { DATATYPES } from './datatypes.js';
+import {
+  decodeInferRequest as decodeRequestChecked,
+  decodeInferResponse as decodeResponseChecked,
+  encodeInferRequest,
+  encodeInferResponse,
+  splitBody,
+} from './infer-codec.js';
+import { decodeInferRequest, decodeInferResponse } from './infer-codec-explained.js';
 import type { NamedTensor } from './tensor.js';
 
 const plain = (t: NamedTensor) => ({
@@ -102,9 +109,28 @@ describe('bad bodies', () => {
     throw new Error('expected a SplitflowError');
   };
 
+  it("without the schema validator (the client's decoders), a malformed header is the same typed error, naming the schema", () => {
+    expect(code(() => decodeRequestChecked('{}'))[0]).toBe('INVALID_REQUEST');
+    expect(code(() => decodeRequestChecked('{}'))[1]).toMatch(/^invalid inference request: the JSON header is not an OIP v2 inference request/);
+    expect(code(() => decodeRequestChecked('{"inputs":[{"name":"x","shape":[-1],"datatype":"FP32","data":[]}]}'))[0]).toBe('INVALID_REQUEST');
+    expect(code(() => decodeResponseChecked('{"outputs":[]}'))[0]).toBe('UPSTREAM_FAILED');
+    expect(code(() => decodeResponseChecked('{"model_name":"m","outputs":{}}'))[1]).toMatch(/^invalid inference response: /);
+    // Past the header both decoders are one code path.
+    const body = encodeInferResponse({ model_name: 'm', outputs: [{ name: 'y', datatype: 'FP32', shape: [2], data: new Float32Array([1, 2]) }] });
+    expect(Array.from(decodeResponseChecked(body.body).outputs[0]?.data as Float32Array)).toEqual([1, 2]);
+  });
+
   it('answers each malformed body with a typed error naming the problem', () => {
     expect(code(() => decodeInferRequest('{"inputs": ['))[0]).toBe('INVALID_REQUEST');
     expect(code(() => decodeInferRequest('{}'))).toEqual(['INVALID_REQUEST', 'invalid inference request: inputs: required property is missing']);
+    expect(code(() => decodeInferRequest('{"inputs":[{"name":"x","shape":[-1],"datatype":"FP32","data":[]}]}'))).toEqual([
+      'INVALID_REQUEST',
+      'invalid inference request: inputs[0].shape[0]: expected integer >= 0',
+    ]);
+    expect(code(() => decodeInferResponse('{"outputs":[]}'))).toEqual([
+      'UPSTREAM_FAILED',
+      'invalid inference response: model_name: required property is missing',
+    ]);
     expect(code(() => decodeInferRequest(new Uint8Array(10), 50))).toEqual([
       'INVALID_REQUEST',
       'inference-header-content-length is 50 but the body has only 10 bytes',

@@ -1,17 +1,7 @@
 import { SplitflowError } from '../errors/splitflow-error.js';
-import {
-  BINARY_CONTENT_TYPE,
-  BINARY_DATA,
-  BINARY_DATA_SIZE,
-  BINARY_HEADER,
-  type InferenceRequest,
-  InferenceRequest as InferenceRequestSchema,
-  type InferenceResponse,
-  InferenceResponse as InferenceResponseSchema,
-  type Parameters,
-  type ResponseOutput,
-} from '../schema/oip.js';
-import { validate } from '../validate.js';
+import { isInferenceRequest, isInferenceResponse } from '../precompiled/checks.js';
+import type { InferenceRequest, InferenceResponse, Parameters, ResponseOutput } from '../schema/oip.js';
+import { BINARY_CONTENT_TYPE, BINARY_DATA, BINARY_DATA_SIZE, BINARY_HEADER } from '../wire/oip-params.js';
 import { isDatatype } from './datatype.js';
 import { checkTensor, type NamedTensor, tensorFromBytes, tensorFromJson, tensorToBytes, tensorToJson } from './tensor.js';
 
@@ -176,19 +166,37 @@ export interface DecodeRequestOptions {
 }
 
 /**
- * Validates the header's structure without walking the tensors' `data` (a JSON body of millions of
- * elements would be checked twice): the codec checks every element while converting it.
+ * What a header check's error carries in `details.schema`: this module's checks are precompiled and
+ * say only which schema failed; the schema-validating decoders (infer-codec-explained.ts) name the field.
  */
-function validateRequestHeader(header: unknown): InferenceRequest {
+export const HEADER_SCHEMAS = { request: 'oip-inference-request', response: 'oip-inference-response' } as const;
+
+/**
+ * The header with each tensor's JSON `data` emptied: its structure is checked without walking the
+ * data (a JSON body of millions of elements would be checked twice), which the codec checks element
+ * by element while converting it. Null when `inputs` is not an array.
+ */
+export function lightRequestHeader(header: unknown): { light: unknown; data: (unknown[] | undefined)[] } | null {
   const inputs = (header as { inputs?: unknown } | null)?.inputs;
-  if (!Array.isArray(inputs)) return validate(InferenceRequestSchema, header, 'inference request', 'INVALID_REQUEST');
+  if (!Array.isArray(inputs)) return null;
   const data = inputs.map((input) =>
     typeof input === 'object' && input !== null && Array.isArray((input as { data?: unknown }).data) ? (input as { data: unknown[] }).data : undefined,
   );
-  const light = { ...(header as object), inputs: inputs.map((input, i) => (data[i] === undefined ? input : { ...(input as object), data: [] })) };
-  const request = validate(InferenceRequestSchema, light, 'inference request', 'INVALID_REQUEST');
+  return { light: { ...(header as object), inputs: inputs.map((input, i) => (data[i] === undefined ? input : { ...(input as object), data: [] })) }, data };
+}
+
+function validateRequestHeader(header: unknown): InferenceRequest {
+  const parts = lightRequestHeader(header);
+  if (parts === null || !isInferenceRequest(parts.light)) {
+    throw new SplitflowError('INVALID_REQUEST', {
+      message:
+        'invalid inference request: the JSON header is not an OIP v2 inference request (`inputs`: an array of { name, shape, datatype } with `data` or `parameters.binary_data_size`)',
+      details: { schema: HEADER_SCHEMAS.request },
+    });
+  }
+  const request = parts.light;
   request.inputs.forEach((input, i) => {
-    if (data[i] !== undefined) input.data = data[i] as typeof input.data;
+    if (parts.data[i] !== undefined) input.data = parts.data[i] as typeof input.data;
   });
   return request;
 }
@@ -244,7 +252,14 @@ export interface DecodedInferResponse {
 
 export function decodeInferResponse(body: string | Uint8Array, headerLength?: number | string | null): DecodedInferResponse {
   const { header, binary } = splitBody(body, headerLength);
-  const response = validate(InferenceResponseSchema, header, 'inference response', 'UPSTREAM_FAILED');
+  if (!isInferenceResponse(header)) {
+    throw new SplitflowError('UPSTREAM_FAILED', {
+      message:
+        'invalid inference response: the JSON header is not an OIP v2 inference response (`model_name`, and `outputs`: an array of { name, shape, datatype })',
+      details: { schema: HEADER_SCHEMAS.response },
+    });
+  }
+  const response = header;
   // JSON null stands for a NaN the server could not write; read it back as NaN for float outputs.
   const entries = response.outputs.map((o) =>
     Array.isArray(o.data) && (o.datatype === 'FP32' || o.datatype === 'FP64' || o.datatype === 'FP16')

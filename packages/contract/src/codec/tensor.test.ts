@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isSplitflowError } from '../errors/splitflow-error.js';
-import { DATATYPES } from '../schema/common.js';
 import { sampleTensor } from '../test/sample-tensors.js';
+import { DATATYPES } from './datatypes.js';
 import { bytesFromStrings, checkTensor, stringsFromBytes, type Tensor, tensorFromBytes, tensorFromJson, tensorToBytes, tensorToJson } from './tensor.js';
 
 const plain = (t: Tensor) => ({

@@ -1,7 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-
-/** Open Inference Protocol v2 tensor datatypes (the one vocabulary of dtypes in Splitflow). */
-export const DATATYPES = ['BOOL', 'UINT8', 'UINT16', 'UINT32', 'UINT64', 'INT8', 'INT16', 'INT32', 'INT64', 'FP16', 'FP32', 'FP64', 'BYTES'] as const;
+import { DATATYPES } from '../codec/datatypes.js';
 export const Datatype = Type.Union(
   DATATYPES.map((d) => Type.Literal(d)),
   { $id: 'Datatype', errorMessage: `expected one of ${DATATYPES.join(', ')}` },

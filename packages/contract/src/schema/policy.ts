@@ -1,7 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { ROUTING_MODES } from '../policy/thresholds.js';
 import { NonNegative, Positive } from './common.js';
 
-export const ROUTING_MODES = ['auto', 'prefer-local', 'prefer-cloud', 'local-only', 'cloud-only'] as const;
 export const RoutingMode = Type.Union(
   ROUTING_MODES.map((m) => Type.Literal(m)),
   { $id: 'RoutingMode', errorMessage: `expected one of ${ROUTING_MODES.join(', ')}` },
@@ -46,21 +46,3 @@ export const RoutingPolicy = Type.Object(
   { $id: 'RoutingPolicy', additionalProperties: false },
 );
 export type RoutingPolicy = Static<typeof RoutingPolicy>;
-
-export const DEFAULT_THRESHOLDS: RoutingThresholds = Object.freeze({
-  maxLocalModelBytes: 64 * 1024 * 1024,
-  minDeviceGflops: 0.05,
-  latencyBudgetMs: 1000,
-  privacy: 'any',
-  mode: 'auto',
-});
-
-/** Thresholds in force for one model: catalog defaults, then the policy, then its per-model part. */
-export function resolveThresholds(model: string, base: RoutingThresholds, policy: RoutingPolicy = {}): RoutingThresholds {
-  const { models, ...global } = policy;
-  return { ...base, ...stripUndefined(global), ...stripUndefined(models?.[model] ?? {}) };
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
-}

@@ -1,4 +1,4 @@
-import { type ModelCatalog, type ModelManifest, SplitflowError, validateCatalog } from '@splitflow/contract';
+import { type ModelCatalog, type ModelManifest, SplitflowError, validateCatalogLazily } from '@splitflow/contract/core';
 import { answered } from '../delivery/answered.js';
 
 export interface LoadedCatalog {
@@ -58,7 +58,7 @@ export async function loadCatalog(source: string | URL | ModelCatalog, options: 
     baseUrl ??= new URL('.', url).href;
   }
   if (baseUrl === undefined) throw new SplitflowError('INVALID_REQUEST', { message: 'a catalog given as an object needs `modelBaseUrl`' });
-  const catalog = validateCatalog(raw);
+  const catalog = await validateCatalogLazily(raw);
   const byId = new Map(catalog.models.map((m) => [m.id, m]));
   return {
     catalog,

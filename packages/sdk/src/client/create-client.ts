@@ -13,9 +13,9 @@ import {
   SplitflowError,
   type Tensor,
   tensorToBytes,
-  validatePolicy,
+  validatePolicyLazily,
   workOf,
-} from '@splitflow/contract';
+} from '@splitflow/contract/core';
 import { loadCatalog } from '../catalog/load-catalog.js';
 import { createCloudClient } from '../cloud/cloud-client.js';
 import { createServedModels } from '../cloud/served-models.js';
@@ -27,7 +27,7 @@ import { createLatencyRouter, type LocalPlan, linkOf } from '../router/latency-r
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
-import { createLocalExecutor, type LocalExecutor } from '../runtime/local-executor.js';
+import type { LocalExecutor } from '../runtime/local-executor.js';
 import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
 import { observeCloud } from './cloud-observation.js';
 import { createEmitter } from './emitter.js';
@@ -102,7 +102,7 @@ function isOnline(device: DeviceProfile): DeviceProfile['network']['online'] {
  * local runtime (in a Worker) or the cloud. No global state: two clients share nothing.
  */
 export async function createClient(options: ClientOptions): Promise<SplitflowClient> {
-  const policy = validatePolicy(options.policy ?? {});
+  const policy = await validatePolicyLazily(options.policy ?? {});
   const budget = options.memoryBudgetBytes;
   if (budget !== undefined && !(Number.isFinite(budget) && budget > 0)) {
     throw new SplitflowError('INVALID_REQUEST', { message: `memoryBudgetBytes must be a positive number of bytes, got ${String(budget)}` });
@@ -146,7 +146,9 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
 
   let executor: Promise<LocalExecutor> | undefined;
   const getExecutor = () => {
-    executor ??= createLocalExecutor(options.worker ?? true);
+    // Loaded on first local use, like the runtimes: a client that only calls the cloud never fetches
+    // the Worker plumbing (comlink).
+    executor ??= import('../runtime/local-executor.js').then((m) => m.createLocalExecutor(options.worker ?? true));
     return executor;
   };
   const sessions = new Map<string, Session>();

@@ -1,4 +1,4 @@
-import { type CutPoint, evalTerms, isSplitflowError, type ModelManifest, type NamedTensor, SplitflowError } from '@splitflow/contract';
+import { type CutPoint, evalTerms, isSplitflowError, type ModelManifest, type NamedTensor, SplitflowError } from '@splitflow/contract/core';
 import { headKey, type SplitEstimate } from '../router/split-candidates.js';
 import type { SplitRoute } from './types.js';
 

@@ -9,7 +9,7 @@ import type {
   RoutingPolicy,
   Tensor,
   Throughput,
-} from '@splitflow/contract';
+} from '@splitflow/contract/core';
 import type { CacheWriteFailure, DownloadProgress } from '../delivery/model-store.js';
 import type { ProbeOptions } from '../probe/probe-device.js';
 import type { RouteDecision, RouteEstimates, Where } from '../router/decision.js';

@@ -11,7 +11,7 @@ import {
   readRouteInfo,
   SPLITFLOW_PARAMS,
   SplitflowError,
-} from '@splitflow/contract';
+} from '@splitflow/contract/core';
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 
 export interface CloudClientOptions {

@@ -1,4 +1,4 @@
-import { isSplitflowError, type ModelFile, SplitflowError } from '@splitflow/contract';
+import { isSplitflowError, type ModelFile, SplitflowError } from '@splitflow/contract/core';
 import { answered } from './answered.js';
 import { verifyFile } from './verify-file.js';
 

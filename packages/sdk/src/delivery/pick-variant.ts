@@ -1,4 +1,4 @@
-import type { DeviceProfile, ModelFile, ModelManifest, Precision } from '@splitflow/contract';
+import type { DeviceProfile, ModelFile, ModelManifest, Precision } from '@splitflow/contract/core';
 
 export interface ChosenVariant {
   /** `default` for the manifest's own files. */

@@ -1,4 +1,4 @@
-import { type ModelFile, SplitflowError } from '@splitflow/contract';
+import { type ModelFile, SplitflowError } from '@splitflow/contract/core';
 
 /** Lower-case hex SHA-256 of `bytes`, with Web Crypto (browsers in secure contexts, Node 20). */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -1,4 +1,4 @@
-import type { NetworkInfo } from '@splitflow/contract';
+import type { NetworkInfo } from '@splitflow/contract/core';
 
 interface ConnectionLike {
   effectiveType?: string;

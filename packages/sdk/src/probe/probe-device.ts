@@ -1,4 +1,4 @@
-import type { DeviceProfile } from '@splitflow/contract';
+import type { DeviceProfile } from '@splitflow/contract/core';
 import { measureGflops } from './gflops.js';
 import { probeNetwork } from './network.js';
 import { probeWasm } from './wasm.js';

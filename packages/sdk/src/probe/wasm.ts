@@ -1,4 +1,4 @@
-import type { DeviceProfile } from '@splitflow/contract';
+import type { DeviceProfile } from '@splitflow/contract/core';
 
 // The smallest module using a SIMD instruction (i8x16.popcnt via v128.const / i8x16 ops): it
 // validates only where wasm SIMD is supported. Same bytes as wasm-feature-detect's `simd` test.

@@ -1,4 +1,4 @@
-import type { WebGpuInfo } from '@splitflow/contract';
+import type { WebGpuInfo } from '@splitflow/contract/core';
 
 // Only the slice of the WebGPU API the probe reads, so the SDK needs no @webgpu/types.
 interface AdapterLike {

@@ -1,4 +1,4 @@
-import type { Privacy, RoutingMode } from '@splitflow/contract';
+import type { Privacy, RoutingMode } from '@splitflow/contract/core';
 
 import type { SplitEstimate } from './split-candidates.js';
 

@@ -1,4 +1,4 @@
-import type { DeviceProfile, Throughput } from '@splitflow/contract';
+import type { DeviceProfile, Throughput } from '@splitflow/contract/core';
 
 /**
  * Prior speed of each local backend before this device has run the model once. The probe measures

@@ -13,7 +13,7 @@ import {
   type Throughput,
   transferMs,
   workOf,
-} from '@splitflow/contract';
+} from '@splitflow/contract/core';
 import type { CloudEstimate, LocalEstimate, RouteDecision, RouteEstimates, Where } from './decision.js';
 import { compilePriorMs, localThroughput } from './device-throughput.js';
 import type { LiveEstimates } from './live-estimates.js';

@@ -1,4 +1,4 @@
-import { ewma } from '@splitflow/contract';
+import { ewma } from '@splitflow/contract/core';
 
 /** A learned time at a known amount of work, so it can be scaled to requests of other sizes. */
 interface Sample {

@@ -11,7 +11,7 @@ import {
   type RoutingThresholds,
   type Throughput,
   transferMs,
-} from '@splitflow/contract';
+} from '@splitflow/contract/core';
 import { compilePriorMs, localThroughput } from './device-throughput.js';
 import type { LiveEstimates } from './live-estimates.js';
 

@@ -1,4 +1,4 @@
-import { type CutEncoding, isSplitflowError, SplitflowError } from '@splitflow/contract';
+import { type CutEncoding, isSplitflowError, SplitflowError } from '@splitflow/contract/core';
 import type { RouteDecision } from './decision.js';
 import { describeLink, type LatencyRouter, type RouteInput } from './latency-router.js';
 import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './split-candidates.js';

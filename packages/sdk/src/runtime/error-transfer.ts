@@ -1,4 +1,4 @@
-import { isSplitflowError, type SerializedError, SplitflowError } from '@splitflow/contract';
+import { isSplitflowError, type SerializedError, SplitflowError } from '@splitflow/contract/core';
 import { type TransferHandler, transferHandlers } from 'comlink';
 
 interface Wire {

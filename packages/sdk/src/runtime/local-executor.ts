@@ -1,4 +1,4 @@
-import { type NamedTensor, SplitflowError } from '@splitflow/contract';
+import { type NamedTensor, SplitflowError } from '@splitflow/contract/core';
 import { type Remote, releaseProxy, transfer, wrap } from 'comlink';
 import { registerErrorTransfer } from './error-transfer.js';
 import type { LoadReply, ModelSource, RunReply, RuntimeHost, RuntimeSettings } from './runtime.js';

@@ -1,5 +1,13 @@
 // The only file that imports onnxruntime-web; runtime-host loads it with a dynamic import.
-import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, SplitflowError, stringsFromBytes, type TensorData } from '@splitflow/contract';
+import {
+  bytesFromStrings,
+  DATATYPE_INFO,
+  datatypeFromOrt,
+  type NamedTensor,
+  SplitflowError,
+  stringsFromBytes,
+  type TensorData,
+} from '@splitflow/contract/core';
 import type * as Ort from 'onnxruntime-web';
 import type { LocalBackend, ModelSource, RuntimeAdapter, RuntimeSession, RuntimeSettings } from './runtime.js';
 

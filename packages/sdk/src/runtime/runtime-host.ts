@@ -1,4 +1,4 @@
-import { isSplitflowError, type NamedTensor, SplitflowError } from '@splitflow/contract';
+import { isSplitflowError, type NamedTensor, SplitflowError } from '@splitflow/contract/core';
 import type { LoadReply, LocalBackend, ModelSource, RunReply, RuntimeAdapter, RuntimeHost, RuntimeSession, RuntimeSettings } from './runtime.js';
 
 export type AdapterLoaders = Record<ModelSource['format'], () => Promise<RuntimeAdapter>>;

@@ -1,4 +1,4 @@
-import type { ModelFormat, NamedTensor, SerializedError } from '@splitflow/contract';
+import type { ModelFormat, NamedTensor, SerializedError } from '@splitflow/contract/core';
 
 /** Local backends, in the words the route explanation uses. */
 export const ONNX_BACKENDS = ['webgpu', 'wasm'] as const;

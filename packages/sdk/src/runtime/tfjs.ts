@@ -1,5 +1,5 @@
 // The only file that imports @tensorflow/tfjs; runtime-host loads it with a dynamic import.
-import { type Datatype, type NamedTensor, SplitflowError } from '@splitflow/contract';
+import { type Datatype, type NamedTensor, SplitflowError } from '@splitflow/contract/core';
 import * as tf from '@tensorflow/tfjs';
 import type { LocalBackend, ModelSource, RuntimeAdapter, RuntimeSession } from './runtime.js';
 

@@ -1,4 +1,4 @@
-import type { NamedTensor } from '@splitflow/contract';
+import type { NamedTensor } from '@splitflow/contract/core';
 
 /**
  * The ArrayBuffers that can move (not copy) with these tensors: each distinct, non-shared buffer.

@@ -1,4 +1,4 @@
-import { isSplitflowError } from '@splitflow/contract';
+import { isSplitflowError } from '@splitflow/contract/core';
 import { expect } from 'vitest';
 
 /** Test support: awaits `p` and returns 'resolved', or the SplitflowError code it rejected with (anything else fails the test). */

@@ -1,4 +1,4 @@
-import { DEFAULT_THRESHOLDS, type DeviceProfile, type ModelManifest, type NetworkInfo, type RoutingThresholds } from '@splitflow/contract';
+import { DEFAULT_THRESHOLDS, type DeviceProfile, type ModelManifest, type NetworkInfo, type RoutingThresholds } from '@splitflow/contract/core';
 
 // Device, network and model profiles for router tests and the router benchmark. Plain data, no I/O.
 

@@ -1,4 +1,4 @@
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 
 /** Averages channels into one (what a mono model hears from a stereo recording). */
 export function toMono(channels: readonly Float32Array[]): Float32Array {

@@ -1,4 +1,4 @@
-import { SplitflowError, type Tensor } from '@splitflow/contract';
+import { SplitflowError, type Tensor } from '@splitflow/contract/core';
 
 /** Silero VAD v5 at 16 kHz: 512 new samples a call, after 64 samples of context from the previous call. */
 export const VAD_SAMPLE_RATE = 16000;

@@ -1,4 +1,4 @@
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 
 export interface DecodedAudio {
   sampleRate: number;

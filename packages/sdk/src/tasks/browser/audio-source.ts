@@ -1,5 +1,5 @@
 // Browser adapters for sound: an audio file or a microphone recording to 16 kHz mono samples.
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 import { resample, toMono } from '../audio/resample.js';
 import { VAD_SAMPLE_RATE } from '../audio/silero-vad.js';
 

@@ -1,6 +1,6 @@
 // Browser adapters: decode what a person gives (a file, a camera frame) into RGBA pixels. Thin on
 // purpose: everything after the pixels is pure and tested in Node.
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 import type { RgbaImage } from '../image/rgba-image.js';
 
 type Drawable = ImageBitmap | HTMLVideoElement | HTMLCanvasElement | HTMLImageElement;

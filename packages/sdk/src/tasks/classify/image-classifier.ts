@@ -1,4 +1,4 @@
-import { SplitflowError, type Tensor } from '@splitflow/contract';
+import { SplitflowError, type Tensor } from '@splitflow/contract/core';
 import { checkImage, type RgbaImage, resizeImage } from '../image/rgba-image.js';
 
 /** NHWC [1, size, size, 3] in 0..1 (pixels / 255), RGB: what nsfwjs feeds its MobileNetV2. */

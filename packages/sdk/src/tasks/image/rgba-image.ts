@@ -1,4 +1,4 @@
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 
 /** Pixels as a canvas gives them: RGBA, row-major, 8 bits a channel (the shape of `ImageData`). */
 export interface RgbaImage {

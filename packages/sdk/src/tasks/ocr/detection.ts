@@ -1,4 +1,4 @@
-import { SplitflowError, type Tensor } from '@splitflow/contract';
+import { SplitflowError, type Tensor } from '@splitflow/contract/core';
 import { type Box, checkImage, type RgbaImage, resizeImage, writeNchw } from '../image/rgba-image.js';
 import { DET_NORMALISATION } from './ocr-constants.js';
 

@@ -1,4 +1,4 @@
-import { SplitflowError, type Tensor } from '@splitflow/contract';
+import { SplitflowError, type Tensor } from '@splitflow/contract/core';
 import { checkImage, type RgbaImage, resizeImage, writeNchw } from '../image/rgba-image.js';
 import { CLS_HEIGHT, CLS_WIDTH, LINE_NORMALISATION } from './ocr-constants.js';
 

@@ -1,4 +1,4 @@
-import { SplitflowError, type Tensor } from '@splitflow/contract';
+import { SplitflowError, type Tensor } from '@splitflow/contract/core';
 import { checkImage, type RgbaImage, resizeImage, writeNchw } from '../image/rgba-image.js';
 import { LINE_NORMALISATION, REC_HEIGHT, REC_MIN_WIDTH } from './ocr-constants.js';
 

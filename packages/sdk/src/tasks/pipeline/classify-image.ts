@@ -1,4 +1,4 @@
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 import type { SplitflowClient } from '../../client/types.js';
 import { type Label, prepareNhwc, topK } from '../classify/image-classifier.js';
 import type { RgbaImage } from '../image/rgba-image.js';

@@ -1,4 +1,4 @@
-import { SplitflowError, workOf } from '@splitflow/contract';
+import { SplitflowError, workOf } from '@splitflow/contract/core';
 import type { SplitflowClient } from '../../client/types.js';
 import { type Box, checkImage, cropImage, type RgbaImage, rotate180 } from '../image/rgba-image.js';
 import { type DbOptions, type DetectionOptions, dbBoxes, prepareDetection } from '../ocr/detection.js';

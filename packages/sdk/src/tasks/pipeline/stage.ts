@@ -1,4 +1,4 @@
-import { type Priority, type Privacy, type RoutingMode, SplitflowError, type Tensor } from '@splitflow/contract';
+import { type Priority, type Privacy, type RoutingMode, SplitflowError, type Tensor } from '@splitflow/contract/core';
 import type { Route, SplitflowClient } from '../../client/types.js';
 import type { Where } from '../../router/decision.js';
 

@@ -1,4 +1,4 @@
-import { SplitflowError } from '@splitflow/contract';
+import { SplitflowError } from '@splitflow/contract/core';
 import type { Route, SplitflowClient } from '../../client/types.js';
 import type { Where } from '../../router/decision.js';
 import {
