@@ -189,6 +189,22 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
     }
   });
 
+  it('preloads: the model downloads with no infer, a first infer joins it, and an unknown id is MODEL_NOT_FOUND', async () => {
+    const requested: string[] = [];
+    const spyFetch: typeof fetch = (input, init) => {
+      requested.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    };
+    expect(await codeOf(createClient(options({ preload: ['nope'] })))).toBe('MODEL_NOT_FOUND');
+    const client = await createClient(options({ fetch: spyFetch, preload: ['mlp'] }));
+    await vi.waitFor(() => expect(requested.some((u) => u.endsWith('/mlp.onnx'))).toBe(true), { timeout: 30_000 });
+    const r = await client.infer('mlp', { x: x() }, { mode: 'local-only' });
+    expect(r.route.where).toBe('local');
+    // One download in all: the run used the preloaded files.
+    expect(requested.filter((u) => u.endsWith('/mlp.onnx'))).toHaveLength(1);
+    await client.dispose();
+  });
+
   it('prefetches from the network, then a new client warms from the cache alone', async () => {
     const caches = createMemoryCacheStorage();
     const a = await createClient(options({ caches, broker: undefined }));

@@ -28,7 +28,7 @@ import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
 import type { LocalExecutor } from '../runtime/local-executor.js';
-import { type LocalBackend, ONNX_BACKENDS, TFJS_BACKENDS } from '../runtime/runtime.js';
+import { type LocalBackend, ONNX_BACKENDS, type RuntimeSettings, TFJS_BACKENDS } from '../runtime/runtime.js';
 import { observeCloud } from './cloud-observation.js';
 import { createEmitter } from './emitter.js';
 import { memoryMisfit } from './memory-fit.js';
@@ -109,8 +109,24 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   }
   const emitter = createEmitter<ClientEvents>();
   const probe = createCachedProbe(options.probe);
+  let executor: Promise<LocalExecutor> | undefined;
+  const getExecutor = () => {
+    // Loaded on first local use, like the runtimes: a client that only calls the cloud never fetches
+    // the Worker plumbing (comlink).
+    executor ??= import('../runtime/local-executor.js').then((m) => m.createLocalExecutor(options.worker ?? true));
+    return executor;
+  };
+  // Preloading starts the Worker while the catalog loads and the device is probed.
+  if (options.preload?.length) getExecutor();
   const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
   let profile = firstProfile;
+  // Checked before any work starts: a wrong id is the caller's mistake, not a background failure.
+  try {
+    for (const id of options.preload ?? []) loaded.manifest(id);
+  } catch (error) {
+    await executor?.then((runtime) => runtime.dispose()).catch(() => undefined);
+    throw error;
+  }
   const live = createLiveEstimates();
   const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput, defaultLink: DEFAULT_LINK });
   const store = createModelStore({
@@ -144,15 +160,8 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   scope.addEventListener?.('online', onNetworkChange);
   connection?.addEventListener?.('change', onNetworkChange);
 
-  let executor: Promise<LocalExecutor> | undefined;
-  const getExecutor = () => {
-    // Loaded on first local use, like the runtimes: a client that only calls the cloud never fetches
-    // the Worker plumbing (comlink).
-    executor ??= import('../runtime/local-executor.js').then((m) => m.createLocalExecutor(options.worker ?? true));
-    return executor;
-  };
   const sessions = new Map<string, Session>();
-  const loading = new Map<string, Promise<Session & { downloadMs: number; compileMs: number; fromCache: boolean }>>();
+  const loading = new Map<string, Promise<Session & { downloadMs: number; runtimeMs: number; compileMs: number; fromCache: boolean }>>();
   let disposed = false;
   const alive = () => {
     if (disposed) throw new SplitflowError('DISPOSED', { message: 'the client was disposed' });
@@ -220,11 +229,20 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   function ensureSession(manifest: ModelManifest, variant: ChosenVariant, backends: LocalBackend[], signal?: AbortSignal) {
     const key = sessionKey(manifest, variant);
     const warm = sessions.get(slot(manifest));
-    if (warm?.key === key) return Promise.resolve({ ...warm, downloadMs: 0, compileMs: 0, fromCache: true });
+    if (warm?.key === key) return Promise.resolve({ ...warm, downloadMs: 0, runtimeMs: 0, compileMs: 0, fromCache: true });
     let pending = loading.get(key);
     if (!pending) {
       pending = (async () => {
         const started = now();
+        const settings: RuntimeSettings = { backends, wasmPaths: options.wasmPaths, numThreads: options.numThreads };
+        // The Worker and the runtime start while the model downloads (or comes out of the cache).
+        let runtimeMs = 0;
+        const runtimeReady = getExecutor()
+          .then((runtime) => runtime.prepare(manifest.format, settings))
+          .finally(() => {
+            runtimeMs = now() - started;
+          });
+        runtimeReady.catch(() => undefined);
         const files = await store.load(manifest.id, variant.files, signal);
         const downloadMs = now() - started;
         // Read before the bytes move to the Worker (their buffers detach).
@@ -243,6 +261,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           fromCache: files.every((f) => f.fromCache),
         });
         const runtime = await getExecutor();
+        await runtimeReady.catch(() => undefined);
         const reply = await runtime.load(
           {
             key,
@@ -251,12 +270,12 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
             files: files.map((f) => ({ path: f.path, role: f.role, bytes: f.bytes })),
             outputs: manifest.outputs.map((o) => o.name),
           },
-          { backends, wasmPaths: options.wasmPaths, numThreads: options.numThreads },
+          settings,
         );
         live.recordCompile(manifest.id, reply.compileMs);
         const session: Session = { key, backend: reply.backend, variant, ran: false };
         sessions.set(slot(manifest), session);
-        return { ...session, downloadMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
+        return { ...session, downloadMs, runtimeMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
       })();
       loading.set(key, pending);
       const clear = () => loading.delete(key);
@@ -307,7 +326,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     return {
       outputs: reply.outputs,
       route: { backend: reply.backend, thread: runtime.kind },
-      timings: { downloadMs: session.downloadMs, compileMs: session.compileMs, computeMs },
+      timings: { downloadMs: session.downloadMs, runtimeMs: session.runtimeMs, compileMs: session.compileMs, computeMs },
     };
   }
 
@@ -523,5 +542,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       await runtime?.dispose();
     },
   };
+  // Not awaited: `infer` and `prefetch` join these loads (and meet their errors again).
+  for (const id of options.preload ?? []) client.prefetch(id).catch(() => undefined);
   return client;
 }

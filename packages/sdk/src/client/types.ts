@@ -49,6 +49,16 @@ export interface ClientOptions {
   backends?: LocalBackend[];
   /** URL prefix where onnxruntime-web's .wasm and .mjs files are served. @default onnxruntime-web's own lookup */
   wasmPaths?: string;
+  /**
+   * Models this page will run on the device. As soon as the catalog and the device probe are in,
+   * their files download and the local runtime starts (the Worker, onnxruntime-web, its wasm), without
+   * holding up `createClient`; a first `infer` or `prefetch` joins that work instead of starting it.
+   * Costs the download even if the model is then routed to the cloud. An id the catalog lacks is
+   * MODEL_NOT_FOUND; a failure while preloading is not thrown, `infer` meets it again and reports it.
+   * @default none
+   * @example ['vision-s']
+   */
+  preload?: string[];
   /** Threads for onnxruntime-web's wasm backend. @default onnxruntime-web's choice (1 without cross-origin isolation) */
   numThreads?: number;
   /**
@@ -103,7 +113,14 @@ export interface RouteTimings {
   totalMs: number;
   /** Spent deciding (probe cache, cache lookups, router). */
   routeMs: number;
+  /** Local, first run of a model: fetching its files, or reading them from the Cache API. */
   downloadMs?: number;
+  /**
+   * Local, first run of a model: starting the runtime (Worker, runtime code, wasm compile), from the
+   * start of the download; the two run side by side, so only the part past the download adds up.
+   */
+  runtimeMs?: number;
+  /** Local, first run of a model: creating its session (graph parsing and optimisation). */
   compileMs?: number;
   /** Local: the run as seen by the client (messaging included). Cloud: the server's reported compute. */
   computeMs?: number;

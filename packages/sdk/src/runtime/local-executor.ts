@@ -1,4 +1,4 @@
-import { type NamedTensor, SplitflowError } from '@splitflow/contract/core';
+import { type ModelFormat, type NamedTensor, SplitflowError } from '@splitflow/contract/core';
 import { type Remote, releaseProxy, transfer, wrap } from 'comlink';
 import { registerErrorTransfer } from './error-transfer.js';
 import type { LoadReply, ModelSource, RunReply, RuntimeHost, RuntimeSettings } from './runtime.js';
@@ -14,6 +14,8 @@ export interface LocalExecutor {
   readonly fallbackReason?: string;
   has(key: string): Promise<boolean>;
   load(source: ModelSource, settings: RuntimeSettings): Promise<LoadReply>;
+  /** See RuntimeHost.prepare. */
+  prepare(format: ModelFormat, settings: RuntimeSettings): Promise<void>;
   /** Moves the inputs to the runtime (their buffers are detached here); a failed run gives them back. */
   run(key: string, inputs: NamedTensor[]): Promise<RunReply>;
   dispose(): Promise<void>;
@@ -54,6 +56,7 @@ function mainThread(reason: string | undefined): LocalExecutor {
     fallbackReason: reason,
     has: (key) => host.has(key),
     load: (source, settings) => host.load(source, settings),
+    prepare: (format, settings) => host.prepare(format, settings),
     run: (key, inputs) => host.run(key, inputs),
     dispose: () => host.dispose(),
   };
@@ -102,6 +105,7 @@ export async function createLocalExecutor(option: WorkerOption = true, handshake
       const buffers = transferablesOf(source.files.map((f) => ({ name: f.path, datatype: 'UINT8', shape: [f.bytes.length], data: f.bytes })));
       return remote.load(transfer(source, buffers), settings);
     },
+    prepare: async (format, settings) => (disposed ? undefined : remote.prepare(format, settings)),
     async run(key, inputs) {
       alive();
       return (await remote.run(key, transfer(inputs, transferablesOf(inputs)))) as RunReply;

@@ -68,9 +68,21 @@ function configure(ort: OrtModule, settings: RuntimeSettings): void {
   if (settings.numThreads !== undefined) ort.env.wasm.numThreads = settings.numThreads;
 }
 
+// The smallest graph onnxruntime-web accepts (ONNX IR 8, opset 13: y = Identity(x), float[1]). A session
+// of it makes onnxruntime fetch, compile and start its wasm, which otherwise happens inside the first
+// real session: `prepare` does it while the model downloads.
+const IDENTITY_MODEL = 'CAg6NwoQCgF4EgF5IghJZGVudGl0eRIBZ1oPCgF4EgoKCAgBEgQKAggBYg8KAXkSCgoICAESBAoCCAFCBAoAEA0=';
+
 export function createOnnxWebAdapter(): RuntimeAdapter {
   return {
     name: 'onnx-web',
+    async prepare(backend, settings) {
+      if (backend !== 'webgpu' && backend !== 'wasm') return;
+      const ort = await loadOrt(backend, settings);
+      const bytes = Uint8Array.from(atob(IDENTITY_MODEL), (c) => c.charCodeAt(0));
+      const session = await ort.InferenceSession.create(bytes, { executionProviders: [backend] });
+      await session.release();
+    },
     async createSession(source: ModelSource, backend: LocalBackend, settings: RuntimeSettings): Promise<RuntimeSession> {
       if (backend !== 'webgpu' && backend !== 'wasm') throw new Error(`onnxruntime-web has no backend "${backend}"`);
       const ort = await loadOrt(backend, settings);

@@ -69,6 +69,39 @@ describe('runtime host with onnxruntime-web (wasm) in Node', () => {
     expect(missing.type === 'error' && missing.error.code).toBe('MODEL_NOT_READY');
   });
 
+  it('prepares the runtime for the first backend before any model, and a model then loads on it', async () => {
+    const host = createRuntimeHost();
+    await host.prepare('onnx', { backends: ['wasm'] });
+    const loaded = await host.load(source(mlp), { backends: ['wasm'] });
+    expect(loaded.backend).toBe('wasm');
+    expect((await host.run('mlp@1#default', [input()])).type).toBe('ok');
+    await host.dispose();
+  });
+
+  it('prepares quietly: a runtime that fails there is reported by load, with the reason', async () => {
+    const prepared: string[] = [];
+    const host = createRuntimeHost({
+      onnx: async () => ({
+        name: 'onnx-web',
+        prepare: async (backend) => {
+          prepared.push(backend);
+          throw new Error('wasm compile failed');
+        },
+        createSession: () => Promise.reject(new Error('wasm compile failed')),
+      }),
+      tfjs: () => Promise.reject(new Error('no tfjs here')),
+    });
+    await expect(host.prepare('onnx', { backends: ['webgpu', 'wasm'] })).resolves.toBeUndefined();
+    await expect(host.prepare('tfjs', { backends: ['tfjs-cpu'] })).resolves.toBeUndefined();
+    expect(prepared).toEqual(['webgpu']);
+    const error = await host.load(source(mlp), { backends: ['wasm'] }).catch((e: unknown) => e);
+    expect(isSplitflowError(error, 'MODEL_LOAD_FAILED')).toBe(true);
+    expect((error as Error).message).toContain('wasm compile failed');
+    expect(
+      isSplitflowError(await host.load({ ...source(mlp), format: 'tfjs' }, { backends: ['tfjs-cpu'] }).catch((e: unknown) => e), 'PROVIDER_UNAVAILABLE'),
+    ).toBe(true);
+  });
+
   it('says PROVIDER_UNAVAILABLE when a runtime cannot load, and DISPOSED after dispose', async () => {
     const host = createRuntimeHost({ onnx: () => Promise.reject(new Error('no wasm here')), tfjs: () => Promise.reject(new Error('none')) });
     const error = await host.load(source(mlp), { backends: ['wasm'] }).catch((e: unknown) => e);

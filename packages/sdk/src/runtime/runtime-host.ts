@@ -38,6 +38,15 @@ export function createRuntimeHost(loaders: AdapterLoaders = DEFAULT_LOADERS): Ru
   return {
     ping: async () => 'pong',
     has: async (key) => sessions.has(key),
+    async prepare(format, settings) {
+      const backend = settings.backends[0];
+      if (disposed || backend === undefined || !(format in loaders)) return;
+      try {
+        await (await adapterFor(format)).prepare?.(backend, settings);
+      } catch {
+        // `load` tries again and reports the reason with the model's name.
+      }
+    },
     async load(source, settings: RuntimeSettings): Promise<LoadReply> {
       alive();
       const existing = sessions.get(source.key);

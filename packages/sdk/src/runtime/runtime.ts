@@ -43,6 +43,11 @@ export interface RuntimeSession {
 export interface RuntimeAdapter {
   readonly name: 'onnx-web' | 'tfjs';
   createSession(source: ModelSource, backend: LocalBackend, settings: RuntimeSettings): Promise<RuntimeSession>;
+  /**
+   * Gets the runtime ready for `backend` without a model (its code loaded, its wasm compiled), so this
+   * can run while the model downloads. Optional; a failure here is reported by `createSession`.
+   */
+  prepare?(backend: LocalBackend, settings: RuntimeSettings): Promise<void>;
 }
 
 export interface LoadReply {
@@ -65,6 +70,8 @@ export interface RuntimeHost {
   ping(): Promise<'pong'>;
   has(key: string): Promise<boolean>;
   load(source: ModelSource, settings: RuntimeSettings): Promise<LoadReply>;
+  /** Starts the runtime of `format` for the first of `settings.backends`; resolves (never rejects) when done or failed. */
+  prepare(format: ModelFormat, settings: RuntimeSettings): Promise<void>;
   run(key: string, inputs: NamedTensor[]): Promise<RunReply>;
   unload(key: string): Promise<void>;
   dispose(): Promise<void>;

@@ -13,6 +13,7 @@ const remote: RuntimeHost = {
   ping: () => host.ping(),
   has: (key) => host.has(key),
   load: (source, settings) => host.load(source, settings),
+  prepare: (format, settings) => host.prepare(format, settings),
   async run(key, inputs) {
     const reply = await host.run(key, inputs);
     // Outputs (or, on failure, the inputs) move back to the page without a copy.

@@ -158,20 +158,17 @@ const bench = {
   },
 
   /**
-   * The first local result of this page load: createClient, then one local run. Times are from the
-   * navigation's start (performance.now()), so the page's own loading counts, as a user sees it.
+   * The first local result of this page load: createClient (with `preload: [model]` when `preload`),
+   * then one local run. Times are from the navigation's start (performance.now()), so the page's own
+   * loading counts, as a user sees it. The page starts it itself (`?first=<model>`): no driver round
+   * trip sits in the figure.
    */
-  async firstResult(model: string) {
-    const manifest = await manifestOf(model);
-    const inputs = inputsFor(manifest);
-    const phases: { phase: string; at: number }[] = [];
+  async firstResult(model: string, preload: boolean) {
     const created = performance.now();
-    const client = await createClient({ ...base });
-    client.on('progress', (p) => {
-      const last = phases.at(-1);
-      const phase = (p as { phase?: string }).phase ?? 'download';
-      if (last?.phase !== phase) phases.push({ phase, at: performance.now() });
-    });
+    const client = await createClient({ ...base, ...(preload ? { preload: [model] } : {}) });
+    const manifest = client.catalog.models.find((m) => m.id === model);
+    if (!manifest) throw new Error(`no model ${model}`);
+    const inputs = inputsFor(manifest);
     const started = performance.now();
     const r = await client.infer(model, inputs, { mode: 'local-only' });
     const done = performance.now();
@@ -183,7 +180,6 @@ const bench = {
       inferMs: done - started,
       timings: r.route.timings,
       backend: r.route.backend,
-      phases,
     };
   },
 
@@ -243,7 +239,11 @@ declare global {
   interface Window {
     bench: typeof bench;
     benchReady: boolean;
+    firstResult?: ReturnType<typeof bench.firstResult>;
   }
 }
 window.bench = bench;
 window.benchReady = true;
+const query = new URLSearchParams(location.search);
+const first = query.get('first');
+if (first) window.firstResult = bench.firstResult(first, query.get('preload') === '1');
