@@ -542,7 +542,15 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       await runtime?.dispose();
     },
   };
-  // Not awaited: `infer` and `prefetch` join these loads (and meet their errors again).
-  for (const id of options.preload ?? []) client.prefetch(id).catch(() => undefined);
+  // Not awaited: `infer` and `prefetch` join these loads (and meet their errors again). The runtime
+  // starts first, beside the cache lookups that precede the download.
+  for (const id of options.preload ?? []) {
+    const manifest = loaded.manifest(id);
+    const settings = { backends: backendsFor(manifest, profile), wasmPaths: options.wasmPaths, numThreads: options.numThreads };
+    getExecutor()
+      .then((runtime) => runtime.prepare(manifest.format, settings))
+      .catch(() => undefined);
+    client.prefetch(id).catch(() => undefined);
+  }
   return client;
 }

@@ -78,7 +78,7 @@ describe('runtime host with onnxruntime-web (wasm) in Node', () => {
     await host.dispose();
   });
 
-  it('prepares quietly: a runtime that fails there is reported by load, with the reason', async () => {
+  it('prepares once per backend and quietly: a runtime that fails there is reported by load, with the reason', async () => {
     const prepared: string[] = [];
     const host = createRuntimeHost({
       onnx: async () => ({
@@ -93,7 +93,10 @@ describe('runtime host with onnxruntime-web (wasm) in Node', () => {
     });
     await expect(host.prepare('onnx', { backends: ['webgpu', 'wasm'] })).resolves.toBeUndefined();
     await expect(host.prepare('tfjs', { backends: ['tfjs-cpu'] })).resolves.toBeUndefined();
-    expect(prepared).toEqual(['webgpu']);
+    // Once per runtime and backend, however many callers ask.
+    await host.prepare('onnx', { backends: ['webgpu'] });
+    await host.prepare('onnx', { backends: ['wasm'] });
+    expect(prepared).toEqual(['webgpu', 'wasm']);
     const error = await host.load(source(mlp), { backends: ['wasm'] }).catch((e: unknown) => e);
     expect(isSplitflowError(error, 'MODEL_LOAD_FAILED')).toBe(true);
     expect((error as Error).message).toContain('wasm compile failed');

@@ -19,6 +19,7 @@ const reasonOf = (error: unknown) => (error instanceof Error ? error.message : S
 export function createRuntimeHost(loaders: AdapterLoaders = DEFAULT_LOADERS): RuntimeHost {
   const sessions = new Map<string, RuntimeSession>();
   const adapters = new Map<string, Promise<RuntimeAdapter>>();
+  const prepared = new Map<string, Promise<void>>();
   let disposed = false;
 
   const adapterFor = (format: ModelSource['format']) => {
@@ -38,14 +39,21 @@ export function createRuntimeHost(loaders: AdapterLoaders = DEFAULT_LOADERS): Ru
   return {
     ping: async () => 'pong',
     has: async (key) => sessions.has(key),
-    async prepare(format, settings) {
+    prepare(format, settings) {
       const backend = settings.backends[0];
-      if (disposed || backend === undefined || !(format in loaders)) return;
-      try {
-        await (await adapterFor(format)).prepare?.(backend, settings);
-      } catch {
-        // `load` tries again and reports the reason with the model's name.
+      if (disposed || backend === undefined || !(format in loaders)) return Promise.resolve();
+      // Once per runtime and backend: a preload and the first load both ask.
+      const key = `${format}:${backend}`;
+      let pending = prepared.get(key);
+      if (!pending) {
+        pending = adapterFor(format)
+          .then((adapter) => adapter.prepare?.(backend, settings))
+          .catch(() => {
+            // `load` tries again and reports the reason with the model's name.
+          });
+        prepared.set(key, pending);
       }
+      return pending;
     },
     async load(source, settings: RuntimeSettings): Promise<LoadReply> {
       alive();
