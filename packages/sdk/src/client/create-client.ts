@@ -1,13 +1,11 @@
 import {
   bindInputs,
-  checkTensor,
   DATATYPE_INFO,
   type DeviceProfile,
   type DimBinding,
   type ErrorCode,
   isSplitflowError,
   type ModelManifest,
-  type NamedTensor,
   type RoutingThresholds,
   resolveThresholds,
   SplitflowError,
@@ -20,44 +18,22 @@ import { loadCatalog } from '../catalog/load-catalog.js';
 import { createCloudClient } from '../cloud/cloud-client.js';
 import { createServedModels } from '../cloud/served-models.js';
 import { createModelStore } from '../delivery/model-store.js';
-import { type ChosenVariant, pickVariant } from '../delivery/pick-variant.js';
 import { createCachedProbe } from '../probe/probe-device.js';
 import type { RouteDecision, Where } from '../router/decision.js';
-import { createLatencyRouter, type LocalPlan, linkOf } from '../router/latency-router.js';
+import { createLatencyRouter, linkOf } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
-import type { LocalExecutor } from '../runtime/local-executor.js';
-import { type LocalBackend, ONNX_BACKENDS, type RuntimeSettings, TFJS_BACKENDS } from '../runtime/runtime.js';
-import { observeCloud } from './cloud-observation.js';
+import { type CloudOutcome, createCloudRoute } from './cloud-route.js';
 import { createEmitter } from './emitter.js';
-import { memoryMisfit } from './memory-fit.js';
+import { createLocalRoute, type InputHolder, type LocalOutcome, lazyExecutor } from './local-route.js';
+import { toNamed } from './named-inputs.js';
 import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
-import type { ClientEvents, ClientOptions, InferOptions, InferResult, PrefetchResult, Route, RouteTimings, SplitflowClient } from './types.js';
+import type { ClientEvents, ClientOptions, InferResult, PrefetchResult, Route, SplitflowClient } from './types.js';
 
 // Errors that the other route cannot cure: bad input fails there too, and a caller's abort or a
 // disposed client means stop.
 const NO_FALLBACK: ReadonlySet<ErrorCode> = new Set(['INVALID_TENSOR', 'INVALID_REQUEST', 'ABORTED', 'DISPOSED']);
-
-interface Session {
-  key: string;
-  backend: LocalBackend;
-  variant: ChosenVariant;
-  /** Whether the session has run once: its first run is warm-up, measured apart. */
-  ran: boolean;
-}
-
-interface LocalOutcome {
-  outputs: NamedTensor[];
-  route: Pick<Route, 'backend' | 'thread'>;
-  timings: Partial<RouteTimings>;
-}
-
-interface CloudOutcome {
-  outputs: NamedTensor[];
-  route: Pick<Route, 'pool' | 'hardware' | 'endpoint' | 'costUsd'>;
-  timings: Partial<RouteTimings>;
-}
 
 const now = () => performance.now();
 // The link assumed before the probe or any measurement says otherwise (the router's default too).
@@ -68,21 +44,6 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-function toNamed(inputs: Record<string, Tensor>, copy: boolean): NamedTensor[] {
-  if (typeof inputs !== 'object' || inputs === null) throw new SplitflowError('INVALID_TENSOR', { message: 'inputs must be an object of named tensors' });
-  return Object.entries(inputs).map(([name, t]) => {
-    if (ArrayBuffer.isView(t?.data) && (t.data.buffer as ArrayBuffer & { detached?: boolean }).detached === true) {
-      throw new SplitflowError('INVALID_TENSOR', {
-        message: `input "${name}": its buffer is detached (an earlier infer moved it to the runtime Worker); pass a new array, or create the client with transferInputs: false`,
-        details: { input: name },
-      });
-    }
-    checkTensor(t, name);
-    const data = copy && !Array.isArray(t.data) ? (t.data as Float32Array).slice() : t.data;
-    return { name, datatype: t.datatype, shape: [...t.shape], data } as NamedTensor;
-  });
 }
 
 function outputBytes(manifest: ModelManifest, dims: DimBinding): number {
@@ -109,22 +70,16 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   }
   const emitter = createEmitter<ClientEvents>();
   const probe = createCachedProbe(options.probe);
-  let executor: Promise<LocalExecutor> | undefined;
-  const getExecutor = () => {
-    // Loaded on first local use, like the runtimes: a client that only calls the cloud never fetches
-    // the Worker plumbing (comlink).
-    executor ??= import('../runtime/local-executor.js').then((m) => m.createLocalExecutor(options.worker ?? true));
-    return executor;
-  };
+  const executor = lazyExecutor(options.worker);
   // Preloading starts the Worker while the catalog loads and the device is probed.
-  if (options.preload?.length) getExecutor();
+  if (options.preload?.length) void executor.get();
   const [loaded, firstProfile] = await Promise.all([loadCatalog(options.catalog, { baseUrl: options.modelBaseUrl, fetch: options.fetch }), probe.get()]);
   let profile = firstProfile;
   // Checked before any work starts: a wrong id is the caller's mistake, not a background failure.
   try {
     for (const id of options.preload ?? []) loaded.manifest(id);
   } catch (error) {
-    await executor?.then((runtime) => runtime.dispose()).catch(() => undefined);
+    await executor.dispose();
     throw error;
   }
   const live = createLiveEstimates();
@@ -160,12 +115,12 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   scope.addEventListener?.('online', onNetworkChange);
   connection?.addEventListener?.('change', onNetworkChange);
 
-  const sessions = new Map<string, Session>();
-  const loading = new Map<string, Promise<Session & { downloadMs: number; runtimeMs: number; compileMs: number; fromCache: boolean }>>();
   let disposed = false;
   const alive = () => {
     if (disposed) throw new SplitflowError('DISPOSED', { message: 'the client was disposed' });
   };
+  const local = createLocalRoute({ options, executor, store, live, emitter, alive });
+  const runCloud = createCloudRoute(cloud, live, options);
 
   const ttlMs = options.probe?.ttlMs ?? 10 * 60_000;
   // A stale profile is still a good guess: serve it and re-probe in the background, so no request
@@ -181,177 +136,6 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     }
     return profile;
   };
-
-  function backendsFor(manifest: ModelManifest, device: DeviceProfile): LocalBackend[] {
-    const allowed: readonly LocalBackend[] = manifest.format === 'tfjs' ? TFJS_BACKENDS : ONNX_BACKENDS;
-    if (options.backends) return options.backends.filter((b) => allowed.includes(b));
-    if (manifest.format === 'tfjs') return [...TFJS_BACKENDS];
-    const out: LocalBackend[] = [];
-    // A software adapter (SwiftShader) is slower than wasm: use WebGPU only on real hardware by default.
-    if (device.webgpu.available && !device.webgpu.isFallbackAdapter) out.push('webgpu');
-    if (device.wasm.available) out.push('wasm');
-    return out;
-  }
-
-  // A cut's head is one manifest id whose outputs are the wire tensors of one encoding: each encoding
-  // is a session of its own, so switching encodings never reuses a session that fetches the wrong ones.
-  const outputsOf = (manifest: ModelManifest) => manifest.outputs.map((o) => o.name).join(',');
-  const slot = (manifest: ModelManifest) => `${manifest.id}>${outputsOf(manifest)}`;
-  const sessionKey = (manifest: ModelManifest, variant: ChosenVariant) => `${manifest.id}@${manifest.version}#${variant.name}>${outputsOf(manifest)}`;
-
-  async function planLocal(
-    manifest: ModelManifest,
-    device: DeviceProfile,
-    dims?: DimBinding,
-  ): Promise<LocalPlan & { variant: ChosenVariant; backends: LocalBackend[] }> {
-    const variant = pickVariant(manifest, device);
-    const backends = backendsFor(manifest, device);
-    const session = sessions.get(slot(manifest));
-    const warm = session !== undefined && session.key === sessionKey(manifest, variant);
-    const base = {
-      variant,
-      backends,
-      modelBytes: variant.bytes,
-      sessionWarm: warm,
-      backend: warm ? (session?.backend as LocalBackend) : (backends[0] ?? 'wasm'),
-    };
-    if (backends.length === 0) {
-      return { ...base, runnable: false, reason: `no local backend for ${manifest.format} models on this device`, missingBytes: variant.bytes };
-    }
-    // Checked before anything is downloaded or compiled: a model that cannot fit goes to the cloud, not into an out-of-memory crash.
-    // Without inputs (prefetch) only the weights are known.
-    const need = dims ? workOf(manifest, dims).bytes : manifest.cost.parameterBytes;
-    const misfit = memoryMisfit(need, options.memoryBudgetBytes, backends);
-    if (misfit) return { ...base, runnable: false, reason: misfit, missingBytes: variant.bytes };
-    return { ...base, runnable: true, missingBytes: warm ? 0 : await store.missingBytes(variant.files) };
-  }
-
-  function ensureSession(manifest: ModelManifest, variant: ChosenVariant, backends: LocalBackend[], signal?: AbortSignal) {
-    const key = sessionKey(manifest, variant);
-    const warm = sessions.get(slot(manifest));
-    if (warm?.key === key) return Promise.resolve({ ...warm, downloadMs: 0, runtimeMs: 0, compileMs: 0, fromCache: true });
-    let pending = loading.get(key);
-    if (!pending) {
-      pending = (async () => {
-        const started = now();
-        const settings: RuntimeSettings = { backends, wasmPaths: options.wasmPaths, numThreads: options.numThreads };
-        // The Worker and the runtime start while the model downloads (or comes out of the cache).
-        let runtimeMs = 0;
-        const runtimeReady = getExecutor()
-          .then((runtime) => runtime.prepare(manifest.format, settings))
-          .finally(() => {
-            runtimeMs = now() - started;
-          });
-        runtimeReady.catch(() => undefined);
-        const files = await store.load(manifest.id, variant.files, signal);
-        const downloadMs = now() - started;
-        // Read before the bytes move to the Worker (their buffers detach).
-        live.recordTransfer(
-          files.filter((f) => !f.fromCache).reduce((n, f) => n + f.bytes.byteLength, 0),
-          downloadMs,
-        );
-        alive();
-        const graph = variant.files.find((f) => f.role === 'model' || f.role === undefined) ?? variant.files[0];
-        emitter.emit('progress', {
-          model: manifest.id,
-          phase: 'compile',
-          file: graph?.path ?? '',
-          loaded: variant.bytes,
-          total: variant.bytes,
-          fromCache: files.every((f) => f.fromCache),
-        });
-        const runtime = await getExecutor();
-        await runtimeReady.catch(() => undefined);
-        const reply = await runtime.load(
-          {
-            key,
-            model: manifest.id,
-            format: manifest.format,
-            files: files.map((f) => ({ path: f.path, role: f.role, bytes: f.bytes })),
-            outputs: manifest.outputs.map((o) => o.name),
-          },
-          settings,
-        );
-        live.recordCompile(manifest.id, reply.compileMs);
-        const session: Session = { key, backend: reply.backend, variant, ran: false };
-        sessions.set(slot(manifest), session);
-        return { ...session, downloadMs, runtimeMs, compileMs: reply.compileMs, fromCache: files.every((f) => f.fromCache) };
-      })();
-      loading.set(key, pending);
-      const clear = () => loading.delete(key);
-      pending.then(clear, clear);
-    }
-    return pending;
-  }
-
-  /** The tensors to send; a local failure hands back the inputs the Worker took. */
-  interface InputHolder {
-    tensors: NamedTensor[];
-  }
-
-  async function runLocal(
-    manifest: ModelManifest,
-    plan: Awaited<ReturnType<typeof planLocal>>,
-    flops: number,
-    holder: InputHolder,
-    signal?: AbortSignal,
-  ): Promise<LocalOutcome> {
-    const session = await ensureSession(manifest, plan.variant, plan.backends, signal);
-    const runtime = await getExecutor();
-    const first = sessions.get(slot(manifest));
-    if (first?.key === session.key && !first.ran) {
-      const graph = plan.variant.files.find((f) => f.role === 'model' || f.role === undefined) ?? plan.variant.files[0];
-      emitter.emit('progress', {
-        model: manifest.id,
-        phase: 'first-run',
-        file: graph?.path ?? '',
-        loaded: plan.variant.bytes,
-        total: plan.variant.bytes,
-        fromCache: true,
-      });
-    }
-    const started = now();
-    const reply = await runtime.run(session.key, holder.tensors);
-    const computeMs = now() - started;
-    if (reply.type === 'error') {
-      holder.tensors = reply.inputs;
-      sessions.delete(slot(manifest));
-      throw SplitflowError.from(reply.error);
-    }
-    const current = sessions.get(slot(manifest));
-    if (current?.key === session.key && !current.ran) {
-      current.ran = true;
-      live.recordFirstRun(manifest.id, computeMs);
-    } else live.recordLocal(manifest.id, flops, computeMs);
-    return {
-      outputs: reply.outputs,
-      route: { backend: reply.backend, thread: runtime.kind },
-      timings: { downloadMs: session.downloadMs, runtimeMs: session.runtimeMs, compileMs: session.compileMs, computeMs },
-    };
-  }
-
-  async function runCloud(manifest: ModelManifest, flops: number, tensors: NamedTensor[], budgetMs: number, o: InferOptions): Promise<CloudOutcome> {
-    if (!cloud) throw new SplitflowError('NO_CAPACITY', { message: 'no cloud endpoint is configured' });
-    const reply = await cloud.infer(manifest.id, tensors, {
-      budgetMs,
-      priority: o.priority ?? options.priority ?? 'interactive',
-      signal: o.signal,
-      // A tail's inputs are a cut's tensors: as JSON text they would be several times the bytes the router weighed.
-      ...(manifest.tailOf ? { binary: true as const } : {}),
-    });
-    const queueMs = (reply.info.queueUs ?? 0) / 1000;
-    const computeMs = (reply.info.computeUs ?? 0) / 1000;
-    const seen = observeCloud({ ...reply, queueMs, computeMs }, live.rttMs());
-    const networkMs = seen.networkMs;
-    live.recordCloud(manifest.id, flops, { networkMs, queueMs, computeMs });
-    if (seen.upload) live.recordUpload(seen.upload.bytes, seen.upload.ms);
-    if (seen.download) live.recordTransfer(seen.download.bytes, seen.download.ms);
-    const route: CloudOutcome['route'] = { endpoint: reply.info.endpoint ?? cloud.url };
-    if (reply.info.pool) route.pool = reply.info.pool;
-    if (reply.info.hardware) route.hardware = reply.info.hardware;
-    if (reply.info.costUsd !== undefined) route.costUsd = reply.info.costUsd;
-    return { outputs: reply.outputs, route, timings: { queueMs, computeMs, networkMs, attempts: reply.attempts } };
-  }
 
   const client: SplitflowClient = {
     async infer(model, inputs, o = {}) {
@@ -377,15 +161,14 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
         throw new SplitflowError('INVALID_REQUEST', { message: `latencyBudgetMs must be > 0, got ${thresholds.latencyBudgetMs}` });
       const cloudCandidate = cloud !== undefined && thresholds.mode !== 'local-only' && thresholds.privacy !== 'local-only';
       const [plan, serves] = await Promise.all([
-        planLocal(manifest, routed, dims),
+        local.planLocal(manifest, routed, dims),
         cloudCandidate ? served?.serves(model, thresholds.latencyBudgetMs) : undefined,
         cloudCandidate && live.rttMs() === undefined ? within(firstPing, thresholds.latencyBudgetMs) : undefined,
       ]);
       const requestBytes = holder.tensors.reduce((n, t) => n + tensorToBytes(t).byteLength, 0);
       const heads = new Map<string, HeadPlan>();
       for (const cut of manifest.cutPoints ?? []) {
-        const head = `${headKey(manifest.id, cut.name)}>`;
-        const warm = [...sessions.keys()].some((k) => k.startsWith(head));
+        const warm = local.hasHeadSession(headKey(manifest.id, cut.name));
         heads.set(cut.name, { backend: plan.backend, sessionWarm: warm, missingBytes: warm ? 0 : await store.missingBytes([cut.head]) });
       }
       const decision: RouteDecision = decideWithSplit(
@@ -419,7 +202,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           return runSplit(
             {
               manifest: (id) => loaded.manifest(id),
-              runLocal: async (m, h, f) => runLocal(m, await planLocal(m, routed), f, h, o.signal),
+              runLocal: async (m, h, f) => local.runLocal(m, await local.planLocal(m, routed), f, h, o.signal),
               runCloud: (m, tensors, f) => runCloud(m, f, tensors, thresholds.latencyBudgetMs, o),
               now,
             },
@@ -429,7 +212,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
             dims,
           );
         }
-        if (where === 'local') return runLocal(manifest, plan, flops, holder, o.signal);
+        if (where === 'local') return local.runLocal(manifest, plan, flops, holder, o.signal);
         // A fallback gets what is left of the budget, but at least half of it: a late answer beats none.
         const left = Math.max(thresholds.latencyBudgetMs / 2, thresholds.latencyBudgetMs - (now() - started));
         return runCloud(manifest, flops, holder.tensors, where === decision.where ? thresholds.latencyBudgetMs : left, o);
@@ -504,9 +287,9 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       alive();
       const manifest = loaded.manifest(model);
       const device = await currentProfile();
-      const plan = await planLocal(manifest, device);
+      const plan = await local.planLocal(manifest, device);
       if (!plan.runnable) throw new SplitflowError('LOCAL_UNAVAILABLE', { message: `model "${model}": ${plan.reason}`, details: { model } });
-      const session = await ensureSession(manifest, plan.variant, plan.backends, o.signal);
+      const session = await local.ensureSession(manifest, plan.variant, plan.backends, o.signal);
       const result: PrefetchResult = {
         model,
         variant: plan.variant.name,
@@ -537,19 +320,13 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       emitter.clear();
       scope.removeEventListener?.('online', onNetworkChange);
       connection?.removeEventListener?.('change', onNetworkChange);
-      sessions.clear();
-      const runtime = await executor?.catch(() => undefined);
-      await runtime?.dispose();
+      await local.dispose();
     },
   };
   // Not awaited: `infer` and `prefetch` join these loads (and meet their errors again). The runtime
   // starts first, beside the cache lookups that precede the download.
   for (const id of options.preload ?? []) {
-    const manifest = loaded.manifest(id);
-    const settings = { backends: backendsFor(manifest, profile), wasmPaths: options.wasmPaths, numThreads: options.numThreads };
-    getExecutor()
-      .then((runtime) => runtime.prepare(manifest.format, settings))
-      .catch(() => undefined);
+    local.prepare(loaded.manifest(id), profile).catch(() => undefined);
     client.prefetch(id).catch(() => undefined);
   }
   return client;
