@@ -1,6 +1,8 @@
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { freePort } from '@splitflow/test-fixtures/free-port';
 import { type Child, startCli } from '@splitflow/test-fixtures/processes';
@@ -13,7 +15,8 @@ import { run, type Server, start } from './run-command.js';
 // by `vite preview`, cross-origin isolated. The app's files are the SDK README's ("Use it in your
 // app", kept equal by src/readme-snippets.test.ts). In Chromium the page runs `tiny` locally and
 // `vision-s` through a broker and a worker started from the installed CLIs; the outputs must equal
-// onnxruntime-node's on the same inputs.
+// onnxruntime-node's on the same inputs. The same install then builds a webpack 5 app
+// (examples/webpack-app, the README's "Other bundlers") that runs `tiny` on the device.
 
 const repo = resolve(import.meta.dirname, '../../..');
 const example = join(repo, 'packages/sdk/examples/vite-app');
@@ -173,6 +176,82 @@ test('the build keeps onnxruntime-web and tfjs out of the page and the Worker en
   // With Vite's default worker format (iife) both runtimes would be inlined here: megabytes.
   expect(Buffer.byteLength(workerEntry as string)).toBeLessThan(50 * 1024);
   expect(files.some((f) => f.endsWith('.wasm'))).toBe(true);
+});
+
+/** Serves `root` as a production server would: files only, both cross-origin isolation headers. */
+async function serveStatic(root: string): Promise<{ url: string; server: HttpServer }> {
+  const types: Record<string, string> = {
+    '.html': 'text/html',
+    '.js': 'text/javascript',
+    '.mjs': 'text/javascript',
+    '.wasm': 'application/wasm',
+    '.json': 'application/json',
+  };
+  const server = createHttpServer(async (req, res) => {
+    const path = decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    const isFile =
+      file.startsWith(root) &&
+      (await stat(file).then(
+        (s) => s.isFile(),
+        () => false,
+      ));
+    if (!isFile) {
+      res.writeHead(404).end('not found');
+      return;
+    }
+    res.writeHead(200, {
+      'content-type': types[extname(file)] ?? 'application/octet-stream',
+      'cross-origin-opener-policy': 'same-origin',
+      'cross-origin-embedder-policy': 'require-corp',
+    });
+    createReadStream(file).pipe(res);
+  });
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server };
+}
+
+test('the packed SDK in a webpack 5 app: tiny on the device, in the SDK Worker, runtimes in lazy chunks', async ({ page }) => {
+  test.setTimeout(1_200_000);
+  const wp = join(dir, 'webpack-app');
+  await cp(join(repo, 'packages/sdk/examples/webpack-app'), wp, { recursive: true });
+  // The same installed tarballs as the Vite app, plus webpack from the registry.
+  await symlink(join(app, 'node_modules'), join(wp, 'node_modules'), 'dir');
+  step('npm install webpack');
+  await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', 'webpack@5', 'webpack-cli@6'], {
+    cwd: app,
+    env: { ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  step('webpack build');
+  await run('npm', ['run', 'build'], { cwd: wp });
+  step('webpack build done');
+  const dist = join(wp, 'dist');
+  await cp(join(wp, 'public/index.html'), join(dist, 'index.html'));
+  await mkdir(join(dist, 'models'), { recursive: true });
+  await cp(join(repo, 'models/catalog.json'), join(dist, 'models/catalog.json'));
+  await cp(join(repo, 'models/build/tiny'), join(dist, 'models/tiny'), { recursive: true });
+  const files = await readdir(dist);
+  // The page's entry holds neither runtime; onnxruntime-web's wasm is an asset of its own.
+  const entry = await readFile(join(dist, 'main.js'), 'utf8');
+  expect(entry).not.toContain('ort-wasm');
+  expect(files.some((f) => f.endsWith('.wasm'))).toBe(true);
+
+  const { url, server } = await serveStatic(dist);
+  try {
+    const workers: string[] = [];
+    page.on('worker', (w) => workers.push(w.url()));
+    await page.goto(url);
+    await expect(page.locator('#app')).toHaveAttribute('data-state', /done|failed/, { timeout: 120_000 });
+    const text = (await page.locator('#app').textContent()) ?? '';
+    expect(await page.locator('#app').getAttribute('data-state'), text).toBe('done');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const local = JSON.parse(text) as Summary & { thread: string };
+    expect(local).toMatchObject({ where: 'local', backend: 'wasm', thread: 'worker' });
+    expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
+    expect(workers.some((u) => /splitflow-runtime.*\.js$/.test(u))).toBe(true);
+  } finally {
+    await new Promise<void>((done) => server.close(() => done()));
+  }
 });
 
 test('the tarballs hold the built files, the licence and no tests, fixtures or build info', async () => {
