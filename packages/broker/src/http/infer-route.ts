@@ -39,7 +39,9 @@ export interface InferRouteDeps {
 export function registerInferRoute(app: FastifyInstance, deps: InferRouteDeps): void {
   const { authenticate, models, tenants, sharedRate, tenantBytes, dispatcher, jobs, runner, metrics, defaultDeadlineMs, maxJsonBytes } = deps;
   const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
-    const receivedAt = performance.now();
+    // The deadline runs from the request's arrival, not from the end of its body: the client's clock
+    // started before either, and time spent reading and parsing the body is time the answer no longer has.
+    const receivedAt = performance.now() - reply.elapsedTime;
     const tenant = authenticate(request);
     reply.header('x-request-id', request.id);
     const manifest = lookupModel(models, request.params.name, request.params.version);

@@ -62,10 +62,19 @@ export function waitMs(pool: PoolState, load: ModelLoad, service: number, endpoi
   const slots = endpoints * pool.maxConcurrency;
   const others = load.reports.count(t) > 0 ? Math.max(0, load.reports.sum(t) - load.outstanding) : Math.max(0, pool.reports.sum(t) - pool.outstanding);
   const ahead = load.outstanding + others;
-  if (ahead < slots) return 0;
+  // What the pool has shown it drains: every request ahead leaves about one measured interval apart,
+  // whatever its instances, merged runs or other clients' work make of the configured slots.
+  const drained = load.drainSamples >= MIN_DRAIN_SAMPLES ? ahead * load.drainMs : 0;
+  if (ahead < slots) return drained;
   const aheadMs = load.outstandingMs + others * service;
-  return ((ahead - slots + 1) * (aheadMs / ahead)) / Math.max(slots, endpoints * load.requestsPerRun);
+  return Math.max(drained, ((ahead - slots + 1) * (aheadMs / ahead)) / Math.max(slots, endpoints * load.requestsPerRun));
 }
+
+/**
+ * Busy intervals measured before the drain rate counts in the wait: a few answers are too few to tell a
+ * merged run's burst from the pool's pace.
+ */
+export const MIN_DRAIN_SAMPLES = 8;
 
 /** One object literal of one shape (no spreads, no closures): this runs per pool per decision. */
 function makeEstimate(

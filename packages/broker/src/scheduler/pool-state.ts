@@ -91,6 +91,18 @@ export interface ModelLoad {
   readonly loading: Map<EndpointState, number>;
   /** Learned time to load the model at an endpoint of the pool, ms (EWMA; NaN until measured). */
   loadMs: number;
+  /**
+   * Measured time between successful answers of the model while more of its requests were in flight
+   * (EWMA, ms; NaN until measured): the pool's real drain rate for it, whatever its instances, merged
+   * runs or other clients' work make of the configured slots.
+   */
+  drainMs: number;
+  /** Busy intervals folded into `drainMs`. */
+  drainSamples: number;
+  /** `now()` of the last successful answer (-Infinity until one came). */
+  lastDoneAt: number;
+  /** `now()` when the model last got work with none of it in flight. */
+  busySince: number;
 }
 
 /** The last overshoots per batch bucket, service and finish, as rings (service-model.ts keeps them). */
@@ -148,6 +160,10 @@ export function modelLoad(pool: PoolState, model: string): ModelLoad {
       warm: new EndpointSet(),
       loading: new Map(),
       loadMs: Number.NaN,
+      drainMs: Number.NaN,
+      drainSamples: 0,
+      lastDoneAt: Number.NEGATIVE_INFINITY,
+      busySince: Number.NEGATIVE_INFINITY,
     };
     for (const e of pool.healthy) if (holds(e, model)) load.warm.add(e);
     pool.byModel.set(model, load);

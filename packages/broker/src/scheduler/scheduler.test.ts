@@ -166,6 +166,58 @@ describe('scheduler: interactive', () => {
     expect(tight.pool.name).toBe('gpu');
   });
 
+  it('waits by the measured drain rate where the pool answers slower than its slots say, and refuses a hard deadline that wait misses', () => {
+    let t = 0;
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 8 })], { now: () => t });
+    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 }; // 10 ms on this cpu, as the endpoint also reports
+    const inFlight = Array.from({ length: 30 }, () => {
+      const d = s.decide(req({ work, deadlineMs: 100_000 }));
+      s.begin(d);
+      return d;
+    });
+    // Before anything is measured: 30 ahead on 8 slots of 10 ms.
+    expect(s.decide(req({ work, deadlineMs: 100_000 })).waitMs).toBeCloseTo((23 * 10) / 8, 6);
+    // The endpoint answers one every 50 ms (its slots share two cores), each reporting 10 ms of compute.
+    for (const d of inFlight.splice(0, 12)) {
+      t += 50;
+      s.end(d, 'm', 1, { computeMs: 10, latencyMs: 50 });
+    }
+    const waited = s.decide(req({ work, deadlineMs: 100_000 }));
+    expect(waited.modelLoad.drainMs).toBeCloseTo(50, 6);
+    expect(waited.waitMs).toBeCloseTo(18 * 50, 6);
+    const refused = (() => {
+      try {
+        s.decide(req({ work, deadlineMs: 500 }));
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isSplitflowError(refused, 'DEADLINE_UNMEETABLE')).toBe(true);
+    expect((refused as { retryAfterS?: number }).retryAfterS).toBeGreaterThanOrEqual(1);
+    expect(s.decide(req({ work, deadlineMs: 2000 })).pool.name).toBe('cpu');
+  });
+
+  it('takes no drain interval from idle time: answers that leave nothing in flight, however far apart, measure nothing', () => {
+    let t = 0;
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 8 })], { now: () => t });
+    const work: WorkEstimate = { flops: 10 * MFLOP, bytes: 0 };
+    for (let i = 0; i < 20; i++) {
+      const d = s.decide(req({ work, deadlineMs: 1000 }));
+      s.begin(d);
+      t += 1000;
+      s.end(d, 'm', 1, { computeMs: 10, latencyMs: 10 });
+    }
+    // Two at once after an idle second: the interval runs from when they started, not from the last answer.
+    const a = s.decide(req({ work, deadlineMs: 1000 }));
+    s.begin(a);
+    const b = s.decide(req({ work, deadlineMs: 1000 }));
+    s.begin(b);
+    t += 12;
+    s.end(a, 'm', 1, { computeMs: 10, latencyMs: 12 });
+    expect(a.modelLoad.drainSamples).toBe(1);
+    expect(a.modelLoad.drainMs).toBeCloseTo(12, 6);
+  });
+
   it("counts other clients' queued work of the same model where the endpoint reports it, not the endpoint's whole queue", () => {
     const t = 1000;
     const mk = () =>

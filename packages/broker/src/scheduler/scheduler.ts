@@ -120,6 +120,9 @@ function strategyFor(policy: PlacementPolicy, ctx: EstimateContext, pools: reado
   return createCostDeadlinePlacement(ctx, spotModels);
 }
 
+/** Weight of each new busy interval in the drain rate. */
+const DRAIN_ALPHA = 0.1;
+
 export function createScheduler(configs: readonly BrokerPool[], options: SchedulerOptions = {}): Scheduler {
   const freshnessMs = options.freshnessMs ?? DEFAULT_FRESHNESS_MS;
   const pools = configs.map((c) => createPoolState(c, freshnessMs));
@@ -148,6 +151,7 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
   }
 
   function begin(d: Decision): void {
+    if (d.modelLoad.outstanding === 0) d.modelLoad.busySince = now();
     d.endpoint.outstanding++;
     d.endpoint.outstandingMs += d.serviceMs;
     d.pool.outstanding++;
@@ -176,6 +180,18 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       load.requestsPerRun = ewma(load.requestsPerRun, observation.batchSize / batch, 0.2);
     }
     const t = now();
+    // A busy interval: others were in flight at this answer, and since the last one (or since the
+    // model got work, if it was idle then). Idle time between answers says nothing of the drain rate.
+    if (observation.computeMs !== undefined || observation.latencyMs !== undefined) {
+      if (load.outstanding > 0) {
+        const interval = t - Math.max(load.lastDoneAt, load.busySince);
+        if (interval >= 0 && Number.isFinite(interval)) {
+          load.drainMs = ewma(Number.isNaN(load.drainMs) ? undefined : load.drainMs, interval, DRAIN_ALPHA);
+          load.drainSamples++;
+        }
+      }
+      load.lastDoneAt = t;
+    }
     if (observation.computeMs !== undefined) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t);
     // The load's own time is learned apart; the finish tail is the error left once it is counted.
     if (observation.latencyMs !== undefined)

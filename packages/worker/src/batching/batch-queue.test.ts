@@ -217,6 +217,40 @@ describe('createBatchQueue', () => {
     expect(ran).toEqual([1, 4]);
   });
 
+  it('re-checks the deadline when a request reaches the head: too little left for a run drops it unrun', async () => {
+    let t = 0;
+    const gates: (() => void)[] = [];
+    const ran: number[] = [];
+    let hold = false;
+    const queue = createBatchQueue({
+      model: 'm',
+      layout,
+      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 0 },
+      now: () => t,
+      async run(inputs) {
+        ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
+        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+        t += 100;
+        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
+      },
+    });
+    for (let i = 0; i < 20; i++) await queue.submit(rows([100 + i]));
+    ran.length = 0;
+    hold = true;
+    const first = queue.submit(rows([1]));
+    // Admitted: a run ahead and its own (about 200 ms) fit 450 ms and 600 ms.
+    const late = queue.submit(rows([2]), 'interactive', 450);
+    const inTime = queue.submit(rows([3]), 'interactive', 600);
+    // The run ahead takes 400 ms: 50 ms are left for a 100 ms run (not yet expired), 200 ms for the other.
+    t += 300;
+    hold = false;
+    for (const g of gates.splice(0)) g();
+    await first;
+    await expect(late).rejects.toMatchObject({ code: 'DEADLINE_UNMEETABLE' });
+    await inTime;
+    expect(ran).toEqual([1, 3]);
+  });
+
   it('reruns a failed merged batch request by request, so one bad request fails alone', async () => {
     const { queue, holdRuns, release } = setup({ maxBatch: 8 }, { fail: (x) => x.includes(-1) });
     holdRuns();

@@ -67,6 +67,9 @@ interface Pending {
   reject: (error: unknown) => void;
 }
 
+/** Runs the deadline's run-time tail is taken over. */
+const RUN_WINDOW = 32;
+
 const micros = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - fromMs) * 1000));
 
 /**
@@ -91,6 +94,16 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   // 1 ms so the first estimate is not zero.
   let runMsEwma = 1;
   let requestsPerRunEwma = 1;
+  // The last runs' times: deadlines are met or missed by the slow runs, not the mean one.
+  const recentRuns = new Float64Array(RUN_WINDOW);
+  let runsSeen = 0;
+  /** About the 90th percentile of the recent runs (never under the mean): what a deadline must leave room for. */
+  function runTailMs(): number {
+    const n = Math.min(runsSeen, RUN_WINDOW);
+    if (n < 2) return runMsEwma;
+    const sorted = recentRuns.slice(0, n).sort();
+    return Math.max(runMsEwma, sorted[n - Math.max(2, Math.ceil(n / 10))] as number);
+  }
   const gate = options.batchGate;
   let waitingForGate = false;
 
@@ -102,13 +115,22 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     return compatibleRows(head) >= config.maxBatch;
   }
 
-  /** Drops queued requests whose deadline passed: their answer would come too late to matter. */
+  /**
+   * Drops queued requests that can no longer make their deadline even if run now (a recent run's time
+   * left before it): their answer would come too late to matter, and the run is better spent on others.
+   */
   function dropExpired(now: number): void {
+    const runMs = queue.length > 0 ? runTailMs() : 0;
     for (let i = 0; i < queue.length; ) {
       const p = queue[i] as Pending;
-      if (p.expiresAt <= now) {
+      if (p.expiresAt < now + runMs) {
         queue.splice(i, 1);
-        p.reject(new SplitflowError('DEADLINE_UNMEETABLE', { message: `model "${model}": the request's deadline passed while it waited`, retryAfterS: 1 }));
+        p.reject(
+          new SplitflowError('DEADLINE_UNMEETABLE', {
+            message: `model "${model}": the request waited until too little of its deadline was left for a run (about ${Math.round(runMs)} ms)`,
+            retryAfterS: 1,
+          }),
+        );
       } else i++;
     }
   }
@@ -202,6 +224,7 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       const results = await runOne(batch);
       const end = clock();
       runMsEwma = 0.8 * runMsEwma + 0.2 * (end - start);
+      recentRuns[runsSeen++ % RUN_WINDOW] = end - start;
       requestsPerRunEwma = 0.8 * requestsPerRunEwma + 0.2 * batch.length;
       options.onBatch?.({ rows, requests: batch.length, computeUs: micros(start, end) });
       batch.forEach((p, i) => {
@@ -254,7 +277,8 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       }
       // Waiting plus its own run past the deadline: refused now, while the client can still go elsewhere.
       // Busy instances finish their runs first (half a run left on average; a whole one counted, to be safe).
-      const finishMs = waitMs + (running >= config.instances ? runMsEwma / config.instances : 0) + runMsEwma;
+      const ownRunMs = deadlineMs === undefined ? runMsEwma : runTailMs();
+      const finishMs = waitMs + (running >= config.instances ? runMsEwma / config.instances : 0) + ownRunMs;
       if (deadlineMs !== undefined && (running >= config.instances || queue.length > 0) && finishMs > deadlineMs) {
         return Promise.reject(
           new SplitflowError('DEADLINE_UNMEETABLE', {

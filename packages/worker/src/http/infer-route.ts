@@ -78,7 +78,15 @@ export function registerInferRoute(app: FastifyInstance, state: WorkerState): vo
       // nothing), which waits for it rather than being refused.
       lease = await state.registry.acquire(manifest.id);
       const { model } = lease;
-      const left = Number(request.headers[DEADLINE_HEADER]);
+      // The broker's time left, counted from when this request arrived here (reading, decoding and any model load took some).
+      const given = request.headers[DEADLINE_HEADER];
+      const left = given === undefined ? Number.NaN : Number(given) - reply.elapsedTime;
+      if (given !== undefined && Number.isFinite(left) && left <= 0) {
+        throw new SplitflowError('DEADLINE_UNMEETABLE', {
+          message: `model "${manifest.id}": the request's deadline passed before it could be queued`,
+          retryAfterS: 1,
+        });
+      }
       const outcome = await model.queue.submit(
         ordered,
         decoded.request.parameters?.[SPLITFLOW_PARAMS.priority] === 'batch' ? 'batch' : 'interactive',
