@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type BrokerConfig, type ModelCatalog, SplitflowError, validateBrokerConfig } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
-import { boundPort, httpUrl } from '@splitflow/server-kit';
+import { boundPort, type HealthAnswers, httpUrl } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticate } from './admission/authenticate.js';
 import { createByteBudget } from './admission/byte-budget.js';
@@ -18,7 +18,7 @@ import { openSharedRegistrations } from './discovery/open-shared-registrations.j
 import { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
 import { createHealthChecker, type HealthChecker } from './health/health-checker.js';
 import { createBrokerApp, DEFAULT_BODY_LIMIT_BYTES } from './http/create-broker-app.js';
-import { registerServerRoutes } from './http/health-routes.js';
+import { registerServerRoutes, serverHealth } from './http/health-routes.js';
 import { registerInferRoute } from './http/infer-route.js';
 import { registerJobRoutes } from './http/job-routes.js';
 import { registerModelRoutes } from './http/model-routes.js';
@@ -188,18 +188,25 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     upstreamTimeoutMs,
   });
 
-  const app = await createBrokerApp(config, logger);
+  let probeAnswers: HealthAnswers | undefined;
+  const app = await createBrokerApp(config, logger, () => probeAnswers);
   const bodyLimit = limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const authenticate = createAuthenticate(tenants, metrics);
 
   if (registry) registerRegistrationRoutes(app, registry);
-  registerServerRoutes(app, {
-    metadata: SERVER_METADATA,
-    notReadyReason: () =>
-      scheduler.pools.some((p) => p.endpoints.some(isServing))
-        ? undefined
-        : new SplitflowError('NO_CAPACITY', { message: 'no pool endpoint has passed a probe yet', retryAfterS: 1 }),
+  // Probes answered before fastify do not see its closing 503: while the broker closes, not ready.
+  let shuttingDown = false;
+  app.addHook('preClose', async () => {
+    shuttingDown = true;
   });
+  const notReadyReason = () => {
+    if (shuttingDown) return new SplitflowError('SHUTTING_DOWN', { message: 'the broker is shutting down', retryAfterS: 1 });
+    return scheduler.pools.some((p) => p.endpoints.some(isServing))
+      ? undefined
+      : new SplitflowError('NO_CAPACITY', { message: 'no pool endpoint has passed a probe yet', retryAfterS: 1 });
+  };
+  registerServerRoutes(app, { metadata: SERVER_METADATA, notReadyReason });
+  probeAnswers = serverHealth(notReadyReason);
   registerMetricsRoute(app, metrics, config.exposure);
 
   registerModelRoutes(app, { authenticate, models, scheduler, upstream });

@@ -1,6 +1,7 @@
 // @splitflow/server-kit: the HTTP server pieces the worker and the broker share.
 
 export { asSplitflowError, JSON_TYPE, replyWithError, routeNotFound } from './error-reply.js';
+export { fastHealthServer, type HealthAnswer, type HealthAnswers } from './health-fast-path.js';
 export { boundPort, httpUrl } from './listen-address.js';
 export { notReady } from './not-ready.js';
 export { onShutdownSignal, type SignalSource } from './shutdown-signals.js';

@@ -1,10 +1,18 @@
 import { LOAD_HEADERS, type ModelManifest, SplitflowError, workOf } from '@splitflow/contract';
-import { asSplitflowError, installWireGuards, replyWithError, routeNotFound, wireServerOptions } from '@splitflow/server-kit';
+import {
+  asSplitflowError,
+  fastHealthServer,
+  type HealthAnswers,
+  installWireGuards,
+  replyWithError,
+  routeNotFound,
+  wireServerOptions,
+} from '@splitflow/server-kit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { createRunGate } from './batching/run-gate.js';
 import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_JSON_BYTES, type WorkerConfig } from './config.js';
 import { registerInferRoute } from './http/infer-route.js';
-import { registerMetadataRoutes } from './http/metadata-routes.js';
+import { registerMetadataRoutes, workerHealth } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
 import type { WorkerState } from './http/worker-state.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
@@ -100,7 +108,10 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     return503OnClosing: false,
     forceCloseConnections: 'idle',
     ...wireServerOptions(config),
+    // Probes are answered before fastify, so they never wait behind other requests' hooks and bodies.
+    serverFactory: fastHealthServer(() => health),
   });
+  let health: HealthAnswers | undefined;
   installWireGuards(app, { drainBytes: 4 * bodyLimit });
 
   let registry: ModelRegistry | undefined;
@@ -213,6 +224,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     }
   });
 
+  health = workerHealth(state);
   registerMetadataRoutes(app, state);
   registerRepositoryRoutes(app, state);
   registerInferRoute(app, state);

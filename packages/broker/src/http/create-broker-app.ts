@@ -1,6 +1,14 @@
 import cors from '@fastify/cors';
 import { BINARY_CONTENT_TYPE, BINARY_HEADER, type BrokerConfig } from '@splitflow/contract';
-import { asSplitflowError, installWireGuards, replyWithError, routeNotFound, wireServerOptions } from '@splitflow/server-kit';
+import {
+  asSplitflowError,
+  fastHealthServer,
+  type HealthAnswers,
+  installWireGuards,
+  replyWithError,
+  routeNotFound,
+  wireServerOptions,
+} from '@splitflow/server-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.js';
 import { redactUrl } from '../observability/redact-url.js';
@@ -13,7 +21,11 @@ export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
  * The broker's fastify app before its routes: wire guards, body parsers that keep bytes, CORS, the one
  * error answer and one log line per request.
  */
-export async function createBrokerApp(config: BrokerConfig, logger: Logger): Promise<FastifyInstance> {
+export async function createBrokerApp(
+  config: BrokerConfig,
+  logger: Logger,
+  probes: () => HealthAnswers | undefined = () => undefined,
+): Promise<FastifyInstance> {
   const limits = config.limits ?? {};
   const bodyLimit = limits.maxBodyBytes ?? DEFAULT_BODY_LIMIT_BYTES;
   const app = Fastify({
@@ -24,6 +36,9 @@ export async function createBrokerApp(config: BrokerConfig, logger: Logger): Pro
     genReqId: requestIdOf,
     return503OnClosing: true,
     ...wireServerOptions(limits),
+    // Probes are answered before fastify (`probes`, once the routes exist), so they never wait behind
+    // other requests' hooks and bodies.
+    serverFactory: fastHealthServer(probes),
   });
   installWireGuards(app, { drainBytes: 4 * bodyLimit });
 

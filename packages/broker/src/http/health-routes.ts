@@ -1,6 +1,20 @@
-import type { ServerMetadata, SplitflowError } from '@splitflow/contract';
-import { notReady } from '@splitflow/server-kit';
+import { NOT_READY_HEADER, NOT_READY_STATUS, type ServerMetadata, type SplitflowError } from '@splitflow/contract';
+import { type HealthAnswer, type HealthAnswers, notReady } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
+
+/** The broker's health answers for the fast path in front of fastify: the same as the routes below give. */
+export function serverHealth(notReadyReason: () => SplitflowError | undefined): HealthAnswers {
+  return {
+    live: () => ({ status: 200, headers: {} }),
+    ready(): HealthAnswer {
+      const reason = notReadyReason();
+      if (reason === undefined) return { status: 200, headers: {} };
+      const headers: Record<string, string> = { [NOT_READY_HEADER]: reason.code };
+      if (reason.retryAfterS !== undefined) headers['retry-after'] = String(reason.retryAfterS);
+      return { status: NOT_READY_STATUS, headers };
+    },
+  };
+}
 
 export interface ServerRoutesOptions {
   metadata: ServerMetadata;

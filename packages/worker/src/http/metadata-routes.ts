@@ -1,5 +1,13 @@
-import { type ModelMetadata, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
-import { notReady } from '@splitflow/server-kit';
+import {
+  LOAD_HEADERS,
+  type ModelMetadata,
+  NOT_READY_HEADER,
+  NOT_READY_STATUS,
+  type ServerMetadata,
+  SplitflowError,
+  type TensorSpec,
+} from '@splitflow/contract';
+import { type HealthAnswer, type HealthAnswers, notReady } from '@splitflow/server-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lookupModel } from './lookup-model.js';
 import type { WorkerState } from './worker-state.js';
@@ -17,6 +25,42 @@ interface ModelParams {
 // OIP metadata writes a variable dim as -1.
 const metadataTensor = (t: TensorSpec) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)) });
 
+/** Why the worker cannot take inference now, or undefined when it can. */
+function notReadyReason(state: WorkerState): SplitflowError | undefined {
+  if (state.draining) return new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 });
+  // Ready once loading is over and at least one model serves or can be loaded on demand; refused
+  // models are not "its models".
+  if (!state.registry.list().some((m) => m.state !== 'refused')) return new SplitflowError('MODEL_NOT_READY', { message: 'no model is ready on this worker' });
+  return undefined;
+}
+
+/**
+ * The server's health answers (OIP: 200 for true, a 4xx with an empty body for false, the reason's
+ * code in a header), with the load headers every answer of the worker carries. The fast path in
+ * front of fastify and the routes below answer from here alike.
+ */
+export function workerHealth(state: WorkerState): HealthAnswers {
+  const load = (): Record<string, string> => {
+    const headers: Record<string, string> = {
+      [LOAD_HEADERS.queueDepth]: String(state.registry.totalDepth()),
+      [LOAD_HEADERS.inFlight]: String(state.inFlight),
+      [LOAD_HEADERS.hardware]: state.hardware,
+    };
+    if (state.draining) headers.connection = 'close';
+    return headers;
+  };
+  return {
+    live: () => ({ status: 200, headers: load() }),
+    ready(): HealthAnswer {
+      const reason = notReadyReason(state);
+      if (reason === undefined) return { status: 200, headers: load() };
+      const headers: Record<string, string> = { ...load(), [NOT_READY_HEADER]: reason.code };
+      if (reason.retryAfterS !== undefined) headers['retry-after'] = String(reason.retryAfterS);
+      return { status: NOT_READY_STATUS, headers };
+    },
+  };
+}
+
 /** `GET /v2`, health, model metadata and model readiness. */
 export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState): void {
   const serverMetadata = (): ServerMetadata => ({ name: state.name, version: WORKER_VERSION, extensions: EXTENSIONS });
@@ -24,14 +68,9 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
   app.get('/v2/', async () => serverMetadata());
 
   app.get('/v2/health/live', async (_request, reply) => reply.code(200).send());
-  // OIP health: 200 for true, a 4xx with an empty body for false (the reason's code in a header).
   app.get('/v2/health/ready', async (_request, reply) => {
-    if (state.draining) return notReady(reply, new SplitflowError('SHUTTING_DOWN', { message: 'the worker is shutting down', retryAfterS: 1 }));
-    // Ready once loading is over and at least one model serves or can be loaded on demand; refused
-    // models are not "its models".
-    if (!state.registry.list().some((m) => m.state !== 'refused'))
-      return notReady(reply, new SplitflowError('MODEL_NOT_READY', { message: 'no model is ready on this worker' }));
-    return reply.code(200).send();
+    const reason = notReadyReason(state);
+    return reason === undefined ? reply.code(200).send() : notReady(reply, reason);
   });
 
   const metadata = async (request: { params: ModelParams }): Promise<ModelMetadata> => {
