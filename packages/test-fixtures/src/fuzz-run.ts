@@ -1,3 +1,4 @@
+import { Worker } from 'node:worker_threads';
 import { isErrorCode } from '@splitflow/contract';
 import { malformedRequests, validTinyRequest } from './malformed-requests.js';
 import { rawExchange } from './raw-http.js';
@@ -20,6 +21,11 @@ export interface FuzzOptions {
   reference(row: number[]): Promise<number[]>;
   /** Time between health probes. @default 50 */
   healthEveryMs?: number;
+  /**
+   * A server that does nothing else (another process), probed right after each health probe: its
+   * answer times are the machine's floor (scheduling, loopback), to read the target's against.
+   */
+  controlUrl?: string;
 }
 
 export interface FuzzReport {
@@ -40,7 +46,40 @@ export interface FuzzReport {
   kinds: Record<string, number>;
   valid: { sent: number; exact: number; failed: number };
   health: { probes: number; failed: number; maxMs: number; p99Ms: number };
+  /** The control server's answer times over the same run, when one was given. */
+  control?: { probes: number; maxMs: number; p99Ms: number };
 }
+
+const PROBER = `
+const { parentPort, workerData } = require('node:worker_threads');
+let running = true;
+parentPort.once('message', () => { running = false; });
+(async () => {
+  const ms = [];
+  const controlMs = [];
+  let failed = 0;
+  while (running) {
+    const t0 = performance.now();
+    try {
+      const res = await fetch(workerData.url);
+      await res.arrayBuffer();
+      if (res.status !== 200) failed++;
+    } catch {
+      failed++;
+    }
+    ms.push(performance.now() - t0);
+    if (workerData.control !== undefined) {
+      const t1 = performance.now();
+      try {
+        await (await fetch(workerData.control)).arrayBuffer();
+        controlMs.push(performance.now() - t1);
+      } catch {}
+    }
+    await new Promise((r) => setTimeout(r, workerData.everyMs));
+  }
+  parentPort.postMessage({ ms, failed, controlMs });
+})();
+`;
 
 const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 
@@ -62,22 +101,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     valid: { sent: 0, exact: 0, failed: 0 },
     health: { probes: 0, failed: 0, maxMs: 0, p99Ms: 0 },
   };
-  const healthMs: number[] = [];
-  let running = true;
-  const probing = (async () => {
-    while (running) {
-      const t0 = performance.now();
-      try {
-        const res = await fetch(`${options.url}/v2/health/ready`);
-        await res.arrayBuffer();
-        if (res.status !== 200) report.health.failed++;
-      } catch {
-        report.health.failed++;
-      }
-      healthMs.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, options.healthEveryMs ?? 50));
-    }
-  })();
+  // The prober runs on a thread of its own: this thread's event loop is busy sending the malformed
+  // requests and checking answers, and a probe's time must be the server's, not this loop's backlog.
+  const prober = new Worker(PROBER, {
+    eval: true,
+    workerData: { url: `${options.url}/v2/health/ready`, control: options.controlUrl, everyMs: options.healthEveryMs ?? 50 },
+  });
+  const probed = new Promise<{ ms: number[]; failed: number; controlMs: number[] }>((resolve, reject) => {
+    prober.once('message', resolve);
+    prober.once('error', reject);
+  });
 
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (options.authorization) headers.authorization = options.authorization;
@@ -140,8 +173,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     }
   }
   await Promise.all(Array.from({ length: concurrency }, lane));
-  running = false;
-  await probing;
+  prober.postMessage('stop');
+  const { ms: healthMs, failed, controlMs } = await probed;
+  if (options.controlUrl !== undefined) {
+    controlMs.sort((a, b) => a - b);
+    report.control = {
+      probes: controlMs.length,
+      maxMs: Math.round((controlMs.at(-1) ?? 0) * 100) / 100,
+      p99Ms: Math.round(quantile(controlMs, 0.99) * 100) / 100,
+    };
+  }
+  await prober.terminate();
+  report.health.failed = failed;
   healthMs.sort((a, b) => a - b);
   report.health.probes = healthMs.length;
   report.health.maxMs = Math.round((healthMs.at(-1) ?? 0) * 100) / 100;
