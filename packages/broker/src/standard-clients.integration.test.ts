@@ -183,6 +183,26 @@ describe.each(['worker', 'broker'] as const)('standard OIP clients against the %
     }
   });
 
+  it('REST with tensor data in JSON as Python writes it (NaN and infinity tokens, INT64 past 2^53, -0.0): values back exactly', () => {
+    const all = report().rest.json_data as unknown as { status: number; raw: string[]; json: boolean[] };
+    expect(all.status).toBe(200);
+    // INT64 past 2^53 and BYTES exactly, both written back in JSON as asked.
+    expect(all.raw.slice(1)).toEqual(EXPECTED.slice(1));
+    expect(all.json.slice(1)).toEqual([true, true]);
+    // FP32 bit for bit but the NaN's payload (a JSON NaN has none); non-finite outputs travel binary.
+    const back = new Uint32Array(Uint8Array.from(Buffer.from(all.raw[0] as string, 'hex')).buffer);
+    f.forEach((bits, k) => {
+      if (k === 5) expect(Number.isNaN(new Float32Array(back.buffer)[k])).toBe(true);
+      else expect(back[k]).toBe(bits);
+    });
+    // Finite floats come back in JSON, -0.0 with its sign (written `0` it would read as an integer zero).
+    const finite = report().rest.json_data_finite as unknown as { status: number; raw: string[]; json: boolean[] };
+    expect(finite.status).toBe(200);
+    expect(finite.json).toEqual([true, true, true]);
+    const expectedF = Uint32Array.from(f, (bits, k) => (k === 4 || k === 5 ? 0x3f800000 : bits));
+    expect(finite.raw[0]).toBe(hex(expectedF));
+  });
+
   it('REST health answers with empty bodies, and GET /v2/ with server metadata', () => {
     const r = report().rest;
     expect([r.live?.status, r.live?.body, r.ready?.status, r.ready?.body]).toEqual([200, '', 200, '']);

@@ -145,6 +145,47 @@ r["no_content_type"] = read(res.status, {k.lower(): v for k, v in res.getheaders
 req = urllib.request.Request(args["rest"] + path, data=header + raw["f"] + raw["i"] + raw["s"], headers=headers, method="POST")
 with urllib.request.urlopen(req) as res:
     r["form_type"] = read(res.status, {k.lower(): v for k, v in res.getheaders()}, res.read())
+
+
+# REST with tensor data in JSON, as Python's json (and Triton's client with binary_data=False) writes it:
+# NaN, Infinity and -Infinity as bare tokens, INT64 past 2^53 as exact integers, -0.0 with its sign.
+# Outputs are asked for in JSON; each comes back repacked to bytes (from JSON data or a binary tail).
+def json_infer(fvals):
+    body = json.dumps(
+        {
+            "inputs": [
+                {"name": "f", "datatype": "FP32", "shape": [n], "data": fvals},
+                {"name": "i", "datatype": "INT64", "shape": [n], "data": list(struct.unpack(f"<{n}q", raw["i"]))},
+                {"name": "s", "datatype": "BYTES", "shape": [n], "data": [v.decode() for v in strings(raw["s"])]},
+            ],
+            "outputs": [{"name": f"{k}_out", "parameters": {"binary_data": False}} for k in ("f", "i", "s")],
+        }
+    ).encode()
+    conn.request("POST", path, body=body, headers={k: v for k, v in headers.items() if k == "Authorization"})
+    res = conn.getresponse()
+    got = read(res.status, {k.lower(): v for k, v in res.getheaders()}, res.read())
+    if res.status != 200:
+        return {"status": res.status, "header": got["header"]}
+    tail, at, packed, as_json = bytes.fromhex(got["binary"]), 0, [], []
+    for o in got["header"]["outputs"]:
+        size = (o.get("parameters") or {}).get("binary_data_size")
+        as_json.append(size is None)
+        if size is not None:
+            packed.append(tail[at : at + size].hex())
+            at += size
+        elif o["datatype"] == "FP32":
+            packed.append(struct.pack(f"<{len(o['data'])}f", *o["data"]).hex())
+        elif o["datatype"] == "INT64":
+            packed.append(struct.pack(f"<{len(o['data'])}q", *o["data"]).hex())
+        else:
+            packed.append(b"".join(struct.pack("<I", len(b)) + b for b in (x.encode() for x in o["data"])).hex())
+    return {"status": res.status, "raw": packed, "json": as_json}
+
+
+conn = http.client.HTTPConnection(url.hostname, url.port)
+fvals = list(struct.unpack(f"<{n}f", raw["f"]))
+r["json_data"] = json_infer(fvals)
+r["json_data_finite"] = json_infer([v if v == v and abs(v) != float("inf") else 1.0 for v in fvals])
 for name, p in (("live", "/v2/health/live"), ("ready", "/v2/health/ready"), ("server", "/v2/")):
     conn.request("GET", p, headers={k: v for k, v in headers.items() if k == "Authorization"})
     res = conn.getresponse()

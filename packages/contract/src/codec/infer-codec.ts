@@ -3,6 +3,7 @@ import { isInferenceRequest, isInferenceResponse } from '../precompiled/checks.j
 import type { InferenceRequest, InferenceResponse, Parameters, ResponseOutput } from '../schema/oip.js';
 import { BINARY_CONTENT_TYPE, BINARY_DATA, BINARY_DATA_SIZE, BINARY_HEADER } from '../wire/oip-params.js';
 import { isDatatype } from './datatype.js';
+import { parseJson, stringifyJson } from './json-numbers.js';
 import { checkTensor, type NamedTensor, tensorFromBytes, tensorFromJson, tensorToBytes, tensorToJson } from './tensor.js';
 
 /** A body ready for fetch or a server reply, with the headers it needs. */
@@ -35,7 +36,7 @@ function hasNonFinite(tensor: NamedTensor): boolean {
 
 /** JSON header + concatenated binary chunks, with `Inference-Header-Content-Length`. */
 function assemble(header: object, chunks: Uint8Array[]): EncodedBody {
-  const json = JSON.stringify(header);
+  const json = stringifyJson(header);
   if (chunks.length === 0) return { body: json, headers: { 'content-type': 'application/json' } };
   const head = textEncoder.encode(json);
   const total = head.length + chunks.reduce((n, c) => n + c.length, 0);
@@ -63,7 +64,7 @@ export function splitBody(body: string | Uint8Array, headerLength?: number | str
   let header: unknown;
   try {
     // A whole-body header (plain JSON, the common case) is decoded without making a view of it first.
-    header = JSON.parse(textDecoder.decode(length === bytes.length ? bytes : bytes.subarray(0, length)));
+    header = parseJson(textDecoder.decode(length === bytes.length ? bytes : bytes.subarray(0, length)));
   } catch (error) {
     throw new SplitflowError('INVALID_REQUEST', { message: `body is not valid JSON: ${(error as Error).message}` });
   }
@@ -135,7 +136,7 @@ export function encodeInferRequest(init: InferRequestInit): EncodedBody {
       chunks.push(bytes);
       return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { [BINARY_DATA_SIZE]: bytes.length } };
     }
-    return { name: t.name, datatype: t.datatype, shape: t.shape, data: tensorToJson(t, t.name) };
+    return { name: t.name, datatype: t.datatype, shape: t.shape, data: tensorToJson(t) };
   });
   const binaryOutputs = init.binaryOutputs ?? chunks.length > 0;
   const header: InferenceRequest = { inputs };
@@ -236,7 +237,7 @@ export function encodeInferResponse(init: InferResponseInit): EncodedBody {
       return { name: t.name, datatype: t.datatype, shape: t.shape, parameters: { [BINARY_DATA_SIZE]: bytes.length } };
     }
     // JSON.stringify writes NaN/Infinity as null; keep that visible rather than failing the request.
-    return { name: t.name, datatype: t.datatype, shape: t.shape, data: tensorToJson(t, t.name) };
+    return { name: t.name, datatype: t.datatype, shape: t.shape, data: tensorToJson(t) };
   });
   const header: InferenceResponse = { model_name: init.model_name, outputs };
   if (init.model_version !== undefined) header.model_version = init.model_version;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isSplitflowError } from '../errors/splitflow-error.js';
 import { sampleTensor } from '../test/sample-tensors.js';
 import { DATATYPES } from './datatypes.js';
+import { encodeInferResponse } from './infer-codec.js';
 import { bytesFromStrings, checkTensor, stringsFromBytes, type Tensor, tensorFromBytes, tensorFromJson, tensorToBytes, tensorToJson } from './tensor.js';
 
 const plain = (t: Tensor) => ({
@@ -87,8 +88,12 @@ describe('tensor codec errors', () => {
     invalid(() => tensorFromBytes('BYTES', [1], Uint8Array.from([9, 0, 0, 0, 1])), 'runs past the end');
   });
 
-  it('refuses INT64 values JSON cannot hold exactly', () => {
-    invalid(() => tensorToJson({ datatype: 'INT64', shape: [1], data: BigInt64Array.from([2n ** 60n]) }), 'beyond JSON');
+  it('writes INT64 values past 2^53 with their exact digits', () => {
+    const json = encodeInferResponse({
+      model_name: 'm',
+      outputs: [{ name: 'y', datatype: 'INT64', shape: [2], data: BigInt64Array.from([2n ** 60n + 1n, 3n]) }],
+    }).body as string;
+    expect(json).toContain('"data":[1152921504606846977,3]');
   });
 
   it('does not quote the rounded double for a JSON integer past 2^53, which the client never sent', () => {

@@ -2,6 +2,7 @@ import { SplitflowError } from '../errors/splitflow-error.js';
 import type { Datatype } from '../schema/common.js';
 import { DATATYPE_INFO, type DataByType, elementCount, type FixedDatatype, isDatatype, type TensorData } from './datatype.js';
 import { decodeFloat16, encodeFloat16 } from './fp16.js';
+import { rawNumber, rawNumberText } from './json-numbers.js';
 
 /** A tensor as Splitflow moves it: datatype, shape and a flat row-major typed array. */
 export interface Tensor<D extends Datatype = Datatype> {
@@ -86,24 +87,36 @@ export function tensorFromBytes(datatype: Datatype, shape: number[], bytes: Uint
 type JsonScalar = number | boolean | string;
 
 /** The flat JSON `data` array of an OIP tensor. */
-export function tensorToJson(tensor: Tensor, name = '(unnamed)'): JsonScalar[] {
+export function tensorToJson(tensor: Tensor): JsonScalar[] {
   switch (tensor.datatype) {
     case 'BOOL':
       return Array.from(tensor.data as Uint8Array, (v) => v !== 0);
     case 'FP16':
-      return Array.from(decodeFloat16(tensor.data as Uint16Array));
+      return withNegativeZero(Array.from(decodeFloat16(tensor.data as Uint16Array)));
+    case 'FP32':
+    case 'FP64':
+      return withNegativeZero(Array.from(tensor.data as Float32Array | Float64Array));
     case 'INT64':
     case 'UINT64':
+      // Past 2^53 the exact digits are written, as Triton writes them (see json-numbers.ts).
       return Array.from(tensor.data as BigInt64Array | BigUint64Array, (v) => {
         const n = Number(v);
-        if (!Number.isSafeInteger(n)) throw invalid(name, `value ${v} is beyond JSON's exact integers; use the binary extension`);
-        return n;
+        return Number.isSafeInteger(n) ? n : rawNumber(String(v));
       });
     case 'BYTES':
       return stringsFromBytes(tensor.data as Uint8Array[]);
     default:
       return Array.from(tensor.data as ArrayLike<number>);
   }
+}
+
+/** A float negative zero is written `-0.0` (JSON.stringify would write `0`, an integer to Python). */
+function withNegativeZero(values: number[]): JsonScalar[] {
+  let i = values.findIndex((v) => v === 0 && 1 / v < 0);
+  if (i < 0) return values;
+  const out: JsonScalar[] = values;
+  for (; i < out.length; i++) if (out[i] === 0 && 1 / (out[i] as number) < 0) out[i] = rawNumber('-0.0');
+  return out;
 }
 
 function flatten(data: unknown, out: unknown[], name: string, depth = 0): void {
@@ -136,9 +149,38 @@ const INT_RANGES: Partial<Record<Datatype, [number, number]>> = {
   UINT64: [0, Number.MAX_SAFE_INTEGER],
 };
 
+const BIG_RANGES: Partial<Record<Datatype, [bigint, bigint]>> = {
+  INT64: [-(2n ** 63n), 2n ** 63n - 1n],
+  UINT64: [0n, 2n ** 64n - 1n],
+};
+
+/** A float from a number or from the exact text of one JSON.parse could not read (`NaN`, `Infinity`, a long integer). */
+function floatOf(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  const text = rawNumberText(v);
+  if (text === undefined) return undefined;
+  return text === 'NaN' ? Number.NaN : Number(text);
+}
+
+/** A 64-bit integer from a safe JSON integer or from the exact digits of a longer one; undefined when out of range. */
+function bigOf(v: unknown, datatype: Datatype): bigint | undefined {
+  const [lo, hi] = BIG_RANGES[datatype] as [bigint, bigint];
+  let big: bigint;
+  if (typeof v === 'number') {
+    if (!Number.isSafeInteger(v)) return undefined;
+    big = BigInt(v);
+  } else {
+    const text = rawNumberText(v);
+    if (text === undefined || !/^-?\d+$/.test(text)) return undefined;
+    big = BigInt(text);
+  }
+  return big >= lo && big <= hi ? big : undefined;
+}
+
 /**
  * Reads an OIP JSON `data` array (flat or nested) into a tensor, checking every element's type and
- * range and the element count. NaN and Infinity cannot be written in JSON; they travel in binary.
+ * range and the element count. Floats may be `NaN`, `Infinity` and `-Infinity` and 64-bit integers
+ * any of their values, read from the text as `parseJson` kept it (json-numbers.ts).
  */
 export function tensorFromJson(datatype: Datatype, shape: number[], data: unknown, name = '(unnamed)'): Tensor {
   if (!Array.isArray(data)) throw invalid(name, '"data" must be an array');
@@ -158,21 +200,32 @@ export function tensorFromJson(datatype: Datatype, shape: number[], data: unknow
         data: Uint8Array.from(flat, (v, i) => (typeof v === 'boolean' ? Number(v) : v === 0 || v === 1 ? v : throwErr(bad(i, 'a boolean')))),
       };
     case 'BYTES':
-      return { datatype, shape, data: flat.map((v, i) => (typeof v === 'string' ? textEncoder.encode(v) : throwErr(bad(i, 'a string')))) };
+      return {
+        datatype,
+        shape,
+        data: flat.map((v, i) => (typeof v === 'string' && rawNumberText(v) === undefined ? textEncoder.encode(v) : throwErr(bad(i, 'a string')))),
+      };
     case 'FP16':
     case 'FP32':
     case 'FP64': {
-      const nums = flat.map((v, i) => (typeof v === 'number' ? v : throwErr(bad(i, 'a number'))));
+      // NaN and the infinities as Triton reads them: bare tokens (NVIDIA's Python client writes them so).
+      const nums = flat.map((v, i) => floatOf(v) ?? throwErr(bad(i, 'a number')));
       if (datatype === 'FP16') return { datatype, shape, data: encodeFloat16(nums) };
       return { datatype, shape, data: datatype === 'FP32' ? Float32Array.from(nums) : Float64Array.from(nums) };
+    }
+    case 'INT64':
+    case 'UINT64': {
+      const [lo, hi] = BIG_RANGES[datatype] as [bigint, bigint];
+      const Big = datatype === 'INT64' ? BigInt64Array : BigUint64Array;
+      const out = new Big(flat.length);
+      for (let i = 0; i < flat.length; i++) out[i] = bigOf(flat[i], datatype) ?? throwErr(bad(i, `an integer in [${lo}, ${hi}]`));
+      return { datatype, shape, data: out } as Tensor;
     }
     default: {
       const [lo, hi] = INT_RANGES[datatype] as [number, number];
       const ints = flat.map((v, i) =>
         typeof v === 'number' && Number.isInteger(v) && v >= lo && v <= hi ? v : throwErr(bad(i, `an integer in [${lo}, ${hi}]`)),
       );
-      if (datatype === 'INT64') return { datatype, shape, data: BigInt64Array.from(ints, (v) => BigInt(v)) };
-      if (datatype === 'UINT64') return { datatype, shape, data: BigUint64Array.from(ints, (v) => BigInt(v)) };
       const Ctor = DATATYPE_INFO[datatype].array as NonNullable<(typeof DATATYPE_INFO)['INT32']['array']>;
       const out = new Ctor(ints.length) as Int32Array;
       out.set(ints);
@@ -182,10 +235,12 @@ export function tensorFromJson(datatype: Datatype, shape: number[], data: unknow
 }
 
 /**
- * A JSON value for an error message. An integer past 2^53 reached us already rounded by the JSON
- * parser, so quoting it would name a number the client never sent: it is described instead.
+ * A JSON value for an error message: a number JSON.parse could not hold as its exact text. An integer
+ * past 2^53 written in another form (`1e17`) was rounded by the parser, so it is described instead.
  */
 function quoted(value: unknown): string {
+  const raw = rawNumberText(value);
+  if (raw !== undefined) return raw;
   if (typeof value === 'number' && Number.isInteger(value) && !Number.isSafeInteger(value)) {
     return `an integer of magnitude 2^53 or more (about ${value.toPrecision(6)}), which a JSON number does not carry exactly; send such values in the binary extension`;
   }
