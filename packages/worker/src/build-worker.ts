@@ -4,17 +4,19 @@ import {
   fastHealthServer,
   type HealthAnswers,
   installWireGuards,
+  redactUrl,
   replyWithError,
   routeNotFound,
   wireServerOptions,
 } from '@splitflow/server-kit';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { createRunGate } from './batching/run-gate.js';
 import { type BatchingConfig, DEFAULT_BATCHING, DEFAULT_BODY_LIMIT_BYTES, DEFAULT_MAX_JSON_BYTES, type WorkerConfig } from './config.js';
 import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes, workerHealth } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
 import type { WorkerState } from './http/worker-state.js';
+import { registerMetricsRoute } from './metrics/metrics-route.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';
@@ -102,7 +104,22 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   checkModelSessions(config, new Set(sources.map((s) => s.manifest.id)));
 
   const app = Fastify({
-    logger: config.logLevel ? { level: config.logLevel } : false,
+    // Request lines name the URL with credential-like query values (`?api_key=...`) redacted.
+    logger: config.logLevel
+      ? {
+          level: config.logLevel,
+          ...(config.logStream !== undefined ? { stream: config.logStream } : {}),
+          serializers: {
+            req: (req: FastifyRequest) => ({
+              method: req.method,
+              url: redactUrl(req.url),
+              host: req.host,
+              remoteAddress: req.ip,
+              remotePort: req.socket?.remotePort,
+            }),
+          },
+        }
+      : false,
     bodyLimit,
     // Our own SHUTTING_DOWN answer (with its code and load headers) replaces fastify's bare 503.
     return503OnClosing: false,
@@ -228,7 +245,10 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   registerMetadataRoutes(app, state);
   registerRepositoryRoutes(app, state);
   registerInferRoute(app, state);
-  app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+  registerMetricsRoute(app, metrics, {
+    ...(config.metrics !== undefined ? { metrics: config.metrics } : {}),
+    ...(config.metricsToken !== undefined ? { metricsToken: config.metricsToken } : {}),
+  });
 
   // fastify closes the listener and waits for open requests before onClose hooks run, and queued
   // requests are open requests: the queues must start draining (without their batching delay) here.

@@ -47,6 +47,13 @@ describe('parseCliArgs', () => {
     }
   });
 
+  it('turns /metrics off with --metrics off, and puts it behind a token from the environment only', () => {
+    expect(parseCliArgs([], {})?.metrics).toBeUndefined();
+    expect(parseCliArgs(['--metrics', 'off'], {})?.metrics).toBe(false);
+    expect(parseCliArgs(['--metrics', 'on'], { SPLITFLOW_METRICS_TOKEN: 'scrape-0001' })).toMatchObject({ metricsToken: 'scrape-0001' });
+    expect(() => parseCliArgs(['--metrics', 'maybe'], {})).toThrow(/--metrics must be on or off/);
+  });
+
   it('maps the flags of the issue to worker options', () => {
     expect(
       parseCliArgs([

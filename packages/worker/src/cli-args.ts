@@ -42,6 +42,8 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --load-on-demand            load no model at startup: each loads on its first request or on
                               POST /v2/repository/models/{name}/load (default: load at startup while they fit)
   --log-level <level>         fatal|error|warn|info|debug|trace (default info)
+  --metrics on|off            serve GET /metrics (default on); with SPLITFLOW_METRICS_TOKEN in the
+                              environment it answers only that bearer token
   --register <broker-url>     join a broker pool by registering and heartbeating (needs --pool and
                               SPLITFLOW_REGISTER_TOKEN in the environment, one of the broker's registration.tokens)
   --pool <name>               the pool to join with --register
@@ -117,6 +119,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'memory-budget-gib': { type: 'string' },
         'load-on-demand': { type: 'boolean' },
         'log-level': { type: 'string' },
+        metrics: { type: 'string' },
         register: { type: 'string' },
         pool: { type: 'string' },
         'advertise-url': { type: 'string' },
@@ -201,6 +204,13 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (values['load-on-demand']) options.loadOnDemand = true;
   const bodyLimit = integer('body-limit', str('body-limit'), 1);
   if (bodyLimit !== undefined) options.bodyLimitBytes = bodyLimit;
+  const metrics = str('metrics');
+  if (metrics !== undefined && metrics !== 'on' && metrics !== 'off') {
+    throw new SplitflowError('INVALID_REQUEST', { message: `--metrics must be on or off, got "${metrics}"` });
+  }
+  if (metrics === 'off') options.metrics = false;
+  // From the environment, not an argument: the process list shows arguments to every user.
+  if (env.SPLITFLOW_METRICS_TOKEN) options.metricsToken = env.SPLITFLOW_METRICS_TOKEN;
   const broker = str('register');
   const pool = str('pool');
   if (broker !== undefined) {

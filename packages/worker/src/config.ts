@@ -189,8 +189,18 @@ export interface WorkerConfig {
    * @default false
    */
   loadOnDemand?: boolean;
+  /** Where log lines go. @default stdout */
+  logStream?: { write(line: string): void };
   /** Server name in `GET /v2`. @default 'splitflow-worker' */
   name?: string;
+  /**
+   * Serve `GET /metrics` (Prometheus text: models, queue depths, run counts). Open by default, as
+   * scrapers read it without credentials; false removes the route.
+   * @default true
+   */
+  metrics?: boolean;
+  /** With it, `/metrics` answers only `Authorization: Bearer <metricsToken>` (others 401). */
+  metricsToken?: string;
 }
 
 export const DEFAULT_BODY_LIMIT_BYTES = 64 * 1024 * 1024;

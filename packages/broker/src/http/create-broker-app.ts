@@ -5,13 +5,13 @@ import {
   fastHealthServer,
   type HealthAnswers,
   installWireGuards,
+  redactUrl,
   replyWithError,
   routeNotFound,
   wireServerOptions,
 } from '@splitflow/server-kit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../observability/logger.js';
-import { redactUrl } from '../observability/redact-url.js';
 import { bodyOf, collectBody } from './request-body.js';
 import { requestIdOf } from './request-context.js';
 

@@ -1,11 +1,11 @@
 import { Writable } from 'node:stream';
 import type { BrokerConfig } from '@splitflow/contract';
+import { redactUrl } from '@splitflow/server-kit';
 import { unreachablePool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { describe, expect, it } from 'vitest';
 import { buildBroker } from '../build-broker.js';
 import { createLogger } from './logger.js';
-import { redactUrl } from './redact-url.js';
 
 // What the broker reveals: /metrics open, behind a token, or off; credentials in query strings never
 // in its log.
