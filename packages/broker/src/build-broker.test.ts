@@ -405,6 +405,26 @@ describe('broker: async jobs (memory store)', () => {
   });
 });
 
+describe("broker: a tenant's queued bytes", () => {
+  it('refuses an async job that would take its tenant past maxTenantQueuedBytes, with 429 and Retry-After; other tenants unaffected', async () => {
+    // The pool refuses (503 with Retry-After), so accepted jobs wait queued and their bytes stay counted.
+    const busy = fakeUpstream(() => ({
+      status: 503,
+      headers: { 'content-type': 'application/json', 'retry-after': '60' },
+      body: Buffer.from('{"error":"busy","code":"OVERLOADED"}'),
+    }));
+    const payload = request(60, { 'splitflow.mode': 'async' });
+    const bytes = JSON.stringify(payload).length;
+    const { broker } = await make({ limits: { maxTenantQueuedBytes: Math.max(1024, Math.floor(bytes * 1.5)) } }, busy);
+    expect((await infer(broker, payload)).statusCode).toBe(202);
+    const refused = await infer(broker, payload);
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ code: 'RATE_LIMITED', details: { queuedBytes: bytes } });
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect((await infer(broker, payload, { authorization: `Bearer ${OTHER}` })).statusCode).toBe(202);
+  });
+});
+
 describe('broker: startup', () => {
   it('refuses an invalid config naming the path and the rule', async () => {
     await expect(buildBroker({ ...config(), limits: { maxBodyBytes: 10 } }, { catalog })).rejects.toThrow('limits.maxBodyBytes: expected integer >= 1024');

@@ -45,6 +45,7 @@ export const SERVER_METADATA = Object.freeze({
 });
 export const DEFAULT_POOL_BYTES = 256 * 1024 * 1024;
 export const DEFAULT_TENANT_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_TENANT_QUEUED_BYTES = 1024 * 1024 * 1024;
 
 export interface BuildBrokerOptions {
   /** The catalog itself; otherwise read from `config.catalog` (default `models/catalog.json`) under `baseDir`. */
@@ -216,6 +217,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
     tenants,
     sharedRate,
     tenantBytes,
+    maxQueuedBytes: limits.maxTenantQueuedBytes ?? DEFAULT_TENANT_QUEUED_BYTES,
     dispatcher,
     jobs,
     runner,

@@ -23,6 +23,8 @@ export interface InferRouteDeps {
   /** Tenants' rates shared in Redis, when the config asks for it. */
   sharedRate: SharedRateLimiter | undefined;
   tenantBytes: ByteBudget;
+  /** Request bytes of a tenant's async jobs not yet finished, at most. */
+  maxQueuedBytes: number;
   dispatcher: Dispatcher;
   jobs: JobStore;
   runner: JobRunner;
@@ -37,7 +39,9 @@ export interface InferRouteDeps {
  * the pool the scheduler picks and answers with what the pool answered.
  */
 export function registerInferRoute(app: FastifyInstance, deps: InferRouteDeps): void {
-  const { authenticate, models, tenants, sharedRate, tenantBytes, dispatcher, jobs, runner, metrics, defaultDeadlineMs, maxJsonBytes } = deps;
+  const { authenticate, models, tenants, sharedRate, tenantBytes, maxQueuedBytes, dispatcher, jobs, runner, metrics, defaultDeadlineMs, maxJsonBytes } = deps;
+  // Bytes of this broker's inserts under way, per tenant: counted with the store's until it has them.
+  const inserting = new Map<string, number>();
   const infer = async (request: FastifyRequest<{ Params: ModelParams }>, reply: FastifyReply) => {
     // The deadline runs from the request's arrival, not from the end of its body: the client's clock
     // started before either, and time spent reading and parsing the body is time the answer no longer has.
@@ -66,21 +70,39 @@ export function registerInferRoute(app: FastifyInstance, deps: InferRouteDeps): 
       reply.header('traceparent', traceparent);
       if (async) {
         const id = randomUUID();
-        // The 202 goes out only once the store has the job; a store that cannot take it answers 503.
-        await jobs.insert(
-          id,
-          {
-            tenant: tenant.id,
-            model: manifest.id,
-            ...(request.params.version !== undefined ? { version: request.params.version } : {}),
-            body: wholeOf(body),
-            contentType,
-            ...(headerLength !== undefined ? { headerLength } : {}),
-            requestId: request.id,
-            traceparent,
-          },
-          Date.now(),
-        );
+        // A tenant's queue holds a bounded number of bytes: one that fills it waits for its jobs to finish.
+        inserting.set(tenant.id, (inserting.get(tenant.id) ?? 0) + body.length);
+        try {
+          // The store's count, plus what other requests of the tenant are storing now.
+          const queued = (await jobs.queuedBytes(tenant.id)) + (inserting.get(tenant.id) ?? 0) - body.length;
+          if (queued + body.length > maxQueuedBytes) {
+            metrics.refusals.inc({ code: 'RATE_LIMITED' });
+            throw new SplitflowError('RATE_LIMITED', {
+              message: `tenant "${tenant.id}" has ${queued} bytes of async jobs queued; ${body.length} more would pass its limit of ${maxQueuedBytes}`,
+              details: { queuedBytes: queued, limit: maxQueuedBytes },
+              retryAfterS: 1,
+            });
+          }
+          // The 202 goes out only once the store has the job; a store that cannot take it answers 503.
+          await jobs.insert(
+            id,
+            {
+              tenant: tenant.id,
+              model: manifest.id,
+              ...(request.params.version !== undefined ? { version: request.params.version } : {}),
+              body: wholeOf(body),
+              contentType,
+              ...(headerLength !== undefined ? { headerLength } : {}),
+              requestId: request.id,
+              traceparent,
+            },
+            Date.now(),
+          );
+        } finally {
+          const left = (inserting.get(tenant.id) ?? 0) - body.length;
+          if (left > 0) inserting.set(tenant.id, left);
+          else inserting.delete(tenant.id);
+        }
         metrics.jobs.inc({ event: 'accepted' });
         runner.wake();
         code = 'ACCEPTED';

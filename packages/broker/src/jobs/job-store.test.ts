@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSplitflowError } from '@splitflow/contract';
 import { type RunningRedis, startRedis } from '@splitflow/test-fixtures/redis-server';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { JobRequest, JobStore } from './job-store.js';
 import { createMemoryJobStore } from './memory-store.js';
@@ -97,6 +98,27 @@ describe.each(stores)('%s job store', (_name, open) => {
     await store.finish('b', 'failed', { ...answer('{"error":"x"}'), status: 400 }, 10);
     expect(await store.claim(5, 11)).toEqual([]);
     expect(await store.counts()).toEqual({ queued: 0, running: 0, done: 1, failed: 1 });
+    await store.close();
+  });
+
+  it("counts a tenant's request bytes until each job's first answer, and shows jobs without their body", async () => {
+    const store = await open();
+    await store.insert('a', { ...request(0), body: Buffer.alloc(1000) }, 1);
+    await store.insert('b', { ...request(0), body: Buffer.alloc(300) }, 2);
+    await store.insert('c', { ...request(0), tenant: 'zeta', body: Buffer.alloc(7) }, 3);
+    expect([await store.queuedBytes('acme'), await store.queuedBytes('zeta'), await store.queuedBytes('nobody')]).toEqual([1300, 7, 0]);
+    const [a] = await store.claim(1, 10);
+    expect(a?.body.length).toBe(1000);
+    expect(await store.queuedBytes('acme')).toBe(1300);
+    await store.finish('a', 'done', answer('{}'), 11);
+    await store.finish('a', 'failed', answer('again'), 12);
+    expect(await store.queuedBytes('acme')).toBe(300);
+    await store.finish('b', 'failed', answer('{}'), 13);
+    expect([await store.queuedBytes('acme'), await store.queuedBytes('zeta')]).toEqual([0, 7]);
+    // A status poll carries no request body, queued or finished.
+    expect(await store.get('c')).not.toHaveProperty('body');
+    expect(await store.get('a')).not.toHaveProperty('body');
+    expect((await store.get('a'))?.result?.body.toString()).toBe('{}');
     await store.close();
   });
 
@@ -245,12 +267,57 @@ describe('redis job store', () => {
       expect(isSplitflowError(await store.counts().catch((e: unknown) => e), 'OVERLOADED')).toBe(true);
       await own.restart();
       // The client reconnects by itself; the AOF (fsync always) brought back every acknowledged write.
-      const kept = await vi.waitFor(() => store.get('kept'), { timeout: 5000, interval: 50 });
-      expect(kept!.body.equals(body)).toBe(true);
+      await vi.waitFor(() => store.get('kept'), { timeout: 5000, interval: 50 });
       expect(await store.counts()).toEqual({ queued: 1, running: 1, done: 0, failed: 0 });
+      // Its body too, byte for byte (read raw: a status poll does not carry bodies).
+      const raw = await connectRedis(own.url, { setting: 'jobs.url', name: 'splitflow-test' });
+      expect((await raw.hgetBuffer('splitflow:job:kept', 'body'))?.equals(body)).toBe(true);
+      raw.disconnect();
       await store.close();
     } finally {
       await own.close();
     }
+  });
+});
+
+describe('sqlite job store: bodies out of the hot row', () => {
+  it('keeps request bodies in a table of their own, read by claims and dropped with the first answer', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'splitflow-jobs-')), 'jobs.db');
+    const store = createSqliteJobStore(path);
+    const body = randomBytes(1 << 20);
+    await store.insert('big', { ...request(0), body }, 1);
+    const db = new Database(path, { readonly: true });
+    try {
+      // The row that claims, requeues and polls touch holds no body; the body table holds it once.
+      expect(db.prepare("SELECT length(body) AS n FROM jobs WHERE id = 'big'").get()).toEqual({ n: 0 });
+      expect(db.prepare("SELECT length(body) AS n FROM job_bodies WHERE id = 'big'").get()).toEqual({ n: body.length });
+      const [job] = await store.claim(1, 2);
+      expect(job?.body.equals(body)).toBe(true);
+      await store.requeue({ id: 'big', attempts: 1 }, 3, 3);
+      const [again] = await store.claim(1, 4);
+      expect(again?.body.equals(body)).toBe(true);
+      await store.finish('big', 'done', answer('{}'), 5);
+      expect(db.prepare('SELECT COUNT(*) AS n FROM job_bodies').get()).toEqual({ n: 0 });
+    } finally {
+      db.close();
+      await store.close();
+    }
+  });
+
+  it('still runs jobs a file written before kept in the row', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'splitflow-jobs-')), 'jobs.db');
+    const old = new Database(path);
+    old.exec(`CREATE TABLE jobs (id TEXT PRIMARY KEY, tenant TEXT NOT NULL, model TEXT NOT NULL, version TEXT, body BLOB NOT NULL,
+      content_type TEXT NOT NULL, header_length TEXT, request_id TEXT NOT NULL, traceparent TEXT, status TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, not_before INTEGER NOT NULL DEFAULT 0,
+      result_status INTEGER, result_content_type TEXT, result_header_length TEXT, result_body BLOB)`);
+    old
+      .prepare(`INSERT INTO jobs (id, tenant, model, body, content_type, request_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, 'queued', 1, 1)`)
+      .run('legacy', 'acme', 'mlp', Buffer.from('{"inputs":[7]}'), 'application/json', 'r7');
+    old.close();
+    const store = createSqliteJobStore(path);
+    const [job] = await store.claim(1, 2);
+    expect([job?.id, job?.body.toString()]).toEqual(['legacy', '{"inputs":[7]}']);
+    await store.close();
   });
 });

@@ -31,6 +31,9 @@ export interface Job extends JobRequest {
   result?: JobResult;
 }
 
+/** A job as `get` shows it: everything but the request body, which only a claim needs (and carries). */
+export type JobView = Omit<Job, 'body'>;
+
 /** Who holds a running job: its id and the attempt it is on (each claim starts a new attempt). */
 export type JobClaim = Pick<Job, 'id' | 'attempts'>;
 
@@ -48,7 +51,9 @@ export interface JobStore {
   /** Claims are leases of this many ms that the runner must renew; absent: claims last until recovered. */
   readonly leaseMs?: number;
   insert(id: string, request: JobRequest, now: number): Promise<void>;
-  get(id: string): Promise<Job | undefined>;
+  get(id: string): Promise<JobView | undefined>;
+  /** Request bytes of the tenant's jobs not yet finished (queued or running). */
+  queuedBytes(tenant: string): Promise<number>;
   claim(limit: number, now: number): Promise<Job[]>;
   /** Extends the leases of jobs this broker runs; resolves with the ids whose claim another broker took over. */
   renew(claims: readonly JobClaim[], now: number): Promise<string[]>;

@@ -11,7 +11,9 @@ export function createMemoryJobStore(): JobStore {
     },
     async get(id) {
       const job = jobs.get(id);
-      return job ? { ...job } : undefined;
+      if (!job) return undefined;
+      const { body: _body, ...view } = job;
+      return view;
     },
     async claim(limit, now) {
       const out: Job[] = [];
@@ -53,6 +55,11 @@ export function createMemoryJobStore(): JobStore {
           n++;
         }
       }
+      return n;
+    },
+    async queuedBytes(tenant) {
+      let n = 0;
+      for (const job of jobs.values()) if (job.tenant === tenant && !finished(job)) n += job.body.length;
       return n;
     },
     async counts() {

@@ -13,7 +13,8 @@ export interface RedisJobStoreOptions {
 // Keys (P = prefix): P job:<id> is a hash of the job, its body and result as binary strings;
 // P jobs:queued is a sorted set of queued ids by the time they may run (creation, or end of backoff);
 // P jobs:running holds running ids by lease end; P jobs:done and P jobs:failed index finished ids by
-// finish time, only to count them (the hashes expire by themselves).
+// finish time, only to count them (the hashes expire by themselves); P jobs:bytes holds, per tenant,
+// the request bytes of its jobs not yet finished (added at insert, taken off by the first answer).
 //
 // Lease times come from the Redis server's clock (TIME), so brokers whose clocks disagree still agree
 // on when a lease ran out. Every script checks the job's status (and, where a holder acts, its
@@ -84,7 +85,7 @@ redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
 return 1`;
 
 /**
- * KEYS: running, queued, finished index. ARGV: id, status, now, retention ms, result status, content
+ * KEYS: running, queued, finished index, tenant bytes. ARGV: id, status, now, retention ms, result status, content
  * type, header length ('' for none), result body, job key prefix. The first answer wins.
  */
 const FINISH = `local key = ARGV[9] .. ARGV[1]
@@ -92,6 +93,8 @@ local status = redis.call('HGET', key, 'status')
 if status ~= 'queued' and status ~= 'running' then return 0 end
 redis.call('HSET', key, 'status', ARGV[2], 'updatedAt', ARGV[3], 'rStatus', ARGV[5], 'rContentType', ARGV[6], 'rBody', ARGV[8])
 if ARGV[7] ~= '' then redis.call('HSET', key, 'rHeaderLength', ARGV[7]) end
+local owner = redis.call('HMGET', key, 'tenant', 'bodyBytes')
+if owner[1] and owner[2] then redis.call('HINCRBY', KEYS[4], owner[1], -tonumber(owner[2])) end
 redis.call('HDEL', key, 'body', 'leaseUntil')
 redis.call('PEXPIRE', key, ARGV[4])
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -108,6 +111,7 @@ interface JobScripts {
     running: string,
     queued: string,
     index: string,
+    tenantBytes: string,
     id: string,
     status: string,
     now: number,
@@ -150,6 +154,26 @@ function toJob(id: string, f: Record<string, Buffer>): Job {
   return job;
 }
 
+/** The fields `get` reads: all but the request body. */
+const VIEW_FIELDS = [
+  'tenant',
+  'model',
+  'version',
+  'contentType',
+  'headerLength',
+  'requestId',
+  'traceparent',
+  'status',
+  'attempts',
+  'createdAt',
+  'updatedAt',
+  'notBefore',
+  'rStatus',
+  'rContentType',
+  'rHeaderLength',
+  'rBody',
+] as const;
+
 /** HGETALL's flat [field, value, ...] reply as a record; values stay binary. */
 function pairs(flat: Buffer[]): Record<string, Buffer> {
   const out: Record<string, Buffer> = {};
@@ -172,12 +196,13 @@ export function createRedisJobStore(redis: RedisClient, options: RedisJobStoreOp
   const running = `${prefix}jobs:running`;
   const done = `${prefix}jobs:done`;
   const failed = `${prefix}jobs:failed`;
+  const tenantBytes = `${prefix}jobs:bytes`;
 
   redis.defineCommand('sfJobClaim', { numberOfKeys: 2, lua: CLAIM });
   redis.defineCommand('sfJobRenew', { numberOfKeys: 1, lua: RENEW });
   redis.defineCommand('sfJobRecover', { numberOfKeys: 2, lua: RECOVER });
   redis.defineCommand('sfJobRequeue', { numberOfKeys: 2, lua: REQUEUE });
-  redis.defineCommand('sfJobFinish', { numberOfKeys: 3, lua: FINISH });
+  redis.defineCommand('sfJobFinish', { numberOfKeys: 4, lua: FINISH });
   const scripts = redis as unknown as JobScripts;
 
   async function guard<T>(what: string, op: () => Promise<T>): Promise<T> {
@@ -197,6 +222,7 @@ export function createRedisJobStore(redis: RedisClient, options: RedisJobStoreOp
           tenant: r.tenant,
           model: r.model,
           body: r.body,
+          bodyBytes: r.body.length,
           contentType: r.contentType,
           requestId: r.requestId,
           status: 'queued',
@@ -208,14 +234,22 @@ export function createRedisJobStore(redis: RedisClient, options: RedisJobStoreOp
         if (r.version !== undefined) fields.version = r.version;
         if (r.headerLength !== undefined) fields.headerLength = r.headerLength;
         if (r.traceparent !== undefined) fields.traceparent = r.traceparent;
-        const replies = await redis.multi().hset(`${jobPrefix}${id}`, fields).zadd(queued, now, id).exec();
+        const replies = await redis.multi().hset(`${jobPrefix}${id}`, fields).zadd(queued, now, id).hincrby(tenantBytes, r.tenant, r.body.length).exec();
         const failure = replies?.find(([error]) => error !== null)?.[0];
         if (replies === null || failure) throw failure ?? new Error('the transaction was discarded');
       }),
     get: (id) =>
       guard('reading the job', async () => {
-        const fields = await redis.hgetallBuffer(`${jobPrefix}${id}`);
-        return Object.keys(fields).length === 0 ? undefined : toJob(id, fields);
+        // Every field but the request body: a status poll need not carry megabytes.
+        const values = await redis.hmgetBuffer(`${jobPrefix}${id}`, ...VIEW_FIELDS);
+        const fields: Record<string, Buffer> = {};
+        VIEW_FIELDS.forEach((name, i) => {
+          const v = values[i];
+          if (v !== null && v !== undefined) fields[name] = v;
+        });
+        if (fields.status === undefined) return undefined;
+        const { body: _body, ...view } = toJob(id, fields);
+        return view;
       }),
     claim: (limit, now) =>
       guard('claiming jobs', async () => {
@@ -235,6 +269,7 @@ export function createRedisJobStore(redis: RedisClient, options: RedisJobStoreOp
           running,
           queued,
           status === 'done' ? done : failed,
+          tenantBytes,
           id,
           status,
           now,
@@ -256,6 +291,7 @@ export function createRedisJobStore(redis: RedisClient, options: RedisJobStoreOp
         const [a, b] = await Promise.all([redis.zremrangebyscore(done, '-inf', `(${before}`), redis.zremrangebyscore(failed, '-inf', `(${before}`)]);
         return a + b;
       }),
+    queuedBytes: (tenant) => guard('reading queued bytes', async () => Number((await redis.hget(tenantBytes, tenant)) ?? 0)),
     counts: () =>
       guard('counting jobs', async () => {
         const [q, r, d, f] = await Promise.all([redis.zcard(queued), redis.zcard(running), redis.zcard(done), redis.zcard(failed)]);

@@ -75,6 +75,11 @@ export const BrokerLimits = Type.Object(
     /** Request bytes in flight at once per tenant (sync and queued async bodies); over it, 429 RATE_LIMITED. @default 134217728 */
     maxTenantBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
     /**
+     * Request bytes of a tenant's async jobs not yet finished (queued or running, in the job store);
+     * a job that would go over is refused with 429 RATE_LIMITED and Retry-After. @default 1073741824
+     */
+    maxTenantQueuedBytes: Type.Optional(Type.Integer({ minimum: 1024, errorMessage: 'expected integer >= 1024' })),
+    /**
      * Where tenant rate limits are counted. `local`: each broker keeps its own token buckets (no I/O per
      * request; N replicas allow N times the rate). `redis`: one bucket per tenant in the jobs Redis
      * (`jobs.url`, `jobs.prefix`; needs `jobs.store: redis`) shared by every broker, at one Redis round
