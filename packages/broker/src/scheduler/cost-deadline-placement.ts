@@ -51,8 +51,11 @@ function choose(request: PlacementRequest, r: Ranking): { estimate: PoolEstimate
   const bound = request.priority === 'interactive' || request.hardDeadline;
   // Batch work with a deadline the client named may wait, but not past it while another pool can make it.
   if (r.cheapest && bound) return { estimate: r.cheapest, reason: 'cheapest-meeting-deadline' };
-  // No pool is likely enough to make it; keep the mean-based choice rather than refuse more.
-  if (r.onMean && bound) return { estimate: r.onMean, reason: 'cheapest-meeting-deadline-on-mean' };
+  // No pool is likely enough to make it. A default deadline only steers, and batch work may wait: the
+  // mean decides. An interactive deadline the client named is held by the tail: what is admitted must
+  // finish in time, not on average (it is refused with Retry-After instead).
+  const onMeanToo = request.priority === 'interactive' ? !request.hardDeadline : request.hardDeadline;
+  if (r.onMean && onMeanToo) return { estimate: r.onMean, reason: 'cheapest-meeting-deadline-on-mean' };
   if (r.any) return { estimate: r.any, reason: 'cheapest-with-capacity' };
   const fastest = r.fastest as PoolEstimate;
   if (request.hardDeadline) {

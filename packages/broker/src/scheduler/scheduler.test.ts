@@ -481,14 +481,26 @@ describe('scheduler: deadlines by the tail', () => {
     expect(s.decide(tight()).pool.name).toBe('dear');
   });
 
-  it('falls back to the cheapest mean that meets the deadline when no tail does, and refuses no more than before', () => {
+  it('refuses a named interactive deadline no tail meets; a default one falls back to the cheapest mean that meets it', () => {
     const s = createScheduler([cheap, dear]);
     observe(s, 'cheap', erratic);
     observe(s, 'dear', erratic);
-    const d = s.decide(tight());
+    // Both means fit 15 ms, neither tail does: admitted, it would miss about one time in ten.
+    const hard = (() => {
+      try {
+        s.decide(tight());
+      } catch (error) {
+        return error;
+      }
+    })();
+    expect(isSplitflowError(hard, 'DEADLINE_UNMEETABLE')).toBe(true);
+    expect((hard as { retryAfterS?: number }).retryAfterS).toBeGreaterThanOrEqual(1);
+    const d = s.decide(tight({ hardDeadline: false }));
     expect(d.pool.name).toBe('cheap');
     expect(d.reason).toBe('cheapest-meeting-deadline-on-mean');
     expect(d.tailMs).toBeGreaterThan(15);
+    // Batch work with a named deadline may wait: the mean decides for it too.
+    expect(s.decide(tight({ priority: 'batch' })).reason).toBe('cheapest-meeting-deadline-on-mean');
     // Where no mean fits either, the answer is the one it always was.
     expect(codeOf(() => s.decide(tight({ deadlineMs: 5 })))).toBe('DEADLINE_UNMEETABLE');
     expect(s.decide(tight({ deadlineMs: 5, hardDeadline: false })).reason).toBe('fastest-missing-deadline');
