@@ -251,6 +251,36 @@ describe('createBatchQueue', () => {
     expect(ran).toEqual([1, 3]);
   });
 
+  it('counts runs at their recent tail against a deadline: runs that alternate fast and slow do not admit on the mean', async () => {
+    let t = 0;
+    let next = 0;
+    const gates: (() => void)[] = [];
+    let hold = false;
+    const queue = createBatchQueue({
+      model: 'm',
+      layout,
+      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 0 },
+      now: () => t,
+      async run(inputs) {
+        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+        // 250 and 50 ms in turn, ending on a fast one: a mean near 130 ms, a tail of 250 ms.
+        t += next++ % 2 === 0 ? 250 : 50;
+        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
+      },
+    });
+    for (let i = 0; i < 20; i++) await queue.submit(rows([i]));
+    hold = true;
+    const running = queue.submit(rows([1]));
+    // A run in progress and its own: about 500 ms at the tail (under 400 ms on the mean), over 450 ms.
+    const refused = await queue.submit(rows([2]), 'interactive', 450).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'DEADLINE_UNMEETABLE')).toBe(true);
+    const admitted = queue.submit(rows([3]), 'interactive', 2000);
+    hold = false;
+    for (const g of gates.splice(0)) g();
+    await running;
+    await admitted;
+  });
+
   it('reruns a failed merged batch request by request, so one bad request fails alone', async () => {
     const { queue, holdRuns, release } = setup({ maxBatch: 8 }, { fail: (x) => x.includes(-1) });
     holdRuns();

@@ -277,8 +277,11 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       }
       // Waiting plus its own run past the deadline: refused now, while the client can still go elsewhere.
       // Busy instances finish their runs first (half a run left on average; a whole one counted, to be safe).
-      const ownRunMs = deadlineMs === undefined ? runMsEwma : runTailMs();
-      const finishMs = waitMs + (running >= config.instances ? runMsEwma / config.instances : 0) + ownRunMs;
+      // Against a deadline every run is counted at the recent tail: when runs slow down (cores taken by
+      // other work) they slow down together, so the mean of the runs ahead says too little.
+      const runMs = deadlineMs === undefined ? runMsEwma : runTailMs();
+      const aheadMs = (Math.ceil(queue.length / Math.max(1, requestsPerRunEwma)) * runMs) / config.instances;
+      const finishMs = aheadMs + (running >= config.instances ? runMs / config.instances : 0) + runMs;
       if (deadlineMs !== undefined && (running >= config.instances || queue.length > 0) && finishMs > deadlineMs) {
         return Promise.reject(
           new SplitflowError('DEADLINE_UNMEETABLE', {
