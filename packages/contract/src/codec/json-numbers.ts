@@ -11,7 +11,10 @@
  * can pass for one.
  */
 
-const TAG = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => b.toString(16).padStart(2, '0')).join('');
+const TAG = Array.from(
+  typeof crypto !== 'undefined' ? crypto.getRandomValues(new Uint8Array(8)) : Uint8Array.from({ length: 8 }, () => Math.floor(Math.random() * 256)),
+  (b) => b.toString(16).padStart(2, '0'),
+).join('');
 /** Marks what `parseJson` read. */
 const MARK = `\u0000sf${TAG}:`;
 /**
