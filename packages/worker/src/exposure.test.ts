@@ -1,7 +1,7 @@
+import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
 import { describe, expect, it } from 'vitest';
 import { buildWorker } from './build-worker.js';
 import type { WorkerConfig } from './config.js';
-import { CATALOG_PATH } from './testing/catalog-models.js';
 
 // What the worker reveals: /metrics open, behind a token, or off; credentials in query strings never
 // in its log.
