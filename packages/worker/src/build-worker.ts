@@ -215,13 +215,20 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit }, (_request, body, done) => done(null, body));
 
-  app.addHook('onSend', async (_request, reply, payload) => {
-    reply.header(LOAD_HEADERS.queueDepth, String(state.registry.totalDepth()));
-    reply.header(LOAD_HEADERS.inFlight, String(state.inFlight));
-    reply.header(LOAD_HEADERS.hardware, state.hardware);
-    if (dynamic) reply.header(LOAD_HEADERS.loadedModels, state.registry.loaded().join(','));
+  // What every answer carries, health probes answered before fastify included.
+  const loadHeaders = (): Record<string, string> => {
+    const headers: Record<string, string> = {
+      [LOAD_HEADERS.queueDepth]: String(state.registry.totalDepth()),
+      [LOAD_HEADERS.inFlight]: String(state.inFlight),
+      [LOAD_HEADERS.hardware]: state.hardware,
+    };
+    if (dynamic) headers[LOAD_HEADERS.loadedModels] = state.registry.loaded().join(',');
     // While draining, answered keep-alive connections must not hold the server open until they time out.
-    if (state.draining) reply.header('connection', 'close');
+    if (state.draining) headers.connection = 'close';
+    return headers;
+  };
+  app.addHook('onSend', async (_request, reply, payload) => {
+    reply.headers(loadHeaders());
     return payload;
   });
 
@@ -241,7 +248,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
     }
   });
 
-  health = workerHealth(state);
+  health = workerHealth(state, loadHeaders);
   registerMetadataRoutes(app, state);
   registerRepositoryRoutes(app, state);
   registerInferRoute(app, state);

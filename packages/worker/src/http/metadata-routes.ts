@@ -1,12 +1,4 @@
-import {
-  LOAD_HEADERS,
-  type ModelMetadata,
-  NOT_READY_HEADER,
-  NOT_READY_STATUS,
-  type ServerMetadata,
-  SplitflowError,
-  type TensorSpec,
-} from '@splitflow/contract';
+import { type ModelMetadata, NOT_READY_HEADER, NOT_READY_STATUS, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
 import { type HealthAnswer, type HealthAnswers, notReady } from '@splitflow/server-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lookupModel } from './lookup-model.js';
@@ -36,19 +28,10 @@ function notReadyReason(state: WorkerState): SplitflowError | undefined {
 
 /**
  * The server's health answers (OIP: 200 for true, a 4xx with an empty body for false, the reason's
- * code in a header), with the load headers every answer of the worker carries. The fast path in
+ * code in a header), with the load headers every answer of the worker carries (`load`). The fast path in
  * front of fastify and the routes below answer from here alike.
  */
-export function workerHealth(state: WorkerState): HealthAnswers {
-  const load = (): Record<string, string> => {
-    const headers: Record<string, string> = {
-      [LOAD_HEADERS.queueDepth]: String(state.registry.totalDepth()),
-      [LOAD_HEADERS.inFlight]: String(state.inFlight),
-      [LOAD_HEADERS.hardware]: state.hardware,
-    };
-    if (state.draining) headers.connection = 'close';
-    return headers;
-  };
+export function workerHealth(state: WorkerState, load: () => Record<string, string>): HealthAnswers {
   return {
     live: () => ({ status: 200, headers: load() }),
     ready(): HealthAnswer {
