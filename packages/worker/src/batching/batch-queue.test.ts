@@ -238,10 +238,10 @@ describe('createBatchQueue', () => {
     ran.length = 0;
     hold = true;
     const first = queue.submit(rows([1]));
-    // Admitted: a run ahead and its own (about 200 ms) fit 450 ms and 600 ms.
+    // Admitted: a run ahead and its own (about 200-300 ms) fit 450 ms and 900 ms.
     const late = queue.submit(rows([2]), 'interactive', 450);
-    const inTime = queue.submit(rows([3]), 'interactive', 600);
-    // The run ahead takes 400 ms: 50 ms are left for a 100 ms run (not yet expired), 200 ms for the other.
+    const inTime = queue.submit(rows([3]), 'interactive', 900);
+    // The run ahead takes 400 ms (the slowest run now): 50 ms are left for `late` (not yet expired), 500 ms for the other.
     t += 300;
     hold = false;
     for (const g of gates.splice(0)) g();
