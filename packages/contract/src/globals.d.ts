@@ -7,4 +7,3 @@ declare class TextDecoder {
   constructor(label?: string, options?: { fatal?: boolean });
   decode(input?: ArrayBufferView | ArrayBuffer): string;
 }
-declare const crypto: { getRandomValues<T extends Uint8Array>(array: T): T };

@@ -7,14 +7,11 @@
  *   `tensorFromJson` turns into the tensor's value (a float, or a 64-bit integer exactly);
  * - writing, a marked string becomes its text again: 64-bit integers past 2^53 exactly, and `-0.0`
  *   for a float negative zero (`JSON.stringify` writes `0`, which Python reads as an integer zero).
- * The marks start with U+0000 and a random tag drawn once per process, so no string a client sends
- * can pass for one.
+ * The marks start with U+0000 and a random tag drawn once per process, so a string a client sends
+ * does not pass for one by chance (and one that did could only be refused or written as a number).
  */
 
-const TAG = Array.from(
-  typeof crypto !== 'undefined' ? crypto.getRandomValues(new Uint8Array(8)) : Uint8Array.from({ length: 8 }, () => Math.floor(Math.random() * 256)),
-  (b) => b.toString(16).padStart(2, '0'),
-).join('');
+const TAG = Math.random().toString(36).slice(2);
 /** Marks what `parseJson` read. */
 const MARK = `\u0000sf${TAG}:`;
 /**
@@ -24,7 +21,8 @@ const MARK = `\u0000sf${TAG}:`;
 const OUT_MARK = `\u0000sf${TAG}=`;
 /** The mark as JSON.stringify writes it inside a string. */
 const WRITTEN_MARK = JSON.stringify(OUT_MARK).slice(1, -1);
-const WRITTEN = new RegExp(`"${WRITTEN_MARK.replace(/\\/g, '\\\\')}([^"]*)"`, 'g');
+// Only a number's characters are written bare: a marked string can never add JSON structure.
+const WRITTEN = new RegExp(`"${WRITTEN_MARK.replace(/\\/g, '\\\\')}(-?\\d+(?:\\.\\d+)?)"`, 'g');
 
 /** Worth the scan: a token JSON.parse refuses, or an integer it would round. */
 const SPECIAL = /NaN|Infinity|\d{16}/;
@@ -49,55 +47,11 @@ export function stringifyJson(value: unknown): string {
   return json.includes(WRITTEN_MARK) ? json.replace(WRITTEN, '$1') : json;
 }
 
-const isDigit = (c: number) => c >= 48 && c <= 57;
+/** A string (kept as it is), a special token, or a number literal: what the scan looks at, in order. */
+const TOKEN = /"(?:[^"\\]|\\.)*"|-?Infinity|NaN|-?\d+(?:\.\d*)?(?:[eE][+-]?\d+)?/g;
+const MARKED = /^(?:-?Infinity|NaN|-?\d{16,})$/;
 
 /** Rewrites the special tokens and long integers outside strings as marked strings; the rest is copied. */
 function markSpecialNumbers(text: string): string {
-  const parts: string[] = [];
-  let copied = 0;
-  let i = 0;
-  const n = text.length;
-  const mark = (start: number, end: number) => {
-    parts.push(text.slice(copied, start), JSON.stringify(MARK + text.slice(start, end)));
-    copied = end;
-  };
-  while (i < n) {
-    const c = text.charCodeAt(i);
-    if (c === 34) {
-      // A string: skip to its closing quote, past escapes.
-      i++;
-      while (i < n) {
-        const d = text.charCodeAt(i);
-        if (d === 92) i += 2;
-        else if (d === 34) break;
-        else i++;
-      }
-      i++;
-    } else if (c === 78 && text.startsWith('NaN', i)) {
-      mark(i, i + 3);
-      i += 3;
-    } else if (c === 73 && text.startsWith('Infinity', i)) {
-      mark(i, i + 8);
-      i += 8;
-    } else if (c === 45 && text.startsWith('-Infinity', i)) {
-      mark(i, i + 9);
-      i += 9;
-    } else if (c === 45 || isDigit(c)) {
-      const start = i;
-      if (c === 45) i++;
-      const digitsFrom = i;
-      while (i < n && isDigit(text.charCodeAt(i))) i++;
-      const digits = i - digitsFrom;
-      const next = i < n ? text.charCodeAt(i) : 0;
-      const fraction = next === 46 || next === 101 || next === 69;
-      if (fraction) {
-        // A float literal: JSON.parse reads it as well as anyone; copied as it is.
-        i++;
-        while (i < n && /[0-9eE+\-.]/.test(text[i] as string)) i++;
-      } else if (digits >= 16) mark(start, i);
-    } else i++;
-  }
-  if (copied === 0) return text;
-  parts.push(text.slice(copied));
-  return parts.join('');
+  return text.replace(TOKEN, (token) => (MARKED.test(token) ? JSON.stringify(MARK + token) : token));
 }
