@@ -4,11 +4,14 @@
 # Run from the repository root:  apps/bench/src/broker/build-gpu.sh
 # Then on the device (carry [".device", "apps/bench/dist"]):
 #   source .device/setup.sh && node apps/bench/dist/broker/placement-bench.mjs --out $OUT
+# The overload bench serves text-m: write it there first with the bundled catalog builder,
+#   node apps/bench/dist/broker/build-models.mjs --only text-m --out models/build >/dev/null
+# then pass --catalog models/catalog.json --worker-cli/--broker-cli apps/bench/dist/broker/{worker,broker}-cli.mjs.
 set -euo pipefail
 out=apps/bench/dist/broker
 mkdir -p "$out"
 banner="import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);"
-for entry in apps/bench/src/broker/placement-bench.ts:placement-bench apps/bench/src/broker/overhead-bench.ts:overhead-bench apps/bench/src/broker/bare-proxy.ts:bare-proxy packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
+for entry in apps/bench/src/broker/placement-bench.ts:placement-bench apps/bench/src/broker/overhead-bench.ts:overhead-bench apps/bench/src/broker/bare-proxy.ts:bare-proxy apps/bench/src/robustness/overload-bench.ts:overload-bench models/build.ts:build-models packages/worker/src/cli.ts:worker-cli packages/broker/src/cli.ts:broker-cli; do
   npx esbuild "${entry%%:*}" --bundle --platform=node --format=esm --target=node20 --conditions=source \
     --external:onnxruntime-node --external:better-sqlite3 --banner:js="$banner" \
     --outfile="$out/${entry##*:}.mjs" --log-level=warning

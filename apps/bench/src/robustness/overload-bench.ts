@@ -17,7 +17,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { mulberry32 } from '@splitflow/contract';
@@ -199,7 +199,7 @@ const minus = (after: Record<string, number>, before: Record<string, number>) =>
   );
 
 async function main(): Promise<void> {
-  const catalog = values.catalog;
+  const catalog = resolve(values.catalog);
   pin(process.pid, values['load-cpus']);
   const worker =
     values['worker-url'] === undefined
