@@ -7,10 +7,25 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/**
+ * The environment a developer's terminal would give the command: the test runner's own, less what the
+ * runner's process picked up on the way. An in-process `vite build` elsewhere in the run sets
+ * NODE_ENV=production, with which `npm install` leaves out the app's devDependencies (vite, typescript);
+ * the npm_* variables of the `npm test` around the run describe this repository, not the app.
+ */
+export function userEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (name === 'NODE_ENV' || name.toLowerCase().startsWith('npm_')) continue;
+    env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
 /** Runs a command to completion; resolves with its stdout, rejects with its output when it fails. */
 export function run(command: string, args: string[], options: RunOptions): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: userEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
@@ -34,7 +49,7 @@ export interface Server {
 
 /** Starts a long-running server; resolves once `readyUrl` answers (its output's colours vary with the terminal). */
 export async function start(command: string, args: string[], options: RunOptions & { readyUrl: string; timeoutMs?: number }): Promise<Server> {
-  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(command, args, { cwd: options.cwd, env: userEnv(options.env), stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const collect = (d: Buffer) => {
     output += String(d);
