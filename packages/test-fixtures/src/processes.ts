@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -87,5 +89,38 @@ export async function startStalledServer(): Promise<StalledServer> {
         server.closeAllConnections();
         server.close(() => resolve());
       }),
+  };
+}
+
+/**
+ * A broker CLI in front of one worker: a single CPU pool serving `models` (anonymous access, memory job
+ * store). Its config lives in a temp folder that `stop` removes along with the process.
+ */
+export async function startBrokerInFront(options: { catalogPath: string; workerUrl: string; models: string[]; maxConcurrency: number }): Promise<Child> {
+  const dir = mkdtempSync(join(tmpdir(), 'splitflow-broker-'));
+  const config = {
+    catalog: options.catalogPath,
+    pools: [
+      {
+        name: 'cpu',
+        hardware: 'cpu',
+        protocol: 'oip-v2',
+        endpoints: [{ url: options.workerUrl }],
+        costPerHour: 0.1,
+        maxConcurrency: options.maxConcurrency,
+        models: options.models,
+      },
+    ],
+    anonymous: {},
+    jobs: { store: 'memory' },
+    log: { level: 'warn' },
+  };
+  writeFileSync(join(dir, 'broker.json'), JSON.stringify(config));
+  const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);
+  const removeDir = () => rmSync(dir, { recursive: true, force: true });
+  return {
+    ...broker,
+    kill: () => broker.kill().finally(removeDir),
+    stop: () => broker.stop().finally(removeDir),
   };
 }

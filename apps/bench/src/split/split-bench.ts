@@ -6,13 +6,13 @@
 //
 // Run: npm run bench:split -w @splitflow/bench [-- --models tiny --networks wifi --devices wasm-1t --rounds 3]
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CutEncoding, ModelCatalog, ModelManifest, NamedTensor, Tensor } from '@splitflow/contract';
 import { createClient, type InferOptions, type InferResult, type SplitflowClient } from '@splitflow/sdk';
-import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
+import { startBrokerInFront, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { writeNchw } from '../../../../packages/sdk/src/tasks/image/rgba-image.js';
 import { createMemoryCacheStorage } from '../../../../packages/sdk/src/testing/memory-cache.js';
 import { renderText } from '../../../../packages/sdk/src/testing/render-text.js';
@@ -136,29 +136,8 @@ async function main(): Promise<void> {
     return m;
   });
   const tails = catalog.models.filter((m) => m.tailOf && modelIds.includes(m.tailOf.model)).map((m) => m.id);
-  const dir = mkdtempSync(join(tmpdir(), 'splitflow-split-bench-'));
   const worker = await startCli(WORKER_CLI, ['--models', catalogPath, '--serve', modelIds.join(','), '--tails', modelIds.join(','), '--port', '0']);
-  writeFileSync(
-    join(dir, 'broker.json'),
-    JSON.stringify({
-      catalog: catalogPath,
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: worker.url }],
-          costPerHour: 0.1,
-          maxConcurrency: 4,
-          models: [...modelIds, ...tails],
-        },
-      ],
-      anonymous: {},
-      jobs: { store: 'memory' },
-      log: { level: 'warn' },
-    }),
-  );
-  const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);
+  const broker = await startBrokerInFront({ catalogPath, workerUrl: worker.url, models: [...modelIds, ...tails], maxConcurrency: 4 });
   const files = await startStaticServer(join(MODELS, 'build'));
   // One cache for every client: model files are fetched once, before any cell, so no cell's link
   // estimate is taken from a loopback download.
@@ -271,7 +250,6 @@ async function main(): Promise<void> {
     await files.close();
     await broker.stop();
     await worker.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
   const data = {
     bench: 'split',

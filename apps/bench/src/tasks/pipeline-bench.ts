@@ -4,14 +4,13 @@
 // on loopback. Scenarios are interleaved round by round so drift on a busy machine hits all alike.
 //
 // Run: node --conditions=source --import tsx apps/bench/src/tasks/pipeline-bench.ts [--rounds 5] [--out apps/bench/results]
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { ModelCatalog, RoutingMode } from '@splitflow/contract';
 import { createClient } from '@splitflow/sdk';
 import { createOcrPipeline, decodeWav, detectSpeech, resample, type StageReport, toMono } from '@splitflow/sdk/tasks';
-import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
+import { startBrokerInFront, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { createMemoryCacheStorage } from '../../../../packages/sdk/src/testing/memory-cache.js';
 import { renderText } from '../../../../packages/sdk/src/testing/render-text.js';
 import { speechWav } from '../../../../packages/sdk/src/testing/speech.js';
@@ -45,30 +44,9 @@ const VAD_SCENARIOS: Record<string, RoutingMode> = { 'all local': 'local-only', 
 const PAGE = ['Split inference', 'Order 4711 ships 2026-12-01', 'edge and cloud', 'The quick brown fox jumps', 'over the lazy dog 0123456789', 'total 93.40'];
 
 async function main(): Promise<void> {
-  const dir = mkdtempSync(join(tmpdir(), 'splitflow-pipeline-bench-'));
   const catalogPath = join(MODELS, 'catalog.json');
   const worker = await startCli(WORKER_CLI, ['--models', catalogPath, '--serve', 'ocr-det,ocr-cls,ocr-rec,vad', '--port', '0']);
-  writeFileSync(
-    join(dir, 'broker.json'),
-    JSON.stringify({
-      catalog: catalogPath,
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: worker.url }],
-          costPerHour: 0.1,
-          maxConcurrency: 8,
-          models: ['ocr-det', 'ocr-cls', 'ocr-rec', 'vad'],
-        },
-      ],
-      anonymous: {},
-      jobs: { store: 'memory' },
-      log: { level: 'warn' },
-    }),
-  );
-  const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);
+  const broker = await startBrokerInFront({ catalogPath, workerUrl: worker.url, models: ['ocr-det', 'ocr-cls', 'ocr-rec', 'vad'], maxConcurrency: 8 });
   const files = await startStaticServer(join(MODELS, 'build'));
   const client = await createClient({
     catalog: JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog,
@@ -243,7 +221,6 @@ async function main(): Promise<void> {
     await files.close();
     await broker.stop();
     await worker.stop();
-    rmSync(dir, { recursive: true, force: true });
   }
 }
 
