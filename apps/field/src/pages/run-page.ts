@@ -4,6 +4,7 @@ import type { AppState } from '../app-state.js';
 import { createLatencyChart } from '../chart.js';
 import { h, table } from '../dom.js';
 import { digest, type InputKind, inputKinds, makeInputs } from '../inputs.js';
+import { pageClient } from './page-client.js';
 
 /** The ways a person can run a model, and the SDK mode each maps to (Split: the fastest cut, head here, tail in the pool). */
 export const RUN_MODES: readonly { id: string; label: string; mode: RoutingMode; split?: true }[] = [
@@ -99,15 +100,9 @@ function outputsView(outputs: Record<string, Tensor>): HTMLElement {
 export async function renderRunPage(root: HTMLElement, state: AppState): Promise<void> {
   const status = h('p', { 'data-testid': 'run-status', role: 'status' }, 'Loading the catalog...');
   root.replaceChildren(h('h2', {}, 'Run a model'), status);
-  let client: Awaited<ReturnType<AppState['client']>>;
-  try {
-    client = await state.client();
-  } catch (error) {
-    status.className = 'error';
-    status.setAttribute('role', 'alert');
-    status.textContent = `Could not start the SDK: ${(error as Error).message}`;
-    return;
-  }
+  const started = await pageClient(state, status);
+  if (!started) return;
+  const client = started;
   // Tails of cuts are models for the pool, not for people to pick.
   const models = client.catalog.models.filter((m) => !m.tailOf);
   const modelSelect = h(

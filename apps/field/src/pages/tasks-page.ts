@@ -18,6 +18,7 @@ import { h } from '../dom.js';
 import type { PipelineRecord, StageRecord } from '../session/field-session.js';
 import { drawOcr, drawWaveform } from '../tasks/draw.js';
 import { sha256Hex, stageRecords } from '../tasks/stage-records.js';
+import { pageClient } from './page-client.js';
 
 const MODES: readonly [RoutingMode, string][] = [
   ['auto', 'auto'],
@@ -88,15 +89,9 @@ interface Picture {
 export async function renderTasksPage(root: HTMLElement, state: AppState): Promise<void> {
   const status = h('p', { 'data-testid': 'tasks-status', role: 'status' }, 'Starting the SDK...');
   root.replaceChildren(h('h2', {}, 'Real tasks'), status);
-  let client: Awaited<ReturnType<AppState['client']>>;
-  try {
-    client = await state.client();
-  } catch (error) {
-    status.className = 'error';
-    status.setAttribute('role', 'alert');
-    status.textContent = `Could not start the SDK: ${(error as Error).message}`;
-    return;
-  }
+  const started = await pageClient(state, status);
+  if (!started) return;
+  const client = started;
   const say = (text: string, kind: 'ok' | 'error' | '' = '') => {
     status.textContent = text;
     status.className = kind;
