@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type BrokerConfig, type ModelCatalog, SplitflowError, validateBrokerConfig } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
-import { boundPort, type HealthAnswers, httpUrl } from '@splitflow/server-kit';
+import { boundPort, type HealthAnswers, httpUrl, readCatalogFile } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticate } from './admission/authenticate.js';
 import { createByteBudget } from './admission/byte-budget.js';
@@ -12,7 +12,7 @@ import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
 import { type CapacityPlan, planCapacity } from './autoscale/capacity-planner.js';
 import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
-import { indexModels, readCatalog } from './catalog/model-index.js';
+import { indexModels } from './catalog/model-index.js';
 import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
 import { openSharedRegistrations } from './discovery/open-shared-registrations.js';
 import { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';
@@ -91,7 +91,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const config = validateBrokerConfig(rawConfig);
   const baseDir = options.baseDir ?? process.cwd();
   const catalogPath = config.catalog ?? 'models/catalog.json';
-  const catalog = options.catalog ?? (await readCatalog(isAbsolute(catalogPath) ? catalogPath : resolve(baseDir, catalogPath)));
+  const catalog = options.catalog ?? (await readCatalogFile(isAbsolute(catalogPath) ? catalogPath : resolve(baseDir, catalogPath)));
   const models = indexModels(catalog, config);
   const logger = options.logger ?? createLogger(config.log?.level ?? 'info');
   const limits = config.limits ?? {};

@@ -1,11 +1,13 @@
 // @splitflow/broker: the OIP v2 front door that places each request on the cheapest pool meeting its deadline.
 
+// The catalog file the broker starts from, read as the worker reads it.
+export { readCatalogFile as readCatalog } from '@splitflow/server-kit';
 export { type Admission, ANONYMOUS, createTenantRegistry, type Tenant, type TenantRegistry } from './admission/tenants.js';
 export { createTokenBucket, type TokenBucket } from './admission/token-bucket.js';
 export { type CapacityOptions, type CapacityPlan, planCapacity } from './autoscale/capacity-planner.js';
 export { createLocalSupervisor, type Launched, type LocalSupervisor, type LocalSupervisorOptions } from './autoscale/local-supervisor.js';
 export { BROKER_VERSION, type Broker, type BuildBrokerOptions, buildBroker, DEFAULT_BODY_LIMIT_BYTES } from './build-broker.js';
-export { indexModels, readCatalog } from './catalog/model-index.js';
+export { indexModels } from './catalog/model-index.js';
 export { type LoadedConfig, loadBrokerConfig } from './config/load-config.js';
 export { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
 export { createEndpointRegistry, type EndpointRegistry } from './discovery/registration.js';

@@ -30,6 +30,7 @@ export {
   type InferResponseInit,
   splitBody,
 } from './codec/infer-codec.js';
+export { fromOrtTensor, type OrtTensorClass, type OrtTensorLike, toOrtTensor } from './codec/ort-tensor.js';
 export {
   bytesFromStrings,
   checkTensor,
@@ -48,6 +49,7 @@ export { httpErrorOf, rawErrorResponse } from './errors/http-errors.js';
 export { codeForStatus, isSplitflowError, type SerializedError, SplitflowError, type SplitflowErrorOptions } from './errors/splitflow-error.js';
 export { bindInputs, type DimBinding, evalTerms, type ShapedInput } from './estimate/cost-terms.js';
 export {
+  BYTES_ELEMENT_ESTIMATE,
   type CloudEstimateInput,
   cloudMs,
   computeMs,
@@ -57,11 +59,14 @@ export {
   type Link,
   type LocalEstimateInput,
   localMs,
+  responseBytes,
   tensorBytes,
   transferMs,
   type WorkEstimate,
   workOf,
 } from './estimate/latency.js';
+export { lookupServedModel, modelMetadata } from './model/served-model.js';
+export { sha256Hex, verifyModelFile } from './model/verify-model-file.js';
 export { DEFAULT_THRESHOLDS, ROUTING_MODES, resolveThresholds } from './policy/thresholds.js';
 export { isDeviceProfile, isInferenceRequest, isInferenceResponse, isModelCatalog, isRoutingPolicy } from './precompiled/checks.js';
 export { mulberry32 } from './random.js';

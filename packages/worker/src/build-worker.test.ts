@@ -361,7 +361,7 @@ describe('model integrity', () => {
           url: '/v2/models/vision-s/infer',
           payload: { inputs: [{ name: 'image', datatype: 'FP32', shape: [1, 3, 224, 224], data: pixels }] },
         });
-        expectError(res, 500, 'MODEL_INTEGRITY', /model "vision-s": vision-s\/model.onnx has SHA-256 [0-9a-f]{64}, the manifest says [0-9a-f]{64}/);
+        expectError(res, 500, 'MODEL_INTEGRITY', /model "vision-s" file vision-s\/model.onnx: SHA-256 [0-9a-f]{64} does not match the manifest's [0-9a-f]{64}/);
         // OIP health: "not ready" is a 4xx with an empty body; the reason's code rides in a header.
         const notReady = await worker.inject({ method: 'GET', url: '/v2/models/vision-s/ready' });
         expect([notReady.statusCode, notReady.body, notReady.headers['splitflow-not-ready']]).toEqual([400, '', 'MODEL_INTEGRITY']);
@@ -392,7 +392,7 @@ describe('model integrity', () => {
           await worker.inject({ method: 'POST', url: '/v2/models/tiny/infer', payload: { inputs: [] } }),
           500,
           'MODEL_INTEGRITY',
-          /has \d+ bytes, the manifest says \d+/,
+          /model "tiny" file tiny\/model.onnx: expected \d+ bytes, got \d+/,
         );
         expectError(
           await worker.inject({ method: 'POST', url: '/v2/models/vision-s/infer', payload: { inputs: [] } }),

@@ -1,22 +1,7 @@
 import { Pool } from 'undici';
-import { percentile } from '../worker/stats.js';
+import { type LatencySummaryMs, summarize, summaryInMs } from '../worker/stats.js';
 
 // Load-generation helpers shared by the broker benchmarks.
-
-export interface LatencySummary {
-  n: number;
-  p50Ms: number;
-  p90Ms: number;
-  p99Ms: number;
-  meanMs: number;
-}
-
-export function summarize(samplesMs: readonly number[]): LatencySummary {
-  const sorted = [...samplesMs].sort((a, b) => a - b);
-  const mean = sorted.reduce((s, v) => s + v, 0) / Math.max(1, sorted.length);
-  const r = (v: number) => Math.round(v * 1000) / 1000;
-  return { n: sorted.length, p50Ms: r(percentile(sorted, 50)), p90Ms: r(percentile(sorted, 90)), p99Ms: r(percentile(sorted, 99)), meanMs: r(mean) };
-}
 
 /**
  * The same closed loop against several targets in turn, one request each per round (the order rotates
@@ -32,7 +17,7 @@ export async function interleavedLatency(
   headers: Record<string, string>,
   count: number,
   warmup = 200,
-): Promise<Record<string, LatencySummary & { addedP50Ms?: number }>> {
+): Promise<Record<string, LatencySummaryMs & { addedP50Ms?: number }>> {
   const pools = targets.map((t) => new Pool(t.url, { connections: 1, pipelining: 1 }));
   const samples = targets.map(() => [] as number[]);
   const added = targets.map(() => [] as number[]);
@@ -56,10 +41,10 @@ export async function interleavedLatency(
   } finally {
     await Promise.all(pools.map((p) => p.close()));
   }
-  const out: Record<string, LatencySummary & { addedP50Ms?: number }> = {};
+  const out: Record<string, LatencySummaryMs & { addedP50Ms?: number }> = {};
   targets.forEach((t, j) => {
-    const summary: LatencySummary & { addedP50Ms?: number } = summarize(samples[j] as number[]);
-    if (j > 0) summary.addedP50Ms = summarize(added[j] as number[]).p50Ms;
+    const summary: LatencySummaryMs & { addedP50Ms?: number } = summaryInMs(summarize(samples[j] as number[]));
+    if (j > 0) summary.addedP50Ms = summaryInMs(summarize(added[j] as number[])).p50Ms;
     out[t.name] = summary;
   });
   return out;

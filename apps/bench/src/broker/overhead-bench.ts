@@ -13,8 +13,9 @@ import { parseArgs } from 'node:util';
 import type { ModelCatalog, ModelManifest } from '@splitflow/contract';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { BROKER_CLI, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
+import type { LatencySummaryMs as LatencySummary } from '../worker/stats.js';
 import { buildRequest, rng } from './inputs.js';
-import { interleavedLatency, type LatencySummary } from './load.js';
+import { interleavedLatency } from './load.js';
 import { NGINX, startNginx } from './nginx.js';
 
 const { values } = parseArgs({

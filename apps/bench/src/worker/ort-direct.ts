@@ -1,4 +1,4 @@
-import { DATATYPE_INFO, datatypeFromOrt, type NamedTensor } from '@splitflow/contract';
+import { fromOrtTensor, type NamedTensor, toOrtTensor } from '@splitflow/contract';
 // The benchmark's one import of onnxruntime-node: the in-process baseline the worker is compared with.
 import * as ort from 'onnxruntime-node';
 
@@ -56,7 +56,7 @@ export async function openDirect(model: Uint8Array | string, options: DirectOpti
   const preallocated = new Map<number, ort.Tensor>();
   const feedsOf = (inputs: readonly NamedTensor[]) => {
     const feeds: Record<string, ort.Tensor> = {};
-    for (const t of inputs) feeds[t.name] = new ort.Tensor(DATATYPE_INFO[t.datatype].ort as ort.Tensor.Type, t.data as ort.Tensor.DataType, t.shape);
+    for (const t of inputs) feeds[t.name] = toOrtTensor(ort.Tensor, t);
     return feeds;
   };
   return {
@@ -85,12 +85,7 @@ export async function openDirect(model: Uint8Array | string, options: DirectOpti
     async named(inputs, fetches) {
       const names = fetches && fetches.length > 0 ? [...fetches] : [...session.outputNames];
       const results = await session.run(feedsOf(inputs), names);
-      return names.map((name) => {
-        const t = results[name] as ort.Tensor;
-        const datatype = datatypeFromOrt(t.type);
-        if (!datatype) throw new Error(`output "${name}" has type ${t.type}, which the contract has no datatype for`);
-        return { name, datatype, shape: [...t.dims], data: t.data } as NamedTensor;
-      });
+      return names.map((name) => fromOrtTensor(name, results[name] as ort.Tensor));
     },
     async release() {
       if (o.profilePrefix) session.endProfiling();

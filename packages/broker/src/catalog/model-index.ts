@@ -1,15 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { type BrokerConfig, type ModelCatalog, type ModelManifest, parseCatalogJson, SplitflowError, type ValidationIssue } from '@splitflow/contract';
-
-export async function readCatalog(path: string): Promise<ModelCatalog> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new SplitflowError('INVALID_DOCUMENT', { message: `cannot read the model catalog ${path}: ${(error as Error).message} (run \`npm run models\`)` });
-  }
-  return parseCatalogJson(text, path);
-}
+import { type BrokerConfig, type ModelCatalog, type ModelManifest, SplitflowError, type ValidationIssue } from '@splitflow/contract';
 
 /** The models the broker serves: those of the catalog that some pool names. A pool naming an unknown model is a config error. */
 export function indexModels(catalog: ModelCatalog, config: BrokerConfig): Map<string, ModelManifest> {

@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readCatalogFile as readCatalog } from '@splitflow/server-kit';
 import { describe, expect, it } from 'vitest';
-import { readCatalog } from '../catalog/model-index.js';
 import { loadBrokerConfig } from './load-config.js';
 
 const example = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'broker.example.yaml');

@@ -123,7 +123,7 @@ export function registerInferRoute(app: FastifyInstance, deps: InferRouteDeps): 
           model: manifest.id,
           work: parsed.work,
           batch: parsed.batch,
-          bytes: body.length * 2,
+          bytes: body.length + parsed.responseBytes,
           priority: parsed.priority,
           hardDeadline: parsed.hardDeadline,
         },

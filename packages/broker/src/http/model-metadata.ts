@@ -1,11 +1,9 @@
-import type { ModelManifest } from '@splitflow/contract';
+import { type ModelManifest, type ModelMetadata, modelMetadata } from '@splitflow/contract';
 import type { Upstream } from '../proxy/upstream.js';
 import { isServing, type PoolState } from '../scheduler/pool-state.js';
 
 /** How long the broker waits for a Triton or KServe pool's own metadata before answering from the catalog alone. */
 export const POOL_METADATA_TIMEOUT_MS = 1000;
-
-const dims = (shape: readonly (number | string)[]) => shape.map((d) => (typeof d === 'number' ? d : -1));
 
 /**
  * A model's OIP metadata at the broker. Names, versions and tensors are the catalog's: they are what
@@ -14,7 +12,7 @@ const dims = (shape: readonly (number | string)[]) => shape.map((d) => (typeof d
  * the model (`pool_versions`), asked of one serving endpoint; a pool that does not answer in time is
  * left out, not waited for.
  */
-export async function modelMetadata(manifest: ModelManifest, pools: readonly PoolState[], upstream: Upstream) {
+export async function brokerModelMetadata(manifest: ModelManifest, pools: readonly PoolState[], upstream: Upstream): Promise<ModelMetadata> {
   const properties: Record<string, string> = {
     task: manifest.task,
     pools: pools.map((p) => p.name).join(','),
@@ -47,12 +45,5 @@ export async function modelMetadata(manifest: ModelManifest, pools: readonly Poo
     if (Array.isArray(body.versions)) properties[`${e.pool.name}.versions`] = body.versions.map(String).join(',');
     properties[`${e.pool.name}.kind`] = e.adapter.kind;
   }
-  return {
-    name: manifest.id,
-    versions: [manifest.version],
-    platform,
-    inputs: manifest.inputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
-    outputs: manifest.outputs.map((t) => ({ name: t.name, datatype: t.datatype, shape: dims(t.shape) })),
-    properties,
-  };
+  return modelMetadata(manifest, platform, properties);
 }

@@ -6,7 +6,7 @@ import type { Upstream } from '../proxy/upstream.js';
 import { isServing } from '../scheduler/pool-state.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { lookupModel } from './lookup-model.js';
-import { modelMetadata } from './model-metadata.js';
+import { brokerModelMetadata } from './model-metadata.js';
 
 export interface ModelParams {
   name: string;
@@ -27,7 +27,7 @@ export function registerModelRoutes(app: FastifyInstance, { authenticate, models
   const metadata = async (request: FastifyRequest<{ Params: ModelParams }>) => {
     authenticate(request);
     const m = lookupModel(models, request.params.name, request.params.version);
-    return modelMetadata(m, scheduler.poolsFor(m.id), upstream);
+    return brokerModelMetadata(m, scheduler.poolsFor(m.id), upstream);
   };
   app.get('/v2/models/:name', metadata);
   app.get('/v2/models/:name/versions/:version', metadata);

@@ -8,6 +8,7 @@ import {
   type ModelManifest,
   PRIORITIES,
   type Priority,
+  responseBytes,
   SPLITFLOW_PARAMS,
   SplitflowError,
   splitBody,
@@ -40,6 +41,8 @@ export interface ParsedInfer {
   request: InferenceRequest;
   dims: DimBinding;
   work: WorkEstimate;
+  /** Expected bytes of the answer (the contract's estimate, as the SDK's router makes it): the scheduler's transfer term adds them to the request's. */
+  responseBytes: number;
   batch: number;
   priority: Priority;
   mode: Mode;
@@ -128,6 +131,7 @@ export function parseInfer(
     request,
     dims,
     work: workOf(manifest, dims),
+    responseBytes: responseBytes(manifest, dims),
     batch,
     priority: priority as Priority,
     mode: mode as Mode,

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { tensorToBytes } from '../codec/tensor.js';
 import { isSplitflowError } from '../errors/splitflow-error.js';
 import type { CostTerm } from '../schema/manifest.js';
 import { manifestFixture } from '../test/fixtures.js';
 import { bindInputs, evalTerms } from './cost-terms.js';
-import { cloudMs, computeMs, costUsd, ewma, exchangeMs, localMs, transferMs, workOf } from './latency.js';
+import { BYTES_ELEMENT_ESTIMATE, cloudMs, computeMs, costUsd, ewma, exchangeMs, localMs, responseBytes, transferMs, workOf } from './latency.js';
 
 describe('cost terms', () => {
   it('evaluates polynomials over dims', () => {
@@ -140,5 +141,22 @@ describe('latency and cost estimator', () => {
   it('moves an EWMA toward samples', () => {
     expect(ewma(undefined, 10)).toBe(10);
     expect(ewma(10, 20, 0.5)).toBe(15);
+  });
+});
+
+describe('responseBytes (the SDK router and the broker scheduler both weigh the answer with it)', () => {
+  it("is the raw bytes of the model's outputs at the request's dims", () => {
+    const m = manifestFixture();
+    const logits = { datatype: 'FP32' as const, shape: [3, 16], data: new Float32Array(48) };
+    expect(responseBytes(m, { batch: 3 })).toBe(tensorToBytes(logits).byteLength);
+    expect(responseBytes(m, { batch: 6 })).toBe(2 * responseBytes(m, { batch: 3 }));
+  });
+
+  it('counts an unbound dim as 1 and a BYTES element at its estimate', () => {
+    const outputs = [
+      { name: 'ids', datatype: 'INT64' as const, shape: ['batch', 'seq'] },
+      { name: 'label', datatype: 'BYTES' as const, shape: ['batch'] },
+    ];
+    expect(responseBytes({ outputs }, { batch: 2 })).toBe(2 * 1 * 8 + 2 * BYTES_ELEMENT_ESTIMATE);
   });
 });

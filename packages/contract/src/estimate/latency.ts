@@ -1,3 +1,4 @@
+import { DATATYPE_INFO } from '../codec/datatype.js';
 import type { ModelManifest } from '../schema/manifest.js';
 import type { Throughput } from '../schema/pool.js';
 import { type DimBinding, evalTerms } from './cost-terms.js';
@@ -90,6 +91,24 @@ export function localMs(e: LocalEstimateInput): number {
 /** Bytes of a request's tensors with the given datatype sizes (BYTES counts as given). */
 export function tensorBytes(shape: readonly number[], bytesPerElement: number): number {
   return shape.reduce((n, d) => n * d, 1) * bytesPerElement;
+}
+
+/** Bytes a BYTES element is taken to hold when estimating, since its length is only known once it exists. */
+export const BYTES_ELEMENT_ESTIMATE = 16;
+
+/**
+ * Expected bytes of a model's outputs for a request whose inputs bound `dims` (a dim left unbound
+ * counts as 1): the download half of a cloud exchange, as the SDK's router and the broker's scheduler
+ * both weigh it.
+ */
+export function responseBytes(manifest: Pick<ModelManifest, 'outputs'>, dims: DimBinding): number {
+  let total = 0;
+  for (const output of manifest.outputs) {
+    let count = 1;
+    for (const d of output.shape) count *= typeof d === 'number' ? d : (dims[d] ?? 1);
+    total += count * (DATATYPE_INFO[output.datatype].bytes || BYTES_ELEMENT_ESTIMATE);
+  }
+  return total;
 }
 
 /** Exponentially weighted moving average, for learned service times and RTTs. */

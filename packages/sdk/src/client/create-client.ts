@@ -1,13 +1,11 @@
 import {
   bindInputs,
-  DATATYPE_INFO,
   type DeviceProfile,
-  type DimBinding,
   type ErrorCode,
   isSplitflowError,
-  type ModelManifest,
   type RoutingThresholds,
   resolveThresholds,
+  responseBytes,
   SplitflowError,
   type Tensor,
   tensorToBytes,
@@ -44,13 +42,6 @@ async function within(promise: Promise<unknown>, ms: number): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
   clearTimeout(timer);
-}
-
-function outputBytes(manifest: ModelManifest, dims: DimBinding): number {
-  return manifest.outputs.reduce((n, o) => {
-    const count = o.shape.reduce<number>((c, d) => c * (typeof d === 'number' ? d : (dims[d] ?? 1)), 1);
-    return n + count * (DATATYPE_INFO[o.datatype].bytes || 16);
-  }, 0);
 }
 
 function isOnline(device: DeviceProfile): DeviceProfile['network']['online'] {
@@ -178,7 +169,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           thresholds,
           dims,
           requestBytes,
-          responseBytes: outputBytes(manifest, dims),
+          responseBytes: responseBytes(manifest, dims),
           device: routed,
           local: plan,
           cloud: { configured: cloud !== undefined, serves },

@@ -8,7 +8,6 @@ import { errorCodeOf } from '../testing/error-code.js';
 import { createMemoryCacheStorage } from '../testing/memory-cache.js';
 import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { CACHE_LAYOUT, type CacheWriteFailure, createModelStore, type DownloadProgress, versionedCacheName } from './model-store.js';
-import { sha256Hex } from './verify-file.js';
 
 let server: StaticServer;
 let file: ModelFile;
@@ -26,10 +25,6 @@ afterAll(() => server.close());
 const codeOf = errorCodeOf;
 
 describe('model store', () => {
-  it('hashes like node:crypto', async () => {
-    expect(await sha256Hex(bytes)).toBe(file.sha256);
-  });
-
   it('downloads with progress, verifies, caches, and serves the second load from the cache alone', async () => {
     const caches = createMemoryCacheStorage();
     const progress: DownloadProgress[] = [];

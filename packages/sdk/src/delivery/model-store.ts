@@ -1,6 +1,5 @@
-import { isSplitflowError, type ModelFile, SplitflowError } from '@splitflow/contract/core';
+import { isSplitflowError, type ModelFile, SplitflowError, verifyModelFile } from '@splitflow/contract/core';
 import { answered } from './answered.js';
-import { verifyFile } from './verify-file.js';
 
 /**
  * Where a model is on its way to a first local result. Each phase is announced as it starts;
@@ -198,7 +197,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     if (cached) {
       try {
         options.onProgress?.({ model, phase: 'verify', file: file.path, loaded: cached.byteLength, total: file.bytes, fromCache: true });
-        await verifyFile(model, file, cached);
+        await verifyModelFile(model, file, cached);
         options.onProgress?.({ model, phase: 'download', file: file.path, loaded: cached.byteLength, total: file.bytes, fromCache: true });
         return { path: file.path, role: file.role, bytes: cached, fromCache: true };
       } catch (error) {
@@ -208,7 +207,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     }
     const bytes = await download(model, file, signal);
     options.onProgress?.({ model, phase: 'verify', file: file.path, loaded: bytes.byteLength, total: file.bytes, fromCache: false });
-    await verifyFile(model, file, bytes);
+    await verifyModelFile(model, file, bytes);
     // Storing can fail on quota; the verified bytes are still good for this session, and the caller hears why.
     await cache?.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch((error: unknown) => {
       const e = error as { name?: string; message?: string };

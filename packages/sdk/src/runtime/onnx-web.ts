@@ -1,13 +1,5 @@
 // The only file that imports onnxruntime-web; runtime-host loads it with a dynamic import.
-import {
-  bytesFromStrings,
-  DATATYPE_INFO,
-  datatypeFromOrt,
-  type NamedTensor,
-  SplitflowError,
-  stringsFromBytes,
-  type TensorData,
-} from '@splitflow/contract/core';
+import { fromOrtTensor, type NamedTensor, SplitflowError, type TensorData, toOrtTensor } from '@splitflow/contract/core';
 import type * as Ort from 'onnxruntime-web';
 import type { LocalBackend, ModelSource, RuntimeAdapter, RuntimeSession, RuntimeSettings } from './runtime.js';
 
@@ -44,22 +36,11 @@ function loadOrt(backend: 'webgpu' | 'wasm', settings: RuntimeSettings): Promise
   return loaded.ort;
 }
 
-function toOrt(ort: OrtModule, tensor: NamedTensor): Ort.Tensor {
-  if (tensor.datatype === 'BYTES') return new ort.Tensor('string', stringsFromBytes(tensor.data as Uint8Array[]), tensor.shape);
-  const type = DATATYPE_INFO[tensor.datatype].ort as Ort.Tensor.Type;
-  return new ort.Tensor(type, tensor.data as Ort.Tensor.DataTypeMap[Exclude<Ort.Tensor.Type, 'string'>], tensor.shape);
-}
-
+/** An output as the Worker sends it back: the contract's mapping, its arrays made transferable. */
 function fromOrt(name: string, tensor: Ort.Tensor): NamedTensor {
-  const datatype = datatypeFromOrt(tensor.type);
-  if (!datatype) throw new SplitflowError('INFERENCE_FAILED', { message: `output "${name}" has type ${tensor.type}, which Splitflow cannot carry` });
-  const shape = [...tensor.dims];
-  if (datatype === 'BYTES') return { name, datatype, shape, data: bytesFromStrings(tensor.data as string[]) };
-  let data = tensor.data as ArrayBufferView & ArrayLike<number>;
-  // Where the engine has Float16Array, onnxruntime-web gives float16 outputs as one; the wire carries
-  // FP16 as its bits, a Uint16Array over the same bytes.
-  if (datatype === 'FP16' && !(data instanceof Uint16Array)) data = new Uint16Array(data.buffer, data.byteOffset, data.length);
-  return { name, datatype, shape, data: owned(data as unknown as Exclude<TensorData, Uint8Array[]>) } as NamedTensor;
+  const out = fromOrtTensor(name, tensor);
+  if (out.datatype !== 'BYTES') out.data = owned(out.data as Exclude<TensorData, Uint8Array[]>);
+  return out;
 }
 
 function configure(ort: OrtModule, settings: RuntimeSettings): void {
@@ -103,7 +84,7 @@ export function createOnnxWebAdapter(): RuntimeAdapter {
         backend,
         async run(inputs) {
           const feeds: Record<string, Ort.Tensor> = {};
-          for (const t of inputs) feeds[t.name] = toOrt(ort, t);
+          for (const t of inputs) feeds[t.name] = toOrtTensor(ort.Tensor, t);
           const results = await session.run(feeds, [...fetches]);
           return fetches.map((name) => fromOrt(name, results[name] as Ort.Tensor));
         },

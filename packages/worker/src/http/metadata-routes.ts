@@ -1,4 +1,4 @@
-import { type ModelMetadata, NOT_READY_HEADER, NOT_READY_STATUS, type ServerMetadata, SplitflowError, type TensorSpec } from '@splitflow/contract';
+import { type ModelMetadata, modelMetadata, NOT_READY_HEADER, NOT_READY_STATUS, type ServerMetadata, SplitflowError } from '@splitflow/contract';
 import { type HealthAnswer, type HealthAnswers, notReady } from '@splitflow/server-kit';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { lookupModel } from './lookup-model.js';
@@ -13,9 +13,6 @@ interface ModelParams {
   name: string;
   version?: string;
 }
-
-// OIP metadata writes a variable dim as -1.
-const metadataTensor = (t: TensorSpec) => ({ name: t.name, datatype: t.datatype, shape: t.shape.map((d) => (typeof d === 'number' ? d : -1)) });
 
 /** Why the worker cannot take inference now, or undefined when it can. */
 function notReadyReason(state: WorkerState): SplitflowError | undefined {
@@ -73,14 +70,7 @@ export function registerMetadataRoutes(app: FastifyInstance, state: WorkerState)
       properties.error = model.error.message;
       properties.error_code = model.error.code;
     }
-    return {
-      name: manifest.id,
-      versions: [manifest.version],
-      platform: 'onnxruntime_onnx',
-      inputs: manifest.inputs.map(metadataTensor),
-      outputs: manifest.outputs.map(metadataTensor),
-      properties,
-    };
+    return modelMetadata(manifest, 'onnxruntime_onnx', properties);
   };
   app.get<{ Params: ModelParams }>('/v2/models/:name', metadata);
   app.get<{ Params: ModelParams }>('/v2/models/:name/versions/:version', metadata);

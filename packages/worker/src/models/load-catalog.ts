@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { type ModelCatalog, type ModelFile, type ModelManifest, parseCatalogJson, SplitflowError, validateCatalog } from '@splitflow/contract';
+import { type ModelCatalog, type ModelFile, type ModelManifest, SplitflowError, validateCatalog } from '@splitflow/contract';
+import { readCatalogFile } from '@splitflow/server-kit';
 import type { WorkerConfig } from '../config.js';
 
 /** A model the worker was asked to serve, and where its graph file should be. */
@@ -9,16 +9,6 @@ export interface ModelSource {
   manifest: ModelManifest;
   file: ModelFile;
   path: string;
-}
-
-async function readCatalog(path: string): Promise<ModelCatalog> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new SplitflowError('INVALID_DOCUMENT', { message: `cannot read the model catalog ${path}: ${(error as Error).message}`, cause: error });
-  }
-  return parseCatalogJson(text, path);
 }
 
 function defaultModelDir(catalogPath: string): string {
@@ -42,7 +32,7 @@ export async function loadModelSources(config: Pick<WorkerConfig, 'catalog' | 'm
   let modelDir: string;
   if (typeof config.catalog === 'string') {
     const path = resolve(config.catalog);
-    catalog = await readCatalog(path);
+    catalog = await readCatalogFile(path);
     modelDir = resolve(config.modelDir ?? defaultModelDir(path));
   } else {
     catalog = validateCatalog(config.catalog);

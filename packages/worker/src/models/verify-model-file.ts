@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { type ModelFile, SplitflowError } from '@splitflow/contract';
+import { type ModelFile, SplitflowError, verifyModelFile } from '@splitflow/contract';
 
 /**
  * Reads a model file and checks its size and SHA-256 against the manifest. The verified bytes are what
@@ -17,18 +16,6 @@ export async function readVerifiedFile(path: string, file: ModelFile, model: str
       cause: error,
     });
   }
-  if (bytes.length !== file.bytes) {
-    throw new SplitflowError('MODEL_INTEGRITY', {
-      message: `model "${model}": ${file.path} has ${bytes.length} bytes, the manifest says ${file.bytes}`,
-      details: { model, file: file.path, expectedBytes: file.bytes, actualBytes: bytes.length },
-    });
-  }
-  const sha256 = createHash('sha256').update(bytes).digest('hex');
-  if (sha256 !== file.sha256) {
-    throw new SplitflowError('MODEL_INTEGRITY', {
-      message: `model "${model}": ${file.path} has SHA-256 ${sha256}, the manifest says ${file.sha256}`,
-      details: { model, file: file.path, expectedSha256: file.sha256, actualSha256: sha256 },
-    });
-  }
+  await verifyModelFile(model, file, bytes);
   return bytes;
 }

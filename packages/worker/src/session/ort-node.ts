@@ -1,4 +1,4 @@
-import { bytesFromStrings, DATATYPE_INFO, datatypeFromOrt, type NamedTensor, SplitflowError, stringsFromBytes } from '@splitflow/contract';
+import { fromOrtTensor, toOrtTensor } from '@splitflow/contract';
 // The one file that imports onnxruntime-node: swap the runtime or mock it here and nowhere else.
 import * as ort from 'onnxruntime-node';
 import { EXECUTION_PROVIDERS, type ExecutionProvider, type GraphOptimizationLevel, type WebGpuTuning } from './execution-provider.js';
@@ -21,19 +21,6 @@ export interface OrtSessionOptions {
 export function listedProviders(): ExecutionProvider[] {
   const names = new Set(ort.listSupportedBackends().map((b) => b.name));
   return (Object.keys(EXECUTION_PROVIDERS) as ExecutionProvider[]).filter((p) => names.has(p));
-}
-
-function toOrt(tensor: NamedTensor): ort.Tensor {
-  const type = DATATYPE_INFO[tensor.datatype].ort as ort.Tensor.Type;
-  const data = tensor.datatype === 'BYTES' ? stringsFromBytes(tensor.data as Uint8Array[]) : tensor.data;
-  return new ort.Tensor(type, data as ort.Tensor.DataType, tensor.shape);
-}
-
-function fromOrt(name: string, value: ort.Tensor): NamedTensor {
-  const datatype = datatypeFromOrt(value.type);
-  if (datatype === undefined) throw new SplitflowError('INFERENCE_FAILED', { message: `output "${name}" has type ${value.type}, which OIP cannot carry` });
-  const data = datatype === 'BYTES' ? bytesFromStrings(value.data as string[]) : value.data;
-  return { name, datatype, shape: value.dims.map(Number), data } as NamedTensor;
 }
 
 export function createSessionOptions(options: OrtSessionOptions): ort.InferenceSession.SessionOptions {
@@ -59,14 +46,14 @@ export async function openSession(model: Uint8Array, options: OrtSessionOptions)
     outputNames: session.outputNames,
     async run(inputs) {
       const feeds: Record<string, ort.Tensor> = {};
-      for (const input of inputs) feeds[input.name] = toOrt(input);
+      for (const input of inputs) feeds[input.name] = toOrtTensor(ort.Tensor, input);
       let results: ort.InferenceSession.OnnxValueMapType;
       try {
         results = await session.run(feeds);
       } catch (error) {
         throw runFailure(error);
       }
-      return session.outputNames.map((name) => fromOrt(name, results[name] as ort.Tensor));
+      return session.outputNames.map((name) => fromOrtTensor(name, results[name] as ort.Tensor));
     },
     release: () => session.release(),
   };
