@@ -4,7 +4,7 @@ import type { PlacementStrategy } from './placement-strategy.js';
 import { type EstimateContext, usableIn, waitMs } from './pool-estimate.js';
 import { batchBucket, type EndpointState, modelLoad, type PoolState } from './pool-state.js';
 import type { Decision, PlacementRequest } from './scheduler.js';
-import { seedMs, serviceFrom } from './service-model.js';
+import { seedMs } from './service-model.js';
 
 /**
  * The yardstick policies of a plain load balancer: every usable endpoint of the pools serving the
@@ -32,7 +32,7 @@ export function createBalancePlacement(ctx: EstimateContext, reason: 'round-robi
       const pool = endpoint.pool;
       const t = ctx.now();
       const seed = seedMs(pool, request.work);
-      const service = serviceFrom(pool.learned.get(request.model), batchBucket(request.batch), seed);
+      const service = pool.learned.get(request.model)?.serviceMs(batchBucket(request.batch), seed) ?? seed;
       const load = modelLoad(pool, request.model);
       const wait = waitMs(pool, load, service, pool.healthyCount, t);
       const transfer = transferMs(request.bytes, pool.link);

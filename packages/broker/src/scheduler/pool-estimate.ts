@@ -3,7 +3,7 @@ import { coldLoadMs } from './cold-load.js';
 import type { EndpointSet } from './endpoint-set.js';
 import { type EndpointState, type ModelLoad, modelLoad, type PoolState } from './pool-state.js';
 import type { PlacementRequest } from './scheduler.js';
-import { seedMs, serviceFrom, spreadFrom } from './service-model.js';
+import { seedMs } from './service-model.js';
 
 /** What the scheduler's estimates need besides the pool: its clock, its dice and its settings. */
 export interface EstimateContext {
@@ -107,9 +107,9 @@ export function estimatePool(ctx: EstimateContext, pool: PoolState, request: Pla
   if (healthy === 0) return undefined;
   const seed = seedMs(pool, request.work);
   const learned = pool.learned.get(request.model);
-  const service = serviceFrom(learned, bucket, seed);
+  const service = learned === undefined ? seed : learned.serviceMs(bucket, seed);
   const transfer = transferMs(request.bytes, pool.link);
-  const spread = spreadFrom(learned, bucket, seed, t, ctx.tailScale, ctx.spreadHalfLifeMs);
+  const spread = learned === undefined ? 0 : learned.spreadMs(bucket, seed, t, ctx.tailScale, ctx.spreadHalfLifeMs);
   // A merged run is shared by the requests in it: each pays its part. A load is not charged to the
   // request that triggers it: the model then serves every request after it.
   const cost = costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency);

@@ -3,6 +3,7 @@ import { createPoolAdapter } from '../pools/adapters.js';
 import type { PoolAdapter } from '../pools/pool-adapter.js';
 import { EndpointSet } from './endpoint-set.js';
 import { FreshReports } from './fresh-reports.js';
+import type { LearnedService } from './learned-service.js';
 
 /**
  * Assumed speed per hardware class when a pool gives no `throughput`: the scheduler's prior until it
@@ -105,15 +106,6 @@ export interface ModelLoad {
   busySince: number;
 }
 
-/** The last overshoots per batch bucket, service and finish, as rings (service-model.ts keeps them). */
-export interface TailWindows {
-  readonly values: Float64Array;
-  /** Per ring: next slot to write. */
-  readonly next: Uint8Array;
-  /** Per ring: values held (up to the window). */
-  readonly held: Uint8Array;
-}
-
 export interface PoolState {
   readonly name: string;
   readonly hardware: HardwareClass;
@@ -141,10 +133,8 @@ export interface PoolState {
   readonly freshnessMs: number;
   outstanding: number;
   outstandingMs: number;
-  /** model -> per batch bucket, EWMA of measured/seeded service time (NaN until measured), tails, when updated. */
-  readonly learned: Map<string, Float64Array>;
-  /** model -> the windows of recent overshoots the tails are taken from (service-model.ts). */
-  readonly tails: Map<string, TailWindows>;
+  /** model -> what the pool has learned of its service (learned-service.ts). */
+  readonly learned: Map<string, LearnedService>;
   /** model -> its work here. */
   readonly byModel: Map<string, ModelLoad>;
 }
@@ -219,7 +209,6 @@ export function createPoolState(config: BrokerPool, freshnessMs = DEFAULT_FRESHN
     outstanding: 0,
     outstandingMs: 0,
     learned: new Map(),
-    tails: new Map(),
     byModel: new Map(),
   };
   for (const model of pool.models) modelLoad(pool, model);
