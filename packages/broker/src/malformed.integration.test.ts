@@ -1,5 +1,5 @@
 import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
-import { runFuzz } from '@splitflow/test-fixtures/fuzz-run';
+import { cleanRun, runFuzz, runOutcome, tinyReferenceOf } from '@splitflow/test-fixtures/fuzz-run';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Broker, buildBroker } from './build-broker.js';
@@ -54,23 +54,10 @@ describe('malformed requests at the broker', () => {
       concurrency: 4,
       authorization: `Bearer ${KEY}`,
       bodyLimitBytes: LIMIT,
-      reference: async (row) => {
-        const res = await worker.app.inject({
-          method: 'POST',
-          url: '/v2/models/tiny/infer',
-          headers: { 'content-type': 'application/json' },
-          payload: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: row }] }),
-        });
-        return (res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data ?? [];
-      },
+      reference: tinyReferenceOf(worker.app),
     });
-    expect(report.examples).toEqual([]);
-    expect(report.typed4xx).toBe(400);
-    expect(report.serverErrors).toBe(0);
-    expect(report.resets).toBe(0);
+    expect(runOutcome(report)).toEqual(cleanRun(400));
     expect(report.codes.UNAUTHORIZED).toBeGreaterThan(0);
-    expect(report.valid).toEqual({ sent: 40, exact: 40, failed: 0 });
-    expect(report.health.failed).toBe(0);
     expect(broker.scheduler.pools[0]?.healthyCount).toBe(1);
   });
 });

@@ -50,6 +50,46 @@ export interface FuzzReport {
   control?: { probes: number; maxMs: number; p99Ms: number };
 }
 
+/** A server that answers requests in process without a socket (fastify's `inject`). */
+export interface InjectTarget {
+  inject(options: { method: 'POST'; url: string; headers: Record<string, string>; payload: string }): Promise<{ json(): unknown }>;
+}
+
+/**
+ * `reference` for a run whose valid requests go to `tiny`: the worker's own answer for the row, asked
+ * in process, so neither the sockets under test nor the fuzz traffic touch it.
+ */
+export function tinyReferenceOf(worker: InjectTarget): FuzzOptions['reference'] {
+  return async (row) => {
+    const res = await worker.inject({
+      method: 'POST',
+      url: '/v2/models/tiny/infer',
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: row }] }),
+    });
+    return (res.json() as { outputs: { data: number[] }[] }).outputs[0]?.data ?? [];
+  };
+}
+
+/** What a run showed, in the terms `cleanRun` states. */
+export function runOutcome(report: FuzzReport) {
+  return {
+    examples: report.examples,
+    sent: report.sent,
+    typed4xx: report.typed4xx,
+    serverErrors: report.serverErrors,
+    resets: report.resets,
+    valid: report.valid,
+    healthFailed: report.health.failed,
+  };
+}
+
+/** A clean run of `count` malformed requests: each a typed 4xx, none a 5xx or a reset, every valid request between them exact, every health probe answered. */
+export function cleanRun(count: number, validEvery = 10): ReturnType<typeof runOutcome> {
+  const valid = Math.floor(count / validEvery);
+  return { examples: [], sent: count, typed4xx: count, serverErrors: 0, resets: 0, valid: { sent: valid, exact: valid, failed: 0 }, healthFailed: 0 };
+}
+
 const PROBER = `
 const { parentPort, workerData } = require('node:worker_threads');
 let running = true;
