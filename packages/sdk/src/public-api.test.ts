@@ -88,7 +88,7 @@ describe('public API', () => {
       expect.arrayContaining(['createClient', 'SplitflowError', 'isSplitflowError', 'ERROR_CODES', 'Tensor', 'RoutingMode', 'DeviceProfile']),
     );
     for (const internal of [
-      'createCostRouter',
+      'createLatencyRouter',
       'createLocalExecutor',
       'pickVariant',
       'createRuntimeHost',

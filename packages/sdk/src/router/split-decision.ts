@@ -6,7 +6,7 @@ import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './s
 const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
 
 /**
- * Local or cloud as the cost router decides, then every cut weighed against them: a split is taken
+ * Local or cloud as the latency router decides, then every cut weighed against them: a split is taken
  * when it is the fastest allowed route (auto), or when the preferred route misses the budget and the
  * split beats the other one (prefer-local, prefer-cloud). `local-only` never sends anything and
  * `cloud-only` never splits; `no-raw-input` rules the whole-model cloud route out, not the split.
