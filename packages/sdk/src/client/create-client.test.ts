@@ -2,10 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isSplitflowError, type Tensor } from '@splitflow/contract';
 import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMemoryCacheStorage } from '../testing/memory-cache.js';
-import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { createClient } from './create-client.js';
 import type { ClientOptions, InferResult } from './types.js';
 

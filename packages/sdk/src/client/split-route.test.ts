@@ -3,10 +3,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ModelCatalog, parseCatalogJson, type Tensor } from '@splitflow/contract';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMemoryCacheStorage } from '../testing/memory-cache.js';
-import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { createClient } from './create-client.js';
 import type { ClientOptions, InferResult } from './types.js';
 

@@ -1,11 +1,11 @@
 import { type Broker, buildBroker } from '@splitflow/broker';
 import { type BrokerConfig, isSplitflowError, type Tensor } from '@splitflow/contract';
 import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../client/create-client.js';
-import { createMemoryCacheStorage } from '../testing/memory-cache.js';
-import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 
 // The SDK against the real broker (same OIP v2 surface as a worker, plus auth, quotas and pools):
 // a broker with one pool over a real worker, all on loopback.

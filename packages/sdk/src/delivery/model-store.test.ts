@@ -3,10 +3,10 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isSplitflowError, type ModelFile } from '@splitflow/contract';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCodeOf } from '../testing/error-code.js';
-import { createMemoryCacheStorage } from '../testing/memory-cache.js';
-import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { CACHE_LAYOUT, type CacheWriteFailure, createModelStore, type DownloadProgress, versionedCacheName } from './model-store.js';
 
 let server: StaticServer;

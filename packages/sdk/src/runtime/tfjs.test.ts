@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { type ModelManifest, validateCatalog } from '@splitflow/contract';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type StaticServer, startStaticServer } from '../testing/static-server.js';
 import { createRuntimeHost } from './runtime-host.js';
 
 // The real tfjs model of the catalog (nsfwjs MobileNetV2, a layers model), built by `npm run models`.

@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { renderText } from '@splitflow/test-fixtures/render-text';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../client/create-client.js';
 import type { SplitflowClient } from '../../client/types.js';
-import { createMemoryCacheStorage } from '../../testing/memory-cache.js';
-import { renderText } from '../../testing/render-text.js';
-import { type StaticServer, startStaticServer } from '../../testing/static-server.js';
 import { classifyImage } from './classify-image.js';
 
 const MODELS = resolve(import.meta.dirname, '../../../../../models');

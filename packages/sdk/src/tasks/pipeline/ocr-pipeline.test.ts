@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { isSplitflowError } from '@splitflow/contract';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { renderText } from '@splitflow/test-fixtures/render-text';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../client/create-client.js';
 import type { SplitflowClient } from '../../client/types.js';
-import { createMemoryCacheStorage } from '../../testing/memory-cache.js';
-import { renderText } from '../../testing/render-text.js';
-import { type StaticServer, startStaticServer } from '../../testing/static-server.js';
 import { createOcrPipeline } from './ocr-pipeline.js';
 import { charAccuracy } from './text-accuracy.js';
 

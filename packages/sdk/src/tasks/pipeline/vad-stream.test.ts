@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
+import { silenceWav, speechWav } from '@splitflow/test-fixtures/speech';
+import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../client/create-client.js';
 import type { SplitflowClient } from '../../client/types.js';
-import { createMemoryCacheStorage } from '../../testing/memory-cache.js';
-import { silenceWav, speechWav } from '../../testing/speech.js';
-import { type StaticServer, startStaticServer } from '../../testing/static-server.js';
 import { resample, toMono } from '../audio/resample.js';
 import { decodeWav } from '../audio/wav.js';
 import { createVadStream, detectSpeech } from './vad-stream.js';

@@ -1,7 +1,7 @@
 // Test images of known text: drawn with Skia (@napi-rs/canvas, the one file that imports it) in
 // Debian's DejaVu Sans (scripts/ensure-media.sh installs it).
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
-import type { RgbaImage } from '../tasks/image/rgba-image.js';
+import type { RgbaImage } from '@splitflow/sdk/tasks';
 
 export const TEST_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
 let registered = false;
