@@ -1,7 +1,7 @@
 import { isAbsolute, resolve } from 'node:path';
 import { type BrokerConfig, type ModelCatalog, SplitflowError, validateBrokerConfig } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
-import { boundPort, type HealthAnswers, httpUrl, readCatalogFile } from '@splitflow/server-kit';
+import { boundPort, type HealthAnswers, httpUrl, readCatalogFile, registerMetricsRoute } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
 import { createAuthenticate } from './admission/authenticate.js';
 import { createByteBudget } from './admission/byte-budget.js';
@@ -29,7 +29,6 @@ import type { JobStore } from './jobs/job-store.js';
 import { openJobStore } from './jobs/open-job-store.js';
 import { createLogger, type Logger } from './observability/logger.js';
 import { type BrokerMetrics, createMetrics } from './observability/metrics.js';
-import { registerMetricsRoute } from './observability/metrics-route.js';
 import { createDispatcher } from './proxy/dispatcher.js';
 import { createUpstream, type Upstream } from './proxy/upstream.js';
 import { isServing } from './scheduler/pool-state.js';
@@ -208,7 +207,7 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   };
   registerServerRoutes(app, { metadata: SERVER_METADATA, notReadyReason });
   probeAnswers = serverHealth(notReadyReason);
-  registerMetricsRoute(app, metrics, config.exposure);
+  registerMetricsRoute(app, { contentType: metrics.registry.contentType, render: () => metrics.registry.metrics() }, config.exposure);
 
   registerModelRoutes(app, { authenticate, models, scheduler, upstream });
   registerInferRoute(app, {

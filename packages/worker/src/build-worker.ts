@@ -5,6 +5,7 @@ import {
   type HealthAnswers,
   installWireGuards,
   redactUrl,
+  registerMetricsRoute,
   replyWithError,
   routeNotFound,
   wireServerOptions,
@@ -16,7 +17,6 @@ import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes, workerHealth } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
 import type { WorkerState } from './http/worker-state.js';
-import { registerMetricsRoute } from './metrics/metrics-route.js';
 import { createWorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';

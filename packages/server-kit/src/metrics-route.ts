@@ -1,7 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { SplitflowError } from '@splitflow/contract';
 import type { FastifyInstance } from 'fastify';
-import type { BrokerMetrics } from './metrics.js';
 
 export interface MetricsExposure {
   /** @default true */
@@ -9,12 +8,18 @@ export interface MetricsExposure {
   metricsToken?: string;
 }
 
+/** A Prometheus registry as the route needs it: its exposition format's content type and its text. */
+export interface MetricsSource {
+  contentType: string;
+  render(): Promise<string>;
+}
+
 /**
  * `GET /metrics`: open by default (Prometheus scrapes without credentials, and KEDA/HPA read the
- * capacity metric there); behind `Authorization: Bearer <metricsToken>` when one is configured; absent
- * when turned off.
+ * broker's capacity metric there); behind `Authorization: Bearer <metricsToken>` when one is
+ * configured (compared in constant time); absent when turned off.
  */
-export function registerMetricsRoute(app: FastifyInstance, metrics: BrokerMetrics, exposure: MetricsExposure = {}): void {
+export function registerMetricsRoute(app: FastifyInstance, metrics: MetricsSource, exposure: MetricsExposure = {}): void {
   if (exposure.metrics === false) return;
   const expected = exposure.metricsToken === undefined ? undefined : Buffer.from(`Bearer ${exposure.metricsToken}`);
   app.get('/metrics', async (request, reply) => {
@@ -24,6 +29,6 @@ export function registerMetricsRoute(app: FastifyInstance, metrics: BrokerMetric
         throw new SplitflowError('UNAUTHORIZED', { message: '/metrics needs the configured bearer token' });
       }
     }
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    return reply.type(metrics.contentType).send(await metrics.render());
   });
 }
