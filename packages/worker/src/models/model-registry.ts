@@ -1,5 +1,5 @@
 import type { ModelManifest } from '@splitflow/contract';
-import { SplitflowError } from '@splitflow/contract';
+import { lookupServedModel, SplitflowError } from '@splitflow/contract';
 import { type BatchLayout, batchLayoutOf } from '../batching/batch-layout.js';
 import { type BatchQueue, type BatchStats, createBatchQueue } from '../batching/batch-queue.js';
 import type { RunGate } from '../batching/run-gate.js';
@@ -297,9 +297,13 @@ export async function loadModels(options: LoadModelsOptions): Promise<ModelRegis
   }
 
   function entryOf(id: string): Entry {
-    const entry = entries.get(id);
-    if (!entry) throw new SplitflowError('MODEL_NOT_FOUND', { message: `no model "${id}" is served here`, details: { model: id } });
-    return entry;
+    return lookupServedModel(
+      id,
+      undefined,
+      entries.get(id),
+      (e) => e.served.manifest,
+      () => entries.keys(),
+    );
   }
 
   async function ensureLoaded(entry: Entry): Promise<ReadyModel> {
