@@ -3,7 +3,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Datatype } from '@splitflow/contract';
+import { type Datatype, type NamedTensor, toOrtTensor } from '@splitflow/contract';
 import type ort from 'onnxruntime-node';
 import type { NodeRecord } from '../cost/node-record.js';
 import type { Feed } from './feeds.js';
@@ -16,18 +16,11 @@ const loadOrt = (): Promise<typeof ort> => {
   return runtime;
 };
 
-const ORT_TYPE = { FP32: 'float32', FP16: 'float16', INT64: 'int64', INT32: 'int32', UINT8: 'uint8' } as const;
-
 export type Outputs = Record<string, { dims: number[]; data: Float32Array | BigInt64Array | Int32Array | Uint8Array | Uint16Array }>;
 
-function toOrt(runtime: typeof ort, feeds: Feed[]): Record<string, ort.Tensor> {
-  return Object.fromEntries(
-    feeds.map((f) => {
-      const type = ORT_TYPE[f.datatype as keyof typeof ORT_TYPE];
-      if (!type) throw new Error(`feed ${f.name}: unsupported datatype ${f.datatype}`);
-      return [f.name, new runtime.Tensor(type, f.data, f.shape)];
-    }),
-  );
+/** Feeds as onnxruntime tensors, through the contract's mapping (a feed is a named tensor). */
+function toOrt(Tensor: typeof ort.Tensor, feeds: Feed[]): Record<string, ort.Tensor> {
+  return Object.fromEntries(feeds.map((f) => [f.name, toOrtTensor(Tensor, f as NamedTensor)]));
 }
 
 function fromOrt(result: ort.InferenceSession.OnnxValueMapType): Outputs {
@@ -46,7 +39,8 @@ export async function openNode(model: string | Uint8Array, options: { optimize?:
   const opts: ort.InferenceSession.SessionOptions = options.optimize === false ? { graphOptimizationLevel: 'disabled' } : {};
   const session = typeof model === 'string' ? await runtime.InferenceSession.create(model, opts) : await runtime.InferenceSession.create(model, opts);
   return {
-    run: async (feeds, fetches) => fromOrt(fetches ? await session.run(toOrt(runtime, feeds), fetches) : await session.run(toOrt(runtime, feeds))),
+    run: async (feeds, fetches) =>
+      fromOrt(fetches ? await session.run(toOrt(runtime.Tensor, feeds), fetches) : await session.run(toOrt(runtime.Tensor, feeds))),
     release: () => session.release(),
   };
 }
@@ -55,7 +49,7 @@ export async function runNode(model: string | Uint8Array, feeds: Feed[]): Promis
   const runtime = await loadOrt();
   const session = typeof model === 'string' ? await runtime.InferenceSession.create(model) : await runtime.InferenceSession.create(model);
   try {
-    return fromOrt(await session.run(toOrt(runtime, feeds)));
+    return fromOrt(await session.run(toOrt(runtime.Tensor, feeds)));
   } finally {
     await session.release();
   }
@@ -111,7 +105,7 @@ export async function profileNode(model: string | Uint8Array, feeds: Feed[]): Pr
     const session = typeof model === 'string' ? await runtime.InferenceSession.create(model, options) : await runtime.InferenceSession.create(model, options);
     let outputs: Outputs;
     try {
-      outputs = fromOrt(await session.run(toOrt(runtime, feeds)));
+      outputs = fromOrt(await session.run(toOrt(runtime.Tensor, feeds)));
       session.endProfiling();
     } finally {
       await session.release();
