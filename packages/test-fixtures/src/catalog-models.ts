@@ -1,16 +1,17 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type ModelCatalog, validateCatalog } from '@splitflow/contract';
+import type { ModelCatalog } from '@splitflow/contract';
+import { readCatalogFile } from '@splitflow/server-kit';
 
 // Test support: the project's model catalog (`npm run models` builds models/build/ beside it).
 
 export const CATALOG_PATH = fileURLToPath(new URL('../../../models/catalog.json', import.meta.url));
 const BUILD_DIR = join(dirname(CATALOG_PATH), 'build');
 
-export async function readCatalog(): Promise<ModelCatalog> {
-  return validateCatalog(JSON.parse(await readFile(CATALOG_PATH, 'utf8')));
+export function readCatalog(): Promise<ModelCatalog> {
+  return readCatalogFile(CATALOG_PATH);
 }
 
 /**
