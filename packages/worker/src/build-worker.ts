@@ -17,7 +17,7 @@ import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes, workerHealth } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
 import type { WorkerState } from './http/worker-state.js';
-import { createWorkerMetrics } from './metrics/worker-metrics.js';
+import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';
 import { EXECUTION_PROVIDERS, GRAPH_OPTIMIZATION_LEVELS, parseExecutionProvider, WEBGPU_VALIDATION_MODES } from './session/execution-provider.js';
@@ -89,6 +89,25 @@ export function modelFootprintBytes(manifest: ModelManifest, sessions: number): 
  * queued and running requests, then releases the sessions.
  */
 export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance> {
+  return (await buildWorkerParts(config)).app;
+}
+
+/** Where a worker's models may come from instead of its own sessions (see `buildWorkerParts`). */
+export interface WorkerSeams {
+  /** The models as another process holds them (a front end's view of the process owning the sessions). */
+  registry?: ModelRegistry;
+  /** Given this worker's metrics at build time, what `/metrics` renders (a front end answers for every process of its pool). */
+  metricsFrom?: (own: WorkerMetrics) => () => Promise<string>;
+}
+
+/** A built worker and the state its routes share (the process owning sessions for front ends reads it). */
+export interface WorkerParts {
+  app: FastifyInstance;
+  state: WorkerState;
+}
+
+/** `buildWorker`, also returning the routes' state; with `seams.registry` no model is opened here. */
+export async function buildWorkerParts(config: WorkerConfig, seams: WorkerSeams = {}): Promise<WorkerParts> {
   const provider = parseExecutionProvider(config.provider ?? 'cpu');
   const listed = listedProviders();
   if (!listed.includes(provider)) {
@@ -99,9 +118,9 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   }
   const hardware = config.hardware ?? EXECUTION_PROVIDERS[provider].hardware;
   const bodyLimit = config.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
-  const sources = await loadModelSources(config);
+  const sources = seams.registry ? [] : await loadModelSources(config);
   for (const source of sources) batchingFor(config, source.manifest.id);
-  checkModelSessions(config, new Set(sources.map((s) => s.manifest.id)));
+  if (!seams.registry) checkModelSessions(config, new Set(sources.map((s) => s.manifest.id)));
 
   const app = Fastify({
     // Request lines name the URL with credential-like query values (`?api_key=...`) redacted.
@@ -157,9 +176,15 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   }
   // Where models come and go, answers say which are in memory, so a broker can tell warm from cold.
   const dynamic = budgetGiB !== undefined || config.loadOnDemand === true;
-  const factory = threaded ? createThreadedSessionFactory(sessionOptions, { shareThread: gpu }) : createOrtSessionFactory(sessionOptions);
   try {
-    registry = await loadModels({
+    registry = seams.registry ?? (await openModels());
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  function openModels(): Promise<ModelRegistry> {
+    const factory = threaded ? createThreadedSessionFactory(sessionOptions, { shareThread: gpu }) : createOrtSessionFactory(sessionOptions);
+    return loadModels({
       sources,
       factory,
       // Several sessions of one model only run at once from threads of their own.
@@ -195,9 +220,6 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
         });
       },
     });
-  } catch (error) {
-    await app.close();
-    throw error;
   }
 
   const state: WorkerState = {
@@ -252,7 +274,7 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   registerMetadataRoutes(app, state);
   registerRepositoryRoutes(app, state);
   registerInferRoute(app, state);
-  registerMetricsRoute(app, metrics, {
+  registerMetricsRoute(app, seams.metricsFrom ? { contentType: metrics.contentType, render: seams.metricsFrom(metrics) } : metrics, {
     ...(config.metrics !== undefined ? { metrics: config.metrics } : {}),
     ...(config.metricsToken !== undefined ? { metricsToken: config.metricsToken } : {}),
   });
@@ -267,5 +289,5 @@ export async function buildWorker(config: WorkerConfig): Promise<FastifyInstance
   app.addHook('onClose', async () => {
     await (drained ?? state.registry.close());
   });
-  return app;
+  return { app, state };
 }

@@ -36,6 +36,8 @@ export const USAGE = `splitflow-worker: an Open Inference Protocol v2 server on 
   --webgpu-validation <mode>  webgpu: disabled|wgpuOnly|basic|full (default onnxruntime's)
   --main-thread-runs          run sessions on the event loop's thread (default: a thread each)
   --processes <n>             worker processes sharing the port, each with its own sessions (default 1)
+  --http-processes <n>        HTTP front-end processes sharing the port, feeding this process, which
+                              owns the sessions and batches all their rows together (default: none)
   --body-limit <bytes>        largest request body (default 67108864)
   --memory-budget-gib <x>     memory the loaded models may take together; loading past it evicts the
                               least recently used idle model (default unbounded)
@@ -87,6 +89,8 @@ function parseModelSession(value: string): [string, ModelSessionConfig] {
 export interface CliOptions extends StartWorkerOptions {
   /** Worker processes sharing the port (node:cluster), each with its own sessions. @default 1 */
   processes?: number;
+  /** HTTP front-end processes feeding this one, which owns the sessions and batches their rows together. */
+  httpProcesses?: number;
 }
 
 /** CLI arguments to worker options; a bad flag or value throws INVALID_REQUEST naming it. Undefined means --help. */
@@ -127,6 +131,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
         'webgpu-validation': { type: 'string' },
         'main-thread-runs': { type: 'boolean' },
         processes: { type: 'string' },
+        'http-processes': { type: 'string' },
         help: { type: 'boolean' },
       },
       strict: true,
@@ -195,6 +200,8 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   if (grpcPort !== undefined) options.grpcPort = grpcPort;
   const processes = integer('processes', str('processes'), 1);
   if (processes !== undefined) options.processes = processes;
+  const httpProcesses = integer('http-processes', str('http-processes'), 1);
+  if (httpProcesses !== undefined) options.httpProcesses = httpProcesses;
   const budget = str('memory-budget-gib');
   if (budget !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(budget) || !(Number(budget) > 0))
@@ -229,5 +236,19 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv = p
   // Each process would register the one shared URL as an endpoint of its own.
   if (options.register !== undefined && (options.processes ?? 1) > 1)
     throw new SplitflowError('INVALID_REQUEST', { message: '--processes and --register do not go together: start one worker per registration' });
+  if (options.httpProcesses !== undefined) {
+    // The owner loads every model at startup and speaks for its front ends over one channel.
+    const clash = [
+      (options.processes ?? 1) > 1 && '--processes',
+      options.register !== undefined && '--register',
+      options.grpcPort !== undefined && '--grpc-port',
+      options.loadOnDemand && '--load-on-demand',
+      options.memoryBudgetGiB !== undefined && '--memory-budget-gib',
+    ].filter((f): f is string => typeof f === 'string');
+    if (clash.length > 0)
+      throw new SplitflowError('INVALID_REQUEST', {
+        message: `--http-processes does not go with ${clash.join(', ')}: the owning process loads every model at startup and serves HTTP only`,
+      });
+  }
   return options;
 }

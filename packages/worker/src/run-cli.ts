@@ -2,6 +2,7 @@ import cluster from 'node:cluster';
 import { isSplitflowError } from '@splitflow/contract';
 import { httpUrl, onShutdownSignal } from '@splitflow/server-kit';
 import { parseCliArgs, USAGE } from './cli-args.js';
+import { runFrontEnd, runOwner } from './front-ends/run-front-ends.js';
 import { startWorker } from './start-worker.js';
 
 const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(event)}\n`);
@@ -16,6 +17,8 @@ const say = (event: Record<string, unknown>) => process.stdout.write(`${JSON.str
  * connections out in turn) and speaks for them: one `listening` line once all listen (with their
  * pids), SIGTERM drains them all, and if one dies the rest are stopped and it exits 1. One event loop
  * parses about 10k small requests a second; a GPU can take more, and each process brings its own.
+ * With `--http-processes N` this process owns the sessions and N front ends parse the requests
+ * (front-ends/run-front-ends.ts), so rows from all of them merge into one batch.
  */
 export async function runWorkerCli(argv: readonly string[]): Promise<void> {
   let options: ReturnType<typeof parseCliArgs>;
@@ -25,12 +28,16 @@ export async function runWorkerCli(argv: readonly string[]): Promise<void> {
       process.stdout.write(`${USAGE}\n`);
       process.exit(0);
     }
-    const { processes = 1, ...workerOptions } = options;
+    const { processes = 1, httpProcesses, ...workerOptions } = options;
+    if (httpProcesses !== undefined && cluster.isPrimary) {
+      await runOwner(workerOptions, httpProcesses, say);
+      return;
+    }
     if (processes > 1 && cluster.isPrimary) {
       superviseProcesses(processes, workerOptions.host ?? '127.0.0.1');
       return;
     }
-    const worker = await startWorker(workerOptions);
+    const worker = httpProcesses !== undefined ? await runFrontEnd(workerOptions) : await startWorker(workerOptions);
     // Inside a cluster the supervisor speaks for the processes.
     const quiet = cluster.isWorker;
     if (!quiet) say({ event: 'listening', url: worker.url, ...(worker.grpc ? { grpc: worker.grpc.address } : {}), pid: process.pid });

@@ -2,7 +2,7 @@ import { LOAD_HEADERS } from '@splitflow/contract';
 import { type OipGrpcServer, serveOipGrpc } from '@splitflow/oip-grpc';
 import { boundPort, httpUrl } from '@splitflow/server-kit';
 import type { FastifyInstance } from 'fastify';
-import { buildWorker } from './build-worker.js';
+import { buildWorkerParts, type WorkerSeams } from './build-worker.js';
 import type { WorkerConfig } from './config.js';
 import { UNLOADED_REASON } from './http/repository-routes.js';
 import { createRegistration, type Registration } from './registration/register-with-broker.js';
@@ -35,10 +35,10 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-/** Builds a worker and listens (on a free loopback port unless told otherwise). */
-export async function startWorker(options: StartWorkerOptions): Promise<RunningWorker> {
+/** Builds a worker and listens (on a free loopback port unless told otherwise); `seams` as for buildWorkerParts. */
+export async function startWorker(options: StartWorkerOptions, seams: WorkerSeams = {}): Promise<RunningWorker> {
   const { port = 0, host = '127.0.0.1', register, grpcPort, ...config } = options;
-  const app = await buildWorker(config);
+  const { app } = await buildWorkerParts(config, seams);
   let grpc: OipGrpcServer | undefined;
   try {
     await app.listen({ port, host });

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The worker's Prometheus metrics, on a registry of its own (never prom-client's global one). */
 export interface WorkerMetrics {
@@ -85,4 +85,9 @@ export function createWorkerMetrics(queueDepth: () => Record<string, number>): W
     render: () => registry.metrics(),
     contentType: registry.contentType,
   };
+}
+
+/** Prometheus text summing the registries of a pool's processes (`getMetricsAsJSON` of each): counters, histograms and gauges add. */
+export function aggregateMetrics(parts: readonly unknown[][]): Promise<string> {
+  return AggregatorRegistry.aggregate(parts as Parameters<typeof AggregatorRegistry.aggregate>[0]).metrics();
 }
