@@ -317,7 +317,7 @@ async function main(): Promise<void> {
     // that names it (the worker checks its size and SHA-256 as for any model).
     const catalogFor = (form: Form) => (form === 'catalog' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
     const variantOf: Partial<Record<Form, string>> = { catalog: 'webgpu', matmul: 'webgpu-matmul', transb1: 'webgpu-transb1' };
-    const curveOf = (form: Form) => inproc.find((v) => v.name === variantOf[form])?.curve ?? [];
+    const curveOf = (form: Form, variant?: string) => inproc.find((v) => v.name === (variant ?? variantOf[form]))?.curve ?? [];
     const wantedSettings = new Set((values['worker-settings'] as string).split(',').filter((x) => x !== ''));
     for (const setting of WORKER_SETTINGS.filter((w) => wantedSettings.size === 0 || wantedSettings.has(w.key))) {
       const model = setting.model ?? 'large';
@@ -358,7 +358,7 @@ async function main(): Promise<void> {
         const text = await (await fetch(`${worker.url}/metrics`)).text();
         const metric = (name: string) => Number(new RegExp(`^splitflow_worker_batch_size_${name}\\{model="${model}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
         const failed = load.non2xx > 0 || load.errors > 0;
-        const curve = model === 'large' ? curveOf(form) : [];
+        const curve = model === 'large' ? curveOf(form, setting.reference) : [];
         const atBatch = curve.find((p) => p.batch === maxBatch)?.rowsPerS;
         const best = curve.reduce((m, p) => Math.max(m, p.rowsPerS), 0);
         const rowsPerS = load.rps * perRequest;
@@ -368,6 +368,7 @@ async function main(): Promise<void> {
           model,
           loadProcesses: setting.loaders ?? loaders,
           connections: conns,
+          ...(curve.length > 0 ? { inProcessReference: setting.reference ?? variantOf[form] } : {}),
           rowsPerRequest: perRequest,
           requestsPerS: round(load.rps, 1),
           rowsPerS: round(rowsPerS, 1),
@@ -462,13 +463,25 @@ interface WorkerSetting {
   maxBatch?: number;
   /** @default 1 */
   rowsPerRequest?: number;
+  /** The in-process variant the throughput is compared with. @default the form's plain webgpu variant */
+  reference?: string;
   /** Seconds of load thrown away first; 0 keeps the first requests (each new batch size's kernel builds). @default 2 */
   warmupS?: number;
 }
 
 const BUCKETS = ['--batch-buckets', 'pow2'];
 const MATMUL = ['--model-session', 'large:optimization=disabled'];
+const NOVAL = ['--model-session', 'large:optimization=disabled,validation=disabled'];
+const frontEnds = (n: number, form: Form = 'catalog'): WorkerSetting => ({
+  key: `h${n}${form === 'matmul' ? '-matmul-noval' : ''}`,
+  label: `${n} HTTP front ends feeding one session (--http-processes ${n})${form === 'matmul' ? ', MatMul form, optimisations and validation off' : ''}`,
+  form,
+  args: ['--http-processes', String(n), ...(form === 'matmul' ? NOVAL : [])],
+  ...(form === 'matmul' ? { reference: 'webgpu-matmul-novalidation' } : {}),
+});
 const WORKER_SETTINGS: WorkerSetting[] = [
+  ...[2, 4, 6, 8].map((n) => frontEnds(n)),
+  ...[4, 6, 8].map((n) => frontEnds(n, 'matmul')),
   { key: 'p1', label: '1 process', args: [] },
   { key: 'p1-buckets', label: '1 process, buckets', args: BUCKETS },
   { key: 'p2', label: '2 processes', args: ['--processes', '2'] },
