@@ -17,7 +17,7 @@ import { registerInferRoute } from './http/infer-route.js';
 import { registerMetadataRoutes, workerHealth } from './http/metadata-routes.js';
 import { registerRepositoryRoutes } from './http/repository-routes.js';
 import type { WorkerState } from './http/worker-state.js';
-import { createWorkerMetrics, type WorkerMetrics } from './metrics/worker-metrics.js';
+import { createWorkerMetrics, type ProcessRole, type WorkerMetrics } from './metrics/worker-metrics.js';
 import { loadModelSources } from './models/load-catalog.js';
 import { loadModels, type ModelRegistry } from './models/model-registry.js';
 import { EXECUTION_PROVIDERS, GRAPH_OPTIMIZATION_LEVELS, parseExecutionProvider, WEBGPU_VALIDATION_MODES } from './session/execution-provider.js';
@@ -98,6 +98,8 @@ export interface WorkerSeams {
   registry?: ModelRegistry;
   /** Given this worker's metrics at build time, what `/metrics` renders (a front end answers for every process of its pool). */
   metricsFrom?: (own: WorkerMetrics) => () => Promise<string>;
+  /** What this process is in a pool with HTTP front ends (labels its metrics). @default 'worker' */
+  role?: ProcessRole;
 }
 
 /** A built worker and the state its routes share (the process owning sessions for front ends reads it). */
@@ -151,7 +153,7 @@ export async function buildWorkerParts(config: WorkerConfig, seams: WorkerSeams 
   installWireGuards(app, { drainBytes: 4 * bodyLimit });
 
   let registry: ModelRegistry | undefined;
-  const metrics = createWorkerMetrics(() => registry?.depths() ?? {});
+  const metrics = createWorkerMetrics(() => registry?.depths() ?? {}, seams.role);
   const sessionOptions: OrtSessionOptions = {
     provider,
     spinning: config.spinning ?? false,

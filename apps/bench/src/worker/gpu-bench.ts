@@ -347,6 +347,10 @@ async function main(): Promise<void> {
         continue;
       }
       try {
+        const busyOf = (text: string) =>
+          Object.fromEntries([...text.matchAll(/^splitflow_worker_event_loop_busy_seconds_total\{role="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
+        const busyBefore = busyOf(await (await fetch(`${worker.url}/metrics`)).text());
+        const loadStarted = performance.now();
         const load = await loadFromProcesses(setting.loaders ?? loaders, {
           url: `${worker.url}/v2/models/${model}/infer`,
           body,
@@ -356,6 +360,10 @@ async function main(): Promise<void> {
           warmupS: setting.warmupS ?? 2,
         });
         const text = await (await fetch(`${worker.url}/metrics`)).text();
+        const loadS = (performance.now() - loadStarted) / 1000;
+        const busyAfter = busyOf(text);
+        // Event loops' busy time over warm-up and measurement, in cores (front ends summed).
+        const loopCores = Object.fromEntries(Object.entries(busyAfter).map(([role, s]) => [role, round((s - (busyBefore[role] ?? 0)) / loadS, 2)]));
         const metric = (name: string) => Number(new RegExp(`^splitflow_worker_batch_size_${name}\\{model="${model}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
         const failed = load.non2xx > 0 || load.errors > 0;
         const curve = model === 'large' ? curveOf(form, setting.reference) : [];
@@ -376,12 +384,14 @@ async function main(): Promise<void> {
           p99Ms: round(load.latency.p99),
           maxMs: round(load.latency.max),
           meanRowsPerRun: round(metric('sum') / metric('count'), 1),
+          eventLoopCores: loopCores,
+          ...(load.cpuS !== undefined ? { loadProcessCpuCores: round(load.cpuS / loadS, 2) } : {}),
           ...(atBatch ? { vsInProcess: round(rowsPerS / atBatch, 3) } : {}),
           ...(best ? { vsBestInProcess: round(rowsPerS / best, 3), bestInProcessRowsPerS: best } : {}),
           ...(failed ? { error: `${load.non2xx} non-2xx, ${load.errors} errors; ${worker.stderrTail().trim().split('\n').slice(-2).join(' | ')}` } : {}),
         });
         log(
-          `worker ${label}: ${round(rowsPerS, 1)} rows/s, p99 ${round(load.latency.p99)} ms, ${round(metric('sum') / metric('count'), 1)} rows per run (one process's)`,
+          `worker ${label}: ${round(rowsPerS, 1)} rows/s, p99 ${round(load.latency.p99)} ms, ${round(metric('sum') / metric('count'), 1)} rows per run, event loops busy (cores) ${JSON.stringify(loopCores)}, load processes' CPU ${load.cpuS === undefined ? '?' : round(load.cpuS / loadS, 2)} cores`,
         );
       } finally {
         await worker.stop();
@@ -472,16 +482,28 @@ interface WorkerSetting {
 const BUCKETS = ['--batch-buckets', 'pow2'];
 const MATMUL = ['--model-session', 'large:optimization=disabled'];
 const NOVAL = ['--model-session', 'large:optimization=disabled,validation=disabled'];
-const frontEnds = (n: number, form: Form = 'catalog'): WorkerSetting => ({
-  key: `h${n}${form === 'matmul' ? '-matmul-noval' : ''}`,
-  label: `${n} HTTP front ends feeding one session (--http-processes ${n})${form === 'matmul' ? ', MatMul form, optimisations and validation off' : ''}`,
-  form,
-  args: ['--http-processes', String(n), ...(form === 'matmul' ? NOVAL : [])],
-  ...(form === 'matmul' ? { reference: 'webgpu-matmul-novalidation' } : {}),
-});
+const frontEnds = (n: number, form: Form = 'catalog', more: { connections?: number; rowsPerRequest?: number } = {}): WorkerSetting => {
+  const { connections: conns, rowsPerRequest } = more;
+  return {
+    key: `h${n}${form === 'matmul' ? '-matmul-noval' : ''}${conns ? `-c${conns}` : ''}${rowsPerRequest ? `-rows${rowsPerRequest}` : ''}`,
+    label: [
+      `${n} HTTP front ends feeding one session (--http-processes ${n})`,
+      ...(form === 'matmul' ? ['MatMul form, optimisations and validation off'] : []),
+      ...(conns ? [`${conns} connections, max batch 256`] : []),
+      ...(rowsPerRequest ? [`${rowsPerRequest}-row requests`] : []),
+    ].join(', '),
+    form,
+    args: ['--http-processes', String(n), ...(form === 'matmul' ? NOVAL : [])],
+    ...(form === 'matmul' ? { reference: 'webgpu-matmul-novalidation' } : {}),
+    ...(conns ? { connections: conns, maxBatch: 256 } : {}),
+    ...(rowsPerRequest ? { rowsPerRequest } : {}),
+  };
+};
 const WORKER_SETTINGS: WorkerSetting[] = [
   ...[2, 4, 6, 8].map((n) => frontEnds(n)),
   ...[4, 6, 8].map((n) => frontEnds(n, 'matmul')),
+  ...[6, 8, 10].flatMap((n) => [frontEnds(n, 'catalog', { connections: 512 }), frontEnds(n, 'matmul', { connections: 512 })]),
+  frontEnds(4, 'catalog', { rowsPerRequest: 8 }),
   { key: 'p1', label: '1 process', args: [] },
   { key: 'p1-buckets', label: '1 process, buckets', args: BUCKETS },
   { key: 'p2', label: '2 processes', args: ['--processes', '2'] },
@@ -821,7 +843,7 @@ function render(
  * The load split over `count` processes of this file (`--role load`), so that one load generator's
  * event loop does not cap what several worker processes can answer; rates add, latencies merge.
  */
-async function loadFromProcesses(count: number, options: LoadOptions): Promise<LoadResult> {
+async function loadFromProcesses(count: number, options: LoadOptions): Promise<LoadResult & { cpuS?: number }> {
   if (count <= 1) return runLoad(options);
   const per = Math.ceil(options.connections / count);
   // The body travels in a file: an image request's body is past what one argument may hold (E2BIG).
@@ -840,9 +862,11 @@ async function loadFromProcesses(count: number, options: LoadOptions): Promise<L
       child.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
       });
-      return new Promise<LoadResult>((resolve, reject) =>
+      return new Promise<LoadResult & { cpuS?: number }>((resolve, reject) =>
         child.on('exit', (code) =>
-          code === 0 ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string) as LoadResult) : reject(new Error(`load process exited ${code}`)),
+          code === 0
+            ? resolve(JSON.parse(out.trim().split('\n').at(-1) as string) as LoadResult & { cpuS?: number })
+            : reject(new Error(`load process exited ${code}`)),
         ),
       );
     }),
@@ -856,6 +880,7 @@ async function loadFromProcesses(count: number, options: LoadOptions): Promise<L
     non2xx: results.reduce((a, r) => a + r.non2xx, 0),
     errors: results.reduce((a, r) => a + r.errors, 0),
     latency: summarize(samples),
+    cpuS: results.reduce((a, r) => a + (r.cpuS ?? 0), 0),
   };
 }
 
@@ -908,7 +933,8 @@ if (process.argv[2] === '--role' && process.argv[3] === 'worker') {
 } else if (process.argv[2] === '--role' && process.argv[3] === 'load') {
   const options = JSON.parse(process.argv[4] as string) as Omit<LoadOptions, 'body'> & { bodyFile: string };
   const result = await runLoad({ ...options, body: readFileSync(options.bodyFile), keepSamples: true });
-  process.stdout.write(`${JSON.stringify(result)}\n`);
+  const cpu = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ ...result, cpuS: (cpu.user + cpu.system) / 1e6 })}\n`);
 } else {
   await main();
 }

@@ -19,7 +19,7 @@ type Say = (event: Record<string, unknown>) => void;
  */
 export async function runOwner(options: StartWorkerOptions, count: number, say: Say): Promise<void> {
   const { port: _port, host = '127.0.0.1', register: _register, grpcPort: _grpc, ...config } = options;
-  const parts = await buildWorkerParts(config);
+  const parts = await buildWorkerParts(config, { role: 'owner' });
   const hub = createFrontEndHub(parts);
   const listening = new Set<number>();
   let stopping: string | undefined;
@@ -102,6 +102,7 @@ export async function runFrontEnd(options: StartWorkerOptions): Promise<RunningW
   const link = createOwnerLink(channel, views);
   return startWorker(options, {
     registry: link.registry,
+    role: 'front-end',
     metricsFrom: (own) => {
       link.useMetrics(own);
       return () => link.renderMetrics();

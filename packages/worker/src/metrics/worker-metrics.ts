@@ -21,9 +21,28 @@ export interface WorkerMetrics {
 const LATENCY_BUCKETS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024];
 
-/** `queueDepth` is read at scrape time, so the gauge is never stale. */
-export function createWorkerMetrics(queueDepth: () => Record<string, number>): WorkerMetrics {
+/** What a process of a worker does: all of it, or one part of a pool with HTTP front ends. */
+export type ProcessRole = 'worker' | 'owner' | 'front-end';
+
+/**
+ * `queueDepth` is read at scrape time, so the gauge is never stale. `role` labels the event loop's
+ * busy time, which tells which process of a pool is the limit (summed over a pool's front ends, it
+ * is the cores their loops keep busy).
+ */
+export function createWorkerMetrics(queueDepth: () => Record<string, number>, role: ProcessRole = 'worker'): WorkerMetrics {
   const registry = new Registry();
+  let busyMs = performance.eventLoopUtilization().active;
+  new Counter({
+    name: 'splitflow_worker_event_loop_busy_seconds_total',
+    help: 'Time the event loop spent running code rather than waiting, by process role (worker, owner, front-end).',
+    labelNames: ['role'],
+    registers: [registry],
+    collect() {
+      const now = performance.eventLoopUtilization().active;
+      this.inc({ role }, Math.max(0, now - busyMs) / 1000);
+      busyMs = now;
+    },
+  });
   new Gauge({
     name: 'splitflow_worker_queue_depth',
     help: 'Requests waiting in the batch queue, per model.',
