@@ -98,6 +98,8 @@ export interface WorkerSeams {
   registry?: ModelRegistry;
   /** Given this worker's metrics at build time, what `/metrics` renders (a front end answers for every process of its pool). */
   metricsFrom?: (own: WorkerMetrics) => () => Promise<string>;
+  /** Requests in flight in the pool's other processes (see WorkerState). */
+  inFlightElsewhere?: () => number;
   /** What this process is in a pool with HTTP front ends (labels its metrics). @default 'worker' */
   role?: ProcessRole;
 }
@@ -233,6 +235,7 @@ export async function buildWorkerParts(config: WorkerConfig, seams: WorkerSeams 
     draining: false,
     inFlight: 0,
     maxJsonBytes: config.maxJsonBytes ?? DEFAULT_MAX_JSON_BYTES,
+    ...(seams.inFlightElsewhere ? { inFlightElsewhere: seams.inFlightElsewhere } : {}),
   };
 
   // Every body reaches the routes as raw bytes: the OIP codec reads JSON and Triton's binary extension alike.
@@ -243,7 +246,7 @@ export async function buildWorkerParts(config: WorkerConfig, seams: WorkerSeams 
   const loadHeaders = (): Record<string, string> => {
     const headers: Record<string, string> = {
       [LOAD_HEADERS.queueDepth]: String(state.registry.totalDepth()),
-      [LOAD_HEADERS.inFlight]: String(state.inFlight),
+      [LOAD_HEADERS.inFlight]: String(state.inFlight + (state.inFlightElsewhere?.() ?? 0)),
       [LOAD_HEADERS.hardware]: state.hardware,
     };
     if (dynamic) headers[LOAD_HEADERS.loadedModels] = state.registry.loaded().join(',');

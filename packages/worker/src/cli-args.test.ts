@@ -110,13 +110,18 @@ describe('parseCliArgs', () => {
       webgpu: { validationMode: 'disabled' },
       processes: 3,
     });
+    expect(parseCliArgs(['--http-processes', '4'])).toMatchObject({ httpProcesses: 4 });
     const defaults = parseCliArgs([]);
-    for (const key of ['webgpu', 'processes']) expect(defaults).not.toHaveProperty(key);
+    for (const key of ['webgpu', 'processes', 'httpProcesses']) expect(defaults).not.toHaveProperty(key);
   });
 
   it.each([
     [['--webgpu-validation', 'none'], 'INVALID_REQUEST', /--webgpu-validation must be one of disabled, wgpuOnly, basic, full/],
     [['--processes', '0'], 'INVALID_REQUEST', /--processes must be an integer >= 1/],
+    [['--http-processes', '0'], 'INVALID_REQUEST', /--http-processes must be an integer >= 1/],
+    [['--http-processes', '2', '--processes', '2', '--grpc-port', '0'], 'INVALID_REQUEST', /--http-processes does not go with --processes, --grpc-port/],
+    [['--http-processes', '2', '--load-on-demand'], 'INVALID_REQUEST', /--http-processes does not go with --load-on-demand/],
+    [['--http-processes', '2', '--memory-budget-gib', '1'], 'INVALID_REQUEST', /--http-processes does not go with --memory-budget-gib/],
     [['--ep', 'metal'], 'PROVIDER_UNAVAILABLE', /expected one of cpu, webgpu, cuda/],
     [['--port', 'http'], 'INVALID_REQUEST', /--port must be an integer/],
     [['--max-batch', '0'], 'INVALID_REQUEST', /--max-batch must be an integer >= 1/],

@@ -347,7 +347,7 @@ async function main(): Promise<void> {
         continue;
       }
       try {
-        const busyOf = (text: string) =>
+        const busyOf = (text: string): Record<string, number> =>
           Object.fromEntries([...text.matchAll(/^splitflow_worker_event_loop_busy_seconds_total\{role="([^"]+)"\} (\S+)$/gm)].map((m) => [m[1], Number(m[2])]));
         const busyBefore = busyOf(await (await fetch(`${worker.url}/metrics`)).text());
         const loadStarted = performance.now();

@@ -35,9 +35,14 @@ export interface SubmitItem {
   sentAt: number;
 }
 
-export type AnswerItem =
-  | { n: number; ok: true; outcome: BatchOutcome; modelDepth: number; totalDepth: number }
-  | { n: number; ok: false; error: WireError; modelDepth: number; totalDepth: number };
+export type AnswerItem = { n: number; ok: true; outcome: BatchOutcome } | { n: number; ok: false; error: WireError };
+
+/** The owner's load as the load headers report it: waiting requests per model, and requests it holds from every front end. */
+export interface PoolLoad {
+  depths: Record<string, number>;
+  totalDepth: number;
+  inFlight: number;
+}
 
 export type FrontEndMessage =
   | { t: 'hello' }
@@ -48,6 +53,7 @@ export type FrontEndMessage =
 export type OwnerMessage =
   | { t: 'models'; models: ModelView[] }
   | { t: 'answers'; items: AnswerItem[] }
+  | { t: 'load'; load: PoolLoad }
   | { t: 'metrics'; n: number; text: string; error?: undefined }
   | { t: 'metrics'; n: number; text?: undefined; error: string }
   | { t: 'metrics-json'; n: number };

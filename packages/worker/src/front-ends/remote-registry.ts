@@ -9,6 +9,7 @@ import {
   type ModelView,
   type OwnerMessage,
   ownTensor,
+  type PoolLoad,
   type SubmitItem,
   wallClockMs,
 } from './owner-protocol.js';
@@ -22,6 +23,8 @@ export interface OwnerChannel {
 /** A front end's link to the owner: its models, their queues, and the pool's metrics. */
 export interface OwnerLink {
   registry: ModelRegistry;
+  /** Requests the owner holds from the other front ends (this one's own are in its in-flight count). */
+  othersInFlight(): number;
   /** This front end's own metrics, which the owner gathers when any front end is scraped. */
   useMetrics(metrics: WorkerMetrics): void;
   /** Prometheus text for the whole pool: the owner gathers every process's registry. */
@@ -37,8 +40,7 @@ export function createOwnerLink(channel: OwnerChannel, views: readonly ModelView
   let next = 0;
   let outbox: SubmitItem[] = [];
   const waiting = new Map<number, { model: string; resolve: (outcome: BatchOutcome) => void; reject: (error: unknown) => void }>();
-  const depths = new Map<string, number>();
-  let totalDepth = 0;
+  let load: PoolLoad = { depths: {}, totalDepth: 0, inFlight: 0 };
   const perModel = new Map<string, number>();
   let idleWaiters: (() => void)[] = [];
   let ownMetrics: WorkerMetrics | undefined;
@@ -53,8 +55,6 @@ export function createOwnerLink(channel: OwnerChannel, views: readonly ModelView
     const entry = waiting.get(item.n);
     if (!entry) return;
     waiting.delete(item.n);
-    depths.set(entry.model, item.modelDepth);
-    totalDepth = item.totalDepth;
     perModel.set(entry.model, (perModel.get(entry.model) ?? 1) - 1);
     if (item.ok) entry.resolve(item.outcome);
     else entry.reject(fromWireError(item.error));
@@ -66,6 +66,7 @@ export function createOwnerLink(channel: OwnerChannel, views: readonly ModelView
   };
   channel.onMessage((message) => {
     if (message.t === 'answers') for (const item of message.items) settle(item);
+    else if (message.t === 'load') load = message.load;
     else if (message.t === 'metrics') {
       const waiter = metricsWaiting.get(message.n);
       metricsWaiting.delete(message.n);
@@ -99,7 +100,7 @@ export function createOwnerLink(channel: OwnerChannel, views: readonly ModelView
     const queue: BatchQueue = {
       submit: (inputs, priority, deadlineMs) => submit(id, inputs, priority, deadlineMs),
       get depth() {
-        return depths.get(id) ?? 0;
+        return load.depths[id] ?? 0;
       },
       // Runs happen in the owner; this queue only knows its own requests in flight there.
       get running() {
@@ -143,8 +144,9 @@ export function createOwnerLink(channel: OwnerChannel, views: readonly ModelView
     async unload() {
       throw notHere('unloading a model');
     },
+    // The owner reports the queue-depth gauge; a front end's would count the same requests again.
     depths: () => ({}),
-    totalDepth: () => totalDepth,
+    totalDepth: () => load.totalDepth,
     async close() {
       closing = true;
       await idle();
@@ -154,6 +156,7 @@ export function createOwnerLink(channel: OwnerChannel, views: readonly ModelView
   let metricsNext = 0;
   return {
     registry,
+    othersInFlight: () => Math.max(0, load.inFlight - waiting.size),
     useMetrics(metrics) {
       ownMetrics = metrics;
     },

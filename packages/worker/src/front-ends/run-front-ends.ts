@@ -103,6 +103,7 @@ export async function runFrontEnd(options: StartWorkerOptions): Promise<RunningW
   return startWorker(options, {
     registry: link.registry,
     role: 'front-end',
+    inFlightElsewhere: link.othersInFlight,
     metricsFrom: (own) => {
       link.useMetrics(own);
       return () => link.renderMetrics();

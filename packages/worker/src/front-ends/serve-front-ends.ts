@@ -7,6 +7,7 @@ import {
   type ModelView,
   type OwnerMessage,
   ownTensor,
+  type PoolLoad,
   type SubmitItem,
   toWireError,
   wallClockMs,
@@ -63,9 +64,32 @@ export function createFrontEndHub(parts: WorkerParts): FrontEndHub {
     };
   };
 
+  // Every front end's load headers report the pool's load: sent when it changed, at most once a turn.
+  let held = 0;
+  let sentLoad = '';
+  let loadScheduled = false;
+  const loadChanged = () => {
+    if (loadScheduled) return;
+    loadScheduled = true;
+    setImmediate(() => {
+      loadScheduled = false;
+      const load: PoolLoad = { depths: registry.depths(), totalDepth: registry.totalDepth(), inFlight: held };
+      const key = JSON.stringify(load);
+      if (key === sentLoad) return;
+      sentLoad = key;
+      for (const channel of channels) channel.send({ t: 'load', load });
+    });
+  };
+
   const serve = (item: SubmitItem, reply: (item: AnswerItem) => void) => {
-    const depths = () => ({ modelDepth: registry.depths()[item.model] ?? 0, totalDepth: registry.totalDepth() });
-    const fail = (error: unknown) => reply({ n: item.n, ok: false, error: toWireError(error), ...depths() });
+    held++;
+    loadChanged();
+    const done = (answer: AnswerItem) => {
+      held--;
+      loadChanged();
+      reply(answer);
+    };
+    const fail = (error: unknown) => done({ n: item.n, ok: false, error: toWireError(error) });
     const left = item.deadlineMs === undefined ? undefined : item.deadlineMs - (wallClockMs() - item.sentAt);
     if (left !== undefined && left <= 0) {
       fail(
@@ -80,7 +104,7 @@ export function createFrontEndHub(parts: WorkerParts): FrontEndHub {
       (lease) =>
         lease.model.queue
           .submit(item.inputs, item.priority, left)
-          .then((outcome) => reply({ n: item.n, ok: true, outcome: { ...outcome, outputs: outcome.outputs.map(ownTensor) }, ...depths() }), fail)
+          .then((outcome) => done({ n: item.n, ok: true, outcome: { ...outcome, outputs: outcome.outputs.map(ownTensor) } }), fail)
           .finally(() => lease.release()),
       fail,
     );

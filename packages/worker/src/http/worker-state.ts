@@ -12,6 +12,8 @@ export interface WorkerState {
   metrics: WorkerMetrics;
   draining: boolean;
   inFlight: number;
+  /** Requests in flight in the other processes of a pool with HTTP front ends, for the load headers. */
+  inFlightElsewhere?: () => number;
   /** Largest JSON part of a request, in bytes. */
   maxJsonBytes: number;
 }

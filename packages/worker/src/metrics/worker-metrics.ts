@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import { AggregatorRegistry, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 /** The worker's Prometheus metrics, on a registry of its own (never prom-client's global one). */
