@@ -89,7 +89,7 @@ export const GENERATED: GeneratedModel[] = [
   },
   {
     id: 'large',
-    version: '2.0.0',
+    version: '3.0.0',
     task: 'classification',
     description:
       'Deep wide MLP 1024-4096x5-64 (ReLU), about 143 MFLOP per row and 286 MB of seeded weights: a model only a GPU serves well. Built on demand (`npm run models -- --large`).',

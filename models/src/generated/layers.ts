@@ -28,6 +28,20 @@ export function denseInOut(g: GraphBuilder, x: string, inDim: number, outDim: nu
   });
 }
 
+/**
+ * The same layer as MatMul + Add (weight [in, out], the same seeded values as `denseInOut`):
+ * onnxruntime's optimisations fuse it back into Gemm, and with them off its webgpu MatMul kernel reads
+ * the weights faster than its Gemm at small batches.
+ */
+export function denseMatMul(g: GraphBuilder, x: string, inDim: number, outDim: number, name: string, relu: boolean, out?: string): string {
+  return g.scope(name, () => {
+    const w = g.weight('weight', [inDim, outDim], relu ? he(inDim) : glorot(inDim, outDim));
+    const b = g.weight('bias', [outDim], BIAS_SCALE);
+    const y = g.node('Add', [g.node('MatMul', [x, w]), b], {}, relu ? undefined : out);
+    return relu ? g.node('Relu', [y], {}, out) : y;
+  });
+}
+
 export interface ConvOptions {
   kernel: number;
   stride?: number;

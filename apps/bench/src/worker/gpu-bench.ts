@@ -21,9 +21,7 @@ import { parseArgs } from 'node:util';
 import { encodeInferRequest, type ModelManifest, mulberry32, type NamedTensor } from '@splitflow/contract';
 import { runWorkerCli } from '@splitflow/worker';
 import { LARGE_MLP, mlpGraph } from '../../../../models/src/generated/mlp.js';
-import { createGraphBuilder } from '../../../../models/src/onnx/builder.js';
 import { toFloat16 } from '../../../../models/src/onnx/fp16.js';
-import type { GraphSpec } from '../../../../models/src/onnx/graph.js';
 import { writeModel } from '../../../../models/src/onnx/write.js';
 import { catalogModel } from './catalog-model.js';
 import { type LoadOptions, type LoadResult, runLoad } from './load.js';
@@ -47,7 +45,12 @@ interface Variant {
 
 const VARIANTS: Variant[] = [
   { name: 'cpu', options: { provider: 'cpu' }, what: 'cpu provider, all cores (the CPU pool)' },
-  { name: 'webgpu', options: { provider: 'webgpu' }, what: "the catalog's file (Gemm, weights [in, out]) with the worker's options" },
+  {
+    name: 'webgpu',
+    options: { provider: 'webgpu' },
+    what: "the catalog's file (MatMul + Add, weights [in, out]) with the worker's options (which fuse it into Gemm)",
+  },
+  { name: 'webgpu-gemm', options: { provider: 'webgpu' }, form: 'gemm', what: "the former file (v2: Gemm, weights [in, out]) with the worker's options" },
   {
     name: 'webgpu-wgpuonly',
     options: { provider: 'webgpu', validationMode: 'wgpuOnly' },
@@ -75,7 +78,7 @@ const VARIANTS: Variant[] = [
     name: 'webgpu-matmul',
     options: { provider: 'webgpu', optimization: 'disabled' },
     form: 'matmul',
-    what: 'MatMul + Add instead of Gemm, graph optimisations off (they would fuse it into Gemm)',
+    what: "the catalog's file kept MatMul + Add: graph optimisations off (they would fuse it into Gemm)",
   },
   {
     name: 'webgpu-matmul-basic',
@@ -87,7 +90,7 @@ const VARIANTS: Variant[] = [
     name: 'webgpu-matmul-novalidation',
     options: { provider: 'webgpu', optimization: 'disabled', validationMode: 'disabled' },
     form: 'matmul',
-    what: 'MatMul + Add, graph optimisations off, validationMode disabled',
+    what: "the catalog's file kept MatMul + Add: graph optimisations off, validationMode disabled",
   },
   {
     name: 'webgpu-prealloc',
@@ -180,7 +183,7 @@ async function main(): Promise<void> {
   const log = (line: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${line}`);
 
   const { manifest: largeManifest, path: largePath } = ensureLarge(catalog, log);
-  const formPath = (form: Form) => (form === 'catalog' ? largePath : join(dirname(largePath), `model.${form}.onnx`));
+  const formPath = (form: Form) => (isCatalogFile(form) ? largePath : join(dirname(largePath), `model.${form}.onnx`));
   const flopsPerRow = 2 * [LARGE_MLP.inputs, ...LARGE_MLP.hidden, LARGE_MLP.outputs].reduce((acc, w, i, a) => acc + (i > 0 ? (a[i - 1] as number) * w : 0), 0);
   const result: Record<string, unknown> = { flopsPerRow, batches, iterations };
 
@@ -215,7 +218,7 @@ async function main(): Promise<void> {
     // Each form has its own weights (drawn in its own layout): compare a form with itself on the cpu.
     const refs = new Map<string, { a: Float32Array; b: Float32Array }>();
     const refOf = async (form: Form) => {
-      const key: Form = form === 'fp16' ? 'catalog' : form;
+      const key: Form = form === 'fp16' || isCatalogFile(form) ? 'catalog' : form;
       if (!refs.has(key)) refs.set(key, await reference(formPath(key)));
       return refs.get(key) as { a: Float32Array; b: Float32Array };
     };
@@ -315,8 +318,8 @@ async function main(): Promise<void> {
     const rows: Record<string, unknown>[] = [];
     // The worker serves the catalog's files, or another form of `large` through a copy of the catalog
     // that names it (the worker checks its size and SHA-256 as for any model).
-    const catalogFor = (form: Form) => (form === 'catalog' ? catalog : catalogWithForm(catalog, form, formPath(form), log));
-    const variantOf: Partial<Record<Form, string>> = { catalog: 'webgpu', matmul: 'webgpu-matmul', transb1: 'webgpu-transb1' };
+    const catalogFor = (form: Form) => (isCatalogFile(form) ? catalog : catalogWithForm(catalog, form, formPath(form), log));
+    const variantOf: Partial<Record<Form, string>> = { catalog: 'webgpu', matmul: 'webgpu-matmul', gemm: 'webgpu-gemm', transb1: 'webgpu-transb1' };
     const curveOf = (form: Form, variant?: string) => inproc.find((v) => v.name === (variant ?? variantOf[form]))?.curve ?? [];
     const wantedSettings = new Set((values['worker-settings'] as string).split(',').filter((x) => x !== ''));
     for (const setting of WORKER_SETTINGS.filter((w) => wantedSettings.size === 0 || wantedSettings.has(w.key))) {
@@ -488,7 +491,7 @@ const frontEnds = (n: number, form: Form = 'catalog', more: { connections?: numb
     key: `h${n}${form === 'matmul' ? '-matmul-noval' : ''}${conns ? `-c${conns}` : ''}${rowsPerRequest ? `-rows${rowsPerRequest}` : ''}`,
     label: [
       `${n} HTTP front ends feeding one session (--http-processes ${n})`,
-      ...(form === 'matmul' ? ['MatMul form, optimisations and validation off'] : []),
+      ...(form === 'matmul' ? ['kept MatMul: optimisations and validation off (--model-session)'] : []),
       ...(conns ? [`${conns} connections, max batch 256`] : []),
       ...(rowsPerRequest ? [`${rowsPerRequest}-row requests`] : []),
     ].join(', '),
@@ -884,14 +887,23 @@ async function loadFromProcesses(count: number, options: LoadOptions): Promise<L
   };
 }
 
-/** Forms of `large` beside the catalog's file: the same network shape, other operators or layouts. */
-type Form = 'catalog' | 'fp16' | 'transb1' | 'matmul';
+/**
+ * Forms of `large`: the catalog's file (MatMul + Add; `matmul` names the same file, served with
+ * graph optimisations off so that it stays MatMul), and others of the same network and seeded weights.
+ */
+type Form = 'catalog' | 'matmul' | 'fp16' | 'transb1' | 'gemm';
+
+const isCatalogFile = (form: Form) => form === 'catalog' || form === 'matmul';
 
 function writeForm(form: Form, path: string, log: (l: string) => void): void {
-  if (form === 'catalog' || existsSync(path)) return;
+  if (isCatalogFile(form) || existsSync(path)) return;
   const t0 = performance.now();
   const graph =
-    form === 'fp16' ? toFloat16(mlpGraph(LARGE_MLP)) : form === 'transb1' ? mlpGraph({ ...LARGE_MLP, weights: 'out-in' }) : matmulMlpGraph(LARGE_MLP);
+    form === 'fp16'
+      ? toFloat16(mlpGraph(LARGE_MLP))
+      : form === 'transb1'
+        ? mlpGraph({ ...LARGE_MLP, weights: 'out-in', ops: 'gemm' })
+        : mlpGraph({ ...LARGE_MLP, ops: 'gemm' });
   writeModel(graph, path);
   log(`wrote ${path} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
@@ -907,24 +919,6 @@ function catalogWithForm(catalog: string, form: Form, path: string, log: (l: str
   const copy = join(mkdtempSync(join(tmpdir(), 'splitflow-gpu-')), `catalog.${form}.json`);
   writeFileSync(copy, JSON.stringify(parsed));
   return copy;
-}
-
-/** `large` as MatMul + Add (weights [in, out]): the provider's MatMul kernel instead of its Gemm. */
-function matmulMlpGraph(shape: typeof LARGE_MLP): GraphSpec {
-  const g = createGraphBuilder({ name: `${shape.name}-matmul`, seed: shape.seed, docString: 'MatMul + Add form' });
-  let x = g.input('features', 'FP32', ['batch', shape.inputs]);
-  const widths = [shape.inputs, ...shape.hidden, shape.outputs];
-  for (let i = 1; i < widths.length; i++) {
-    const last = i === widths.length - 1;
-    x = g.scope(`fc${i}`, () => {
-      const w = g.weight('weight', [widths[i - 1] as number, widths[i] as number], Math.sqrt(6 / (widths[i - 1] as number)));
-      const b = g.weight('bias', [widths[i] as number], 0.05);
-      const y = g.node('Add', [g.node('MatMul', [x, w]), b], {}, last ? 'logits' : undefined);
-      return last ? y : g.node('Relu', [y]);
-    });
-  }
-  g.output('logits', 'FP32', ['batch', shape.outputs]);
-  return g.build();
 }
 
 // Last, so that every constant above is initialised before main reads it.
