@@ -774,13 +774,15 @@ function render(
           'p50 ms',
           'p99 ms',
           'max ms',
-          'mean rows per run (one process)',
+          'mean rows per run',
           'vs the same file in-process at max batch',
           'vs its best in-process batch',
+          'event loops busy, cores (by role)',
+          'load processes CPU, cores',
         ],
         worker.map((w) =>
           w.rowsPerS === undefined
-            ? [String(w.variant), '', '', '', 'failed', String(w.error ?? '').slice(0, 300), '', '', '', '', '']
+            ? [String(w.variant), '', '', '', 'failed', String(w.error ?? '').slice(0, 300), '', '', '', '', '', '', '']
             : [
                 w.variant,
                 w.connections,
@@ -793,6 +795,10 @@ function render(
                 w.meanRowsPerRun,
                 w.vsInProcess ?? '',
                 w.vsBestInProcess ?? '',
+                Object.entries((w.eventLoopCores as Record<string, number> | undefined) ?? {})
+                  .map(([role, cores]) => `${role} ${cores}`)
+                  .join(', '),
+                w.loadProcessCpuCores ?? '',
               ].map(String),
         ),
       ),

@@ -7,11 +7,14 @@ import type { LearnedService } from './learned-service.js';
 
 /**
  * Assumed speed per hardware class when a pool gives no `throughput`: the scheduler's prior until it
- * has measured the pool. GPU: the worker's webgpu provider on an H200 running `large`
- * (apps/bench/results/gpu-h200-2026-11-30): the GPU's own Gemm time is 1.04 ms per run at batch 1,
- * 286 MB of weights read at about 275 GB/s, and 2.68 ms at batch 256 (13.7 TFLOP/s); the rest of a
- * 1.77 ms batch-1 run (recording, submission, readback) is the fixed cost. CPU is a few cores; TPU is
- * a guess, since none is reachable here.
+ * has measured the pool. GPU: the worker's webgpu provider with its default options on an H200 running
+ * `large`, all three from apps/bench/results/gpu-h200-2026-11-30 (its profiles and gpu-bench.md): the
+ * GPU's own Gemm time is 1.04 ms per run at batch 1, so `memoryGBps` 275 (286 MB of weights), and
+ * 2.68 ms at batch 256, so `gflops` 13700; `fixedOverheadMs` is the rest of a 1.77 ms batch-1 run
+ * (recording, submission, readback). The MatMul + Add file of v3 runs the same with those options
+ * (apps/bench/results/gpu-h200-2026-11-30-c); a pool serving it kept MatMul (`--model-session`) is
+ * faster at batch 1 and should state its own `throughput`. CPU is a few cores; TPU is a guess, since
+ * none is reachable here.
  */
 export const DEFAULT_THROUGHPUT: Readonly<Record<HardwareClass, Throughput>> = Object.freeze({
   cpu: { gflops: 40, fixedOverheadMs: 0.05, memoryGBps: 20 },
