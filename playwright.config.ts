@@ -4,7 +4,8 @@ import { ENGINE_NAMES, type EngineName } from './e2e/engines/engine.js';
 // Browser tests in Debian's browsers (never `npx playwright install`). Projects: `sdk` (packages/sdk/browser),
 // `consumer` (the packed packages in a new Vite app) and `e2e` (the field app end to end, e2e/) in Chromium through
 // Playwright; `chromium`, `firefox` and `webkit` run the cross-engine suites (*.engines.ts, written once against
-// e2e/engines) in Chromium, Firefox ESR and WebKitGTK.
+// e2e/engines) in Chromium, Firefox ESR and WebKitGTK; `webview-host` runs the WebView example in a native
+// WebKitGTK host.
 const SDK_PORT = Number(process.env.SPLITFLOW_SDK_TEST_PORT ?? 5174);
 
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -40,6 +41,14 @@ export default defineConfig({
         baseURL: `http://127.0.0.1:${SDK_PORT}`,
         launchOptions: { executablePath: '/usr/bin/chromium', args: [...CHROMIUM_ARGS, '--enable-unsafe-webgpu'] },
       },
+    },
+    {
+      // examples/webview in a native WebView host on WebKitGTK (examples/webview/host): custom scheme,
+      // webkit.messageHandlers bridge, storage quota, no network. It starts its own Xvfb and host.
+      name: 'webview-host',
+      testDir: 'e2e',
+      testMatch: '**/*.host.ts',
+      timeout: 180_000,
     },
     ...ENGINE_NAMES.map((engineName) => ({
       name: engineName,

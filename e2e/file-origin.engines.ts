@@ -1,15 +1,11 @@
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { isErrorCode } from '@splitflow/contract';
-import { build } from 'vite';
+import { buildBundledPage } from './bundled-page.js';
 import { recordCompat } from './engines/compat-matrix.js';
 import type { Engine, EngineName, EnginePage } from './engines/engine.js';
 import { expect, test } from './engines/engine-test.js';
 import { launchEngine } from './engines/launch-engine.js';
-import { ROOT } from './stack.js';
 
 // A non-http origin, as hybrid apps load their bundled pages: examples/webview built with relative
 // paths, with the catalog and the tiny model beside it, opened from file:. Each engine as it ships
@@ -33,23 +29,6 @@ const EXPECTED: Readonly<Record<EngineName, Expected>> = {
   // which the SDK takes as the file (the SHA-256 still checks it).
   webkit: { startsWithoutAccess: false, localWithAccess: 'local' },
 };
-
-/**
- * Builds the page once per test run (all three engines' workers share it), into one folder per
- * checkout that each run replaces, so runs do not pile builds up in the temp folder.
- */
-async function buildFilePage(): Promise<string> {
-  const run = process.env.SPLITFLOW_TEST_RUN ?? `${process.pid}`;
-  const dir = join(tmpdir(), `splitflow-file-page-${createHash('sha256').update(ROOT).digest('hex').slice(0, 12)}`);
-  const marker = join(dir, '.built');
-  if (existsSync(marker) && readFileSync(marker, 'utf8') === run) return dir;
-  await build({ configFile: join(ROOT, 'examples', 'webview', 'vite.config.ts'), base: './', logLevel: 'error', build: { outDir: dir, emptyOutDir: true } });
-  mkdirSync(join(dir, 'models'), { recursive: true });
-  cpSync(join(ROOT, 'models', 'catalog.json'), join(dir, 'models', 'catalog.json'));
-  cpSync(join(ROOT, 'models', 'build', 'tiny'), join(dir, 'models', 'tiny'), { recursive: true });
-  writeFileSync(marker, run);
-  return dir;
-}
 
 interface Reply {
   type: string;
@@ -87,7 +66,7 @@ async function askForTiny(page: EnginePage): Promise<Reply[]> {
 }
 
 test("a file: page (a hybrid app's bundled page) runs the SDK where the engine lets it, and every failure is a typed error", async ({ engine }) => {
-  const dir = await buildFilePage();
+  const dir = await buildBundledPage();
   const url = pathToFileURL(join(dir, 'index.html')).href;
   const expected = EXPECTED[engine.name];
 

@@ -23,6 +23,8 @@ describe('the compatibility matrix', () => {
     expect(table.split('\n')[0]).toBe('| | chromium | webkit |');
     expect(table).toContain('| probe: wasm threads | yes | no |');
     expect(table).toContain('| local run (= onnxruntime-node) | not run | fails: a\\|b |');
+    // A row only the WebKit host can fill reads n/a elsewhere.
+    expect(table).toMatch(/\| WebView host, no network route[^|]*\| n\/a \(webkit only\) \| not run \|/);
   });
 
   it('replaces only the section between the markers, and refuses a README without them', () => {

@@ -37,8 +37,18 @@ export const COMPAT_ROWS = Object.freeze({
   serviceWorkerOffline: 'field app with its origin unreachable (service worker)',
   webview: 'WebView profile (no COOP/COEP, localhost origin, 4 MiB budget)',
   fileOrigin: 'file: page (as shipped; with file access)',
+  webviewHost: 'WebView host (examples/webview/host): app:// scheme, bridge, local + cloud run',
+  webviewHostQuota: 'WebView host: 16 KiB origin quota while caching a model',
+  webviewHostOffline: 'WebView host, no network route: prefer-cloud stays local',
 });
 export type CompatRow = keyof typeof COMPAT_ROWS;
+
+/** Rows only one engine can fill (the WebView host is WebKitGTK's): the others read "n/a", not "not run". */
+const ONE_ENGINE_ROWS: Readonly<Partial<Record<CompatRow, EngineName>>> = Object.freeze({
+  webviewHost: 'webkit',
+  webviewHostQuota: 'webkit',
+  webviewHostOffline: 'webkit',
+});
 export type CompatMatrix = Partial<Record<EngineName, Partial<Record<CompatRow, string>>>>;
 
 export function readMatrix(file = MATRIX_FILE): CompatMatrix {
@@ -62,12 +72,17 @@ export function recordCompat(engine: EngineName, cells: Partial<Record<CompatRow
 
 const cellText = (cell: string) => cell.replaceAll('|', '\\|').replaceAll('\n', ' ');
 
+const missingCell = (row: CompatRow, engine: EngineName) => {
+  const only = ONE_ENGINE_ROWS[row];
+  return only && only !== engine ? `n/a (${only} only)` : 'not run';
+};
+
 /** The markdown table: a row per fact, a column per engine; a fact not measured reads "not run". */
 export function renderMatrix(matrix: CompatMatrix): string {
   const engines = ENGINE_NAMES.filter((e) => matrix[e]);
   const lines = [`| | ${engines.join(' | ')} |`, `|---|${engines.map(() => '---').join('|')}|`];
   for (const [key, label] of Object.entries(COMPAT_ROWS)) {
-    lines.push(`| ${label} | ${engines.map((e) => cellText(matrix[e]?.[key as CompatRow] ?? 'not run')).join(' | ')} |`);
+    lines.push(`| ${label} | ${engines.map((e) => cellText(matrix[e]?.[key as CompatRow] ?? missingCell(key as CompatRow, e))).join(' | ')} |`);
   }
   return lines.join('\n');
 }

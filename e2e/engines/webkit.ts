@@ -3,30 +3,9 @@ import { freePort } from '@splitflow/test-fixtures/free-port';
 import { Builder, type WebDriver } from 'selenium-webdriver';
 import { createDownloadDir } from './download-dir.js';
 import { DriverCannot, type Engine, type EnginePage, type LaunchOptions, type PageOptions, pollPage } from './engine.js';
+import { startXvfb, stop } from './xvfb.js';
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-/** Starts Xvfb on a display it picks itself (-displayfd), so concurrent runs never collide on a number. */
-async function startXvfb(): Promise<{ child: ChildProcess; display: string }> {
-  const child = spawn('Xvfb', ['-displayfd', '3', '-screen', '0', '1280x800x24', '-nolisten', 'tcp'], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'] });
-  const display = await new Promise<string>((resolve, reject) => {
-    let stderr = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.stdio[3]?.once('data', (d: Buffer) => resolve(`:${d.toString().trim()}`));
-    child.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}: ${stderr.slice(-2000)}`)));
-  });
-  return { child, display };
-}
 
 async function startDriver(display: string, home: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();

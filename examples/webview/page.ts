@@ -41,6 +41,9 @@ async function handle(message: HostMessage): Promise<void> {
       policy: { minDeviceGflops: 0 },
     });
     const c = await client;
+    // A model file the WebView's storage would not keep (quota, a full disk): the run goes on from the
+    // network copy, and the host hears why the next start downloads again.
+    c.on('storage', (f) => send({ type: 'storage', model: f.model, file: f.file, bytes: f.bytes, name: f.name, message: f.message }));
     const p = c.capabilities;
     status.textContent = `Ready: ${p.crossOriginIsolated === true ? 'isolated' : 'not isolated'}, wasm threads ${String(p.wasm.threads)}.`;
     send({
@@ -49,6 +52,7 @@ async function handle(message: HostMessage): Promise<void> {
       wasmThreads: p.wasm.threads,
       webgpu: p.webgpu.available,
       deviceMemoryGb: p.deviceMemoryGb,
+      online: p.network.online,
     });
     return;
   }
@@ -59,7 +63,15 @@ async function handle(message: HostMessage): Promise<void> {
   const result = await c.infer(message.model, inputs, { mode: message.mode ?? 'auto' });
   const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number>, Number).slice(0, 64)]));
   status.textContent = `${message.model}: ${result.route.where} (${result.route.reason})`;
-  send({ type: 'result', id: message.id, where: result.route.where, reason: result.route.reason, backend: result.route.backend, outputs });
+  send({
+    type: 'result',
+    id: message.id,
+    where: result.route.where,
+    reason: result.route.reason,
+    backend: result.route.backend,
+    thread: result.route.thread,
+    outputs,
+  });
 }
 
 // Hosts (and the tests) wait for this before their first message: earlier ones would find no listener.

@@ -1,3 +1,5 @@
+import type { RoutingMode } from '@splitflow/sdk';
+
 // The messages between the native host (React Native, Capacitor) and the page, as JSON strings: a
 // union keyed on `type`. Tensors travel as plain arrays; a host that sends no inputs gets a seeded input
 // built from the model's manifest (for smoke tests of a device).
@@ -17,9 +19,27 @@ export type HostMessage =
       memoryBudgetBytes?: number;
       wasmPaths?: string;
     }
-  | { type: 'infer'; id: string; model: string; inputs?: Record<string, PlainTensor>; mode?: 'auto' | 'local-only' | 'cloud-only' };
+  | { type: 'infer'; id: string; model: string; inputs?: Record<string, PlainTensor>; mode?: RoutingMode };
 
 export type PageMessage =
-  | { type: 'ready'; crossOriginIsolated: boolean; wasmThreads: boolean | 'unknown'; webgpu: boolean; deviceMemoryGb: number | 'unknown' }
-  | { type: 'result'; id: string; where: 'local' | 'cloud'; reason: string; backend?: string; outputs: Record<string, number[]> }
+  | {
+      type: 'ready';
+      crossOriginIsolated: boolean;
+      wasmThreads: boolean | 'unknown';
+      webgpu: boolean;
+      deviceMemoryGb: number | 'unknown';
+      /** navigator.onLine as the page sees it: a WebView reports the device's connectivity. */
+      online: boolean | 'unknown';
+    }
+  | {
+      type: 'result';
+      id: string;
+      where: 'local' | 'cloud';
+      reason: string;
+      backend?: string;
+      thread?: 'worker' | 'main-thread';
+      outputs: Record<string, number[]>;
+    }
+  /** A verified model file the WebView's storage refused to keep (e.g. QuotaExceededError): it ran from the network copy. */
+  | { type: 'storage'; model: string; file: string; bytes: number; name: string; message: string }
   | { type: 'error'; id?: string; code: string; message: string };

@@ -16,7 +16,7 @@ const good: BrokerConfig = {
   pools: [pool as BrokerConfig['pools'][number]],
   tenants: [{ id: 'acme', apiKeys: ['k'.repeat(16)], rateLimit: { requestsPerSecond: 10, burst: 5 }, maxConcurrency: 2 }],
   limits: { maxBodyBytes: 1 << 20 },
-  cors: { origins: ['https://app.example.com', '*', 'null'] },
+  cors: { origins: ['https://app.example.com', 'capacitor://localhost', '*', 'null'] },
   jobs: { store: 'sqlite', path: 'jobs.db' },
 };
 
@@ -62,8 +62,13 @@ describe('validateBrokerConfig', () => {
   });
 
   it('refuses unknown keys, short API keys and bad origins', () => {
-    const issues = issuesOf({ ...good, extra: 1, tenants: [{ id: 'a', apiKeys: ['short'] }], cors: { origins: ['app.example.com'] } });
-    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['extra', 'tenants[0].apiKeys[0]', 'cors.origins[0]']));
+    const issues = issuesOf({
+      ...good,
+      extra: 1,
+      tenants: [{ id: 'a', apiKeys: ['short'] }],
+      cors: { origins: ['app.example.com', 'capacitor://localhost/www'] },
+    });
+    expect(issues.map((i) => i.path)).toEqual(expect.arrayContaining(['extra', 'tenants[0].apiKeys[0]', 'cors.origins[0]', 'cors.origins[1]']));
   });
 
   it('refuses duplicate pools, tenants and shared keys without echoing the key', () => {

@@ -94,9 +94,16 @@ export async function startStalledServer(): Promise<StalledServer> {
 
 /**
  * A broker CLI in front of one worker: a single CPU pool serving `models` (anonymous access, memory job
- * store). Its config lives in a temp folder that `stop` removes along with the process.
+ * store), answering CORS requests from `corsOrigins`. Its config lives in a temp folder that `stop`
+ * removes along with the process.
  */
-export async function startBrokerInFront(options: { catalogPath: string; workerUrl: string; models: string[]; maxConcurrency: number }): Promise<Child> {
+export async function startBrokerInFront(options: {
+  catalogPath: string;
+  workerUrl: string;
+  models: string[];
+  maxConcurrency: number;
+  corsOrigins?: string[];
+}): Promise<Child> {
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-broker-'));
   const config = {
     catalog: options.catalogPath,
@@ -114,6 +121,7 @@ export async function startBrokerInFront(options: { catalogPath: string; workerU
     anonymous: {},
     jobs: { store: 'memory' },
     log: { level: 'warn' },
+    ...(options.corsOrigins ? { cors: { origins: options.corsOrigins } } : {}),
   };
   writeFileSync(join(dir, 'broker.json'), JSON.stringify(config));
   const broker = await startCli(BROKER_CLI, ['--config', join(dir, 'broker.json')]);

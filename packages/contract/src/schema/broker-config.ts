@@ -100,11 +100,15 @@ export type BrokerLimits = Static<typeof BrokerLimits>;
 export const CorsConfig = Type.Object(
   {
     /**
-     * Browser origins allowed to call the broker, e.g. `https://app.example.com`; `*` for any; `null` for
-     * pages with an opaque origin (sandboxed iframes, inline WebView pages), which send `Origin: null`.
+     * Browser origins allowed to call the broker, e.g. `https://app.example.com`, or a WebView app's own
+     * scheme (`capacitor://localhost`, `app://splitflow`); `*` for any; `null` for pages with an opaque
+     * origin (sandboxed iframes, inline WebView pages), which send `Origin: null`.
      */
     origins: Type.Array(
-      Type.String({ pattern: '^(\\*|null|https?://[^\\s/]+)$', errorMessage: 'expected "*", "null" or an origin such as https://app.example.com' }),
+      Type.String({
+        pattern: '^(\\*|null|[a-z][a-z0-9+.-]*://[^\\s/]+)$',
+        errorMessage: 'expected "*", "null" or an origin such as https://app.example.com or capacitor://localhost',
+      }),
     ),
   },
   { $id: 'CorsConfig', additionalProperties: false },

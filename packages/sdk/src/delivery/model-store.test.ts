@@ -118,6 +118,25 @@ describe('model store', () => {
     expect(await store.missingBytes([file])).toBe(file.bytes);
   });
 
+  it("reads files from the app's own scheme where they are: nothing copied into the Cache API, nothing counted as a download", async () => {
+    const caches = createMemoryCacheStorage();
+    const fetched: string[] = [];
+    const appFetch = (async (url: string) => {
+      fetched.push(String(url));
+      return new Response(bytes.slice(), { status: 200 });
+    }) as typeof fetch;
+    const failures: CacheWriteFailure[] = [];
+    const store = createModelStore({ baseUrl: 'app://splitflow/models/', caches, fetch: appFetch, onCacheWriteFailure: (f) => failures.push(f) });
+    expect(await store.missingBytes([file])).toBe(0);
+    const [first] = await store.load('m', [file]);
+    const [second] = await store.load('m', [file]);
+    expect(first?.bytes).toEqual(bytes);
+    expect([first?.fromCache, second?.fromCache]).toEqual([false, false]);
+    expect(fetched).toEqual(['app://splitflow/models/m.onnx', 'app://splitflow/models/m.onnx']);
+    expect([...caches.entries.values()].every((cache) => cache.size === 0)).toBe(true);
+    expect(failures).toEqual([]);
+  });
+
   it('reads an HTML answer (an SPA fallback, a wrong folder) as MODEL_NOT_FOUND naming the URL, not as tampering', async () => {
     const page = new TextEncoder().encode('<!doctype html>\n<html><head><title>My app</title></head><body><div id="root"></div></body></html>\n');
     const store = createModelStore({ baseUrl: server.url, caches: undefined });

@@ -74,6 +74,7 @@ export interface ModelStore {
 }
 
 const LAYOUT_SUFFIX = /-v\d+$/;
+const NETWORK_PROTOCOLS = new Set(['http:', 'https:']);
 
 /** Deletes `baseName`'s caches written in other layouts; a storage that cannot list or delete is left as it is. */
 async function dropOtherLayouts(storage: CacheStorage, baseName: string): Promise<void> {
@@ -129,6 +130,9 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     return cachePromise;
   };
   const urlOf = (file: ModelFile) => new URL(file.path, options.baseUrl).href;
+  // The Cache API keeps only http(s) requests. Files from the app's own scheme (`app:`, `capacitor:`,
+  // `file:`) are on the device already: they are read where they are, never copied into the cache.
+  const onDevice = (file: ModelFile) => !NETWORK_PROTOCOLS.has(new URL(urlOf(file)).protocol);
   const keyOf = (file: ModelFile) => {
     const url = new URL(urlOf(file));
     url.searchParams.set('splitflow-sha256', file.sha256);
@@ -192,7 +196,7 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
   }
 
   async function loadOne(model: string, file: ModelFile, signal?: AbortSignal): Promise<LoadedFile> {
-    const cache = await openCache();
+    const cache = onDevice(file) ? undefined : await openCache();
     const cached = await readCached(cache, file);
     if (cached) {
       try {
@@ -219,15 +223,15 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
   return {
     async missingBytes(files) {
       const cache = await openCache();
-      if (!cache) return files.reduce((n, f) => n + f.bytes, 0);
+      if (!cache) return files.reduce((n, f) => n + (onDevice(f) ? 0 : f.bytes), 0);
       let missing = 0;
-      for (const file of files) if (!(await cache.match(keyOf(file)))) missing += file.bytes;
+      for (const file of files) if (!onDevice(file) && !(await cache.match(keyOf(file)))) missing += file.bytes;
       return missing;
     },
     load: (model, files, signal) => Promise.all(files.map((f) => loadOne(model, f, signal))),
     async evict(files) {
       const cache = await openCache();
-      for (const file of files) await cache?.delete(keyOf(file));
+      for (const file of files) if (!onDevice(file)) await cache?.delete(keyOf(file));
     },
   };
 }
