@@ -11,7 +11,7 @@ export async function launchChromium(launch: LaunchOptions = {}): Promise<Engine
   return {
     name: 'chromium',
     version: `chromium/${browser.version()}`,
-    can: { initScript: true, offline: true, pageErrors: true, storageQuota: true },
+    can: { initScript: true, offline: true, pageErrors: true, storageQuota: true, launchQuota: false },
     async newPage(options: PageOptions = {}): Promise<EnginePage> {
       const context = await browser.newContext({ acceptDownloads: true, ...(options.viewport ? { viewport: options.viewport } : {}) });
       if (options.initScript) await context.addInitScript({ content: options.initScript });

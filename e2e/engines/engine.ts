@@ -25,6 +25,11 @@ export interface LaunchOptions {
    * setAllowFileAccessFromFileURLs or WebKit's allow-file-access-from-file-urls.
    */
   fileAccess?: boolean;
+  /**
+   * Limits the storage the whole browser profile may use, for engines whose quota is set at launch
+   * (`Engine.can.launchQuota`: Firefox's dom.quotaManager.temporaryStorage.fixedLimit).
+   */
+  storageQuotaBytes?: number;
 }
 
 /** A file the browser saved. */
@@ -62,7 +67,7 @@ export interface Engine {
   /** Browser name and version as the driver reports it. */
   version: string;
   /** What this engine's driver can do to a page (not what the engine supports: the tests measure that). */
-  can: { initScript: boolean; offline: boolean; pageErrors: boolean; storageQuota: boolean };
+  can: { initScript: boolean; offline: boolean; pageErrors: boolean; storageQuota: boolean; launchQuota: boolean };
   newPage(options?: PageOptions): Promise<EnginePage>;
   close(): Promise<void>;
 }

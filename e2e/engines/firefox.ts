@@ -21,12 +21,14 @@ export async function launchFirefox(launch: LaunchOptions = {}): Promise<Engine>
       'browser.download.always_ask_before_handling_new_types': false,
       ...(launch.webgpu ? { 'dom.webgpu.enabled': true } : {}),
       ...(launch.fileAccess ? { 'security.fileuri.strict_origin_policy': false } : {}),
+      // The quota manager's limit for all temporary storage (Cache API included), in KiB.
+      ...(launch.storageQuotaBytes ? { 'dom.quotaManager.temporaryStorage.fixedLimit': Math.max(1, Math.ceil(launch.storageQuotaBytes / 1024)) } : {}),
     },
   });
   return {
     name: 'firefox',
     version: await browser.version(),
-    can: { initScript: true, offline: true, pageErrors: true, storageQuota: false },
+    can: { initScript: true, offline: true, pageErrors: true, storageQuota: false, launchQuota: true },
     async newPage(options: PageOptions = {}): Promise<EnginePage> {
       const context = await browser.createBrowserContext();
       const page = await context.newPage();
@@ -42,8 +44,8 @@ export async function launchFirefox(launch: LaunchOptions = {}): Promise<Engine>
         download: <A>(fn: (arg: A) => unknown, arg?: A, timeoutMs?: number) =>
           downloads.waitForNew(() => page.evaluate(fn as (arg: unknown) => unknown, arg), timeoutMs),
         setOffline: (offline) => page.setOfflineMode(offline),
-        // Firefox's quota is a profile-wide preference, not something a driver sets per origin.
-        setStorageQuota: () => Promise.reject(new DriverCannot('firefox', 'set the storage quota of one origin')),
+        // Firefox's quota is a profile-wide preference set at launch (LaunchOptions.storageQuotaBytes), not per origin.
+        setStorageQuota: () => Promise.reject(new DriverCannot('firefox', 'set the storage quota of one origin (launch with storageQuotaBytes)')),
         pageErrors: () => [...errors],
         close: () => context.close(),
       };

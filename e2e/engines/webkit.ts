@@ -65,7 +65,7 @@ export async function launchWebKit(launch: LaunchOptions = {}): Promise<Engine> 
   return {
     name: 'webkit',
     version,
-    can: { initScript: false, offline: false, pageErrors: false, storageQuota: false },
+    can: { initScript: false, offline: false, pageErrors: false, storageQuota: false, launchQuota: false },
     async newPage(options: PageOptions = {}): Promise<EnginePage> {
       if (options.initScript) throw new DriverCannot('webkit', 'run a script before the page (classic WebDriver has no preload scripts)');
       const session = await open();

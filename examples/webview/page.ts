@@ -43,7 +43,7 @@ async function handle(message: HostMessage): Promise<void> {
     const c = await client;
     // A model file the WebView's storage would not keep (quota, a full disk): the run goes on from the
     // network copy, and the host hears why the next start downloads again.
-    c.on('storage', (f) => send({ type: 'storage', model: f.model, file: f.file, bytes: f.bytes, name: f.name, message: f.message }));
+    c.on('storage', (f) => send({ type: 'storage', ...f }));
     const p = c.capabilities;
     status.textContent = `Ready: ${p.crossOriginIsolated === true ? 'isolated' : 'not isolated'}, wasm threads ${String(p.wasm.threads)}.`;
     send({

@@ -118,7 +118,17 @@ describe('model store', () => {
     expect(await store.missingBytes([file])).toBe(file.bytes);
   });
 
-  it("reads files from the app's own scheme where they are: nothing copied into the Cache API, nothing counted as a download", async () => {
+  it('a cache that will not open (storage already full) leaves the load working and reports each file it could not keep', async () => {
+    const caches = createMemoryCacheStorage();
+    caches.open = () => Promise.reject(Object.assign(new Error(''), { name: 'NS_ERROR_FILE_NO_DEVICE_SPACE' }));
+    const failures: CacheWriteFailure[] = [];
+    const store = createModelStore({ baseUrl: server.url, caches, onCacheWriteFailure: (f) => failures.push(f) });
+    const [loaded] = await store.load('m', [file]);
+    expect(loaded).toMatchObject({ fromCache: false, bytes });
+    expect(failures).toEqual([expect.objectContaining({ model: 'm', file: 'm.onnx', name: 'NS_ERROR_FILE_NO_DEVICE_SPACE' })]);
+  });
+
+  it("reads files from the app's own scheme where they are: nothing copied into the Cache API (which keeps only http), no failure reported", async () => {
     const caches = createMemoryCacheStorage();
     const fetched: string[] = [];
     const appFetch = (async (url: string) => {
@@ -127,7 +137,6 @@ describe('model store', () => {
     }) as typeof fetch;
     const failures: CacheWriteFailure[] = [];
     const store = createModelStore({ baseUrl: 'app://splitflow/models/', caches, fetch: appFetch, onCacheWriteFailure: (f) => failures.push(f) });
-    expect(await store.missingBytes([file])).toBe(0);
     const [first] = await store.load('m', [file]);
     const [second] = await store.load('m', [file]);
     expect(first?.bytes).toEqual(bytes);

@@ -36,7 +36,10 @@ export interface CacheWriteFailure {
   model: string;
   file: string;
   bytes: number;
-  /** The DOMException's name, e.g. `QuotaExceededError`. */
+  /**
+   * The exception's name as the engine gave it: over quota, `QuotaExceededError` (Chromium, WebKit) or
+   * `NS_ERROR_FILE_NO_DEVICE_SPACE` (Firefox's Cache API).
+   */
   name: string;
   message: string;
 }
@@ -74,7 +77,6 @@ export interface ModelStore {
 }
 
 const LAYOUT_SUFFIX = /-v\d+$/;
-const NETWORK_PROTOCOLS = new Set(['http:', 'https:']);
 
 /** Deletes `baseName`'s caches written in other layouts; a storage that cannot list or delete is left as it is. */
 async function dropOtherLayouts(storage: CacheStorage, baseName: string): Promise<void> {
@@ -124,15 +126,24 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
   const storage = 'caches' in options ? options.caches : defaultCaches();
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
   let cachePromise: Promise<Cache | undefined> | undefined;
+  // Why the cache would not open (Firefox private mode, a storage already over quota): each file this
+  // store then cannot keep is reported with it.
+  let openFailure: { name?: string; message?: string } | undefined;
   const openCache = () => {
-    // Opening can throw (Firefox private mode, opaque origins): then the store runs without persistence.
-    cachePromise ??= storage ? dropOtherLayouts(storage, baseName).then(() => storage.open(cacheName).catch(() => undefined)) : Promise.resolve(undefined);
+    cachePromise ??= storage
+      ? dropOtherLayouts(storage, baseName).then(() =>
+          storage.open(cacheName).catch((error) => {
+            openFailure = error;
+            return undefined;
+          }),
+        )
+      : Promise.resolve(undefined);
     return cachePromise;
   };
   const urlOf = (file: ModelFile) => new URL(file.path, options.baseUrl).href;
   // The Cache API keeps only http(s) requests. Files from the app's own scheme (`app:`, `capacitor:`,
   // `file:`) are on the device already: they are read where they are, never copied into the cache.
-  const onDevice = (file: ModelFile) => !NETWORK_PROTOCOLS.has(new URL(urlOf(file)).protocol);
+  const onDevice = (file: ModelFile) => !/^https?:/.test(urlOf(file));
   const keyOf = (file: ModelFile) => {
     const url = new URL(urlOf(file));
     url.searchParams.set('splitflow-sha256', file.sha256);
@@ -213,25 +224,31 @@ export function createModelStore(options: ModelStoreOptions): ModelStore {
     options.onProgress?.({ model, phase: 'verify', file: file.path, loaded: bytes.byteLength, total: file.bytes, fromCache: false });
     await verifyModelFile(model, file, bytes);
     // Storing can fail on quota; the verified bytes are still good for this session, and the caller hears why.
-    await cache?.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch((error: unknown) => {
-      const e = error as { name?: string; message?: string };
-      options.onCacheWriteFailure?.({ model, file: file.path, bytes: bytes.byteLength, name: e?.name ?? 'Error', message: String(e?.message ?? error) });
-    });
+    const notKept = (e?: { name?: string; message?: string }) =>
+      options.onCacheWriteFailure?.({
+        model,
+        file: file.path,
+        bytes: bytes.byteLength,
+        name: e?.name ?? 'Error',
+        message: String(e?.message ?? e),
+      });
+    if (cache) await cache.put(keyOf(file), new Response(bytes.slice(), { headers: { 'content-type': 'application/octet-stream' } })).catch(notKept);
+    else if (openFailure) notKept(openFailure);
     return { path: file.path, role: file.role, bytes, fromCache: false };
   }
 
   return {
     async missingBytes(files) {
       const cache = await openCache();
-      if (!cache) return files.reduce((n, f) => n + (onDevice(f) ? 0 : f.bytes), 0);
+      if (!cache) return files.reduce((n, f) => n + f.bytes, 0);
       let missing = 0;
-      for (const file of files) if (!onDevice(file) && !(await cache.match(keyOf(file)))) missing += file.bytes;
+      for (const file of files) if (!(await cache.match(keyOf(file)))) missing += file.bytes;
       return missing;
     },
     load: (model, files, signal) => Promise.all(files.map((f) => loadOne(model, f, signal))),
     async evict(files) {
       const cache = await openCache();
-      for (const file of files) if (!onDevice(file)) await cache?.delete(keyOf(file));
+      for (const file of files) await cache?.delete(keyOf(file));
     },
   };
 }
