@@ -45,7 +45,7 @@ let worker: RunningWorker;
 let broker: Child;
 let cdn: Server;
 let cdnUrl: string;
-const cdnRequests: IncomingHttpHeaders[] = [];
+const cdnRequests: { url: string; origin: IncomingHttpHeaders['origin'] }[] = [];
 let reference: number[];
 
 test.beforeAll(async () => {
@@ -57,7 +57,7 @@ test.beforeAll(async () => {
   // A model CDN (http, CORS open): files from there are what the WebView's Cache API keeps.
   const models = createModelsHandler(join(ROOT, 'models'), { 'Access-Control-Allow-Origin': '*' });
   cdn = createServer((req, res) => {
-    cdnRequests.push(req.headers);
+    cdnRequests.push({ url: req.url ?? '', origin: req.headers.origin });
     models(req, res, () => res.writeHead(404).end());
   });
   await new Promise<void>((resolve) => cdn.listen(0, '127.0.0.1', resolve));
@@ -80,7 +80,7 @@ async function withHost(options: { originQuotaBytes?: number; offline?: boolean 
   }
 }
 
-test('the page from app://, local and cloud runs, answers through webkit.messageHandlers; models from a CDN are cached', async () => {
+test('the page from app://, local and cloud runs, answers through webkit.messageHandlers; a model from a CDN is cached and read back', async () => {
   await withHost({}, async (host) => {
     host.post({ type: 'configure', catalog: './models/catalog.json', broker: broker.url });
     const ready = await host.next((m) => m.type === 'ready');
@@ -106,7 +106,12 @@ test('the page from app://, local and cloud runs, answers through webkit.message
     const fromCdn = await host.next(isReply('cdn'));
     expect(fromCdn).toMatchObject({ type: 'result', where: 'local' });
     expectLogits(fromCdn, reference);
-    expect(cdnRequests.some((h) => h.origin === ORIGIN)).toBe(true);
+    // A new client (the app started again) finds the file in the cache: the CDN sees no second request.
+    host.post({ type: 'configure', catalog: `${cdnUrl}/models/catalog.json` });
+    host.post({ type: 'infer', id: 'cdn-again', model: 'tiny', mode: 'local-only' });
+    expectLogits(await host.next(isReply('cdn-again')), reference);
+    const modelFetches = cdnRequests.filter((r) => r.url.startsWith('/models/tiny/model.onnx'));
+    expect(modelFetches).toEqual([{ url: '/models/tiny/model.onnx', origin: ORIGIN }]);
     const pageMessages = host.lines.flatMap((l) => (l.message ? [l.message] : []));
     expect(pageMessages.filter((m) => m.type === 'storage')).toEqual([]);
     recordCompat('webkit', {
