@@ -19,8 +19,11 @@ beforeAll(async () => {
   ({ catalog, catalogPath } = await writeFixtureCatalog());
   const config: BrokerConfig = {
     pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', discovery: { register: true }, costPerHour: 0.1, maxConcurrency: 4, models: ['mlp'] }],
-    registration: { tokens: [TOKEN], heartbeatMs: 200, ttlMs: 1000 },
-    health: { intervalMs: 100, unhealthyAfter: 1 },
+    // A busy machine may stall a live worker's heartbeats or probes for a second or more: neither the TTL
+    // nor a slow probe may then eject the only worker left. A killed worker still goes: its probes and
+    // the requests sent to it fail at once (connection refused), and its heartbeats stop.
+    registration: { tokens: [TOKEN], heartbeatMs: 200, ttlMs: 5000 },
+    health: { intervalMs: 100, timeoutMs: 10_000, unhealthyAfter: 3 },
     anonymous: {},
     jobs: { store: 'memory' },
     log: { level: 'silent' },

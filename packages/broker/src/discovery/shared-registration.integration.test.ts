@@ -21,8 +21,9 @@ const children: Child[] = [];
 
 const config = (): BrokerConfig => ({
   pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', discovery: { register: true }, costPerHour: 0.1, maxConcurrency: 4, models: ['mlp'] }],
-  registration: { tokens: [TOKEN], heartbeatMs: 200, ttlMs: 1000, store: 'redis' },
-  health: { intervalMs: 100, unhealthyAfter: 1 },
+  // Loose enough that a busy machine's stalled heartbeat or slow probe ejects no live worker (see registration.integration.test.ts).
+  registration: { tokens: [TOKEN], heartbeatMs: 200, ttlMs: 5000, store: 'redis' },
+  health: { intervalMs: 100, timeoutMs: 10_000, unhealthyAfter: 3 },
   anonymous: {},
   jobs: { store: 'redis', url: redis.url, prefix: 'shared-reg:' },
   log: { level: 'silent' },
