@@ -115,6 +115,7 @@ function launchWorker(args: string[], token: string): Promise<Launched> {
           if (child.exitCode === null) child.kill('SIGTERM');
           await exited;
         },
+        exited,
       });
     });
     child.once('exit', (code) => reject(new Error(`a worker exited with ${code} before listening`)));

@@ -6,6 +6,7 @@ function harness(over: { min?: number; max?: number } = {}) {
   let desired = 1;
   let healthy = 0;
   const log: string[] = [];
+  const die = new Map<string, () => void>();
   let n = 0;
   const supervisor = createLocalSupervisor({
     pool: 'cpu',
@@ -13,7 +14,15 @@ function harness(over: { min?: number; max?: number } = {}) {
     healthy: () => healthy,
     launch: async (): Promise<Launched> => {
       const url = `http://w${++n}`;
-      return { url, stop: async () => void log.push(`stopped ${url}`) };
+      const exited = new Promise<void>((resolve) => die.set(url, resolve));
+      return {
+        url,
+        stop: async () => {
+          log.push(`stopped ${url}`);
+          die.get(url)?.();
+        },
+        exited,
+      };
     },
     scaleDownAfterMs: 1000,
     now: () => t,
@@ -24,6 +33,11 @@ function harness(over: { min?: number; max?: number } = {}) {
   return {
     supervisor,
     log,
+    /** The worker exits by itself (a crash, a preemption). */
+    kill: async (url: string) => {
+      die.get(url)?.();
+      await new Promise((resolve) => setImmediate(resolve));
+    },
     set: (d: number, h: number) => {
       desired = d;
       healthy = h;
@@ -96,5 +110,32 @@ describe('local supervisor', () => {
     await h.supervisor.stop();
     expect(h.supervisor.running).toHaveLength(0);
     expect(h.log.filter((l) => l.startsWith('stopped'))).toHaveLength(2);
+  });
+
+  it('replaces a worker that exits by itself; one it stopped is not taken for a loss', async () => {
+    const h = harness();
+    h.set(2, 0);
+    await h.supervisor.tick();
+    h.set(2, 1);
+    await h.supervisor.tick();
+    await h.kill('http://w1');
+    expect(h.supervisor.running.map((w) => w.url)).toEqual(['http://w2']);
+    h.set(2, 1);
+    await h.supervisor.tick();
+    expect(h.supervisor.running.map((w) => w.url)).toEqual(['http://w2', 'http://w3']);
+    h.set(1, 2);
+    h.at(5000);
+    await h.supervisor.tick();
+    h.at(6100);
+    await h.supervisor.tick();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.log).toEqual([
+      'start http://w1 -> 1/2',
+      'start http://w2 -> 2/2',
+      'lost http://w1 -> 1/2',
+      'start http://w3 -> 2/2',
+      'stopped http://w3',
+      'stop http://w3 -> 1/1',
+    ]);
   });
 });

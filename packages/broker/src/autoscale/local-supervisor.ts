@@ -2,6 +2,8 @@
 export interface Launched {
   url: string;
   stop(): Promise<void>;
+  /** Settles when the worker is gone by itself (a crash, a preempted machine): it is then replaced. */
+  exited?: Promise<unknown>;
 }
 
 export interface LocalSupervisorOptions {
@@ -23,7 +25,8 @@ export interface LocalSupervisorOptions {
   intervalMs?: number;
   /** @default performance.now */
   now?: () => number;
-  onChange?(event: { action: 'start' | 'stop'; url: string; replicas: number; desired: number }): void;
+  /** `lost`: a worker went by itself (it exited unasked); the next steps replace it if the pool still wants it. */
+  onChange?(event: { action: 'start' | 'stop' | 'lost'; url: string; replicas: number; desired: number }): void;
   onError?(error: Error): void;
 }
 
@@ -61,6 +64,12 @@ export function createLocalSupervisor(o: LocalSupervisorOptions): LocalSuperviso
       const launched = await o.launch();
       running.push(launched);
       o.onChange?.({ action: 'start', url: launched.url, replicas: running.length, desired });
+      void launched.exited?.then(() => {
+        const at = running.indexOf(launched);
+        if (at < 0) return; // stopped by this supervisor
+        running.splice(at, 1);
+        o.onChange?.({ action: 'lost', url: launched.url, replicas: running.length, desired: Math.round(o.desired()) });
+      });
       return;
     }
     if (running.length > desired) {
@@ -68,6 +77,7 @@ export function createLocalSupervisor(o: LocalSupervisorOptions): LocalSuperviso
       if (now() - fewerSince < scaleDownAfterMs) return;
       const victim = running.pop() as Launched;
       fewerSince = undefined;
+      // Popped before it exits, so its exit is not taken for a loss.
       await victim.stop();
       o.onChange?.({ action: 'stop', url: victim.url, replicas: running.length, desired });
       return;
