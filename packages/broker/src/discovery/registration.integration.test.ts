@@ -93,10 +93,18 @@ describe('workers that register with the broker (real worker processes)', () => 
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
 
+    // What a scraper (KEDA, the local supervisor) reads: the endpoints there are, none that left.
+    const scrapeHealthy = async () => {
+      const text = await (await fetch(`${url}/metrics`)).text();
+      return [...text.matchAll(/^splitflow_broker_endpoint_healthy\{[^}]*endpoint="([^"]+)"[^}]*\} 1$/gm)].map((m) => m[1]?.replace(/\/$/, '')).sort();
+    };
+    expect(await scrapeHealthy()).toEqual([second.url, third.url].map((u) => u.replace(/\/$/, '')).sort());
+
     // A worker that stops cleanly says so and leaves at once, not a TTL later.
     await second.stop();
     expect((broker.scheduler.pools[0]?.endpoints ?? []).map((e) => e.url)).toEqual([third.url]);
     expect((await infer()).status).toBe(200);
+    expect(await scrapeHealthy()).toEqual([third.url.replace(/\/$/, '')]);
   });
 
   it('refuses a wrong token, a pool that takes no registrations and a worker that cannot serve the pool', async () => {

@@ -40,6 +40,8 @@ export function createMetrics(pools: readonly PoolState[], jobCounts?: () => Rec
     labelNames: ['pool'],
     registers,
     collect() {
+      // Endpoints come and go (discovery, registration): one that left must not linger at its last value.
+      healthy.reset();
       for (const p of pools) {
         this.set({ pool: p.name }, p.outstanding);
         queued.set({ pool: p.name }, Math.max(0, p.outstanding - p.healthyCount * p.maxConcurrency));
