@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createLocalSupervisor, type Launched } from './local-supervisor.js';
 
-function harness(over: { min?: number; max?: number } = {}) {
+function harness(over: { min?: number; max?: number; maxStarting?: number } = {}) {
   let t = 0;
   let desired = 1;
   let healthy = 0;
@@ -29,6 +29,7 @@ function harness(over: { min?: number; max?: number } = {}) {
     onChange: (e) => log.push(`${e.action} ${e.url} -> ${e.replicas}/${e.desired}`),
     ...(over.min !== undefined ? { minReplicas: over.min } : {}),
     ...(over.max !== undefined ? { maxReplicas: over.max } : {}),
+    ...(over.maxStarting !== undefined ? { maxStarting: over.maxStarting } : {}),
   });
   return {
     supervisor,
@@ -137,5 +138,21 @@ describe('local supervisor', () => {
       'stopped http://w3',
       'stop http://w3 -> 1/1',
     ]);
+  });
+
+  it('starts several at once up to maxStarting, counting those still starting, never past the want', async () => {
+    const h = harness({ max: 8, maxStarting: 3 });
+    h.set(6, 0);
+    await h.supervisor.tick();
+    expect(h.supervisor.running).toHaveLength(3);
+    await h.supervisor.tick(); // three starting: none more
+    expect(h.supervisor.running).toHaveLength(3);
+    h.set(6, 2);
+    await h.supervisor.tick(); // one still starting: two more
+    expect(h.supervisor.running).toHaveLength(5);
+    h.set(6, 5);
+    await h.supervisor.tick();
+    await h.supervisor.tick();
+    expect(h.supervisor.running).toHaveLength(6);
   });
 });

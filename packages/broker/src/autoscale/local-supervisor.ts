@@ -21,6 +21,12 @@ export interface LocalSupervisorOptions {
   maxReplicas?: number;
   /** A pool scales down only after wanting fewer replicas for this long, so a lull does not flap it. @default 30000 */
   scaleDownAfterMs?: number;
+  /**
+   * Workers that may be starting (launched, not yet healthy) at once. The plan is an absolute count, so
+   * starting several does not overshoot it; more than one answers a steep burst sooner, as Kubernetes'
+   * HPA adds up to four pods per step by default. @default 1
+   */
+  maxStarting?: number;
   /** @default 2000 */
   intervalMs?: number;
   /** @default performance.now */
@@ -31,7 +37,7 @@ export interface LocalSupervisorOptions {
 }
 
 export interface LocalSupervisor {
-  /** One step of the control loop: start or stop at most one worker. */
+  /** One step of the control loop: start up to `maxStarting` workers, or stop one. */
   tick(): Promise<void>;
   /** Workers it runs. */
   readonly running: readonly Launched[];
@@ -42,13 +48,15 @@ export interface LocalSupervisor {
 
 /**
  * On one machine, what KEDA does in Kubernetes: follows the broker's desired replicas for a pool by
- * starting and stopping local worker processes. One change per step, so a worker that is starting is
- * counted before another is started; scale-down waits for the want to last.
+ * starting and stopping local worker processes. At most `maxStarting` workers start at once (a
+ * starting one is counted before another is started); one stops per step, and only after the lower
+ * want has lasted.
  */
 export function createLocalSupervisor(o: LocalSupervisorOptions): LocalSupervisor {
   const min = o.minReplicas ?? 1;
   const max = o.maxReplicas ?? 4;
   const scaleDownAfterMs = o.scaleDownAfterMs ?? 30_000;
+  const maxStarting = Math.max(1, o.maxStarting ?? 1);
   const now = o.now ?? (() => performance.now());
   const running: Launched[] = [];
   let fewerSince: number | undefined;
@@ -59,17 +67,26 @@ export function createLocalSupervisor(o: LocalSupervisorOptions): LocalSuperviso
     const desired = Math.min(max, Math.max(min, Math.round(o.desired())));
     if (running.length < desired) {
       fewerSince = undefined;
-      // Wait for the last one to join before starting another: the plan counts healthy endpoints.
-      if (running.length > o.healthy()) return;
-      const launched = await o.launch();
-      running.push(launched);
-      o.onChange?.({ action: 'start', url: launched.url, replicas: running.length, desired });
-      void launched.exited?.then(() => {
-        const at = running.indexOf(launched);
-        if (at < 0) return; // stopped by this supervisor
-        running.splice(at, 1);
-        o.onChange?.({ action: 'lost', url: launched.url, replicas: running.length, desired: Math.round(o.desired()) });
-      });
+      // Those still starting count against the limit: none is started twice for one want.
+      const starting = running.length - o.healthy();
+      const count = Math.min(desired - running.length, maxStarting - Math.max(0, starting));
+      if (count <= 0) return;
+      const launched = await Promise.allSettled(Array.from({ length: count }, () => o.launch()));
+      for (const result of launched) {
+        if (result.status === 'rejected') {
+          o.onError?.(result.reason as Error);
+          continue;
+        }
+        const worker = result.value;
+        running.push(worker);
+        o.onChange?.({ action: 'start', url: worker.url, replicas: running.length, desired });
+        void worker.exited?.then(() => {
+          const at = running.indexOf(worker);
+          if (at < 0) return; // stopped by this supervisor
+          running.splice(at, 1);
+          o.onChange?.({ action: 'lost', url: worker.url, replicas: running.length, desired: Math.round(o.desired()) });
+        });
+      }
       return;
     }
     if (running.length > desired) {
