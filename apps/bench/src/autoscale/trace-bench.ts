@@ -18,7 +18,7 @@
 // Here (2-core VM, tiny scale):
 //   node --conditions=source --import tsx apps/bench/src/autoscale/trace-bench.ts --catalog models/catalog.json --day-s 24 --max-workers 2 --out bench-results/trace
 // GPU machine's host: see apps/bench/src/autoscale/README.md.
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ const { values } = parseArgs({
     /** Spot price as a share of on-demand. */
     'spot-share': { type: 'string', default: '0.35' },
     /** Mean gap between preemptions of the spot pool, as a share of the day. */
-    'preempt-every': { type: 'string', default: '0.05' },
+    'preempt-every': { type: 'string', default: '0.1' },
     'grace-ms': { type: 'string', default: '2000' },
     'hard-share': { type: 'string', default: '0.3' },
     'startup-ms': { type: 'string', default: '2000' },
@@ -147,6 +147,8 @@ function brokerConfig(catalogPath: string, spot: boolean): Record<string, unknow
     costPerHour: price,
     maxConcurrency: 2,
     models: MODELS,
+    // The broker's first estimates, before it has learned the workers' times (as the placement bench's CPU pool).
+    throughput: { gflops: 50 * threads, fixedOverheadMs: 0.05, memoryGBps: 10 * threads },
     ...(preemptible ? { preemptible: true } : {}),
   });
   return {
@@ -312,6 +314,11 @@ async function main(): Promise<void> {
       return summarize(setup, fleet, outcomes, start, end);
     });
     results.push(result);
+    // Each set-up's figures as soon as it ends, so a run cut short keeps what it measured.
+    if (values.out) {
+      mkdirSync(values.out, { recursive: true });
+      writeFileSync(join(values.out, 'trace-bench.partial.json'), `${JSON.stringify({ peakRate, calibration, results }, null, 2)}\n`);
+    }
     const r = result as { costPer1k: number; slo: number; refused: number; failed: number };
     log(`${name}: $${r.costPer1k.toExponential(3)} per 1,000, SLO ${(r.slo * 100).toFixed(2)}%, refused ${r.refused}, failed ${r.failed}`);
   }
@@ -348,6 +355,7 @@ async function main(): Promise<void> {
     mkdirSync(values.out, { recursive: true });
     writeFileSync(join(values.out, 'trace-bench.json'), `${JSON.stringify(report, null, 2)}\n`);
     writeFileSync(join(values.out, 'trace-bench.md'), markdown);
+    rmSync(join(values.out, 'trace-bench.partial.json'), { force: true });
   }
   console.log(markdown);
 }
