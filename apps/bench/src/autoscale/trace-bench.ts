@@ -118,10 +118,12 @@ interface Outcome {
   cls: number;
   atMs: number;
   status: number;
+  code?: string;
   latencyMs: number;
 }
 
-async function send(pool: Pool, cls: RequestClass, request: EncodedRequest): Promise<number> {
+/** The status and, for a refusal or failure, the error code the answer carried. */
+async function send(pool: Pool, cls: RequestClass, request: EncodedRequest): Promise<{ status: number; code?: string }> {
   try {
     const res = await pool.request({
       method: 'POST',
@@ -131,10 +133,18 @@ async function send(pool: Pool, cls: RequestClass, request: EncodedRequest): Pro
       headersTimeout: 120_000,
       bodyTimeout: 120_000,
     });
-    await res.body.dump();
-    return res.statusCode;
-  } catch {
-    return 0;
+    if (res.statusCode === 200) {
+      await res.body.dump();
+      return { status: 200 };
+    }
+    const text = await res.body.text();
+    let code = 'unknown';
+    try {
+      code = String((JSON.parse(text) as { code?: string }).code ?? 'unknown');
+    } catch {}
+    return { status: res.statusCode, code };
+  } catch (error) {
+    return { status: 0, code: (error as { code?: string }).code ?? 'connection' };
   }
 }
 
@@ -253,7 +263,7 @@ async function main(): Promise<void> {
             let r = pick() * total;
             let i = 0;
             while (i < CLASSES.length - 1 && r >= (CLASSES[i] as RequestClass).weight) r -= (CLASSES[i++] as RequestClass).weight;
-            if ((await send(pool, CLASSES[i] as RequestClass, plain[i] as EncodedRequest)) === 200) count++;
+            if ((await send(pool, CLASSES[i] as RequestClass, plain[i] as EncodedRequest)).status === 200) count++;
           }
         }),
       );
@@ -304,8 +314,8 @@ async function main(): Promise<void> {
         const cls = CLASSES[a.cls] as RequestClass;
         const scheduled = start + a.atMs;
         pending.push(
-          send(pool, cls, requests[a.cls] as EncodedRequest).then((status) => {
-            outcomes.push({ cls: a.cls, atMs: a.atMs, status, latencyMs: performance.now() - scheduled });
+          send(pool, cls, requests[a.cls] as EncodedRequest).then(({ status, code }) => {
+            outcomes.push({ cls: a.cls, atMs: a.atMs, status, ...(code ? { code } : {}), latencyMs: performance.now() - scheduled });
           }),
         );
       }
@@ -408,7 +418,10 @@ function summarize(setup: Setup, fleet: Fleet, outcomes: Outcome[], startMs: num
   });
   const ups = fleet.scaleUps.filter((u) => u.launchMs >= startMs && u.healthyMs !== undefined);
   const statuses: Record<string, number> = {};
-  for (const o of outcomes) statuses[o.status] = (statuses[o.status] ?? 0) + 1;
+  for (const o of outcomes) {
+    const key = o.code ? `${o.status} ${o.code}` : String(o.status);
+    statuses[key] = (statuses[key] ?? 0) + 1;
+  }
   return {
     setup: setup.name,
     requests: outcomes.length,
@@ -465,6 +478,7 @@ function renderMarkdown(report: Report): string {
     refused: number;
     failed: number;
     requests: number;
+    statuses: Record<string, number>;
     perClass: { class: string; slo: number; p50Ms: number; p99Ms: number }[];
     pools: Record<string, { replicaS: number; peakReplicas: number }>;
     scaleUp: { count: number; wantToHealthyMs?: { p50: number; p90: number; max: number }; launchToHealthyMs?: { p50: number; max: number } };
@@ -495,6 +509,13 @@ function renderMarkdown(report: Report): string {
       `| ${r.setup} | ${r.costPer1k.toExponential(3)} | ${r.costVsPeak ?? '-'} | ${pct(r.slo)} | ${pct(r.sloInteractive)} | ${pct(r.sloBatch)} | ${r.refused} | ${r.failed} | ${pools} | ${up} | ${pre} |`,
     );
   }
+  out.push('', 'Answers by status and error code:', '');
+  for (const r of rows)
+    out.push(
+      `- ${r.setup}: ${Object.entries(r.statuses)
+        .map(([k, n]) => `${k} x ${n}`)
+        .join(', ')}`,
+    );
   out.push('', '## Per class: SLO (p50 / p99 ms of answers)', '');
   const classes = rows[0]?.perClass.map((c) => c.class) ?? [];
   out.push(`| set-up | ${classes.join(' | ')} |`, `| --- | ${classes.map(() => '---').join(' | ')} |`);
