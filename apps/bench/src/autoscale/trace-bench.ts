@@ -39,7 +39,7 @@ const bundled = import.meta.url.endsWith('.mjs');
 
 const { values } = parseArgs({
   options: {
-    'day-s': { type: 'string', default: '80' },
+    'day-s': { type: 'string', default: '100' },
     'max-workers': { type: 'string', default: '6' },
     'worker-threads': { type: 'string', default: '1' },
     'peak-rate': { type: 'string' },
@@ -57,6 +57,12 @@ const { values } = parseArgs({
     'grace-ms': { type: 'string', default: '2000' },
     'hard-share': { type: 'string', default: '0.3' },
     'startup-ms': { type: 'string', default: '2000' },
+    /**
+     * The plan's headroom over the observed load. Compressing a day to minutes makes its ramps a
+     * thousand times steeper while a worker still takes its real time to start, so more than the
+     * broker's default (0.2) is planned for.
+     */
+    headroom: { type: 'string', default: '0.5' },
     /** Workers a pool may have starting at once (Kubernetes' HPA adds up to 4 pods per step by default). */
     'max-starting': { type: 'string', default: '4' },
     catalog: { type: 'string' },
@@ -167,7 +173,12 @@ function brokerConfig(catalogPath: string, spot: boolean): Record<string, unknow
     registration: { tokens: [TOKEN], heartbeatMs: 250, ttlMs: 1500 },
     health: { intervalMs: 100, timeoutMs: 2000 },
     // The day is compressed: the long window is one of its hours, the short one a worker's start-up.
-    autoscale: { windowMs: Math.round(hourMs), startupMs: Number(values['startup-ms']), headroom: 0.3, targetWaitMs: { interactive: 50, batch: 2000 } },
+    autoscale: {
+      windowMs: Math.round(hourMs),
+      startupMs: Number(values['startup-ms']),
+      headroom: Number(values.headroom),
+      targetWaitMs: { interactive: 50, batch: 2000 },
+    },
     anonymous: {},
     limits: { defaultDeadlineMs: 1000, upstreamTimeoutMs: 60_000 },
     jobs: { store: 'memory' },
