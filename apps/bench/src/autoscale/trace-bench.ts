@@ -42,6 +42,12 @@ const { values } = parseArgs({
     'day-s': { type: 'string', default: '100' },
     'max-workers': { type: 'string', default: '6' },
     'worker-threads': { type: 'string', default: '1' },
+    /**
+     * Sessions per model in each worker (`--instances`): with 2, an interactive run need not wait behind
+     * a batch-class run of the same model (those take one slot at a time, `--batch-class-runs 1`). A
+     * worker is priced at threads x instances cores.
+     */
+    instances: { type: 'string', default: '1' },
     'peak-rate': { type: 'string' },
     utilization: { type: 'string', default: '0.6' },
     'calibrate-s': { type: 'string', default: '4' },
@@ -77,7 +83,8 @@ const { values } = parseArgs({
 const dayS = Number(values['day-s']);
 const maxWorkers = Number(values['max-workers']);
 const threads = Number(values['worker-threads']);
-const odPrice = Number(values['core-price']) * threads;
+const instances = Number(values.instances);
+const odPrice = Number(values['core-price']) * threads * instances;
 const spotPrice = odPrice * Number(values['spot-share']);
 const hourMs = (dayS * 1000) / 24;
 const workerCli = values['worker-cli'] ?? (bundled ? join(here, 'worker-cli.mjs') : WORKER_CLI);
@@ -220,6 +227,8 @@ async function main(): Promise<void> {
     '0',
     '--threads',
     String(threads),
+    '--instances',
+    String(instances),
     '--log-level',
     'error',
   ];
@@ -366,7 +375,7 @@ async function main(): Promise<void> {
     },
     calibration,
     classes: CLASSES,
-    workers: { threads, maxWorkers, meanWorkers },
+    workers: { threads, instances, maxWorkers, meanWorkers },
     prices: { onDemandPerWorkerHour: odPrice, spotPerWorkerHour: spotPrice },
     preemption: preempt,
     results,
@@ -473,7 +482,7 @@ interface Report {
   cores: number;
   loadAverageAtEnd: number[];
   trace: { dayS: number; peakRate: number; requests: number; cv: number; meanToPeak: number };
-  workers: { threads: number; maxWorkers: number; meanWorkers: number };
+  workers: { threads: number; instances: number; maxWorkers: number; meanWorkers: number };
   prices: { onDemandPerWorkerHour: number; spotPerWorkerHour: number };
   results: Record<string, unknown>[];
 }
@@ -503,7 +512,7 @@ function renderMarkdown(report: Report): string {
     '',
     `${report.date}, ${report.machine || 'machine not named'} (${report.cores} cores, load average at the end ${report.loadAverageAtEnd.join(' / ')}).`,
     `Trace: BurstGPT's daily shape (mean/peak ${report.trace.meanToPeak}), Gamma gaps (cv ${report.trace.cv}), one day in ${report.trace.dayS} s, peak ${report.trace.peakRate} req/s, ${report.trace.requests} requests.`,
-    `Workers: ${report.workers.threads} thread(s) each; static-peak ${report.workers.maxWorkers}, static-mean ${report.workers.meanWorkers}, autoscaled 1 to ${report.workers.maxWorkers} per pool. Prices per worker-hour: on-demand $${report.prices.onDemandPerWorkerHour}, spot $${report.prices.spotPerWorkerHour.toFixed(4)}.`,
+    `Workers: ${report.workers.threads} thread(s) and ${report.workers.instances} session(s) per model each; static-peak ${report.workers.maxWorkers}, static-mean ${report.workers.meanWorkers}, autoscaled 1 to ${report.workers.maxWorkers} per pool. Prices per worker-hour: on-demand $${report.prices.onDemandPerWorkerHour}, spot $${report.prices.spotPerWorkerHour.toFixed(4)}.`,
     '',
     '| set-up | $ per 1,000 (provisioned) | vs static-peak | SLO all | interactive | batch | refused | failed | replica-s by pool (peak replicas) | scale-ups: want to admitted p50 / p90 / max ms | preemptions (notice drained in grace / hard) |',
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
