@@ -205,6 +205,30 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
     await client.dispose();
   });
 
+  it("measures the cloud's round trip first: no model lookup starts until the ping has answered", async () => {
+    const events: string[] = [];
+    let answerPing: () => void = () => undefined;
+    const pingHeld = new Promise<void>((resolve) => {
+      answerPing = resolve;
+    });
+    const spyFetch: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (!url.startsWith(worker.url)) return fetch(input, init);
+      const path = new URL(url).pathname;
+      events.push(path);
+      if (path === '/v2/health/ready') await pingHeld;
+      return fetch(input, init);
+    };
+    const client = await createClient(options({ fetch: spyFetch }));
+    await vi.waitFor(() => expect(events).toContain('/v2/health/ready'));
+    // Let any lookup that was going to start beside the ping start.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(events).toEqual(['/v2/health/ready']);
+    answerPing();
+    await vi.waitFor(() => expect(events).toEqual(expect.arrayContaining(['/v2/models/mlp', '/v2/models/double'])));
+    await client.dispose();
+  });
+
   it('prefetches from the network, then a new client warms from the cache alone', async () => {
     const caches = createMemoryCacheStorage();
     const a = await createClient(options({ caches, broker: undefined }));

@@ -85,7 +85,6 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   });
   const cloud = options.broker ? createCloudClient({ url: options.broker, apiKey: options.apiKey, fetch: options.fetch, ...options.cloud }) : undefined;
   const served = cloud ? createServedModels(cloud) : undefined;
-  served?.learn(loaded.catalog.models.map((m) => m.id));
   const pingCloud = async () => {
     if (!cloud) return;
     try {
@@ -96,6 +95,12 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   };
   // The first decisions wait for this round trip (bounded), so the first cloud estimate is measured.
   let firstPing = pingCloud();
+  // After the ping, and a few at a time: queued behind a catalog's worth of lookups on a browser's
+  // few connections per host, the ping would time the queue, not the round trip.
+  served?.learn(
+    loaded.catalog.models.map((m) => m.id),
+    { after: firstPing },
+  );
   // A new link makes the learned network times wrong: forget them and measure again.
   const onNetworkChange = () => {
     live.resetNetwork();

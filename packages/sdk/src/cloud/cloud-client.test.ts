@@ -222,8 +222,17 @@ describe('cloud client against a real OIP v2 server on loopback', () => {
     expect(await code(createCloudClient({ url }).infer('echo', [tensor(4)], { budgetMs: 1000 }))).toBe('UPSTREAM_FAILED');
   });
 
-  it('measures a round trip with ping', async () => {
+  it('measures a round trip with ping, whether or not the server says it is ready; no answer at all is NETWORK', async () => {
     const { url } = await startServer();
     expect(await createCloudClient({ url }).ping()).toBeGreaterThan(0);
+    // A broker whose pools are still starting answers not-ready: the round trip is as real.
+    const starting = await startServer();
+    starting.server.removeAllListeners('request');
+    starting.server.on('request', (_req, res) => res.writeHead(400, { 'splitflow-not-ready': 'NO_CAPACITY', 'retry-after': '1' }).end());
+    expect(await createCloudClient({ url: starting.url }).ping()).toBeGreaterThan(0);
+    const gone = await startServer();
+    gone.server.closeAllConnections();
+    await new Promise((r) => gone.server.close(r));
+    expect(await code(createCloudClient({ url: gone.url }).ping())).toBe('NETWORK');
   });
 });

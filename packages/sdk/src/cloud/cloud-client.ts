@@ -60,7 +60,10 @@ export interface CloudReply {
 export interface CloudClient {
   readonly url: string;
   infer(model: string, inputs: NamedTensor[], options: CloudInferOptions): Promise<CloudReply>;
-  /** One round trip to `/v2/health/ready`, in ms; the router's RTT seed. */
+  /**
+   * One round trip to `/v2/health/ready`, in ms; the router's RTT seed. Any HTTP answer counts (a
+   * broker still starting its pools answers not-ready as fast); only no answer throws.
+   */
   ping(signal?: AbortSignal): Promise<number>;
   /**
    * Whether the endpoint serves `model`, from the OIP model metadata (`GET /v2/models/{name}`, which
@@ -206,7 +209,8 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
     async ping(signal) {
       const started = performance.now();
       try {
-        await http.get('v2/health/ready', { signal, timeout: 5000, retry: 0 });
+        const answer = await http.get('v2/health/ready', { signal, timeout: 5000, retry: 0, throwHttpErrors: false });
+        await answer.body?.cancel();
       } catch (error) {
         throw await toSplitflowError(error, 1, signal);
       }

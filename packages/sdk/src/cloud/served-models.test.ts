@@ -1,5 +1,5 @@
 import { SplitflowError } from '@splitflow/contract';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { CloudClient } from './cloud-client.js';
 import { createServedModels } from './served-models.js';
 
@@ -44,5 +44,34 @@ describe('served models', () => {
     release(true);
     expect(await served.serves('a', 10_000)).toBe(true);
     expect(asked).toEqual(['a', 'a']);
+  });
+
+  it('learns after its gate, a few lookups at a time, and asks at once about a model a caller waits for', async () => {
+    const pending = new Map<string, (served: boolean) => void>();
+    const { cloud, asked } = fakeCloud(
+      (model) =>
+        new Promise((resolve) => {
+          pending.set(model, resolve);
+        }),
+    );
+    let openGate: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      openGate = resolve;
+    });
+    const served = createServedModels(cloud);
+    served.learn(['a', 'b', 'c', 'd'], { after: gate, concurrency: 2 });
+    await Promise.resolve();
+    expect(asked).toEqual([]);
+    openGate();
+    await vi.waitFor(() => expect(asked).toEqual(['a', 'b']));
+    const d = served.serves('d', 10_000);
+    expect(asked).toEqual(['a', 'b', 'd']);
+    pending.get('d')?.(true);
+    expect(await d).toBe(true);
+    pending.get('a')?.(true);
+    await vi.waitFor(() => expect(asked).toEqual(['a', 'b', 'd', 'c']));
+    for (const model of ['b', 'c']) pending.get(model)?.(false);
+    await vi.waitFor(() => expect(served.known()).toEqual({ a: true, b: false, c: false, d: true }));
+    expect(asked).toHaveLength(4);
   });
 });

@@ -1,9 +1,19 @@
 import type { CloudClient } from './cloud-client.js';
 
 /** What the client knows of which models the cloud endpoint serves. */
+export interface LearnOptions {
+  /** The lookups start once this settles (the client's first round trip, which they must not delay). */
+  after?: Promise<unknown>;
+  /** Lookups in flight at once: a browser opens about 6 connections per host, and requests that matter must find one free. @default 2 */
+  concurrency?: number;
+}
+
 export interface ServedModels {
-  /** Asks the endpoint about `models` now (in the background); answers are kept, failures are asked again later. */
-  learn(models: readonly string[]): void;
+  /**
+   * Asks the endpoint about `models` in the background, a few at a time; answers are kept, failures
+   * are asked again later. A model asked about with `serves` meanwhile is looked up at once.
+   */
+  learn(models: readonly string[], options?: LearnOptions): void;
   /**
    * Whether the endpoint serves `model`: waits for the answer at most `waitMs`, then `undefined`
    * (unknown) if none came. A failed lookup is `undefined` too, and the next call asks again.
@@ -43,8 +53,16 @@ export function createServedModels(cloud: CloudClient): ServedModels {
   };
 
   return {
-    learn(models) {
-      for (const model of models) void ask(model);
+    learn(models, o = {}) {
+      const queue = [...models];
+      const next = async (): Promise<void> => {
+        for (let model = queue.shift(); model !== undefined; model = queue.shift()) await ask(model);
+      };
+      const start = () => {
+        for (let i = 0; i < Math.max(1, o.concurrency ?? 2); i++) void next();
+      };
+      if (o.after) void o.after.then(start, start);
+      else start();
     },
     async serves(model, waitMs) {
       const known = answers.get(model);
