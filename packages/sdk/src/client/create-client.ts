@@ -22,6 +22,7 @@ import { createLatencyRouter, linkOf } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
+import { within } from '../timing/within.js';
 import { type CloudOutcome, createCloudRoute } from './cloud-route.js';
 import { createEmitter } from './emitter.js';
 import { createLocalRoute, type InputHolder, type LocalOutcome, lazyExecutor } from './local-route.js';
@@ -36,13 +37,6 @@ const NO_FALLBACK: ReadonlySet<ErrorCode> = new Set(['INVALID_TENSOR', 'INVALID_
 const now = () => performance.now();
 // The link assumed before the probe or any measurement says otherwise (the router's default too).
 const DEFAULT_LINK = { rttMs: 100, mbps: 10 };
-
-/** Waits for `promise` at most `ms`. */
-async function within(promise: Promise<unknown>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([promise, new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-  clearTimeout(timer);
-}
 
 function isOnline(device: DeviceProfile): DeviceProfile['network']['online'] {
   const nav = (globalThis as { navigator?: { onLine?: unknown } }).navigator;

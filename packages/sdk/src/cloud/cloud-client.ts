@@ -209,8 +209,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
     async ping(signal) {
       const started = performance.now();
       try {
-        const answer = await http.get('v2/health/ready', { signal, timeout: 5000, retry: 0, throwHttpErrors: false });
-        await answer.body?.cancel();
+        await http.get('v2/health/ready', { signal, timeout: 5000, retry: 0, throwHttpErrors: false });
       } catch (error) {
         throw await toSplitflowError(error, 1, signal);
       }

@@ -46,7 +46,7 @@ describe('served models', () => {
     expect(asked).toEqual(['a', 'a']);
   });
 
-  it('learns after its gate, a few lookups at a time, and asks at once about a model a caller waits for', async () => {
+  it('learns after its gate, two lookups at a time, and asks at once about a model a caller waits for', async () => {
     const pending = new Map<string, (served: boolean) => void>();
     const { cloud, asked } = fakeCloud(
       (model) =>
@@ -59,7 +59,7 @@ describe('served models', () => {
       openGate = resolve;
     });
     const served = createServedModels(cloud);
-    served.learn(['a', 'b', 'c', 'd'], { after: gate, concurrency: 2 });
+    served.learn(['a', 'b', 'c', 'd'], { after: gate });
     await Promise.resolve();
     expect(asked).toEqual([]);
     openGate();

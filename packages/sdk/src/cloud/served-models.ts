@@ -1,16 +1,15 @@
+import { within } from '../timing/within.js';
 import type { CloudClient } from './cloud-client.js';
 
 /** What the client knows of which models the cloud endpoint serves. */
 export interface LearnOptions {
   /** The lookups start once this settles (the client's first round trip, which they must not delay). */
   after?: Promise<unknown>;
-  /** Lookups in flight at once: a browser opens about 6 connections per host, and requests that matter must find one free. @default 2 */
-  concurrency?: number;
 }
 
 export interface ServedModels {
   /**
-   * Asks the endpoint about `models` in the background, a few at a time; answers are kept, failures
+   * Asks the endpoint about `models` in the background, two at a time; answers are kept, failures
    * are asked again later. A model asked about with `serves` meanwhile is looked up at once.
    */
   learn(models: readonly string[], options?: LearnOptions): void;
@@ -22,6 +21,9 @@ export interface ServedModels {
   /** Known answers so far, by model. */
   known(): Record<string, boolean>;
 }
+
+// A browser opens about 6 connections per host: background lookups leave most of them to requests that matter.
+const LOOKUPS_AT_ONCE = 2;
 
 /**
  * Learns from the endpoint's model metadata which models it serves, so the router never sends a
@@ -36,17 +38,17 @@ export function createServedModels(cloud: CloudClient): ServedModels {
     if (known !== undefined) return Promise.resolve(known);
     let lookup = pending.get(model);
     if (!lookup) {
-      lookup = cloud.serves(model).then(
-        (served) => {
-          answers.set(model, served);
-          return served;
-        },
-        () => undefined,
-      );
-      const current = lookup;
-      void current.then(() => {
-        if (pending.get(model) === current) pending.delete(model);
-      });
+      // Settled lookups leave `pending`: an answer is kept in `answers`, a failure is asked again.
+      lookup = cloud
+        .serves(model)
+        .then(
+          (served) => {
+            answers.set(model, served);
+            return served;
+          },
+          () => undefined,
+        )
+        .finally(() => pending.delete(model));
       pending.set(model, lookup);
     }
     return lookup;
@@ -55,27 +57,17 @@ export function createServedModels(cloud: CloudClient): ServedModels {
   return {
     learn(models, o = {}) {
       const queue = [...models];
-      const next = async (): Promise<void> => {
+      const next = async () => {
         for (let model = queue.shift(); model !== undefined; model = queue.shift()) await ask(model);
       };
       const start = () => {
-        for (let i = 0; i < Math.max(1, o.concurrency ?? 2); i++) void next();
+        for (let i = 0; i < LOOKUPS_AT_ONCE; i++) void next();
       };
-      if (o.after) void o.after.then(start, start);
-      else start();
+      Promise.resolve(o.after).then(start, start);
     },
     async serves(model, waitMs) {
-      const known = answers.get(model);
-      if (known !== undefined) return known;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<undefined>((resolve) => {
-        timer = setTimeout(() => resolve(undefined), Math.max(0, waitMs));
-      });
-      try {
-        return await Promise.race([ask(model), late]);
-      } finally {
-        clearTimeout(timer);
-      }
+      if (!answers.has(model)) await within(ask(model), waitMs);
+      return answers.get(model);
     },
     known: () => Object.fromEntries(answers),
   };
