@@ -16,7 +16,8 @@ import { run, type Server, start } from './run-command.js';
 // app", kept equal by src/readme-snippets.test.ts). In Chromium the page runs `tiny` locally and
 // `vision-s` through a broker and a worker started from the installed CLIs; the outputs must equal
 // onnxruntime-node's on the same inputs. The same install then builds a webpack 5 app
-// (examples/webpack-app, the README's "Other bundlers") that runs `tiny` on the device.
+// (examples/webpack-app, the README's "Other bundlers") and a Next.js app as a static export
+// (examples/next-app), each of which runs `tiny` on the device.
 
 const repo = resolve(import.meta.dirname, '../../..');
 const example = join(repo, 'packages/sdk/examples/vite-app');
@@ -249,6 +250,40 @@ test('the packed SDK in a webpack 5 app: tiny on the device, in the SDK Worker, 
     expect(local).toMatchObject({ where: 'local', backend: 'wasm', thread: 'worker' });
     expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
     expect(workers.some((u) => /splitflow-runtime.*\.js$/.test(u))).toBe(true);
+  } finally {
+    await new Promise<void>((done) => server.close(() => done()));
+  }
+});
+
+test('the packed SDK in a Next.js app (static export): tiny on the device, in the SDK Worker', async ({ page }) => {
+  test.setTimeout(1_200_000);
+  const next = join(dir, 'next-app');
+  await cp(join(repo, 'packages/sdk/examples/next-app'), next, { recursive: true });
+  // The same installed tarballs as the Vite app, plus Next.js and React from the registry.
+  await symlink(join(app, 'node_modules'), join(next, 'node_modules'), 'dir');
+  step('npm install next');
+  await run('npm', ['install', '--no-save', '--no-audit', '--no-fund', '--prefer-offline', 'next@16', 'react@19', 'react-dom@19'], {
+    cwd: app,
+    env: { ONNXRUNTIME_NODE_INSTALL: 'skip', NEXT_TELEMETRY_DISABLED: '1' },
+  });
+  step('next build');
+  await run('npm', ['run', 'build'], { cwd: next, env: { NEXT_TELEMETRY_DISABLED: '1' } });
+  step('next build done');
+  const out = join(next, 'out');
+  await mkdir(join(out, 'models'), { recursive: true });
+  await cp(join(repo, 'models/catalog.json'), join(out, 'models/catalog.json'));
+  await cp(join(repo, 'models/build/tiny'), join(out, 'models/tiny'), { recursive: true });
+
+  const { url, server } = await serveStatic(out);
+  try {
+    await page.goto(url);
+    await expect(page.locator('#app')).toHaveAttribute('data-state', /done|failed/, { timeout: 120_000 });
+    const text = (await page.locator('#app').textContent()) ?? '';
+    expect(await page.locator('#app').getAttribute('data-state'), text).toBe('done');
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    const local = JSON.parse(text) as Summary & { thread: string };
+    expect(local).toMatchObject({ where: 'local', backend: 'wasm', thread: 'worker' });
+    expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
   } finally {
     await new Promise<void>((done) => server.close(() => done()));
   }
