@@ -1,15 +1,20 @@
 // What a web app sees of the SDK, measured side by side in one run (headless Debian Chromium):
 //   bundle        the SDK core's gzipped size
-//   first-result  a model's first local result on a fresh page (empty caches), then after a reload
-//                 (model in the Cache API, runtime files in the HTTP cache), from navigation start
+//   first-result  a model's first local result on a fresh page (a new, empty browser profile), then
+//                 after a reload (model in the Cache API, runtime files in the HTTP cache), from
+//                 navigation start. Each visit gets a profile on disk, as a user's browser has: an
+//                 incognito context keeps no code caches, so it would not show what a reload gets.
 //   cloud         the same cloud request (vision-s, binary tensors) to a real broker over a real worker,
-//                 from the page through the SDK and from Node (plain fetch of the same body, and the
-//                 SDK's cloud client), direct and through the page server's proxy, in alternating rounds.
-//                 "outside" = wall time less the queue and compute the server reported.
+//                 from the page (through the SDK, and with the page's own fetch) and from Node (plain
+//                 fetch of the same body, and the SDK's cloud client), direct and through the page
+//                 server's proxy, in alternating rounds. Every client encodes and decodes inside its
+//                 time. "outside" = wall time less the queue and compute the server reported.
 //   probe         the device probe's GFLOPS over fresh page loads (its spread decides routing stability)
 // Run: node --conditions=source --import tsx apps/bench/src/sdk/first-result-bench.ts [--quick]
 // Needs `npm run models`.
-import { loadavg } from 'node:os';
+import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildBroker, readCatalog } from '@splitflow/broker';
@@ -101,6 +106,26 @@ const brokerPort = new URL(brokerUrl).port;
 const proxied = `${origin}/cloud/${brokerPort}`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 
+/** Bytes of compiled wasm Chromium keeps in a profile (its code cache's entries, not its index). */
+function wasmCodeCacheBytes(profile: string): number {
+  const dir = join(profile, 'Default', 'Code Cache', 'wasm');
+  let bytes = 0;
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const s = statSync(p);
+      if (s.isDirectory()) walk(p);
+      else if (name !== 'index' && name !== 'the-real-index') bytes += s.size;
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    return 0;
+  }
+  return bytes;
+}
+
 async function freshPage() {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -114,18 +139,21 @@ try {
   // the page starts createClient and the run itself. Without and with `preload`, alternating.
   {
     const rows: (string | number)[][] = [];
-    const data: { load: number; state: string; preload: boolean; resultAtMs: number }[] = [];
+    const data: { load: number; state: string; preload: boolean; resultAtMs: number; wasmCacheKiB: number }[] = [];
     for (let l = 0; l < loads; l++) {
       for (const preload of [false, true]) {
-        const context = await browser.newContext();
+        const profile = mkdtempSync(join(tmpdir(), 'splitflow-first-result-'));
+        const context = await chromium.launchPersistentContext(profile, { executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
         const page = await context.newPage();
         await page.goto(`${pageUrl}?first=${encodeURIComponent(model)}&preload=${preload ? 1 : 0}`);
         for (const state of ['first visit', 'after reload']) {
           if (state === 'after reload') await page.reload();
           await page.waitForFunction(() => window.firstResult !== undefined);
           const r = await page.evaluate(() => window.firstResult as NonNullable<typeof window.firstResult>);
-          log('first-result', preload ? 'preload' : 'plain', state, Math.round(r.resultAtMs), r.timings);
-          data.push({ load: l, state, preload, ...r });
+          // What the visit found in the profile's wasm code cache when it started is what the one before left.
+          const wasmCacheKiB = round(wasmCodeCacheBytes(profile) / 1024, 0);
+          log('first-result', preload ? 'preload' : 'plain', state, Math.round(r.resultAtMs), r.timings, 'wasm code cache KiB', wasmCacheKiB);
+          data.push({ load: l, state, preload, wasmCacheKiB, ...r });
           const t = r.timings as { downloadMs?: number; runtimeMs?: number; compileMs?: number; computeMs?: number };
           rows.push([
             l,
@@ -139,9 +167,11 @@ try {
             ms(t.runtimeMs ?? 0),
             ms(t.compileMs ?? 0),
             ms(t.computeMs ?? 0),
+            wasmCacheKiB,
           ]);
         }
         await context.close();
+        rmSync(profile, { recursive: true, force: true });
       }
     }
     const med = (state: string, preload: boolean) => summarize(data.filter((d) => d.state === state && d.preload === preload).map((d) => d.resultAtMs)).p50;
@@ -152,7 +182,7 @@ try {
       p50AfterReloadMs: med('after reload', false),
       preload: { p50FirstVisitMs: med('first visit', true), p50AfterReloadMs: med('after reload', true) },
     };
-    md.push(`## ${model}: first local result, from navigation start (${loads} fresh contexts per way, each then reloaded)`, '');
+    md.push(`## ${model}: first local result, from navigation start (${loads} fresh browser profiles per way, each then reloaded)`, '');
     md.push(
       'The page starts the work itself on load. "createClient, infer": `createClient(options)` then `infer`. "preload": the same with `preload: [model]`, so the files and the runtime start as soon as the catalog and the probe are in.',
       '',
@@ -164,12 +194,25 @@ try {
       '',
     );
     md.push(
-      'Columns: download (files, or the Cache API), runtime (the Worker, onnxruntime-web and its wasm, from the start of the download, beside it), compile (the session), first run.',
+      "Columns: download (files, or the Cache API), runtime (the Worker, onnxruntime-web and its wasm, from the start of the download, beside it), compile (the session), first run, and the bytes of compiled wasm in the profile's code cache once the result was in (0: Chromium kept none, so the next load compiles again).",
       '',
     );
     md.push(
       table(
-        ['load', 'way', 'state', 'backend', 'result at ms', 'client ready at ms', 'infer ms', 'download ms', 'runtime ms', 'compile ms', 'first run ms'],
+        [
+          'load',
+          'way',
+          'state',
+          'backend',
+          'result at ms',
+          'client ready at ms',
+          'infer ms',
+          'download ms',
+          'runtime ms',
+          'compile ms',
+          'first run ms',
+          'wasm code cache KiB after',
+        ],
         rows,
       ),
       '',
@@ -186,13 +229,13 @@ try {
       return { name: spec.name, datatype: 'FP32', shape, data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01)) } as NamedTensor;
     });
     const nodeFetch = async (base: string) => {
-      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
       const t = performance.now();
+      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
       const response = await fetch(`${base}/v2/models/${model}/infer`, { method: 'POST', body: encoded.body as BodyInit, headers: encoded.headers });
       const bytes = new Uint8Array(await response.arrayBuffer());
-      const wall = performance.now() - t;
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const info = readRouteInfo(decodeInferResponse(bytes, response.headers.get(BINARY_HEADER)).response.parameters);
+      const wall = performance.now() - t;
       return { wall, server: ((info.queueUs ?? 0) + (info.computeUs ?? 0)) / 1000 };
     };
     const nodeSdk = createCloudClient({ url: brokerUrl });
@@ -223,6 +266,8 @@ try {
           browserParts[name][k].push(...v);
         }
       }
+      const raw = await page.evaluate(([m, url, n]) => window.bench.fetchRuns(m as string, url as string, n as number, 3), [model, brokerUrl, runs] as const);
+      add('browser fetch direct (CORS), no SDK', raw.wall, raw.server);
       for (const [name, run] of [
         ['Node fetch direct', () => nodeFetch(brokerUrl)],
         ['Node fetch via page proxy', () => nodeFetch(proxied)],

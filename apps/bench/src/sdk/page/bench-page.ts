@@ -1,6 +1,16 @@
 // The SDK benchmark page (built with Vite, served cross-origin isolated). The Node driver
 // (sdk-bench.ts) calls these through page.evaluate; every figure is measured here, in the page.
-import type { ModelCatalog, ModelManifest, Tensor } from '@splitflow/contract';
+import {
+  BINARY_HEADER,
+  decodeInferResponse,
+  encodeInferRequest,
+  type ModelCatalog,
+  type ModelManifest,
+  type NamedTensor,
+  readRouteInfo,
+  SPLITFLOW_PARAMS,
+  type Tensor,
+} from '@splitflow/contract';
 import { createClient, type InferResult, type LocalBackend, type SplitflowClient } from '@splitflow/sdk';
 // An SDK internal, by path: the bench times the probe alone.
 import { probeDevice } from '../../../../../packages/sdk/src/probe/probe-device.js';
@@ -227,6 +237,29 @@ const bench = {
     }
     await client.dispose();
     return { wall, network, server, parts };
+  },
+
+  /**
+   * `n` cloud runs of `model` with the page's own fetch, no SDK: the request the Node client sends
+   * (encoded per run, as the SDK does), so the browser's network path is measured apart from the SDK.
+   */
+  async fetchRuns(model: string, broker: string, n: number, warmup: number) {
+    const inputs = Object.entries(inputsFor(await manifestOf(model))).map(([name, t]) => ({ name, ...t }) as NamedTensor);
+    const wall: number[] = [];
+    const server: number[] = [];
+    for (let i = 0; i < warmup + n; i++) {
+      const t = performance.now();
+      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
+      const response = await fetch(`${broker}/v2/models/${model}/infer`, { method: 'POST', body: encoded.body as BodyInit, headers: encoded.headers });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const info = readRouteInfo(decodeInferResponse(bytes, response.headers.get(BINARY_HEADER)).response.parameters);
+      const end = performance.now();
+      if (i < warmup) continue;
+      wall.push(end - t);
+      server.push(((info.queueUs ?? 0) + (info.computeUs ?? 0)) / 1000);
+    }
+    return { wall, server };
   },
 
   async dispose(id: string) {
