@@ -93,7 +93,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   // few connections per host, the ping would time the queue, not the round trip.
   served?.learn(
     loaded.catalog.models.map((m) => m.id),
-    { after: firstPing },
+    firstPing,
   );
   // A new link makes the learned network times wrong: forget them and measure again.
   const onNetworkChange = () => {

@@ -59,7 +59,7 @@ describe('served models', () => {
       openGate = resolve;
     });
     const served = createServedModels(cloud);
-    served.learn(['a', 'b', 'c', 'd'], { after: gate });
+    served.learn(['a', 'b', 'c', 'd'], gate);
     await Promise.resolve();
     expect(asked).toEqual([]);
     openGate();

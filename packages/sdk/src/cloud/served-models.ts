@@ -2,17 +2,13 @@ import { within } from '../timing/within.js';
 import type { CloudClient } from './cloud-client.js';
 
 /** What the client knows of which models the cloud endpoint serves. */
-export interface LearnOptions {
-  /** The lookups start once this settles (the client's first round trip, which they must not delay). */
-  after?: Promise<unknown>;
-}
-
 export interface ServedModels {
   /**
-   * Asks the endpoint about `models` in the background, two at a time; answers are kept, failures
-   * are asked again later. A model asked about with `serves` meanwhile is looked up at once.
+   * Asks the endpoint about `models` in the background, two at a time, once `after` settles (the
+   * client's first round trip, which they must not delay); answers are kept, failures are asked
+   * again later. A model asked about with `serves` meanwhile is looked up at once.
    */
-  learn(models: readonly string[], options?: LearnOptions): void;
+  learn(models: readonly string[], after?: Promise<unknown>): void;
   /**
    * Whether the endpoint serves `model`: waits for the answer at most `waitMs`, then `undefined`
    * (unknown) if none came. A failed lookup is `undefined` too, and the next call asks again.
@@ -21,9 +17,6 @@ export interface ServedModels {
   /** Known answers so far, by model. */
   known(): Record<string, boolean>;
 }
-
-// A browser opens about 6 connections per host: background lookups leave most of them to requests that matter.
-const LOOKUPS_AT_ONCE = 2;
 
 /**
  * Learns from the endpoint's model metadata which models it serves, so the router never sends a
@@ -55,15 +48,17 @@ export function createServedModels(cloud: CloudClient): ServedModels {
   };
 
   return {
-    learn(models, o = {}) {
+    learn(models, after) {
       const queue = [...models];
       const next = async () => {
         for (let model = queue.shift(); model !== undefined; model = queue.shift()) await ask(model);
       };
+      // Two lanes: a browser opens about 6 connections per host, and requests that matter need most of them.
       const start = () => {
-        for (let i = 0; i < LOOKUPS_AT_ONCE; i++) void next();
+        void next();
+        void next();
       };
-      Promise.resolve(o.after).then(start, start);
+      Promise.resolve(after).then(start, start);
     },
     async serves(model, waitMs) {
       if (!answers.has(model)) await within(ask(model), waitMs);
