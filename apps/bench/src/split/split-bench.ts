@@ -127,6 +127,16 @@ function routeKey(result: InferResult): string {
   return r.where;
 }
 
+/** The router's estimate of every candidate it weighed, in ms, by the routes' keys. */
+function estimatesOf(result: InferResult): Record<string, number> {
+  const e = result.route.estimates;
+  const out: Record<string, number> = {};
+  if (e?.local) out.local = round(e.local.totalMs, 1);
+  if (e?.cloud) out.cloud = round(e.cloud.totalMs, 1);
+  for (const s of e?.split ?? []) out[`split@${s.cut}/${s.encoding}`] = round(s.totalMs, 1);
+  return out;
+}
+
 async function main(): Promise<void> {
   const catalogPath = join(MODELS, 'catalog.json');
   const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog;
@@ -185,6 +195,15 @@ async function main(): Promise<void> {
                 const result = await client.infer(manifest.id, copyInputs(input), { ...r.options, ...budget });
                 const ms = performance.now() - t0;
                 const bytes = link.counters();
+                  log(
+                    'DEBUG ran',
+                    roundIndex,
+                    r.key,
+                    routeKey(result),
+                    ms.toFixed(1),
+                    JSON.stringify(result.route.timings),
+                    r.key === 'auto' ? JSON.stringify(estimatesOf(result)) : '',
+                  );
                 return { route: r.key, round: roundIndex, ms, upBytes: bytes.up, downBytes: bytes.down, took: routeKey(result), result };
               } catch (error) {
                 failures.push({
@@ -219,6 +238,7 @@ async function main(): Promise<void> {
                     downBytes: s.downBytes,
                     took: s.took,
                     reason: r.key === 'auto' ? s.result.route.reason : undefined,
+                    estimates: r.key === 'auto' ? estimatesOf(s.result) : undefined,
                     outputs: i === 0 ? Object.values(s.result.outputs).map((t) => Array.from(t.data as Float32Array)) : undefined,
                   });
                 }

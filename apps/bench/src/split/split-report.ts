@@ -12,6 +12,8 @@ export interface RouteSample {
   /** The fixed route the run took (for auto: the router's choice). */
   took: string;
   reason?: string;
+  /** For auto: what the router estimated for each candidate route, in ms, before the run. */
+  estimates?: Record<string, number>;
   /** Every output's values, kept from one round to compare routes' answers. */
   outputs?: number[][];
 }
@@ -51,6 +53,8 @@ export interface Cell {
     vsOracle: number;
     vsBestWhole: number;
     reason?: string;
+    /** Each timed auto run in order: its round, the route it took, its time and the router's estimates before it. */
+    runs?: { round: number; took: string; ms: number; estimates?: Record<string, number> }[];
   };
   /** The router's first decision on a fresh client (priors and a ping), judged by that route's median. */
   cold?: { choice: string; ms: number; vsOracle: number; vsBestWhole: number; reason?: string };
@@ -155,6 +159,7 @@ export function summariseCell(input: CellInput): Cell {
       vsOracle: round(autoMs / oracle.medianMs, 3),
       vsBestWhole: round(autoMs / bestWhole.ms, 3),
       reason: autoSamples.at(-1)?.reason,
+      runs: autoSamples.map((s) => ({ round: s.round, took: s.took, ms: round(s.ms, 1), ...(s.estimates ? { estimates: s.estimates } : {}) })),
     },
     failures: input.failures,
   };

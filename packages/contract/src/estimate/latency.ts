@@ -2,6 +2,7 @@ import { DATATYPE_INFO } from '../codec/datatype.js';
 import type { ModelManifest } from '../schema/manifest.js';
 import type { Throughput } from '../schema/pool.js';
 import { type DimBinding, evalTerms } from './cost-terms.js';
+import { dimSize } from './dim-size.js';
 
 /**
  * The one latency and cost model that the SDK router and the broker scheduler share, so both sides
@@ -97,15 +98,16 @@ export function tensorBytes(shape: readonly number[], bytesPerElement: number): 
 export const BYTES_ELEMENT_ESTIMATE = 16;
 
 /**
- * Expected bytes of a model's outputs for a request whose inputs bound `dims` (a dim left unbound
- * counts as 1): the download half of a cloud exchange, as the SDK's router and the broker's scheduler
- * both weigh it.
+ * Expected bytes of a model's outputs for a request whose inputs bound `dims`: the download half of a
+ * cloud exchange, as the SDK's router and the broker's scheduler both weigh it. Derived dims count
+ * (`width_8`, see `dimSize`): an answer whose length follows the input, such as a CTC line's steps, is
+ * weighed at its real size. A dim that cannot be sized counts as 1 (the catalog's build refuses them).
  */
 export function responseBytes(manifest: Pick<ModelManifest, 'outputs'>, dims: DimBinding): number {
   let total = 0;
   for (const output of manifest.outputs) {
     let count = 1;
-    for (const d of output.shape) count *= typeof d === 'number' ? d : (dims[d] ?? 1);
+    for (const d of output.shape) count *= typeof d === 'number' ? d : (dimSize(d, dims) ?? 1);
     total += count * (DATATYPE_INFO[output.datatype].bytes || BYTES_ELEMENT_ESTIMATE);
   }
   return total;

@@ -264,6 +264,26 @@ describe('createClient in Node (main-thread runtime, real worker on loopback)', 
     await client.dispose();
   });
 
+  it('measures the round trip over a warm connection: the ping that opens it is not counted', async () => {
+    // The first health check stands for a connection's set-up (handshakes, a busy start-up thread):
+    // held 1.5 s here, while the pings after it answer over loopback.
+    const health: number[] = [];
+    const opening: typeof fetch = async (input, init) => {
+      const url = String(input instanceof Request ? input.url : input);
+      if (url.endsWith('/v2/health/ready')) {
+        health.push(health.length);
+        if (health.length === 1) await new Promise((r) => setTimeout(r, 1500));
+      }
+      return fetch(input, init);
+    };
+    const client = await createClient(options({ fetch: opening }));
+    await vi.waitFor(() => expect(client.estimates().cloudRttMs).toBeDefined(), { timeout: 20_000 });
+    // One ping opens the connection, two are timed.
+    expect(health).toHaveLength(3);
+    expect(client.estimates().cloudRttMs).toBeLessThan(1500);
+    await client.dispose();
+  });
+
   it('routes a model over the memory budget to the cloud before downloading it, and says why; local-only is refused', async () => {
     const fetched: string[] = [];
     const counting: typeof fetch = (input, init) => {

@@ -16,6 +16,7 @@ import { loadCatalog } from '../catalog/load-catalog.js';
 import { createCloudClient } from '../cloud/cloud-client.js';
 import { createServedModels } from '../cloud/served-models.js';
 import { createModelStore } from '../delivery/model-store.js';
+import { measureRoundTrip } from '../probe/network.js';
 import { createCachedProbe } from '../probe/probe-device.js';
 import type { RouteDecision, Where } from '../router/decision.js';
 import { createLatencyRouter, linkOf } from '../router/latency-router.js';
@@ -79,16 +80,17 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   });
   const cloud = options.broker ? createCloudClient({ url: options.broker, apiKey: options.apiKey, fetch: options.fetch, ...options.cloud }) : undefined;
   const served = cloud ? createServedModels(cloud) : undefined;
-  const pingCloud = async () => {
+  const pingCloud = async (quiet?: Promise<unknown>) => {
     if (!cloud) return;
     try {
-      live.recordRtt(await cloud.ping());
+      live.recordRtt(await measureRoundTrip(() => cloud.ping(), quiet));
     } catch {
       // An unreachable cloud shows up on the first request, which then falls back.
     }
   };
   // The first decisions wait for this round trip (bounded), so the first cloud estimate is measured.
-  let firstPing = pingCloud();
+  // Its connection opens beside the device probe; it is timed once the probe has let go of the thread.
+  let firstPing = pingCloud(probe.get());
   // After the ping, and a few at a time: queued behind a catalog's worth of lookups on a browser's
   // few connections per host, the ping would time the queue, not the round trip.
   served?.learn(

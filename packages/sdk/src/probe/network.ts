@@ -21,3 +21,16 @@ export function probeNetwork(nav: unknown): NetworkInfo {
     saveData: typeof c?.saveData === 'boolean' ? c.saveData : 'unknown',
   };
 }
+/**
+ * The link's round trip, measured without what a first request also pays: the first ping opens the
+ * connection (TCP and TLS handshakes, one or more extra round trips), so it is sent and not counted;
+ * then two pings over the kept-alive connection, and the faster is the round trip (a ping can only be
+ * slowed, by a busy thread or a queue, never sped up). The warm-up may overlap other start-up work;
+ * the timed pings wait for `quiet` (e.g. the device probe, which keeps the thread busy; if it fails,
+ * so does the measurement).
+ */
+export async function measureRoundTrip(ping: () => Promise<number>, quiet?: Promise<unknown>): Promise<number> {
+  await ping();
+  await quiet;
+  return Math.min(await ping(), await ping());
+}

@@ -92,7 +92,8 @@ export function describeLink(device: DeviceProfile, live: LiveEstimates, default
   return `network: RTT ${link.rttMs.toFixed(0)} ms ${rtt}, down ${mbps(link.mbps)} Mbps ${down}, ${up}`;
 }
 
-const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
+/** A time as the reasons state it. */
+export const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /**

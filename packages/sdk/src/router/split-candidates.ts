@@ -13,6 +13,7 @@ import {
   transferMs,
 } from '@splitflow/contract/core';
 import { compilePriorMs, localThroughput } from './device-throughput.js';
+import { ms } from './latency-router.js';
 import type { LiveEstimates } from './live-estimates.js';
 
 /** The numbers behind one split candidate, in ms: head here, cut tensors up, tail in the pool, result down. */
@@ -138,7 +139,6 @@ export function splitBlock(
   return undefined;
 }
 
-const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes < 10_240 ? 1 : 0)} KiB`;
 
 /** One candidate as a person reads it. */

@@ -2,7 +2,7 @@
 // route wins where, every candidate in the reason, and the modes and privacy that rule splits out.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type DeviceProfile, type ModelManifest, type NetworkInfo, parseCatalogJson, type RoutingThresholds } from '@splitflow/contract';
+import { type DeviceProfile, type ModelManifest, type NetworkInfo, parseCatalogJson, type RoutingThresholds, responseBytes } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { DEVICES, NETWORKS, thresholds } from '../testing/profiles.js';
 import { createLatencyRouter, linkOf } from './latency-router.js';
@@ -215,5 +215,53 @@ describe('decideWithSplit', () => {
     const next = decide(DEVICES.phone as DeviceProfile, link20, {}, live);
     expect(next.split?.tail).not.toBe(slow.split?.tail);
     expect(next.estimates.split?.find((c) => c.tail === slow.split?.tail)?.queueMs).toBe(60_000);
+  });
+});
+
+describe('ocr-rec on a Wi-Fi link (the answer is 40 steps of 6625 scores, 1 MB)', () => {
+  const rec = catalog.models.find((m) => m.id === 'ocr-rec') as ModelManifest;
+  const dims = { batch: 1, width: 320 };
+  // A wasm device at the speed the split bench's cold client probed (local about 700 ms by its prior),
+  // its round trip measured at the link's 4 ms, no transfer measured yet (10 Mbps assumed).
+  const device = { ...(DEVICES.phone as DeviceProfile), gflops: 0.5, network: NETWORKS.unknown as NetworkInfo };
+  const decideRec = (responseBytes: number) => {
+    const live = createLiveEstimates();
+    live.recordRtt(4);
+    const router = createLatencyRouter({ estimates: live });
+    return decideWithSplit(
+      router,
+      {
+        manifest: rec,
+        thresholds: thresholds({ minDeviceGflops: 0, latencyBudgetMs: 60_000 }),
+        dims,
+        requestBytes: 3 * 48 * 320 * 4,
+        responseBytes,
+        device,
+        local: { runnable: true, backend: 'wasm', modelBytes: 10.8e6, missingBytes: 0, sessionWarm: true },
+        cloud: { configured: true },
+      },
+      {
+        manifest: rec,
+        hasModel,
+        link: linkOf(device, live, { rttMs: 100, mbps: 10 }),
+        heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+        live,
+        cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+      },
+    );
+  };
+
+  it('weighs the answer at its real size, so the cold choice stays local (one step made the split look 0.8 s faster)', () => {
+    expect(responseBytes(rec, dims)).toBe(40 * 6625 * 4);
+    const decision = decideRec(responseBytes(rec, dims));
+    expect(decision.where).toBe('local');
+    // Every route that sends gets the answer back: 1 MB at 10 Mbps is about 850 ms of each.
+    for (const s of decision.estimates.split ?? []) expect(s.networkMs).toBeGreaterThan((40 * 6625 * 4 * 8) / 10_000);
+    expect(decision.estimates.cloud?.transferMs).toBeGreaterThan((40 * 6625 * 4 * 8) / 10_000);
+    // The same request with the answer read as one step (the output-only `steps` dim taken as 1)
+    // splits at conv2d-185: the choice the split bench's cold client made, 1.74x slower than local.
+    const oneStep = decideRec(6625 * 4);
+    expect(oneStep.where).toBe('split');
+    expect(oneStep.split?.cut).toBe('conv2d-185');
   });
 });

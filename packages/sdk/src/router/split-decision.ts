@@ -1,9 +1,7 @@
 import { type CutEncoding, isSplitflowError, SplitflowError } from '@splitflow/contract/core';
 import type { RouteDecision } from './decision.js';
-import { describeLink, type LatencyRouter, type RouteInput } from './latency-router.js';
+import { describeLink, type LatencyRouter, ms, type RouteInput } from './latency-router.js';
 import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './split-candidates.js';
-
-const ms = (v: number) => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(2) : v.toFixed(0)} ms` : 'never');
 
 /**
  * Local or cloud as the latency router decides, then every cut weighed against them: a split is taken

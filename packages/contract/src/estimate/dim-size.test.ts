@@ -1,0 +1,17 @@
+import { describe, expect, it } from 'vitest';
+import { dimSize } from './dim-size.js';
+
+describe('dimSize', () => {
+  it('reads bound dims, divided dims from their base, and nothing else', () => {
+    const dims = { width: 320, batch: 2, width_2: 7 };
+    expect(dimSize('width', dims)).toBe(320);
+    expect(dimSize('width_8', dims)).toBe(40);
+    // Multiplied dims name cut tensors only.
+    expect(dimSize('width_x2', dims)).toBeUndefined();
+    // A bound name wins over the reading of its name.
+    expect(dimSize('width_2', dims)).toBe(7);
+    expect(dimSize('steps', dims)).toBeUndefined();
+    expect(dimSize('height_8', dims)).toBeUndefined();
+    expect(dimSize('width_0', dims)).toBeUndefined();
+  });
+});
