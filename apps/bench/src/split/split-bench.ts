@@ -21,6 +21,7 @@ import { describeMachine } from '../worker/machine.js';
 import { makeInputs } from '../worker/manifest-inputs.js';
 import { writeReport } from '../worker/report.js';
 import { round } from '../worker/stats.js';
+import { type BrowserDevice, type BrowserDeviceSpec, startBrowserDevice } from './browser-device.js';
 import { SPLIT_NETWORKS } from './network-profiles.js';
 import { ortNodeDevice } from './ort-node-device.js';
 import { startShapedLink } from './shaped-link.js';
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     machine: { type: 'string', default: '2-core shared VM' },
     /** Write the report again from a results JSON this script wrote (no run). */
     render: { type: 'string' },
+    /** Join results JSONs this script wrote (runs of different devices) into one report at --out/--name (no run). */
+    merge: { type: 'string' },
     /** Run the devices one after another in this process instead of one child process each. */
     sequential: { type: 'boolean', default: false },
   },
@@ -54,12 +57,45 @@ const networks = (values.networks as string).split(',');
 const devices = (values.devices as string).split(',');
 const log = (...a: unknown[]) => console.error('[split-bench]', ...a);
 
-const DEVICES: Record<string, { label: string; options: Parameters<typeof createClient>[0]['worker'] | false; numThreads?: number }> = {
-  'ort-node-1t': { label: 'onnxruntime-node, 1 intra-op thread, behind the SDK (a native app on a phone core)', options: ortNodeDevice(1) },
+interface DeviceSpec {
+  label: string;
+  /** In this process: the SDK with this local runtime (`false`: onnxruntime-web on the main thread). */
+  node?: { worker: Parameters<typeof createClient>[0]['worker'] | false; numThreads?: number };
+  /** In a real Chromium page. */
+  browser?: BrowserDeviceSpec;
+  /**
+   * Models this device runs (default: all asked for). The pages leave out ocr-det, the costliest cell
+   * (seconds per route on 3G): the Node devices measure it, and the whole run stays within an hour here.
+   */
+  models?: string[];
+}
+
+const DEVICES: Record<string, DeviceSpec> = {
+  'ort-node-1t': { label: 'onnxruntime-node, 1 intra-op thread, behind the SDK (a native app on a phone core)', node: { worker: ortNodeDevice(1) } },
   'wasm-1t': {
     label: 'onnxruntime-web wasm, 1 thread, the SDK on the main thread of Node (the engine a page without threads uses)',
-    options: false,
-    numThreads: 1,
+    node: { worker: false, numThreads: 1 },
+  },
+  'chromium-wasm-1t': {
+    label: 'Chromium (headless, Debian), the SDK in a page, onnxruntime-web wasm with 1 thread in its module Worker',
+    browser: { worker: true, backends: ['wasm'], numThreads: 1 },
+    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
+  },
+  'chromium-wasm-2t': {
+    label: 'Chromium, a cross-origin isolated page, onnxruntime-web wasm with 2 threads in its module Worker (both cores of this machine)',
+    browser: { worker: true, backends: ['wasm'], numThreads: 2 },
+    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
+  },
+  'chromium-webgpu-swiftshader': {
+    label: "Chromium with --enable-unsafe-webgpu: onnxruntime-web's WebGPU backend on SwiftShader, a software GPU on the CPU (a slow GPU, not a real one)",
+    browser: { worker: true, backends: ['webgpu'], webgpu: true },
+    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
+  },
+  'chromium-slow-phone-cdp': {
+    label:
+      'EMULATION: Chromium with CDP CPU throttling 4x (the rate Lighthouse uses for a mid-tier phone), the runtime on the page main thread (CDP throttling does not reach Workers), wasm 1 thread',
+    browser: { worker: false, backends: ['wasm'], numThreads: 1, cpuThrottle: 4 },
+    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
   },
 };
 for (const d of devices) if (!DEVICES[d]) throw new Error(`unknown device "${d}"; known: ${Object.keys(DEVICES).join(', ')}`);
@@ -127,6 +163,19 @@ function routeKey(result: InferResult): string {
   return r.where;
 }
 
+/** One device's SDK client, as the bench drives it: a run is timed where the SDK runs. */
+interface BenchClient {
+  infer(
+    model: string,
+    options: InferOptions,
+    keepOutputs: boolean,
+  ): Promise<{ ms: number; took: string; reason: string; estimates: Record<string, number>; outputs?: number[][] }>;
+  dispose(): Promise<void>;
+}
+
+/** The browser each page device ran in, for the results' device labels. */
+const browserSeen: Record<string, string> = {};
+
 /** The router's estimate of every candidate it weighed, in ms, by the routes' keys. */
 function estimatesOf(result: InferResult): Record<string, number> {
   const e = result.route.estimates;
@@ -149,32 +198,77 @@ async function main(): Promise<void> {
   const worker = await startCli(WORKER_CLI, ['--models', catalogPath, '--serve', modelIds.join(','), '--tails', modelIds.join(','), '--port', '0']);
   const broker = await startBrokerInFront({ catalogPath, workerUrl: worker.url, models: [...modelIds, ...tails], maxConcurrency: 4 });
   const files = await startStaticServer(join(MODELS, 'build'));
-  // One cache for every client: model files are fetched once, before any cell, so no cell's link
-  // estimate is taken from a loopback download.
+  // One cache for every Node client: model files are fetched once, before any cell, so no cell's link
+  // estimate is taken from a loopback download. A page keeps its files in its own Cache API.
   const caches = createMemoryCacheStorage();
-  const clientFor = (device: string, brokerUrl: string): Promise<SplitflowClient> => {
-    const d = DEVICES[device] as (typeof DEVICES)[string];
-    return createClient({
+  const nodeClient = async (spec: NonNullable<DeviceSpec['node']>, brokerUrl: string): Promise<BenchClient> => {
+    const client: SplitflowClient = await createClient({
       catalog,
       modelBaseUrl: files.url,
       broker: brokerUrl,
-      worker: d.options,
-      ...(d.numThreads ? { numThreads: d.numThreads } : {}),
+      worker: spec.worker,
+      ...(spec.numThreads ? { numThreads: spec.numThreads } : {}),
       caches,
       probe: { benchmarkMs: 5 },
       policy: { minDeviceGflops: 0 },
     });
+    return {
+      async infer(model, options, keepOutputs) {
+        const given = copyInputs(inputs.get(model) ?? []);
+        const t0 = performance.now();
+        const result = await client.infer(model, given, options);
+        const ms = performance.now() - t0;
+        return {
+          ms,
+          took: routeKey(result),
+          reason: result.route.reason,
+          estimates: estimatesOf(result),
+          ...(keepOutputs ? { outputs: Object.values(result.outputs).map((t) => Array.from(t.data as Float32Array)) } : {}),
+        };
+      },
+      dispose: () => client.dispose(),
+    };
   };
   const inputs = new Map(manifests.map((m) => [m.id, inputsFor(m)]));
   const budget = { latencyBudgetMs: 600_000 };
   const cells: Cell[] = [];
   const loadBefore = loadavg();
   const started = Date.now();
+  const browsers = new Map<string, BrowserDevice>();
+  const pageClient = async (device: string, brokerUrl: string): Promise<BenchClient> => {
+    const page = browsers.get(device) as BrowserDevice;
+    await page.createClient(brokerUrl);
+    return {
+      async infer(model, options, keepOutputs) {
+        const r = await page.infer(model, options, keepOutputs);
+        return { ms: r.ms, took: r.split ? `split@${r.split.cut}/${r.split.encoding}` : r.where, reason: r.reason, estimates: r.estimates, outputs: r.outputs };
+      },
+      dispose: async () => undefined,
+    };
+  };
+  const clientFor = (device: string, brokerUrl: string): Promise<BenchClient> => {
+    const d = DEVICES[device] as DeviceSpec;
+    return d.node ? nodeClient(d.node, brokerUrl) : pageClient(device, brokerUrl);
+  };
+  const modelsOf = (device: string) => manifests.filter((m) => DEVICES[device]?.models?.includes(m.id) ?? true);
   try {
+    for (const device of devices) {
+      const spec = DEVICES[device] as DeviceSpec;
+      if (!spec.browser) continue;
+      const page = await startBrowserDevice(spec.browser);
+      browsers.set(device, page);
+      for (const m of modelsOf(device)) await page.setInputs(m.id, inputs.get(m.id) ?? []);
+      const seen = await page.describe();
+      if (!seen.crossOriginIsolated) throw new Error(`${device}: the page is not cross-origin isolated`);
+      browserSeen[device] = seen.browser;
+    }
     log('fetching every file once over loopback (not timed)');
-    const warm = await clientFor('wasm-1t', broker.url);
-    for (const m of manifests) for (const r of routesOf(m, catalog)) await warm.infer(m.id, copyInputs(inputs.get(m.id) ?? []), { ...r.options, ...budget });
-    await warm.dispose();
+    for (const device of [...devices.filter((d) => DEVICES[d]?.browser), devices.some((d) => DEVICES[d]?.node) ? 'wasm-1t' : undefined]) {
+      if (!device) continue;
+      const warm = await clientFor(device, broker.url);
+      for (const m of modelsOf(device)) for (const r of routesOf(m, catalog)) await warm.infer(m.id, { ...r.options, ...budget }, false);
+      await warm.dispose();
+    }
 
     for (const device of devices) {
       for (const network of networks) {
@@ -182,29 +276,17 @@ async function main(): Promise<void> {
         const link = await startShapedLink(broker.url, profile);
         const client = await clientFor(device, link.url);
         try {
-          for (const manifest of manifests) {
+          for (const manifest of modelsOf(device)) {
             const routes = routesOf(manifest, catalog);
-            const input = inputs.get(manifest.id) as NamedTensor[];
             const cellLoad = loadavg()[0] as number;
             const samples: RouteSample[] = [];
             const failures: Cell['failures'] = [];
             const run = async (r: Route, roundIndex: number) => {
               link.resetCounters();
-              const t0 = performance.now();
               try {
-                const result = await client.infer(manifest.id, copyInputs(input), { ...r.options, ...budget });
-                const ms = performance.now() - t0;
+                const result = await client.infer(manifest.id, { ...r.options, ...budget }, roundIndex === 0);
                 const bytes = link.counters();
-                  log(
-                    'DEBUG ran',
-                    roundIndex,
-                    r.key,
-                    routeKey(result),
-                    ms.toFixed(1),
-                    JSON.stringify(result.route.timings),
-                    r.key === 'auto' ? JSON.stringify(estimatesOf(result)) : '',
-                  );
-                return { route: r.key, round: roundIndex, ms, upBytes: bytes.up, downBytes: bytes.down, took: routeKey(result), result };
+                return { route: r.key, round: roundIndex, upBytes: bytes.up, downBytes: bytes.down, ...result };
               } catch (error) {
                 failures.push({
                   route: r.key,
@@ -237,9 +319,9 @@ async function main(): Promise<void> {
                     upBytes: s.upBytes,
                     downBytes: s.downBytes,
                     took: s.took,
-                    reason: r.key === 'auto' ? s.result.route.reason : undefined,
-                    estimates: r.key === 'auto' ? estimatesOf(s.result) : undefined,
-                    outputs: i === 0 ? Object.values(s.result.outputs).map((t) => Array.from(t.data as Float32Array)) : undefined,
+                    reason: r.key === 'auto' ? s.reason : undefined,
+                    estimates: r.key === 'auto' ? s.estimates : undefined,
+                    outputs: s.outputs,
                   });
                 }
               }
@@ -253,7 +335,7 @@ async function main(): Promise<void> {
                 samples,
                 failures,
                 coldChoice: cold?.took,
-                coldReason: cold?.result.route.reason,
+                coldReason: cold?.reason,
                 loadAverage1m: cellLoad,
                 rounds: done,
                 classCount: manifest.id === 'ocr-det' ? undefined : (manifest.outputs[0]?.shape.at(-1) as number),
@@ -267,6 +349,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
+    for (const page of browsers.values()) await page.close();
     await files.close();
     await broker.stop();
     await worker.stop();
@@ -283,7 +366,7 @@ async function main(): Promise<void> {
       rounds,
       maxRounds,
       cellSeconds: cellMs / 1000,
-      devices: Object.fromEntries(devices.map((d) => [d, DEVICES[d]?.label])),
+      devices: Object.fromEntries(devices.map((d) => [d, browserSeen[d] ? `${DEVICES[d]?.label} [${browserSeen[d]}]` : DEVICES[d]?.label])),
       networks: Object.fromEntries(networks.map((n) => [n, SPLIT_NETWORKS[n]])),
       cloud: 'splitflow broker -> one CPU worker (onnxruntime-node, default threads), child processes on loopback; tails served by the same worker',
       shaping:
@@ -350,7 +433,40 @@ async function parallel(): Promise<void> {
   }
 }
 
-if (values.render) {
+/** The report of several runs (each a results JSON of this script, for different devices) as one. */
+function merge(files: string[]): void {
+  const parts = files.map((f) => JSON.parse(readFileSync(resolve(f), 'utf8')) as SplitReportData);
+  const first = parts[0] as SplitReportData;
+  const runs = parts.flatMap(
+    (p) =>
+      p.runs ?? [
+        {
+          devices: Object.keys(p.setup.devices),
+          date: p.machine.date,
+          minutes: p.minutes,
+          loadAverageBefore: p.machine.loadAverageBefore,
+          loadAverageAfter: p.machine.loadAverageAfter,
+          ...(typeof p.machine.devicesRunAtOnce === 'number' ? { devicesRunAtOnce: p.machine.devicesRunAtOnce } : {}),
+        },
+      ],
+  );
+  const data: SplitReportData = {
+    ...first,
+    machine: { ...first.machine, loadAverageBefore: undefined, loadAverageAfter: undefined, devicesRunAtOnce: undefined },
+    minutes: round(
+      runs.reduce((n, r) => n + r.minutes, 0),
+      1,
+    ),
+    runs,
+    setup: { ...first.setup, devices: Object.assign({}, ...parts.map((p) => p.setup.devices)) },
+    cells: parts.flatMap((p) => p.cells),
+  };
+  const written = writeReport(values.out ? resolve(values.out) : join(ROOT, 'apps/bench/results'), values.name as string, data, renderSplitReport(data));
+  log(`wrote ${written.join(', ')}`);
+}
+
+if (values.merge) merge((values.merge as string).split(','));
+else if (values.render) {
   const data = JSON.parse(readFileSync(resolve(values.render), 'utf8')) as SplitReportData;
   const written = writeReport(dirname(resolve(values.render)), basename(values.render, '.json'), data, renderSplitReport(data));
   log(`wrote ${written.join(', ')}`);

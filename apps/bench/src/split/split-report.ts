@@ -181,9 +181,20 @@ export function summariseCell(input: CellInput): Cell {
   return cell;
 }
 
+export interface SplitRun {
+  devices: string[];
+  date: string;
+  minutes: number;
+  loadAverageBefore?: unknown;
+  loadAverageAfter?: unknown;
+  devicesRunAtOnce?: number;
+}
+
 export interface SplitReportData {
   machine: { date: string; name?: unknown; loadAverageBefore?: unknown; loadAverageAfter?: unknown } & Record<string, unknown>;
   minutes: number;
+  /** Set when the report joins several runs of the command (`--merge`): each run's devices, time and load. */
+  runs?: SplitRun[];
   setup: {
     rounds: number;
     maxRounds?: number;
@@ -257,15 +268,26 @@ export function renderSplitReport(data: SplitReportData): string {
   const lines: string[] = [
     `# Split bench (${String(data.machine.name)}, ${data.machine.date.slice(0, 10)})`,
     '',
-    `Written by \`npm run bench:split -w @splitflow/bench\` in ${data.minutes} min. Load average (1, 5, 15 min) before ${JSON.stringify(data.machine.loadAverageBefore)}, after ${JSON.stringify(data.machine.loadAverageAfter)}; the 1-minute load at the start of each cell is in the table.`,
+    ...(data.runs
+      ? [
+          `Written by \`npm run bench:split -w @splitflow/bench\` in ${data.runs.length} runs, joined with \`--merge\`; the 1-minute load at the start of each cell is in the table:`,
+          '',
+          ...data.runs.map(
+            (r) =>
+              `- ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.minutes} min, devices ${r.devices.join(', ')}${r.devicesRunAtOnce ? ` (${r.devicesRunAtOnce} at once)` : ''}: load average (1, 5, 15 min) before ${JSON.stringify(r.loadAverageBefore)}, after ${JSON.stringify(r.loadAverageAfter)}.`,
+          ),
+        ]
+      : [
+          `Written by \`npm run bench:split -w @splitflow/bench\` in ${data.minutes} min. Load average (1, 5, 15 min) before ${JSON.stringify(data.machine.loadAverageBefore)}, after ${JSON.stringify(data.machine.loadAverageAfter)}; the 1-minute load at the start of each cell is in the table.`,
+        ]),
     '',
     `Cloud: ${data.setup.cloud}. Network: ${data.setup.shaping}`,
     '',
     `Caveat: ${data.setup.caveat}.`,
     '',
-    ...(typeof data.machine.devicesRunAtOnce === 'number'
+    ...(typeof data.machine.devicesRunAtOnce === 'number' || data.runs
       ? [
-          `The ${data.machine.devicesRunAtOnce} devices ran at the same time, each in its own process with its own broker, worker and shaped links (a cell spends most of its time waiting on the link); their compute contends for the same cores.`,
+          `The devices of a run ran at the same time, each in its own process with its own broker, worker and shaped links (a cell spends most of its time waiting on the link); their compute contends for the same cores.`,
           '',
         ]
       : []),
