@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Cell, choiceOf, headline, summariseCell } from './split-report.js';
+import { type Cell, choiceOf, headline, mergeReports, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
 
 // The bench's own logic on made-up samples (deterministic), and a smoke run of the real command on
 // `tiny` over one shaped network: every route answers, and every allowed encoding holds its tolerance.
@@ -47,6 +47,39 @@ describe('summariseCell', () => {
       coldWithin10: 0,
       coldWorseThanBestWholeBy20: 2,
     });
+  });
+});
+
+describe('mergeReports', () => {
+  it('joins runs of different devices: every cell, every device, each run with its own time and load', () => {
+    const cell = summariseCell({
+      model: 'm',
+      device: 'a',
+      network: 'n',
+      loadAverage1m: 1,
+      rounds: 1,
+      classCount: undefined,
+      failures: [],
+      samples: [sample('local', 10), sample('cloud', 20), sample('auto', 11, 'local')],
+    });
+    const part = (device: string, date: string, minutes: number, load: number): SplitReportData => ({
+      machine: { date, name: 'vm', loadAverageBefore: [load, load, load], loadAverageAfter: [load, load, load], devicesRunAtOnce: 2 },
+      minutes,
+      setup: { rounds: 1, devices: { [device]: `${device} label` }, networks: {}, cloud: 'c', shaping: 's', caveat: 'k', inputs: {} },
+      cells: [{ ...cell, device }],
+    });
+    const merged = mergeReports([part('a', '2026-11-30T20:00:00Z', 30, 9), part('b', '2026-11-30T20:30:00Z', 40, 14)]);
+    expect(merged.cells.map((c) => c.device)).toEqual(['a', 'b']);
+    expect(merged.setup.devices).toEqual({ a: 'a label', b: 'b label' });
+    expect(merged.minutes).toBe(70);
+    expect(merged.runs?.map((r) => [r.devices, r.minutes, r.loadAverageBefore])).toEqual([
+      [['a'], 30, [9, 9, 9]],
+      [['b'], 40, [14, 14, 14]],
+    ]);
+    expect(merged.machine.loadAverageBefore).toBeUndefined();
+    const md = renderSplitReport(merged);
+    expect(md).toContain('in 2 runs, joined with `--merge`');
+    expect(md).toContain('2026-11-30 20:30 UTC, 40 min, devices b (2 at once): load average (1, 5, 15 min) before [14,14,14]');
   });
 });
 

@@ -25,7 +25,7 @@ import { type BrowserDevice, type BrowserDeviceSpec, startBrowserDevice } from '
 import { SPLIT_NETWORKS } from './network-profiles.js';
 import { ortNodeDevice } from './ort-node-device.js';
 import { startShapedLink } from './shaped-link.js';
-import { type Cell, type RouteSample, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
+import { type Cell, mergeReports, type RouteSample, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
 
 const { values } = parseArgs({
   options: {
@@ -435,32 +435,7 @@ async function parallel(): Promise<void> {
 
 /** The report of several runs (each a results JSON of this script, for different devices) as one. */
 function merge(files: string[]): void {
-  const parts = files.map((f) => JSON.parse(readFileSync(resolve(f), 'utf8')) as SplitReportData);
-  const first = parts[0] as SplitReportData;
-  const runs = parts.flatMap(
-    (p) =>
-      p.runs ?? [
-        {
-          devices: Object.keys(p.setup.devices),
-          date: p.machine.date,
-          minutes: p.minutes,
-          loadAverageBefore: p.machine.loadAverageBefore,
-          loadAverageAfter: p.machine.loadAverageAfter,
-          ...(typeof p.machine.devicesRunAtOnce === 'number' ? { devicesRunAtOnce: p.machine.devicesRunAtOnce } : {}),
-        },
-      ],
-  );
-  const data: SplitReportData = {
-    ...first,
-    machine: { ...first.machine, loadAverageBefore: undefined, loadAverageAfter: undefined, devicesRunAtOnce: undefined },
-    minutes: round(
-      runs.reduce((n, r) => n + r.minutes, 0),
-      1,
-    ),
-    runs,
-    setup: { ...first.setup, devices: Object.assign({}, ...parts.map((p) => p.setup.devices)) },
-    cells: parts.flatMap((p) => p.cells),
-  };
+  const data = mergeReports(files.map((f) => JSON.parse(readFileSync(resolve(f), 'utf8')) as SplitReportData));
   const written = writeReport(values.out ? resolve(values.out) : join(ROOT, 'apps/bench/results'), values.name as string, data, renderSplitReport(data));
   log(`wrote ${written.join(', ')}`);
 }

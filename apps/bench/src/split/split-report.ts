@@ -209,6 +209,37 @@ export interface SplitReportData {
   cells: Cell[];
 }
 
+/** Several runs' reports (different devices) as one: every cell, every device, and each run's time and load. */
+export function mergeReports(parts: SplitReportData[]): SplitReportData {
+  const first = parts[0];
+  if (!first) throw new Error('nothing to merge');
+  const runs = parts.flatMap(
+    (p): SplitRun[] =>
+      p.runs ?? [
+        {
+          devices: Object.keys(p.setup.devices),
+          date: p.machine.date,
+          minutes: p.minutes,
+          loadAverageBefore: p.machine.loadAverageBefore,
+          loadAverageAfter: p.machine.loadAverageAfter,
+          ...(typeof p.machine.devicesRunAtOnce === 'number' ? { devicesRunAtOnce: p.machine.devicesRunAtOnce } : {}),
+        },
+      ],
+  );
+  const { loadAverageBefore: _b, loadAverageAfter: _a, devicesRunAtOnce: _n, ...machine } = first.machine;
+  return {
+    ...first,
+    machine,
+    minutes: round(
+      runs.reduce((n, r) => n + r.minutes, 0),
+      1,
+    ),
+    runs,
+    setup: { ...first.setup, devices: Object.assign({}, ...parts.map((p) => p.setup.devices)) },
+    cells: parts.flatMap((p) => p.cells),
+  };
+}
+
 /**
  * The route auto took most often in the timed rounds, judged by that route's own median from the same
  * rounds as the oracle's: the quality of the choice apart from the noise of auto's own few runs.
