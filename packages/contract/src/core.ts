@@ -47,8 +47,7 @@ export { checkValueRange } from './codec/value-range.js';
 export { ERROR_CODES, type ErrorCode, isErrorCode } from './errors/codes.js';
 export { httpErrorOf, rawErrorResponse } from './errors/http-errors.js';
 export { codeForStatus, isSplitflowError, type SerializedError, SplitflowError, type SplitflowErrorOptions } from './errors/splitflow-error.js';
-export { bindInputs, type DimBinding, evalTerms, type ShapedInput } from './estimate/cost-terms.js';
-export { dimSize } from './estimate/dim-size.js';
+export { bindInputs, type DimBinding, dimSize, evalTerms, type ShapedInput } from './estimate/cost-terms.js';
 export {
   BYTES_ELEMENT_ESTIMATE,
   type CloudEstimateInput,

@@ -1,8 +1,7 @@
 import { DATATYPE_INFO } from '../codec/datatype.js';
 import type { ModelManifest } from '../schema/manifest.js';
 import type { Throughput } from '../schema/pool.js';
-import { type DimBinding, evalTerms } from './cost-terms.js';
-import { dimSize } from './dim-size.js';
+import { type DimBinding, dimSize, evalTerms } from './cost-terms.js';
 
 /**
  * The one latency and cost model that the SDK router and the broker scheduler share, so both sides

@@ -83,7 +83,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
   const pingCloud = async (quiet?: Promise<unknown>) => {
     if (!cloud) return;
     try {
-      live.recordRtt(await measureRoundTrip(() => cloud.ping(), quiet));
+      live.recordRtt(await measureRoundTrip(cloud.ping, quiet));
     } catch {
       // An unreachable cloud shows up on the first request, which then falls back.
     }
