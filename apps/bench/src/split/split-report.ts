@@ -344,6 +344,22 @@ export function renderSplitReport(data: SplitReportData): string {
     `- A split beats both all-local and all-cloud in ${h.splitWins} of ${h.cells} cells${h.splitWins > 0 ? `: on average ${h.splitWinsMeanOverCloud}x faster than all-cloud and ${h.splitWinsMeanOverBestWhole}x faster than the better whole route (at most ${h.splitWinsMaxOverBestWhole}x)` : ''}. Neurosurgeon (ASPLOS'17) reported 3.1x lower latency than cloud-only on average (up to 40.7x), on a phone against a GPU server; here the best split of every cell is on average ${h.bestSplitMeanOverCloudAllCells}x the speed of all-cloud.`,
     `- The oracle is a split in ${h.oracleIsSplit} of ${h.cells} cells.`,
     '',
+    'Per device (the same figures over its cells):',
+    '',
+    table(
+      ['device', 'cells', 'choice within 10% of oracle', 'choice > 20% worse than best whole', 'cold > 20% worse', 'split beats both', 'oracle'],
+      [...new Set(data.cells.map((c) => c.device))].map((device) => {
+        const cells = data.cells.filter((c) => c.device === device);
+        const d = headline(cells);
+        const oracles: Record<string, number> = {};
+        for (const c of cells) {
+          const kind = c.oracle.route.startsWith('split@') ? 'split' : c.oracle.route;
+          oracles[kind] = (oracles[kind] ?? 0) + 1;
+        }
+        return [device, d.cells, d.choiceWithin10, d.choiceWorseThanBestWholeBy20, d.coldWorseThanBestWholeBy20, d.splitWins, picks(oracles)];
+      }),
+    ),
+    '',
     '## Cells',
     '',
     "Medians in ms. `choice/oracle`: the median of the route auto took most often over the oracle's; `auto runs`: the median of auto's own runs; `cold`: the router's first choice on a fresh client, judged by that route's median.",
@@ -353,14 +369,16 @@ export function renderSplitReport(data: SplitReportData): string {
         'model',
         'device',
         'network',
+        'rounds',
         'local',
         'cloud',
         'best split',
         'oracle',
-        'auto',
         'auto took',
-        'auto/oracle',
-        'auto/best whole',
+        'choice/oracle',
+        'auto runs',
+        'auto runs/oracle',
+        'auto runs/best whole',
         'cold choice',
         'cold/oracle',
         'load 1m',
