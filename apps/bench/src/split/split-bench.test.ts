@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Cell, choiceOf, headline, mergeReports, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
+import { breakEvenSlowdown, type Cell, choiceOf, headline, mergeReports, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
 
 // The bench's own logic on made-up samples (deterministic), and a smoke run of the real command on
 // `tiny` over one shaped network: every route answers, and every allowed encoding holds its tolerance.
@@ -47,6 +47,26 @@ describe('summariseCell', () => {
       coldWithin10: 0,
       coldWorseThanBestWholeBy20: 2,
     });
+  });
+});
+
+describe('breakEvenSlowdown', () => {
+  it('is the device slowdown at which the split beats all-local: the head and the model slow down, the link and the tail do not', () => {
+    const cell = summariseCell({
+      model: 'm',
+      device: 'd',
+      network: 'n',
+      loadAverage1m: 1,
+      rounds: 1,
+      classCount: undefined,
+      failures: [],
+      samples: [sample('local', 100), sample('cloud', 500), sample('split@a/uint8', 160, 'split@a/uint8', 100), sample('auto', 100, 'local')],
+    });
+    // Head 20 ms (20% of the FLOPs): 4x slower, local 400 ms against 80 + 140 = 220 ms; at 1.75x both take 175 ms.
+    expect(breakEvenSlowdown(cell, { a: 0.2 })).toEqual({ route: 'split@a/uint8', slowdown: 140 / 80 });
+    // A cut after all the work never wins by a slower device; no shares, no projection.
+    expect(breakEvenSlowdown(cell, { a: 1 })).toBeUndefined();
+    expect(breakEvenSlowdown(cell, undefined)).toBeUndefined();
   });
 });
 

@@ -10,7 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CutEncoding, ModelCatalog, ModelManifest, NamedTensor, Tensor } from '@splitflow/contract';
+import { bindInputs, type CutEncoding, evalTerms, type ModelCatalog, type ModelManifest, type NamedTensor, type Tensor } from '@splitflow/contract';
 import { createClient, type InferOptions, type InferResult, type SplitflowClient } from '@splitflow/sdk';
 import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
 import { startBrokerInFront, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
@@ -163,6 +163,31 @@ function routeKey(result: InferResult): string {
   if (r.where === 'split' && r.split) return `split@${r.split.cut}/${r.split.encoding}`;
   return r.where;
 }
+
+/** Per model and cut: the share of the model's FLOPs before the cut, at the given input shapes (one per model input, in order). */
+function deviceShareOf(catalog: ModelCatalog, shapes: Record<string, unknown>): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const [id, given] of Object.entries(shapes)) {
+    const m = catalog.models.find((x) => x.id === id);
+    if (!m) continue;
+    const dims = bindInputs(
+      m,
+      m.inputs.map((spec, i) => ({ name: spec.name, datatype: spec.datatype, shape: (given as number[][])[i] ?? [] })),
+    );
+    const total = evalTerms(m.cost.flops, dims);
+    out[id] = Object.fromEntries((m.cutPoints ?? []).map((c) => [c.name, round(evalTerms(c.flopsBefore, dims) / total, 4)]));
+  }
+  return out;
+}
+
+/** A report whose run predates the projection gets its device shares from the catalog and the inputs it recorded. */
+const withShares = (data: SplitReportData): SplitReportData =>
+  data.setup.deviceShare
+    ? data
+    : {
+        ...data,
+        setup: { ...data.setup, deviceShare: deviceShareOf(JSON.parse(readFileSync(join(MODELS, 'catalog.json'), 'utf8')) as ModelCatalog, data.setup.inputs) },
+      };
 
 /** One device's SDK client, as the bench drives it: a run is timed where the SDK runs. */
 interface BenchClient {
@@ -375,6 +400,8 @@ async function main(): Promise<void> {
       caveat:
         'device and cloud share the same two cores (the load average at each cell is recorded): the cloud is not faster hardware here, so a split wins only where it saves transfer, not compute',
       inputs: Object.fromEntries(manifests.map((m) => [m.id, (inputs.get(m.id) ?? []).map((t) => t.shape)])),
+      // Share of each cut's FLOPs done on the device at the bench's input, for the report's break-even projection.
+      deviceShare: deviceShareOf(catalog, Object.fromEntries(manifests.map((m) => [m.id, (inputs.get(m.id) ?? []).map((t) => t.shape)]))),
     },
     cells,
   };
@@ -436,14 +463,14 @@ async function parallel(): Promise<void> {
 
 /** The report of several runs (each a results JSON of this script, for different devices) as one. */
 function merge(files: string[]): void {
-  const data = mergeReports(files.map((f) => JSON.parse(readFileSync(resolve(f), 'utf8')) as SplitReportData));
+  const data = withShares(mergeReports(files.map((f) => JSON.parse(readFileSync(resolve(f), 'utf8')) as SplitReportData)));
   const written = writeReport(values.out ? resolve(values.out) : join(ROOT, 'apps/bench/results'), values.name as string, data, renderSplitReport(data));
   log(`wrote ${written.join(', ')}`);
 }
 
 if (values.merge) merge((values.merge as string).split(','));
 else if (values.render) {
-  const data = JSON.parse(readFileSync(resolve(values.render), 'utf8')) as SplitReportData;
+  const data = withShares(JSON.parse(readFileSync(resolve(values.render), 'utf8')) as SplitReportData);
   const written = writeReport(dirname(resolve(values.render)), basename(values.render, '.json'), data, renderSplitReport(data));
   log(`wrote ${written.join(', ')}`);
 } else if (devices.length > 1 && !values.sequential) await parallel();

@@ -205,6 +205,8 @@ export interface SplitReportData {
     shaping: string;
     caveat: string;
     inputs: Record<string, unknown>;
+    /** Per model and cut: the share of the model's FLOPs before the cut, at the bench's input. */
+    deviceShare?: Record<string, Record<string, number>>;
   };
   cells: Cell[];
 }
@@ -238,6 +240,27 @@ export function mergeReports(parts: SplitReportData[]): SplitReportData {
     setup: { ...first.setup, devices: Object.assign({}, ...parts.map((p) => p.setup.devices)) },
     cells: parts.flatMap((p) => p.cells),
   };
+}
+
+/**
+ * How many times slower than this run's device a device must be for a split to beat all-local, the
+ * link and the pool unchanged, and which split: for each split route the head and the whole model
+ * slow down together (the head's time taken as the cut's share of the FLOPs of the local median), the
+ * transfer and the tail do not; the smallest slowdown over the cell's split routes. A projection from
+ * the cell's measured medians, not a measurement.
+ */
+export function breakEvenSlowdown(cell: Cell, shares: Record<string, number> | undefined): { route: string; slowdown: number } | undefined {
+  const local = cell.routes.find((r) => r.route === 'local')?.medianMs;
+  if (local === undefined || !shares) return undefined;
+  let best: { route: string; slowdown: number } | undefined;
+  for (const r of cell.routes) {
+    const share = shares[/^split@([^/]+)\//.exec(r.route)?.[1] ?? ''];
+    if (share === undefined || share >= 1) continue;
+    const head = local * share;
+    const slowdown = Math.max(0, (r.medianMs - head) / (local - head));
+    if (!best || slowdown < best.slowdown) best = { route: r.route, slowdown };
+  }
+  return best;
 }
 
 /**
@@ -440,6 +463,51 @@ export function renderSplitReport(data: SplitReportData): string {
             kb(split?.upBytes ?? 0),
             kb(cloud?.upBytes ?? 0),
             round((split?.upBytes ?? 0) / Math.max(1, cloud?.upBytes ?? 0), 3),
+          ];
+        }),
+      ),
+      '',
+    );
+  }
+  const share = data.setup.deviceShare;
+  if (share) {
+    const rows = data.cells
+      .filter((c) => !c.splitWins && c.bestSplit)
+      .map((c) => ({ c, even: breakEvenSlowdown(c, share[c.model]) }))
+      .filter((r) => r.even !== undefined)
+      .sort((a, b) => (a.even?.slowdown ?? 0) - (b.even?.slowdown ?? 0));
+    const ms = (c: Cell, route: string) => fmt(c.routes.find((r) => r.route === route)?.medianMs ?? Number.NaN);
+    lines.push(
+      '## Where a split would win: a slower device (projection)',
+      '',
+      "Cells where no split beat all-local, with the device slowdown at which one would, on the same link and pool: for each split route the head and the whole model slow down together (the head's time taken as the cut's share of the FLOPs of the local median), the upload and the tail do not; the split that gets there first, and whether all-cloud (unchanged) is still slower at that point. Projected from the measured medians, not measured; the smallest first.",
+      '',
+      table(
+        [
+          'model',
+          'device',
+          'network',
+          'split',
+          'share of FLOPs on the device',
+          'local ms',
+          'split ms',
+          'cloud ms',
+          'device this many times slower',
+          'all-cloud still slower there',
+        ],
+        rows.map(({ c, even }) => {
+          const route = even?.route ?? '-';
+          const cut = /^split@([^/]+)\//.exec(route)?.[1] ?? '';
+          return [
+            c.model,
+            c.device,
+            c.network,
+            route,
+            share[c.model]?.[cut] ?? '-',
+            ms(c, 'local'),
+            ms(c, route),
+            ms(c, 'cloud'),
+            round(even?.slowdown ?? Number.NaN, 1),
           ];
         }),
       ),
