@@ -99,7 +99,9 @@ describe('mergeReports', () => {
     expect(merged.machine.loadAverageBefore).toBeUndefined();
     const md = renderSplitReport(merged);
     expect(md).toContain('in 2 runs, joined with `--merge`');
-    expect(md).toContain('2026-11-30 20:30 UTC, 40 min, devices b (2 at once): load average (1, 5, 15 min) before [14,14,14]');
+    expect(md).toContain('finished 2026-11-30 20:30 UTC after 40 min, devices b (2 at once): load average (1, 5, 15 min) before [14,14,14]');
+    // The second run began at 19:50, before the first ended at 20:00.
+    expect(md).toContain('The runs overlapped in time');
   });
 });
 

@@ -317,6 +317,12 @@ const picks = (p: Record<string, number>) =>
     .map(([k, v]) => `${k} x${v}`)
     .join(', ');
 
+/** Whether any two runs were going at the same time (each ends at its date, `minutes` after it began). */
+function overlapping(runs: SplitRun[]): boolean {
+  const spans = runs.map((r) => [Date.parse(r.date) - r.minutes * 60_000, Date.parse(r.date)] as const).sort((a, b) => a[0] - b[0]);
+  return spans.some((s, i) => i > 0 && s[0] < (spans[i - 1] as readonly [number, number])[1]);
+}
+
 export function renderSplitReport(data: SplitReportData): string {
   const h = headline(data.cells);
   const lines: string[] = [
@@ -328,8 +334,11 @@ export function renderSplitReport(data: SplitReportData): string {
           '',
           ...data.runs.map(
             (r) =>
-              `- ${r.date.slice(0, 16).replace('T', ' ')} UTC, ${r.minutes} min, devices ${r.devices.join(', ')}${r.devicesRunAtOnce ? ` (${r.devicesRunAtOnce} at once)` : ''}: load average (1, 5, 15 min) before ${JSON.stringify(r.loadAverageBefore)}, after ${JSON.stringify(r.loadAverageAfter)}.`,
+              `- finished ${r.date.slice(0, 16).replace('T', ' ')} UTC after ${r.minutes} min, devices ${r.devices.join(', ')}${r.devicesRunAtOnce ? ` (${r.devicesRunAtOnce} at once)` : ''}: load average (1, 5, 15 min) before ${JSON.stringify(r.loadAverageBefore)}, after ${JSON.stringify(r.loadAverageAfter)}.`,
           ),
+          ...(overlapping(data.runs)
+            ? ['', 'The runs overlapped in time: their devices, brokers and workers shared the two cores with each other (and with other work on the machine).']
+            : []),
         ]
       : [
           `Written by \`npm run bench:split -w @splitflow/bench\` in ${data.minutes} min. Load average (1, 5, 15 min) before ${JSON.stringify(data.machine.loadAverageBefore)}, after ${JSON.stringify(data.machine.loadAverageAfter)}; the 1-minute load at the start of each cell is in the table.`,
@@ -498,6 +507,9 @@ export function renderSplitReport(data: SplitReportData): string {
         rows.map(({ c, even }) => {
           const route = even?.route ?? '-';
           const cut = /^split@([^/]+)\//.exec(route)?.[1] ?? '';
+          const local = c.routes.find((r) => r.route === 'local')?.medianMs ?? Number.NaN;
+          const cloud = c.routes.find((r) => r.route === 'cloud')?.medianMs ?? Number.NaN;
+          const slowdown = even?.slowdown ?? Number.NaN;
           return [
             c.model,
             c.device,
@@ -507,7 +519,8 @@ export function renderSplitReport(data: SplitReportData): string {
             ms(c, 'local'),
             ms(c, route),
             ms(c, 'cloud'),
-            round(even?.slowdown ?? Number.NaN, 1),
+            round(slowdown, 1),
+            local * slowdown < cloud ? 'yes' : 'no',
           ];
         }),
       ),
