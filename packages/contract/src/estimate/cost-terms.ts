@@ -29,7 +29,7 @@ export function evalTerms(terms: readonly CostTerm[], dims: DimBinding): number 
 export function dimSize(name: string, dims: DimBinding): number | undefined {
   const [base, divisor] = name.split('_');
   // Anything else (`width_x2`, `seq_len` unbound) reads as NaN, which counts as unknown.
-  return dims[name] ?? ((dims[base as string] as number) / Number(divisor) || undefined);
+  return dims[name] ?? ((dims[base as string] as number) / +(divisor as string) || undefined);
 }
 
 export interface ShapedInput {

@@ -106,7 +106,7 @@ export function responseBytes(manifest: Pick<ModelManifest, 'outputs'>, dims: Di
   let total = 0;
   for (const output of manifest.outputs) {
     let count = 1;
-    for (const d of output.shape) count *= typeof d === 'number' ? d : (dimSize(d, dims) ?? 1);
+    for (const d of output.shape) count *= typeof d === 'number' ? d : dimSize(d, dims) || 1;
     total += count * (DATATYPE_INFO[output.datatype].bytes || BYTES_ELEMENT_ESTIMATE);
   }
   return total;

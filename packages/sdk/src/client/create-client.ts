@@ -19,7 +19,7 @@ import { createModelStore } from '../delivery/model-store.js';
 import { measureRoundTrip } from '../probe/network.js';
 import { createCachedProbe } from '../probe/probe-device.js';
 import type { RouteDecision, Where } from '../router/decision.js';
-import { createLatencyRouter, linkOf } from '../router/latency-router.js';
+import { CLOUD_PRIOR, createLatencyRouter, DEFAULT_LINK, linkOf } from '../router/latency-router.js';
 import { createLiveEstimates } from '../router/live-estimates.js';
 import { type HeadPlan, headKey } from '../router/split-candidates.js';
 import { decideWithSplit } from '../router/split-decision.js';
@@ -36,8 +36,6 @@ import type { ClientEvents, ClientOptions, InferResult, PrefetchResult, Route, S
 const NO_FALLBACK: ReadonlySet<ErrorCode> = new Set(['INVALID_TENSOR', 'INVALID_REQUEST', 'ABORTED', 'DISPOSED']);
 
 const now = () => performance.now();
-// The link assumed before the probe or any measurement says otherwise (the router's default too).
-const DEFAULT_LINK = { rttMs: 100, mbps: 10 };
 
 function isOnline(device: DeviceProfile): DeviceProfile['network']['online'] {
   const nav = (globalThis as { navigator?: { onLine?: unknown } }).navigator;
@@ -69,7 +67,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     throw error;
   }
   const live = createLiveEstimates();
-  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput, defaultLink: DEFAULT_LINK });
+  const router = createLatencyRouter({ estimates: live, cloudThroughput: options.cloudThroughput });
   const store = createModelStore({
     baseUrl: loaded.baseUrl,
     fetch: options.fetch,
@@ -89,7 +87,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
     }
   };
   // The first decisions wait for this round trip (bounded), so the first cloud estimate is measured.
-  // Its connection opens beside the device probe; it is timed once the probe has let go of the thread.
+  // Its pings wait for the device probe to let go of the thread.
   let firstPing = pingCloud(probe.get());
   // After the ping, and a few at a time: queued behind a catalog's worth of lookups on a browser's
   // few connections per host, the ping would time the queue, not the round trip.
@@ -182,7 +180,7 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           link: linkOf(routed, live, DEFAULT_LINK),
           heads: (cut) => heads.get(cut.name) ?? { backend: plan.backend, sessionWarm: false, missingBytes: cut.head.bytes },
           live,
-          cloudThroughput: options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 },
+          cloudThroughput: options.cloudThroughput ?? CLOUD_PRIOR,
         },
         o.split,
       );

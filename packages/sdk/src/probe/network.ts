@@ -22,15 +22,13 @@ export function probeNetwork(nav: unknown): NetworkInfo {
   };
 }
 /**
- * The link's round trip, measured without what a first request also pays: the first ping opens the
- * connection (TCP and TLS handshakes, one or more extra round trips), so it is sent and not counted;
- * then two pings over the kept-alive connection, and the faster is the round trip (a ping can only be
- * slowed, by a busy thread or a queue, never sped up). The warm-up may overlap other start-up work;
- * the timed pings wait for `quiet` (e.g. the device probe, which keeps the thread busy; if it fails,
- * so does the measurement).
+ * The link's round trip, measured without what a first request also pays: two pings once `quiet`
+ * has settled (e.g. the device probe, which keeps the thread busy; if it fails, so does this), and
+ * the faster is the round trip. The first opens the connection (TCP and TLS handshakes cost extra
+ * round trips), the second goes over the kept-alive one; a ping can only be slowed (a busy thread, a
+ * queue, a handshake), never sped up.
  */
 export async function measureRoundTrip(ping: () => Promise<number>, quiet?: Promise<unknown>): Promise<number> {
-  await ping();
   await quiet;
   return Math.min(await ping(), await ping());
 }

@@ -50,6 +50,11 @@ export interface RouteInput {
   };
 }
 
+/** The cloud's speed assumed before any answer reports compute time. */
+export const CLOUD_PRIOR: Throughput = { gflops: 100, fixedOverheadMs: 1 };
+/** The link assumed before the probe or any measurement says otherwise. */
+export const DEFAULT_LINK: Link = { rttMs: 100, mbps: 10 };
+
 export interface LatencyRouterOptions {
   estimates: LiveEstimates;
   /** Speed assumed for the cloud before any answer reports compute time. @default { gflops: 100, fixedOverheadMs: 1 } */
@@ -105,8 +110,8 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
  */
 export function createLatencyRouter(options: LatencyRouterOptions): LatencyRouter {
   const live = options.estimates;
-  const cloudThroughput = options.cloudThroughput ?? { gflops: 100, fixedOverheadMs: 1 };
-  const defaultLink = options.defaultLink ?? { rttMs: 100, mbps: 10 };
+  const cloudThroughput = options.cloudThroughput ?? CLOUD_PRIOR;
+  const defaultLink = options.defaultLink ?? DEFAULT_LINK;
   const memoryShare = options.memoryShare ?? 0.25;
 
   const deviceLink = (device: DeviceProfile): Link => linkOf(device, live, defaultLink);
