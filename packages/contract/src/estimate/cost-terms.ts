@@ -21,15 +21,15 @@ export function evalTerms(terms: readonly CostTerm[], dims: DimBinding): number 
 
 /**
  * The size of a dim for one request: bound by the inputs, or derived from a bound dim by its name
- * (`width_8` is width / 8; a model's own rounding may differ by one step). Undefined when neither (an
+ * (`width_8` is width / 8; a model's own rounding may differ by one step). NaN when neither (an
  * output-only dim, which the catalog's build refuses). Only `<dim>_<divisor>` is read, as the cut
  * search names a dim that shrinks; multiplied dims (`width_x2`) and bases that hold an
  * underscore count as unknown.
  */
-export function dimSize(name: string, dims: DimBinding): number | undefined {
+export function dimSize(name: string, dims: DimBinding): number {
   const [base, divisor] = name.split('_');
   // Anything else (`width_x2`, `seq_len` unbound) reads as NaN, which counts as unknown.
-  return dims[name] ?? ((dims[base as string] as number) / +(divisor as string) || undefined);
+  return dims[name] ?? (dims[base as string] as number) / +(divisor as string);
 }
 
 export interface ShapedInput {

@@ -28,7 +28,7 @@ export function probeNetwork(nav: unknown): NetworkInfo {
  * round trips), the second goes over the kept-alive one; a ping can only be slowed (a busy thread, a
  * queue, a handshake), never sped up.
  */
-export async function measureRoundTrip(ping: () => Promise<number>, quiet?: Promise<unknown>): Promise<number> {
+export const measureRoundTrip = async (ping: () => Promise<number>, quiet?: Promise<unknown>): Promise<number> => {
   await quiet;
   return Math.min(await ping(), await ping());
-}
+};
