@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { type Browser, type BrowserContext, type BrowserContextOptions, test as base, expect, type Page } from '@playwright/test';
 import { useE2EStack } from './shared-stack.js';
 import type { E2EStack } from './stack.js';
 
@@ -40,6 +40,23 @@ async function run(page: Page, model: string, mode: 'auto' | 'local' | 'cloud' |
 
 const outputValues = async (page: Page): Promise<number[]> => JSON.parse((await page.getByTestId('outputs-json').textContent()) ?? '[]');
 const routeCell = (page: Page, key: string) => page.locator(`[data-testid=route-table] tr[data-key="${key}"] td`);
+
+/** A page in a fresh context whose engine has no Workers (as some WebViews), collecting its unhandled errors. */
+async function pageWithoutWorkers(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext(options);
+  await context.addInitScript(() => {
+    Object.defineProperty(globalThis, 'Worker', { value: undefined, configurable: true });
+  });
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(url);
+  return { context, page, errors };
+}
 
 test('the device page shows real probe values', async ({ app }, testInfo) => {
   await app.getByRole('link', { name: 'Device' }).click();
@@ -102,14 +119,11 @@ test('auto takes the route its own estimates favour for tiny and says so with th
 
 test('on a phone-sized screen without Workers or WebGPU, local runs still work on the main thread', async ({ browser, stack }, testInfo) => {
   // A WebView that lacks module Workers: the SDK runs the model on the main thread and says so.
-  const context = await browser.newContext({ viewport: { width: 360, height: 740 }, isMobile: true, hasTouch: true });
-  await context.addInitScript(() => {
-    Object.defineProperty(globalThis, 'Worker', { value: undefined, configurable: true });
+  const { context, page, errors } = await pageWithoutWorkers(browser, `${stack.appUrl}#/run`, {
+    viewport: { width: 360, height: 740 },
+    isMobile: true,
+    hasTouch: true,
   });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${stack.appUrl}#/run`);
   await run(page, 'tiny', 'local', 5);
   await expect(routeCell(page, 'ran')).toHaveText('local');
   await expect(routeCell(page, 'on')).toContainText('main-thread');
@@ -160,14 +174,7 @@ test('a slow phone (CDP CPU throttling): auto sends ocr-det to the pool on a fas
   // Emulation.setCPUThrottlingRate: "only supported for pages"), so the phone is a WebView without
   // module Workers, where the SDK runs models on the main thread: the throttle slows its wasm and its
   // side of every cloud call alike, not the pool's compute nor the wire.
-  const context = await browser.newContext();
-  await context.addInitScript(() => {
-    Object.defineProperty(globalThis, 'Worker', { value: undefined, configurable: true });
-  });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(`${stack.appUrl}#/run`);
+  const { context, page, errors } = await pageWithoutWorkers(browser, `${stack.appUrl}#/run`);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 10 });
   const model = 'ocr-det'; // 4.6 GFLOP on a 4.9 MB picture: heavy for a phone, heavy on a slow link

@@ -65,6 +65,16 @@ afterAll(() => {
   for (const c of children) if (c.process.exitCode === null) c.process.kill('SIGKILL');
 });
 
+/** Whether a process with this pid still exists (signal 0 only checks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const body = (row: number[]) => JSON.stringify({ inputs: [{ name: 'features', datatype: 'FP32', shape: [1, 64], data: row }] });
 
 describe('splitflow-worker CLI', () => {
@@ -131,14 +141,6 @@ describe('splitflow-worker CLI', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(new Set(pids).size).toBe(2);
     expect(pids).not.toContain(pid);
-    const alive = (p: number) => {
-      try {
-        process.kill(p, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     expect(pids.every(alive)).toBe(true);
     const row = Array.from({ length: 64 }, (_, c) => Math.cos(c));
     const reference = await buildWorker({ catalog: CATALOG_PATH, models: ['tiny'], batching: { maxBatch: 1 } });
@@ -257,14 +259,6 @@ describe('splitflow-worker CLI', () => {
     }
     expect(await child.exited).toBe(0);
     expect(await child.event('closed')).toMatchObject({ signal: 'SIGTERM' });
-    const alive = (p: number) => {
-      try {
-        process.kill(p, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     expect([pid, ...pids].some(alive)).toBe(false);
   });
 

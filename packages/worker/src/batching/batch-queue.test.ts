@@ -41,6 +41,38 @@ function setup(config: Partial<BatchingConfig>, options: { fail?: (x: Float32Arr
   };
 }
 
+/** A queue on an injected clock whose every run takes `runMs()` of it; runs can be held at their start. */
+function clockedSetup(config: Partial<BatchingConfig>, runMs: () => number) {
+  const clock = { t: 0 };
+  const ran: number[] = [];
+  const gates: (() => void)[] = [];
+  let hold = false;
+  const queue = createBatchQueue({
+    model: 'm',
+    layout,
+    config: { ...DEFAULT_BATCHING, maxBatch: 1, ...config },
+    now: () => clock.t,
+    async run(inputs) {
+      ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
+      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+      clock.t += runMs();
+      return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
+    },
+  });
+  return {
+    queue,
+    clock,
+    ran,
+    holdRuns: () => {
+      hold = true;
+    },
+    release: () => {
+      hold = false;
+      for (const g of gates.splice(0)) g();
+    },
+  };
+}
+
 describe('createBatchQueue', () => {
   it('merges requests that queue while the model is busy, up to maxBatch rows, and splits results back', async () => {
     const { queue, runs, holdRuns, release } = setup({ maxBatch: 4 });
@@ -151,23 +183,11 @@ describe('createBatchQueue', () => {
   });
 
   it('refuses at once a request whose expected wait is over maxQueueWaitMs, with a Retry-After beyond that wait', async () => {
-    let t = 0;
-    const gates: (() => void)[] = [];
-    let hold = false;
-    const queue = createBatchQueue({
-      model: 'm',
-      layout,
-      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 250 },
-      now: () => t,
-      async run(inputs) {
-        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-        t += 100; // every run takes 100 ms of the injected clock
-        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
-      },
-    });
+    // Every run takes 100 ms of the injected clock.
+    const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 250 }, () => 100);
     // Learn the run time: twenty runs of 100 ms.
     for (let i = 0; i < 20; i++) await queue.submit(rows([i]));
-    hold = true;
+    holdRuns();
     const admitted = [queue.submit(rows([0])), queue.submit(rows([1])), queue.submit(rows([2])), queue.submit(rows([3]))];
     // One runs, three wait: a fourth waiter would wait ~300 ms.
     expect(queue.depth).toBe(3);
@@ -175,32 +195,16 @@ describe('createBatchQueue', () => {
     expect(isSplitflowError(refused, 'OVERLOADED')).toBe(true);
     expect((refused as { message: string }).message).toMatch(/about 29\d ms, the limit is 250 ms/);
     expect((refused as { retryAfterS: number }).retryAfterS).toBeGreaterThanOrEqual(1);
-    hold = false;
-    for (const g of gates.splice(0)) g();
+    release();
     const settled = await Promise.allSettled(admitted);
     expect(settled.every((s) => s.status === 'fulfilled')).toBe(true);
   });
 
   it('refuses a request its deadline cannot wait for, and drops one whose deadline passes in the queue, unrun', async () => {
-    let t = 0;
-    const gates: (() => void)[] = [];
-    const ran: number[] = [];
-    let hold = false;
-    const queue = createBatchQueue({
-      model: 'm',
-      layout,
-      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 0 },
-      now: () => t,
-      async run(inputs) {
-        ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
-        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-        t += 100;
-        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
-      },
-    });
+    const { queue, clock, ran, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, () => 100);
     for (let i = 0; i < 20; i++) await queue.submit(rows([100 + i]));
     ran.length = 0;
-    hold = true;
+    holdRuns();
     const first = queue.submit(rows([1]), 'interactive', 150);
     // One run ahead (~100 ms) plus its own: over 150 ms, so refused now; with 500 ms it waits.
     const refused = await queue.submit(rows([2]), 'interactive', 150).catch((e: unknown) => e);
@@ -208,9 +212,8 @@ describe('createBatchQueue', () => {
     const expiring = queue.submit(rows([3]), 'interactive', 250);
     const patient = queue.submit(rows([4]), 'interactive', 10_000);
     // The first run ends 300 ms later: the request with 250 ms left has expired by then.
-    t += 300;
-    hold = false;
-    for (const g of gates.splice(0)) g();
+    clock.t += 300;
+    release();
     await first;
     await expect(expiring).rejects.toMatchObject({ code: 'DEADLINE_UNMEETABLE' });
     await patient;
@@ -218,33 +221,17 @@ describe('createBatchQueue', () => {
   });
 
   it('re-checks the deadline when a request reaches the head: too little left for a run drops it unrun', async () => {
-    let t = 0;
-    const gates: (() => void)[] = [];
-    const ran: number[] = [];
-    let hold = false;
-    const queue = createBatchQueue({
-      model: 'm',
-      layout,
-      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 0 },
-      now: () => t,
-      async run(inputs) {
-        ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
-        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-        t += 100;
-        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
-      },
-    });
+    const { queue, clock, ran, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, () => 100);
     for (let i = 0; i < 20; i++) await queue.submit(rows([100 + i]));
     ran.length = 0;
-    hold = true;
+    holdRuns();
     const first = queue.submit(rows([1]));
     // Admitted: a run ahead and its own (about 200-300 ms) fit 450 ms and 900 ms.
     const late = queue.submit(rows([2]), 'interactive', 450);
     const inTime = queue.submit(rows([3]), 'interactive', 900);
     // The run ahead takes 400 ms (the slowest run now): 50 ms are left for `late` (not yet expired), 500 ms for the other.
-    t += 300;
-    hold = false;
-    for (const g of gates.splice(0)) g();
+    clock.t += 300;
+    release();
     await first;
     await expect(late).rejects.toMatchObject({ code: 'DEADLINE_UNMEETABLE' });
     await inTime;
@@ -252,31 +239,17 @@ describe('createBatchQueue', () => {
   });
 
   it('counts runs at their recent tail against a deadline: runs that alternate fast and slow do not admit on the mean', async () => {
-    let t = 0;
+    // 250 and 50 ms in turn, ending on a fast one: a mean near 130 ms, a tail of 250 ms.
     let next = 0;
-    const gates: (() => void)[] = [];
-    let hold = false;
-    const queue = createBatchQueue({
-      model: 'm',
-      layout,
-      config: { ...DEFAULT_BATCHING, maxBatch: 1, maxQueueWaitMs: 0 },
-      now: () => t,
-      async run(inputs) {
-        if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-        // 250 and 50 ms in turn, ending on a fast one: a mean near 130 ms, a tail of 250 ms.
-        t += next++ % 2 === 0 ? 250 : 50;
-        return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
-      },
-    });
+    const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, () => (next++ % 2 === 0 ? 250 : 50));
     for (let i = 0; i < 20; i++) await queue.submit(rows([i]));
-    hold = true;
+    holdRuns();
     const running = queue.submit(rows([1]));
     // A run in progress and its own: about 500 ms at the tail (under 400 ms on the mean), over 450 ms.
     const refused = await queue.submit(rows([2]), 'interactive', 450).catch((e: unknown) => e);
     expect(isSplitflowError(refused, 'DEADLINE_UNMEETABLE')).toBe(true);
     const admitted = queue.submit(rows([3]), 'interactive', 2000);
-    hold = false;
-    for (const g of gates.splice(0)) g();
+    release();
     await running;
     await admitted;
   });
