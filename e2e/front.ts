@@ -2,7 +2,7 @@ import { createServer, type IncomingHttpHeaders, request, type Server } from 'no
 
 // A server in front of the field app, on its own origin, for what a test does to the network that every
 // driver can take part in: drop COOP/COEP as a WebView serving the app's files would, corrupt a model on
-// its way (a bad proxy or CDN), or go away altogether (the origin unreachable: the service worker and the
+// its way (a bad proxy or CDN), run a script before the page's own (an engine whose driver cannot), or go away altogether (the origin unreachable: the service worker and the
 // SDK's cache must serve).
 
 export interface FrontOptions {
@@ -12,6 +12,11 @@ export interface FrontOptions {
   dropIsolation?: boolean;
   /** Paths whose bodies arrive with one byte flipped (their length unchanged). */
   tamper?: (path: string) => boolean;
+  /**
+   * A script every HTML page runs first, as the first element of its head (served from this origin):
+   * what a driver's preload script does, for drivers that have none (classic WebDriver).
+   */
+  headScript?: string;
 }
 
 export interface Front {
@@ -21,6 +26,8 @@ export interface Front {
   /** Stops answering: connections are refused and open ones are cut, as when the origin is unreachable. */
   close(): Promise<void>;
 }
+
+const HEAD_SCRIPT_PATH = '/__front-head-script.js';
 
 function forwardHeaders(headers: IncomingHttpHeaders, dropIsolation: boolean): IncomingHttpHeaders {
   const out = { ...headers };
@@ -36,11 +43,28 @@ export async function startFront(appUrl: string, options: FrontOptions = {}): Pr
   const tampered: string[] = [];
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
+    if (options.headScript !== undefined && path === HEAD_SCRIPT_PATH) {
+      res.writeHead(200, { 'content-type': 'text/javascript', 'cache-control': 'no-store' }).end(options.headScript);
+      return;
+    }
     const corrupt = options.tamper?.(path) === true;
     // Uncompressed bodies, so a flipped byte lands in the file itself.
     const headers = { ...req.headers, host: app.host, 'accept-encoding': 'identity' };
     const upstream = request({ host: app.hostname, port: app.port, path: req.url, method: req.method, headers }, (answer) => {
       const out = forwardHeaders(answer.headers, options.dropIsolation === true);
+      const isHtml = String(answer.headers['content-type'] ?? '').startsWith('text/html');
+      if (options.headScript !== undefined && isHtml && answer.statusCode === 200) {
+        const chunks: Buffer[] = [];
+        answer.on('data', (c: Buffer) => chunks.push(c));
+        answer.on('end', () => {
+          const html = Buffer.concat(chunks)
+            .toString('utf8')
+            .replace(/<head[^>]*>/i, (head) => `${head}<script src="${HEAD_SCRIPT_PATH}"></script>`);
+          res.writeHead(200, { ...out, 'content-length': String(Buffer.byteLength(html)) });
+          res.end(html);
+        });
+        return;
+      }
       if (!corrupt || answer.statusCode !== 200) {
         res.writeHead(answer.statusCode ?? 502, out);
         answer.pipe(res);
