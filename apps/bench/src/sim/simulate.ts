@@ -220,6 +220,16 @@ export function simulate(o: SimOptions): SimResult {
     (decisions[i] as Decision & { service?: number }).service = service;
   };
 
+  /** Starts request i on its endpoint if a slot is free, else queues it there. */
+  const startOrWait = (i: number, d: Decision) => {
+    if ((busy.get(d.endpoint.url) ?? 0) < d.pool.maxConcurrency) startOn(i, d);
+    else {
+      const q = waiting.get(d.endpoint.url);
+      if (q) q.push(i);
+      else waiting.set(d.endpoint.url, [i]);
+    }
+  };
+
   // Poisson arrivals: the superposition of many clients' independent arrivals is Poisson at the summed rate.
   let next = 0;
   let lastArrival = 0;
@@ -264,12 +274,7 @@ export function simulate(o: SimOptions): SimResult {
       schedulerMs += performance.now() - started;
       decisions[i] = d;
       retried++;
-      if ((busy.get(d.endpoint.url) ?? 0) < d.pool.maxConcurrency) startOn(i, d);
-      else {
-        const q = waiting.get(d.endpoint.url);
-        if (q) q.push(i);
-        else waiting.set(d.endpoint.url, [i]);
-      }
+      startOrWait(i, d);
     } catch {
       schedulerMs += performance.now() - started;
       decisions[i] = undefined;
@@ -347,12 +352,7 @@ export function simulate(o: SimOptions): SimResult {
         inSystem++;
         decisions[i] = d;
         byPool[d.pool.name] = (byPool[d.pool.name] ?? 0) + 1;
-        if ((busy.get(d.endpoint.url) ?? 0) < d.pool.maxConcurrency) startOn(i, d);
-        else {
-          const q = waiting.get(d.endpoint.url);
-          if (q) q.push(i);
-          else waiting.set(d.endpoint.url, [i]);
-        }
+        startOrWait(i, d);
       } catch {
         schedulerMs += performance.now() - started;
         schedulerCalls++;
