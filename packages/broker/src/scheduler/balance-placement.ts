@@ -34,7 +34,7 @@ export function createBalancePlacement(ctx: EstimateContext, reason: 'round-robi
       const seed = seedMs(pool, request.work);
       const service = pool.learned.get(request.model)?.serviceMs(batchBucket(request.batch), seed) ?? seed;
       const load = modelLoad(pool, request.model);
-      const wait = waitMs(pool, load, service, pool.healthyCount, t);
+      const wait = waitMs(pool, load, service, pool.healthyCount, t, request.priority);
       const transfer = transferMs(request.bytes, pool.link);
       return {
         pool,
@@ -49,6 +49,7 @@ export function createBalancePlacement(ctx: EstimateContext, reason: 'round-robi
         seedMs: seed,
         costUsd: costUsd(pool.costPerHour, service / load.requestsPerRun, pool.maxConcurrency),
         modelLoad: load,
+        priority: request.priority,
       };
     },
   };

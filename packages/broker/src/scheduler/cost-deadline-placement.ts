@@ -107,6 +107,7 @@ export function createCostDeadlinePlacement(ctx: EstimateContext, spotModels: Re
         seedMs: e.seed,
         costUsd: e.cost,
         modelLoad: e.load,
+        priority: request.priority,
       };
     },
   };

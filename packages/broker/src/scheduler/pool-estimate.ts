@@ -1,4 +1,4 @@
-import { costUsd, transferMs } from '@splitflow/contract';
+import { costUsd, type Priority, transferMs } from '@splitflow/contract';
 import { coldLoadMs } from './cold-load.js';
 import type { EndpointSet } from './endpoint-set.js';
 import { type EndpointState, type ModelLoad, modelLoad, type PoolState } from './pool-state.js';
@@ -58,16 +58,26 @@ export function usableIn(set: EndpointSet<EndpointState>, exclude: ReadonlySet<E
  * The new request's own size says nothing about when it starts. The reports are kept summed as they
  * come (fresh-reports.ts), so this costs the same for a pool of two endpoints or of a thousand.
  */
-export function waitMs(pool: PoolState, load: ModelLoad, service: number, endpoints: number, t: number): number {
+export function waitMs(pool: PoolState, load: ModelLoad, service: number, endpoints: number, t: number, priority: Priority = 'batch'): number {
   const slots = endpoints * pool.maxConcurrency;
   const others = load.reports.count(t) > 0 ? Math.max(0, load.reports.sum(t) - load.outstanding) : Math.max(0, pool.reports.sum(t) - pool.outstanding);
-  const ahead = load.outstanding + others;
+  // Our worker runs a model's interactive requests ahead of its batch ones and lets one batch-class run
+  // go at a time: an interactive request waits for the interactive work ahead of it, on the slots that
+  // batch runs do not hold (all of them busy: one batch run's time first). Foreign servers take
+  // requests in arrival order, so there it waits behind everything.
+  const first = priority === 'interactive' && pool.foreignEndpoints === 0 && load.batchOutstanding > 0;
+  const own = first ? load.outstanding - load.batchOutstanding : load.outstanding;
+  const ownMs = first ? load.outstandingMs - load.batchOutstandingMs : load.outstandingMs;
+  const open = first ? slots - Math.min(load.batchOutstanding, endpoints) : slots;
+  const behindBatch = open < 1 ? load.batchOutstandingMs / load.batchOutstanding : 0;
+  const free = Math.max(1, open);
+  const ahead = own + others;
   // What the pool has shown it drains: every request ahead leaves about one measured interval apart,
   // whatever its instances, merged runs or other clients' work make of the configured slots.
   const drained = load.drainSamples >= MIN_DRAIN_SAMPLES ? ahead * load.drainMs : 0;
-  if (ahead < slots) return drained;
-  const aheadMs = load.outstandingMs + others * service;
-  return Math.max(drained, ((ahead - slots + 1) * (aheadMs / ahead)) / Math.max(slots, endpoints * load.requestsPerRun));
+  if (ahead < free) return behindBatch + drained;
+  const aheadMs = ownMs + others * service;
+  return behindBatch + Math.max(drained, ((ahead - free + 1) * (aheadMs / ahead)) / Math.max(free, endpoints * load.requestsPerRun));
 }
 
 /**
@@ -116,7 +126,19 @@ export function estimatePool(ctx: EstimateContext, pool: PoolState, request: Pla
 
   let warmEstimate: PoolEstimate | undefined;
   if (warm > 0) {
-    warmEstimate = makeEstimate(pool, load, waitMs(pool, load, service, load.warm.size, t), service, transfer, 0, seed, cost, spread, false, undefined);
+    warmEstimate = makeEstimate(
+      pool,
+      load,
+      waitMs(pool, load, service, load.warm.size, t, request.priority),
+      service,
+      transfer,
+      0,
+      seed,
+      cost,
+      spread,
+      false,
+      undefined,
+    );
     if (warm === healthy || warmEstimate.tail <= request.deadlineMs) return warmEstimate;
   }
   // Cold: an endpoint already loading the model (the one done soonest), else a fresh load.

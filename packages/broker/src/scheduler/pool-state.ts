@@ -82,6 +82,10 @@ export interface ModelLoad {
   outstanding: number;
   /** Their expected service times, summed, ms. */
   outstandingMs: number;
+  /** Of those, batch-class requests: our worker runs interactive ones ahead of them. */
+  batchOutstanding: number;
+  /** Their expected service times, summed, ms. */
+  batchOutstandingMs: number;
   /**
    * Requests per run the endpoints reported lately (EWMA of run rows / request rows; 1 until a
    * merged run is seen): queued requests of a model that batches leave in merged runs, not one by one.
@@ -136,6 +140,11 @@ export interface PoolState {
   readonly freshnessMs: number;
   outstanding: number;
   outstandingMs: number;
+  /**
+   * Endpoints that are not our worker (Triton, KServe): they run requests in arrival order, so
+   * interactive work waits behind batch work there.
+   */
+  foreignEndpoints: number;
   /** model -> what the pool has learned of its service (learned-service.ts). */
   readonly learned: Map<string, LearnedService>;
   /** model -> its work here. */
@@ -148,6 +157,8 @@ export function modelLoad(pool: PoolState, model: string): ModelLoad {
     load = {
       outstanding: 0,
       outstandingMs: 0,
+      batchOutstanding: 0,
+      batchOutstandingMs: 0,
       requestsPerRun: 1,
       reports: new FreshReports(pool.freshnessMs),
       warm: new EndpointSet(),
@@ -211,6 +222,7 @@ export function createPoolState(config: BrokerPool, freshnessMs = DEFAULT_FRESHN
     freshnessMs,
     outstanding: 0,
     outstandingMs: 0,
+    foreignEndpoints: 0,
     learned: new Map(),
     byModel: new Map(),
   };
@@ -243,6 +255,7 @@ export function addEndpoint(pool: PoolState, url: string, healthy: boolean, kind
     loaded: undefined,
   };
   pool.endpoints.push(endpoint);
+  if (kind !== 'worker') pool.foreignEndpoints++;
   if (healthy) {
     pool.healthyCount++;
     pool.healthy.add(endpoint);
@@ -260,6 +273,7 @@ export function removeEndpoint(pool: PoolState, url: string): EndpointState | un
   const at = pool.endpoints.findIndex((e) => e.url === normalized);
   if (at < 0) return undefined;
   const [endpoint] = pool.endpoints.splice(at, 1) as [EndpointState];
+  if (endpoint.adapter.kind !== 'worker') pool.foreignEndpoints--;
   if (endpoint.healthy) {
     endpoint.healthy = false;
     pool.healthyCount--;

@@ -126,6 +126,23 @@ describe('scheduler: interactive', () => {
     expect(s.decide(req({ model: 'n', work: heavy, deadlineMs: 1000 })).waitMs).toBeCloseTo(3 * 20, 6);
   });
 
+  it("an interactive request waits behind the interactive work ahead at our workers, not behind the model's batch runs; at a foreign server behind both", () => {
+    const heavy: WorkEstimate = { flops: 40 * MFLOP, bytes: 0 }; // 40 ms on this cpu: one 8-row run
+    const decideBehindBatch = (kind: 'worker' | 'triton') => {
+      const cpu2 = pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 2, endpoints: [{ url: 'http://cpu.invalid:1', kind }] });
+      const s = createScheduler([cpu2]);
+      for (let i = 0; i < 4; i++) s.begin(s.decide(req({ work: heavy, batch: 8, priority: 'batch', deadlineMs: 10_000 })));
+      s.begin(s.decide(req({ work: { flops: 5 * MFLOP, bytes: 0 }, deadlineMs: 200 })));
+      return () => s.decide(req({ work: { flops: 5 * MFLOP, bytes: 0 }, deadlineMs: 30 }));
+    };
+    // Our worker: 4 batch runs queued, one holds a slot; the interactive one ahead holds the other, so
+    // this one starts after it (5 ms), and the batch runs behind wait.
+    const atWorker = decideBehindBatch('worker')();
+    expect(atWorker.pool.name).toBe('cpu');
+    expect(atWorker.waitMs).toBeCloseTo(5, 6);
+    // In arrival order it would start after 4 of the 5 requests ahead: (5 - 2 + 1) x 33 ms / 2 slots.
+    expect(codeOf(decideBehindBatch('triton'))).toBe('DEADLINE_UNMEETABLE');
+  });
   it('requests of a model the endpoints merge leave the queue a run at a time, and share its cost', () => {
     const decideAfter = (runRows: number | undefined) => {
       const s = createScheduler([pool('cpu', 'cpu', 0.2, 1, 0, { maxConcurrency: 1 }), gpu]);

@@ -58,6 +58,8 @@ export interface Decision {
   costUsd: number;
   /** The model's load at the chosen pool, counted in `begin` and `end`. */
   modelLoad: ModelLoad;
+  /** The request's class: batch work is counted apart, since our workers run interactive work ahead of it. */
+  priority: Priority;
 }
 
 export interface SchedulerOptions {
@@ -159,6 +161,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     const load = d.modelLoad;
     load.outstanding++;
     load.outstandingMs += d.serviceMs;
+    if (d.priority === 'batch') {
+      load.batchOutstanding++;
+      load.batchOutstandingMs += d.serviceMs;
+    }
     // The model starts loading there now: the next requests count what is left of the load, not all of it.
     if (!load.warm.has(d.endpoint) && !load.loading.has(d.endpoint)) load.loading.set(d.endpoint, now() + d.coldLoadMs);
   }
@@ -171,6 +177,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     const load = d.modelLoad;
     load.outstanding--;
     load.outstandingMs = load.outstanding === 0 ? 0 : Math.max(0, load.outstandingMs - d.serviceMs);
+    if (d.priority === 'batch') {
+      load.batchOutstanding--;
+      load.batchOutstandingMs = load.batchOutstanding === 0 ? 0 : Math.max(0, load.batchOutstandingMs - d.serviceMs);
+    }
     // No answer: whether the load happened is unknown; the next answer from there will say.
     if (observation === undefined) {
       load.loading.delete(d.endpoint);
