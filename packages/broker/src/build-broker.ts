@@ -8,8 +8,9 @@ import { createByteBudget } from './admission/byte-budget.js';
 import { openSharedRate } from './admission/open-shared-rate.js';
 import type { SharedRateLimiter } from './admission/redis-rate-limiter.js';
 import { createTenantRegistry } from './admission/tenants.js';
+import { createCapacityController } from './autoscale/capacity-controller.js';
 import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
-import { type CapacityPlan, planCapacity } from './autoscale/capacity-planner.js';
+import type { CapacityPlan } from './autoscale/capacity-planner.js';
 import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
 import { indexModels } from './catalog/model-index.js';
@@ -98,7 +99,8 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   const upstreamTimeoutMs = limits.upstreamTimeoutMs ?? 30_000;
 
   const autoscale = config.autoscale ?? {};
-  const loadMeter = createLoadMeter({ windowMs: autoscale.windowMs ?? 60_000 });
+  // The ring keeps the long window and the two start-up windows the trend compares.
+  const loadMeter = createLoadMeter({ windowMs: Math.max(autoscale.windowMs ?? 60_000, 2 * (autoscale.startupMs ?? 10_000)) });
   const scheduler = withLoadMeter(createScheduler(config.pools, { policy: config.placement ?? 'cost-deadline' }), loadMeter);
   // As many connections to an endpoint as its pool admits requests (slots plus queue): the pool's bound
   // is then the only queue, and no request waits unseen inside the HTTP client, where the scheduler
@@ -161,8 +163,8 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   }
   const metrics = createMetrics(scheduler.pools);
   registerJobGauge(metrics.registry, jobs);
-  const capacity = () =>
-    planCapacity(scheduler.pools, loadMeter.snapshot(autoscale.windowMs ?? 60_000), loadMeter.snapshot(autoscale.startupMs ?? 10_000), autoscale);
+  const controller = createCapacityController(scheduler.pools, loadMeter, autoscale);
+  const capacity = () => controller.plan();
   registerCapacityMetrics(metrics.registry, capacity);
   const tenants = createTenantRegistry(config.tenants, config.anonymous);
   const dispatcher = createDispatcher({

@@ -23,7 +23,7 @@ beforeAll(async () => {
   const config: BrokerConfig = {
     pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', discovery: { register: true }, costPerHour: 0.1, maxConcurrency: 1, models: ['mlp'] }],
     registration: { tokens: [TOKEN], heartbeatMs: 200, ttlMs: 2000 },
-    autoscale: { targetWaitMs: { interactive: 0.001 }, quantile: 0.999, headroom: 0, windowMs: 3000, startupMs: 1000 },
+    autoscale: { targetWaitMs: { interactive: 0.001 }, quantile: 0.999, headroom: 0, windowMs: 3000, startupMs: 1000, scaleDownStabilizationMs: 1000 },
     health: { intervalMs: 100 },
     anonymous: {},
     jobs: { store: 'memory' },

@@ -84,3 +84,27 @@ describe('capacity planner', () => {
     expect(plan?.reason).toMatch(/no service time/);
   });
 });
+
+describe('capacity planner: refusals are unmet demand', () => {
+  const cpu = createPoolState(pool('cpu', ['vision-s'], 2, 2));
+  const refusing = (served: number, refused: number): LoadSnapshot =>
+    snapshot({ cpu: { interactive: { arrivalsPerS: served + refused, servedPerS: served, meanServiceMs: 2, refusedPerS: refused } } });
+
+  it('grows a pool that refuses more than the quantile allows, though its answered load needs no more', () => {
+    const calm = refusing(10, 0);
+    expect(planCapacity([cpu], calm, calm)[0]?.desiredReplicas).toBe(1);
+    // A fifth refused: 2 replicas served 4/5 of it, so 3 at the least.
+    const some = refusing(8, 2);
+    const [plan] = planCapacity([cpu], some, some);
+    expect(plan?.desiredReplicas).toBe(3);
+    expect(plan?.reason).toMatch(/refusing 20\.0%/);
+    // Most refused: at most double in one step.
+    const most = refusing(1, 9);
+    expect(planCapacity([cpu], most, most)[0]?.desiredReplicas).toBe(4);
+  });
+
+  it('takes refusals within the quantile for noise', () => {
+    const few = refusing(99.9, 0.1);
+    expect(planCapacity([cpu], few, few, { quantile: 0.99 })[0]?.desiredReplicas).toBe(1);
+  });
+});

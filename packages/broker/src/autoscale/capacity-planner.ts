@@ -20,6 +20,13 @@ export interface CapacityOptions {
   windowMs?: number;
   /** Replicas a pool keeps at the least; 0 allows scale-to-zero where another pool serves its models. @default 1 */
   minReplicas?: number;
+  /**
+   * A lower plan takes effect only once it has lasted this long: the plan exported is the highest of
+   * those computed within the window, as Kubernetes' HPA does with `behavior.scaleDown.stabilizationWindowSeconds`
+   * (300 s by default there). A pool that shrinks at the first lull churns: the replica it stops is
+   * the one it starts again at the next burst, paying the start-up each time. @default 300000
+   */
+  scaleDownStabilizationMs?: number;
 }
 
 export interface CapacityPlan {
@@ -112,11 +119,25 @@ export function planCapacity(pools: readonly PoolState[], long: LoadSnapshot, sh
     const forInteractive = serversFor({ offered: aInteractive, meanServiceMs: sInteractive, waitMs: wait.interactive, quantile });
     const forAll = serversFor({ offered: total, meanServiceMs: mixedServiceMs, waitMs: wait.batch, quantile });
     const slotsNeeded = Math.max(forInteractive, forAll);
-    const desired = Math.max(floor, Math.ceil(slotsNeeded / slotsPerReplica));
+    const queueing = Math.max(floor, Math.ceil(slotsNeeded / slotsPerReplica));
+    // Refusals are demand the pool did not meet, whatever the queueing model makes of what it served:
+    // while the pool turns away more than the quantile allows, it grows in proportion to the share
+    // turned away (at most doubling in one step), and by one at the least.
+    const refused = Math.max(refusedShare(shortLoad?.interactive ?? idle), refusedShare(shortLoad?.batch ?? idle));
+    const unmet = refused > 1 - quantile && replicas > 0 ? Math.max(replicas + 1, Math.ceil(replicas / (1 - Math.min(0.5, refused)))) : 0;
+    const desired = Math.max(queueing, unmet);
     const reason =
-      forInteractive >= forAll
-        ? `interactive: ${forInteractive} slots for ${aInteractive.toFixed(2)} Erlangs`
-        : `all classes: ${forAll} slots for ${total.toFixed(2)} Erlangs`;
+      unmet > queueing
+        ? `refusing ${(refused * 100).toFixed(1)}% of requests: ${unmet} replicas`
+        : forInteractive >= forAll
+          ? `interactive: ${forInteractive} slots for ${aInteractive.toFixed(2)} Erlangs`
+          : `all classes: ${forAll} slots for ${total.toFixed(2)} Erlangs`;
     return { pool: pool.name, replicas, desiredReplicas: desired, slotsPerReplica, slotsNeeded, classes, reason };
   });
+}
+
+/** Share of a class's settled requests (answered or refused) that were refused. */
+function refusedShare(c: ClassLoad): number {
+  const settled = c.servedPerS + c.refusedPerS;
+  return settled > 0 ? c.refusedPerS / settled : 0;
 }

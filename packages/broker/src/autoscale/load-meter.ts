@@ -22,8 +22,11 @@ export interface LoadMeter {
   arrived(pool: string, priority: Priority): void;
   served(pool: string, priority: Priority, serviceMs: number): void;
   refused(pool: string, priority: Priority): void;
-  /** Rates over the last `windowMs` (or the part of it that has passed since the meter started). */
-  snapshot(windowMs?: number): LoadSnapshot;
+  /**
+   * Rates over the last `windowMs` (or the part of it that has passed since the meter started); with
+   * `endedMsAgo`, over the window that ended that long ago (the trend: this window against the one before).
+   */
+  snapshot(windowMs?: number, endedMsAgo?: number): LoadSnapshot;
 }
 
 export interface LoadMeterOptions {
@@ -85,18 +88,21 @@ export function createLoadMeter(options: LoadMeterOptions = {}): LoadMeter {
       s.counts[s.base + ARRIVED] = (s.counts[s.base + ARRIVED] as number) + 1;
       s.counts[s.base + REFUSED] = (s.counts[s.base + REFUSED] as number) + 1;
     },
-    snapshot(windowMs = options.windowMs ?? 60_000) {
-      const t = now();
+    snapshot(windowMs = options.windowMs ?? 60_000, endedMsAgo = 0) {
+      const t = now() - endedMsAgo;
       const current = Math.floor((t - started) / bucketMs);
       const span = Math.min(Math.ceil(windowMs / bucketMs), buckets - 1);
       // The window's seconds: the whole buckets it spans plus the current one so far, never more than has passed.
       const seconds = Math.max(1e-3, Math.min(windowMs, t - started) / 1000);
+      // A window that ended before the meter started saw nothing. (Buckets the ring has reused since are
+      // skipped by their stamps: the meter's window must cover the oldest one asked for.)
+      const seen = t > started;
       const pools = new Map<string, Record<Priority, ClassLoad>>();
       for (const [pool, ring] of rings) {
         const sums = new Float64Array(PRIORITIES.length * FIELDS);
         for (let back = 0; back <= span; back++) {
           const index = current - back;
-          if (index < 0) break;
+          if (index < 0 || !seen) break;
           const b = index % buckets;
           if (ring.stamp[b] !== index) continue;
           for (let i = 0; i < sums.length; i++) sums[i] = (sums[i] as number) + (ring.counts[b * sums.length + i] as number);

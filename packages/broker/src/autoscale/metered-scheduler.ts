@@ -1,11 +1,24 @@
 import type { Priority } from '@splitflow/contract';
+import type { PoolState } from '../scheduler/pool-state.js';
 import type { Decision, Scheduler } from '../scheduler/scheduler.js';
 import type { LoadMeter } from './load-meter.js';
 
 /**
+ * The pool whose plan a refusal counts in: the one the refusal names (the fastest for a missed
+ * deadline), else the cheapest serving the model. Interactive work goes to spot pools only when no
+ * other pool meets its deadline, so its unmet demand counts where it should have been served: the
+ * cheapest pool that is not preemptible, unless the named one is not preemptible either.
+ */
+function refusedAt(pools: readonly PoolState[], priority: Priority, error: unknown): PoolState | undefined {
+  const named = (error as { details?: { pool?: unknown } }).details?.pool;
+  const eligible = priority === 'interactive' && pools.some((p) => !p.preemptible) ? pools.filter((p) => !p.preemptible) : pools;
+  return eligible.find((p) => p.name === named) ?? [...eligible].sort((a, b) => a.costPerHour - b.costPerHour)[0];
+}
+
+/**
  * The scheduler, with every decision counted in a load meter: an arrival at the pool it picked, a
- * refusal at the cheapest pool serving the model when it picked none, and the slot time of each
- * answer (a merged run's time shared by its rows). Decisions are unchanged.
+ * refusal at the pool that should have served it when it picked none (`refusedAt`), and the slot time
+ * of each answer (a merged run's time shared by its rows). Decisions are unchanged.
  */
 export function withLoadMeter(scheduler: Scheduler, meter: LoadMeter): Scheduler {
   const priorities = new WeakMap<Decision, Priority>();
@@ -19,8 +32,8 @@ export function withLoadMeter(scheduler: Scheduler, meter: LoadMeter): Scheduler
       } catch (error) {
         // A retry that runs out of endpoints is not new demand; a first refusal is.
         if (request.exclude === undefined || request.exclude.size === 0) {
-          const cheapest = [...scheduler.poolsFor(request.model)].sort((a, b) => a.costPerHour - b.costPerHour)[0];
-          if (cheapest) meter.refused(cheapest.name, request.priority);
+          const pool = refusedAt(scheduler.poolsFor(request.model), request.priority, error);
+          if (pool) meter.refused(pool.name, request.priority);
         }
         throw error;
       }

@@ -186,6 +186,8 @@ export const AutoscaleConfig = Type.Object(
     windowMs: Type.Optional(Positive),
     /** Fewest replicas per pool; 0 lets a pool whose models another pool serves scale to zero. @default 1 */
     minReplicas: Type.Optional(Type.Integer({ minimum: 0, errorMessage: 'expected integer >= 0' })),
+    /** A lower plan takes effect once it has lasted this long (the highest plan within it is exported), as HPA's scale-down stabilisation window. @default 300000 */
+    scaleDownStabilizationMs: Type.Optional(NonNegative),
   },
   { $id: 'AutoscaleConfig', additionalProperties: false },
 );
