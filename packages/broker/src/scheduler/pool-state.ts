@@ -66,6 +66,8 @@ export interface EndpointState {
    * undefined while it has said nothing, which a server that loads all its models at start never does.
    */
   loaded: ReadonlySet<string> | undefined;
+  /** Per model, its first answers that tell of its own warm-up, not the pool's service: how many are left. */
+  readonly warmUpLeft: Map<string, number>;
 }
 
 /** A reported queue depth older than this is ignored unless the scheduler says otherwise. */
@@ -253,6 +255,7 @@ export function addEndpoint(pool: PoolState, url: string, healthy: boolean, kind
     consecutiveFailures: 0,
     consecutiveSuccesses: 0,
     loaded: undefined,
+    warmUpLeft: new Map(),
   };
   pool.endpoints.push(endpoint);
   if (kind !== 'worker') pool.foreignEndpoints++;

@@ -1,7 +1,7 @@
 import { type BrokerPool, computeMs, isSplitflowError, type WorkEstimate } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
-import { setHealthy } from './pool-state.js';
-import { createScheduler, type PlacementRequest } from './scheduler.js';
+import { addEndpoint, setHealthy } from './pool-state.js';
+import { createScheduler, type Decision, type PlacementRequest } from './scheduler.js';
 
 const MFLOP = 1e6;
 function pool(
@@ -282,6 +282,34 @@ describe('scheduler: interactive', () => {
     expect(after.pool.name).toBe('gpu');
     // A different batch bucket keeps its own (unlearned) estimate.
     expect(s.decide(req({ work, deadlineMs: 30, batch: 8 })).pool.name).toBe('cpu');
+  });
+});
+
+describe('scheduler: endpoints that join', () => {
+  it("estimates a joining endpoint at the pool's learned times: its slow first answers (its warm-up) do not raise them for the pool", () => {
+    let t = 0;
+    const s = createScheduler([pool('cpu', 'cpu', 0.2, 20, 0, { maxConcurrency: 2 })], { now: () => t });
+    const work: WorkEstimate = { flops: 200 * MFLOP, bytes: 0 }; // seeded: 10 ms
+    const answer = (computeMs: number, exclude?: ReadonlySet<Decision['endpoint']>) => {
+      const d = s.decide(req({ work, deadlineMs: 1000, ...(exclude ? { exclude } : {}) }));
+      s.begin(d);
+      t += 50;
+      s.end(d, 'm', 1, { computeMs, latencyMs: computeMs });
+      return d;
+    };
+    for (let i = 0; i < 20; i++) answer(10);
+    const [first] = s.pools[0]?.endpoints ?? [];
+    const learned = s.decide(req({ work })).serviceMs;
+    expect(learned).toBeCloseTo(10, 3);
+    // A worker joins (its sessions' first runs take 20 times as long) and serves its first requests.
+    addEndpoint(s.pools[0] as (typeof s.pools)[number], 'http://cpu-joined.invalid:1', true);
+    for (let i = 0; i < 2; i++) expect(answer(200, new Set([first as Decision['endpoint']])).endpoint.url).toBe('http://cpu-joined.invalid:1');
+    const after = s.decide(req({ work, deadlineMs: 30 }));
+    expect(after.serviceMs).toBeCloseTo(learned, 6);
+    expect(after.tailMs).toBeLessThan(30);
+    // Past its warm-up it is one of the pool: a slow answer counts.
+    answer(200, new Set([first as Decision['endpoint']]));
+    expect(s.decide(req({ work, deadlineMs: 1000 })).serviceMs).toBeGreaterThan(learned * 2);
   });
 });
 

@@ -122,6 +122,22 @@ function strategyFor(policy: PlacementPolicy, ctx: EstimateContext, pools: reado
   return createCostDeadlinePlacement(ctx, spotModels);
 }
 
+/**
+ * Whether this answer is one of the first few of an endpoint that joined a pool which has learned the
+ * model already. A process that has just started runs its first requests slowly (sessions allocate,
+ * caches and JIT warm, a GPU compiles its shaders); folded into the pool's times, those answers would
+ * raise the learned service and its tail for every endpoint of the pool, and interactive work would
+ * be refused for a while after each scale-up. So a joiner is estimated at the pool's learned times,
+ * and its first answers, one per slot it offers (at least two), do not train them. A pool that has
+ * learned nothing yet learns from every answer, as before.
+ */
+function warmingUp(d: Decision, model: string): boolean {
+  // Warm-up answers left; set at the endpoint's first answer of the model, by what the pool knew then.
+  const left = d.endpoint.warmUpLeft.get(model) ?? (d.pool.learned.has(model) ? Math.max(2, d.pool.maxConcurrency) : 0);
+  d.endpoint.warmUpLeft.set(model, Math.max(0, left - 1));
+  return left > 0;
+}
+
 /** Weight of each new busy interval in the drain rate. */
 const DRAIN_ALPHA = 0.1;
 
@@ -202,9 +218,10 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       }
       load.lastDoneAt = t;
     }
-    if (observation.computeMs !== undefined) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t);
+    const joining = warmingUp(d, model);
+    if (observation.computeMs !== undefined && !joining) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t);
     // The load's own time is learned apart; the finish tail is the error left once it is counted.
-    if (observation.latencyMs !== undefined)
+    if (observation.latencyMs !== undefined && !joining)
       learnFinish(d.pool, model, batch, d.expectedMs - d.coldLoadMs, observation.latencyMs - (observation.loadMs ?? 0), t);
     if (observation.loadMs !== undefined) learnLoad(load, observation.loadMs);
     if (observation.loadedModels !== undefined) setLoaded(d.endpoint, observation.loadedModels);
