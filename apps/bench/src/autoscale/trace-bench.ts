@@ -18,16 +18,15 @@
 // Here (2-core VM, tiny scale):
 //   node --conditions=source --import tsx apps/bench/src/autoscale/trace-bench.ts --catalog models/catalog.json --day-s 24 --max-workers 2 --out bench-results/trace
 // GPU machine's host: see apps/bench/src/autoscale/README.md.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type ModelCatalog, type ModelManifest, SPLITFLOW_PARAMS } from '@splitflow/contract';
+import { type ModelManifest, SPLITFLOW_PARAMS } from '@splitflow/contract';
 import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { Pool } from 'undici';
-import { buildCatalog, catalogJson } from '../../../../models/src/catalog/catalog.js';
-import { generatedEntries } from '../../../../models/src/generated/entries.js';
+import { openBenchCatalog } from '../bench-catalog.js';
 import { buildBinaryRequest, type EncodedRequest, rng } from '../broker/inputs.js';
 import { percentile } from '../worker/stats.js';
 import { type Arrival, BURSTGPT_HOURLY, dailyTrace, meanToPeak, rateAt } from './daily-trace.js';
@@ -110,23 +109,6 @@ export const CLASSES: RequestClass[] = [
 ];
 const MODELS = [...new Set(CLASSES.map((c) => c.model))];
 
-async function catalogFor(): Promise<{ catalogPath: string; modelDir: string; catalog: ModelCatalog }> {
-  if (values.catalog) {
-    const catalogPath = resolve(values.catalog);
-    return { catalogPath, modelDir: join(dirname(catalogPath), 'build'), catalog: JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog };
-  }
-  // The GPU machine has no network: the catalog's own generator writes the models there.
-  const dir = mkdtempSync(join(tmpdir(), 'splitflow-trace-'));
-  const modelDir = join(dir, 'build');
-  const catalog = await buildCatalog(
-    generatedEntries().filter((e) => MODELS.includes(e.id)),
-    { outDir: modelDir, onDemand: true, log: () => {} },
-  );
-  const catalogPath = join(dir, 'catalog.json');
-  writeFileSync(catalogPath, catalogJson(catalog));
-  return { catalogPath, modelDir, catalog };
-}
-
 interface Outcome {
   cls: number;
   atMs: number;
@@ -206,7 +188,12 @@ interface Setup {
 }
 
 async function main(): Promise<void> {
-  const { catalogPath, modelDir, catalog } = await catalogFor();
+  // The GPU machine has no network: the models are generated there.
+  const { catalogPath, modelDir, catalog } = await openBenchCatalog({
+    ...(values.catalog ? { catalog: values.catalog } : {}),
+    models: MODELS,
+    tmpPrefix: 'splitflow-trace-',
+  });
   const manifests = new Map(catalog.models.map((m) => [m.id, m]));
   for (const m of MODELS) if (!manifests.has(m)) throw new Error(`the catalog has no ${m}`);
   const random = rng(Number(values.seed));

@@ -17,16 +17,15 @@
 //   source .device/setup.sh && node apps/bench/dist/broker/placement-bench.mjs --out $OUT
 // CPU-only smoke here (two CPU workers, one labelled gpu):
 //   node --conditions=source --import tsx apps/bench/src/broker/placement-bench.ts --gpu-ep cpu --rates 10,30 --duration 3 --warmup 1 --models tiny,vision-s,text-m
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { BINARY_HEADER, type ModelCatalog, type ModelManifest, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, splitBody } from '@splitflow/contract';
+import { BINARY_HEADER, type ModelManifest, type Parameters, readLoadHeaders, SPLITFLOW_PARAMS, splitBody } from '@splitflow/contract';
 import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { Pool } from 'undici';
-import { buildCatalog, catalogJson } from '../../../../models/src/catalog/catalog.js';
-import { generatedEntries } from '../../../../models/src/generated/entries.js';
+import { openBenchCatalog } from '../bench-catalog.js';
 import { percentile } from '../worker/stats.js';
 import { buildBinaryRequest, type EncodedRequest, rng } from './inputs.js';
 
@@ -130,23 +129,6 @@ function trace(classes: RequestClass[], rate: number, seconds: number, seed: num
   }
 }
 
-async function catalogFor(): Promise<{ catalogPath: string; modelDir: string; catalog: ModelCatalog }> {
-  if (values.catalog) {
-    const catalogPath = resolve(values.catalog);
-    return { catalogPath, modelDir: join(dirname(catalogPath), 'build'), catalog: JSON.parse(readFileSync(catalogPath, 'utf8')) as ModelCatalog };
-  }
-  // Generate the models here (the GPU machine has no network and `large` is 286 MB): same generator as `npm run models`.
-  const dir = mkdtempSync(join(tmpdir(), 'splitflow-placement-'));
-  const modelDir = join(dir, 'build');
-  const entries = generatedEntries().filter((e) => wanted.has(e.id));
-  const started = performance.now();
-  const catalog = await buildCatalog(entries, { outDir: modelDir, onDemand: true, log: () => {} });
-  const catalogPath = join(dir, 'catalog.json');
-  writeFileSync(catalogPath, catalogJson(catalog));
-  console.error(`generated ${catalog.models.map((m) => m.id).join(', ')} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
-  return { catalogPath, modelDir, catalog };
-}
-
 interface Target {
   name: string;
   url: string;
@@ -196,7 +178,13 @@ async function send(target: Target, model: string, request: EncodedRequest): Pro
 const num = (p: Parameters, key: string) => (typeof p[key] === 'number' ? (p[key] as number) : undefined);
 
 async function main(): Promise<void> {
-  const { catalogPath, modelDir, catalog } = await catalogFor();
+  // The GPU machine has no network and `large` is 286 MB: the models are generated there.
+  const { catalogPath, modelDir, catalog } = await openBenchCatalog({
+    ...(values.catalog ? { catalog: values.catalog } : {}),
+    models: [...wanted],
+    tmpPrefix: 'splitflow-placement-',
+    log: (line) => console.error(line),
+  });
   const manifests = new Map(catalog.models.map((m) => [m.id, m]));
   const classes = CLASSES.filter((c) => wanted.has(c.model) && manifests.has(c.model));
   const models = [...new Set(classes.map((c) => c.model))];
