@@ -25,7 +25,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { type ModelManifest, SPLITFLOW_PARAMS } from '@splitflow/contract';
 import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
-import { Pool } from 'undici';
+import { type Dispatcher, Pool } from 'undici';
 import { openBenchCatalog } from '../bench-catalog.js';
 import { buildBinaryRequest, type EncodedRequest, rng } from '../broker/inputs.js';
 import { percentile } from '../worker/stats.js';
@@ -63,6 +63,14 @@ const { values } = parseArgs({
     'hard-share': { type: 'string', default: '0.3' },
     'startup-ms': { type: 'string', default: '2000' },
     /**
+     * The broker's scale-down stabilisation window (`autoscale.scaleDownStabilizationMs`). Kubernetes'
+     * HPA holds 300 s, five to ten times a pod's start-up; a worker here starts in about a second, so
+     * five seconds, whatever the day's length.
+     */
+    'stabilization-ms': { type: 'string', default: '5000' },
+    /** Seconds between polls of an async job's state. */
+    'poll-ms': { type: 'string', default: '250' },
+    /**
      * The plan's headroom over the observed load. Compressing a day to minutes makes its ramps a
      * thousand times steeper while a worker still takes its real time to start, so more than the
      * broker's default (0.2) is planned for.
@@ -98,6 +106,8 @@ interface RequestClass {
   priority: 'interactive' | 'batch';
   deadlineMs: number;
   weight: number;
+  /** Sent as an async job (`splitflow.mode=async`: 202, then polled until its answer is stored). */
+  async?: boolean;
 }
 
 export const CLASSES: RequestClass[] = [
@@ -106,6 +116,7 @@ export const CLASSES: RequestClass[] = [
   { name: 'text-m/i', model: 'text-m', batch: 1, priority: 'interactive', deadlineMs: 200, weight: 15 },
   { name: 'vision-s/b', model: 'vision-s', batch: 8, priority: 'batch', deadlineMs: 10_000, weight: 20 },
   { name: 'text-m/b', model: 'text-m', batch: 8, priority: 'batch', deadlineMs: 10_000, weight: 10 },
+  { name: 'vision-s/async', model: 'vision-s', batch: 8, priority: 'batch', deadlineMs: 30_000, weight: 5, async: true },
 ];
 const MODELS = [...new Set(CLASSES.map((c) => c.model))];
 
@@ -117,7 +128,26 @@ interface Outcome {
   latencyMs: number;
 }
 
-/** The status and, for a refusal or failure, the error code the answer carried. */
+/** The status and, for a refusal or failure, the error code of an answer. */
+async function settle(res: Dispatcher.ResponseData): Promise<{ status: number; code?: string; text?: string }> {
+  if (res.statusCode === 200) {
+    await res.body.dump();
+    return { status: 200 };
+  }
+  const text = await res.body.text();
+  let code = 'unknown';
+  try {
+    code = String((JSON.parse(text) as { code?: string }).code ?? 'unknown');
+  } catch {}
+  return { status: res.statusCode, code, text };
+}
+
+const pollMs = Number(values['poll-ms']);
+
+/**
+ * The status and, for a refusal or failure, the error code the answer carried. An async class is
+ * accepted (202), then polled until the job's answer is stored: its status is the answer's.
+ */
 async function send(pool: Pool, cls: RequestClass, request: EncodedRequest): Promise<{ status: number; code?: string }> {
   try {
     const res = await pool.request({
@@ -128,16 +158,15 @@ async function send(pool: Pool, cls: RequestClass, request: EncodedRequest): Pro
       headersTimeout: 120_000,
       bodyTimeout: 120_000,
     });
-    if (res.statusCode === 200) {
-      await res.body.dump();
-      return { status: 200 };
+    const first = await settle(res);
+    if (!cls.async || first.status !== 202) return { status: first.status, ...(first.code ? { code: first.code } : {}) };
+    const id = (JSON.parse(first.text ?? '{}') as { id?: string }).id;
+    if (!id) return { status: 0, code: 'no-job-id' };
+    for (;;) {
+      await new Promise((r) => setTimeout(r, pollMs));
+      const polled = await settle(await pool.request({ method: 'GET', path: `/v2/jobs/${id}`, headersTimeout: 120_000, bodyTimeout: 120_000 }));
+      if (polled.status !== 202) return { status: polled.status, ...(polled.code ? { code: polled.code } : {}) };
     }
-    const text = await res.body.text();
-    let code = 'unknown';
-    try {
-      code = String((JSON.parse(text) as { code?: string }).code ?? 'unknown');
-    } catch {}
-    return { status: res.statusCode, code };
   } catch (error) {
     return { status: 0, code: (error as { code?: string }).code ?? 'connection' };
   }
@@ -166,6 +195,7 @@ function brokerConfig(catalogPath: string, spot: boolean): Record<string, unknow
       windowMs: Math.round(hourMs),
       startupMs: Number(values['startup-ms']),
       headroom: Number(values.headroom),
+      scaleDownStabilizationMs: Number(values['stabilization-ms']),
       targetWaitMs: { interactive: 50, batch: 2000 },
     },
     anonymous: {},
@@ -201,6 +231,7 @@ async function main(): Promise<void> {
     buildBinaryRequest(manifests.get(c.model) as ModelManifest, c.batch, random, {
       [SPLITFLOW_PARAMS.deadlineMs]: c.deadlineMs,
       [SPLITFLOW_PARAMS.priority]: c.priority,
+      ...(c.async ? { [SPLITFLOW_PARAMS.mode]: 'async' } : {}),
     }),
   );
   const workerArgs = [
@@ -230,7 +261,9 @@ async function main(): Promise<void> {
       workerCli,
       workerArgs,
       pools: setup.pools,
-      scaleDownAfterMs: Math.round(hourMs),
+      // The broker's plan holds a lower want for its stabilisation window already; the supervisor only
+      // lets a scrape or two pass.
+      scaleDownAfterMs: 500,
       maxStarting: Number(values['max-starting']),
       random: rng(seed),
       ...(values.verbose ? { log } : {}),
