@@ -16,9 +16,26 @@ function refusedAt(pools: readonly PoolState[], priority: Priority, error: unkno
 }
 
 /**
+ * A deadline the fastest pool misses on its mean with nothing ahead of the request: no number of
+ * replicas meets it, so it is no demand for capacity (else a client asking the impossible would scale
+ * every pool to its maximum).
+ */
+function beyondCapacity(error: unknown): boolean {
+  const details = (error as { code?: unknown; details?: { waitMs?: unknown; expectedMs?: unknown; deadlineMs?: unknown } }).details;
+  return (
+    (error as { code?: unknown }).code === 'DEADLINE_UNMEETABLE' &&
+    details?.waitMs === 0 &&
+    typeof details.expectedMs === 'number' &&
+    typeof details.deadlineMs === 'number' &&
+    details.expectedMs > details.deadlineMs
+  );
+}
+
+/**
  * The scheduler, with every decision counted in a load meter: an arrival at the pool it picked, a
  * refusal at the pool that should have served it when it picked none (`refusedAt`), and the slot time
- * of each answer (a merged run's time shared by its rows). Decisions are unchanged.
+ * of each answer (a merged run's time shared by its rows); a refusal no capacity would have avoided
+ * counts nowhere. Decisions are unchanged.
  */
 export function withLoadMeter(scheduler: Scheduler, meter: LoadMeter): Scheduler {
   const priorities = new WeakMap<Decision, Priority>();
@@ -31,7 +48,7 @@ export function withLoadMeter(scheduler: Scheduler, meter: LoadMeter): Scheduler
         decision = scheduler.decide(request);
       } catch (error) {
         // A retry that runs out of endpoints is not new demand; a first refusal is.
-        if (request.exclude === undefined || request.exclude.size === 0) {
+        if ((request.exclude === undefined || request.exclude.size === 0) && !beyondCapacity(error)) {
           const pool = refusedAt(scheduler.poolsFor(request.model), request.priority, error);
           if (pool) meter.refused(pool.name, request.priority);
         }

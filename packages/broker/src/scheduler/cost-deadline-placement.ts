@@ -61,7 +61,13 @@ function choose(request: PlacementRequest, r: Ranking): { estimate: PoolEstimate
   if (request.hardDeadline) {
     throw new SplitflowError('DEADLINE_UNMEETABLE', {
       message: `no pool can finish "${request.model}" within ${round(request.deadlineMs)} ms; the fastest (${fastest.pool.name}) expects ${round(fastest.finish)} ms`,
-      details: { model: request.model, deadlineMs: round(request.deadlineMs), expectedMs: round(fastest.finish), pool: fastest.pool.name },
+      details: {
+        model: request.model,
+        deadlineMs: round(request.deadlineMs),
+        expectedMs: round(fastest.finish),
+        waitMs: round(fastest.wait),
+        pool: fastest.pool.name,
+      },
       retryAfterS: retryAfter(fastest.wait + fastest.coldLoad),
     });
   }
