@@ -13,6 +13,7 @@ import { registerCapacityMetrics } from './autoscale/capacity-metrics.js';
 import type { CapacityPlan } from './autoscale/capacity-planner.js';
 import { createLoadMeter } from './autoscale/load-meter.js';
 import { withLoadMeter } from './autoscale/metered-scheduler.js';
+import { noteAdmitted } from './autoscale/startup-time.js';
 import { indexModels } from './catalog/model-index.js';
 import { createDnsDiscovery, type Discovery } from './discovery/dns-discovery.js';
 import { openSharedRegistrations } from './discovery/open-shared-registrations.js';
@@ -112,7 +113,10 @@ export async function buildBroker(rawConfig: BrokerConfig, options: BuildBrokerO
   };
   const upstream = options.upstream ?? createUpstream({ connectionsFor: admittedAt });
   const health = createHealthChecker(scheduler.pools, upstream, config.health, {
-    onChange: (e, healthy, why) => logger.warn({ pool: e.pool.name, endpoint: e.url, healthy, why }, healthy ? 'endpoint readmitted' : 'endpoint ejected'),
+    onChange: (e, healthy, why) => {
+      if (healthy) noteAdmitted(e, performance.now());
+      logger.warn({ pool: e.pool.name, endpoint: e.url, healthy, why }, healthy ? 'endpoint readmitted' : 'endpoint ejected');
+    },
   });
   const discovery = createDnsDiscovery(scheduler.pools, config.pools, {
     onJoin: (pool, url) => {

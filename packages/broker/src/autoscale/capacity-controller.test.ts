@@ -15,11 +15,12 @@ const config: BrokerPool = {
 };
 
 /** A meter and a controller on one injected clock; `feed` records `perS` interactive answers of `serviceMs` for `ms`. */
-function rig(stabilizationMs: number) {
+function rig(stabilizationMs: number, measuredStartupMs = Number.NaN) {
   let t = 0;
   const now = () => t;
   const meter = createLoadMeter({ windowMs: 4000, bucketMs: 50, now });
   const pools = [createPoolState(config)];
+  (pools[0] as (typeof pools)[number]).startupMs = measuredStartupMs;
   const controller = createCapacityController(
     pools,
     meter,
@@ -80,5 +81,13 @@ describe('capacity controller', () => {
     // worth: the earlier window ends with the first bucket of the later one).
     expect(rate(ramp)).toBeGreaterThan(135);
     expect(rate(ramp)).toBeLessThanOrEqual(150);
+    expect(ramp.controller.plan()[0]?.startupMs).toBe(500);
+    // Where the pool's start-up was measured at 1 s, the rise goes on for two windows: about 200/s.
+    const slow = rig(0, 1000);
+    slow.feed(50, 2, 500);
+    slow.feed(100, 2, 500);
+    expect(rate(slow)).toBeGreaterThan(175);
+    expect(rate(slow)).toBeLessThanOrEqual(200);
+    expect(slow.controller.plan()[0]?.startupMs).toBe(1000);
   });
 });

@@ -9,9 +9,10 @@ export interface CapacityController {
 }
 
 /**
- * The capacity plan over time. Each plan looks one start-up ahead: a replica asked for now takes
- * `startupMs` to serve, and on a ramp the load grows meanwhile, so the load planned for is the last
- * start-up window's plus its rise over the window before it (never less than observed). A lower plan
+ * The capacity plan over time. Each plan looks one start-up ahead: a replica asked for now takes its
+ * pool's measured start-up (`startupMs` until one is measured) to serve, and on a ramp the load grows
+ * meanwhile, so the load planned for is the last `startupMs` window's plus its rise over the window
+ * before it, continued over the start-up (never less than observed). A lower plan
  * takes effect only once it has lasted `scaleDownStabilizationMs` (the highest plan within it is
  * exported), as Kubernetes' HPA stabilises scale-down; a higher one at once.
  */
@@ -30,8 +31,11 @@ export function createCapacityController(
   return {
     plan() {
       const t = now();
-      const ahead = rising(meter.snapshot(startupMs), meter.snapshot(startupMs, startupMs));
-      return planCapacity(pools, meter.snapshot(windowMs), ahead, options).map((p) => {
+      // How far ahead: the pool's measured start-up where it has one, else the configured one.
+      const horizon = new Map(pools.map((p) => [p.name, Number.isNaN(p.startupMs) ? startupMs : p.startupMs]));
+      const ahead = rising(meter.snapshot(startupMs), meter.snapshot(startupMs, startupMs), (pool) => (horizon.get(pool) ?? startupMs) / startupMs);
+      return planCapacity(pools, meter.snapshot(windowMs), ahead, options).map((planned) => {
+        const p = { ...planned, startupMs: horizon.get(planned.pool) ?? startupMs };
         const seen = history.get(p.pool) ?? [];
         history.set(p.pool, seen);
         seen.push({ at: t, desired: p.desiredReplicas });
@@ -45,15 +49,18 @@ export function createCapacityController(
   };
 }
 
-/** The recent window's load with its rise over the window before added: the load one window ahead on a ramp. */
-function rising(recent: LoadSnapshot, before: LoadSnapshot): LoadSnapshot {
+/**
+ * The recent window's load with its rise over the window before, continued for `windows(pool)` more
+ * windows: the load a start-up ahead on a ramp.
+ */
+function rising(recent: LoadSnapshot, before: LoadSnapshot, windows: (pool: string) => number): LoadSnapshot {
   const pools = new Map<string, Record<Priority, ClassLoad>>();
   for (const [name, load] of recent.pools) {
     const prior = before.pools.get(name);
     const ahead = (p: Priority): ClassLoad => {
       const now = load[p];
       const rise = Math.max(0, now.arrivalsPerS - (prior?.[p].arrivalsPerS ?? now.arrivalsPerS));
-      return { ...now, arrivalsPerS: now.arrivalsPerS + rise };
+      return { ...now, arrivalsPerS: now.arrivalsPerS + rise * windows(name) };
     };
     pools.set(name, { interactive: ahead('interactive'), batch: ahead('batch') });
   }

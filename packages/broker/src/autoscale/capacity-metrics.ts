@@ -31,6 +31,12 @@ export function registerCapacityMetrics(registry: Registry, plan: () => Capacity
     labelNames: ['pool'],
     registers: [],
   });
+  const startup = new Gauge({
+    name: 'splitflow_broker_pool_startup_seconds',
+    help: "Start-up the plan looks ahead over: the pool's measured process start to admission (the configured one until measured).",
+    labelNames: ['pool'],
+    registers: [],
+  });
   new Gauge({
     name: 'splitflow_broker_pool_desired_replicas',
     help: 'Endpoints the pool needs to meet its classes target waits at the observed load (Erlang C per class).',
@@ -40,6 +46,7 @@ export function registerCapacityMetrics(registry: Registry, plan: () => Capacity
       for (const p of plan()) {
         this.set({ pool: p.pool }, p.desiredReplicas);
         slots.set({ pool: p.pool }, p.slotsNeeded);
+        if (p.startupMs !== undefined) startup.set({ pool: p.pool }, p.startupMs / 1000);
         for (const [name, c] of Object.entries(p.classes)) {
           arrivals.set({ pool: p.pool, class: name }, c.arrivalsPerS);
           if (!Number.isNaN(c.meanServiceMs)) service.set({ pool: p.pool, class: name }, c.meanServiceMs / 1000);
@@ -48,5 +55,5 @@ export function registerCapacityMetrics(registry: Registry, plan: () => Capacity
       }
     },
   });
-  for (const g of [arrivals, service, offered, slots]) registry.registerMetric(g);
+  for (const g of [arrivals, service, offered, slots, startup]) registry.registerMetric(g);
 }

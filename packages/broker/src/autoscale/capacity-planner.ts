@@ -41,6 +41,8 @@ export interface CapacityPlan {
   /** The inputs behind it, per class: arrivals/s (with headroom), mean service ms, Erlangs. */
   classes: Record<Priority, { arrivalsPerS: number; meanServiceMs: number; offered: number; targetWaitMs: number }>;
   reason: string;
+  /** The start-up the plan looked ahead over, ms: the pool's measured one where it has one (capacity-controller.ts). */
+  startupMs?: number;
 }
 
 const DEFAULT_WAIT: Record<Priority, number> = { interactive: 50, batch: 2000 };

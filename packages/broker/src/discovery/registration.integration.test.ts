@@ -71,8 +71,13 @@ describe('workers that register with the broker (real worker processes)', () => 
     const until = async (check: () => boolean) => {
       while (!check()) statuses.push((await infer()).status);
     };
+    const spawned = performance.now();
     const first = await startWorker();
     await until(() => members().includes(first.url));
+    // Its start-up, measured from the uptime it registered with: after it was spawned, before this saw it admitted.
+    const startup = broker.scheduler.pools[0]?.startupMs ?? Number.NaN;
+    expect(startup).toBeGreaterThan(0);
+    expect(startup).toBeLessThanOrEqual(performance.now() - spawned);
     statuses.length = 0; // 503s before the first worker was admitted are not load.
     const second = await startWorker();
     await until(() => members().includes(second.url));
@@ -92,6 +97,13 @@ describe('workers that register with the broker (real worker processes)', () => 
     await load;
     expect(statuses.length).toBeGreaterThan(10);
     expect(statuses.filter((s) => s !== 200)).toEqual([]);
+
+    // The plan looks that far ahead, and says so.
+    const page = await (await fetch(`${url}/metrics`)).text();
+    expect(Number(/^splitflow_broker_pool_startup_seconds\{pool="cpu"\} (\S+)$/m.exec(page)?.[1])).toBeCloseTo(
+      (broker.scheduler.pools[0]?.startupMs ?? 0) / 1000,
+      6,
+    );
 
     // What a scraper (KEDA, the local supervisor) reads: the endpoints there are, none that left.
     const scrapeHealthy = async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { noteAdmitted } from '../autoscale/startup-time.js';
 import { createPoolState } from '../scheduler/pool-state.js';
 import { createEndpointRegistry } from './registration.js';
 
@@ -32,6 +33,28 @@ describe('endpoint registry', () => {
     expect(events).toEqual(['join http://w1:1', 'leave http://w1:1', 'join http://w1:1']);
     expect(registry.leave('cpu', 'http://w1:1')).toBe(true);
     expect(registry.leave('cpu', 'http://w1:1')).toBe(false);
+  });
+
+  it("takes a joining worker's start from its uptime, and its start-up at admission into the pool's", () => {
+    let t = 10_000;
+    const pool = createPoolState({ ...config, models: ['m'] });
+    const registry = createEndpointRegistry([pool], [{ ...config, models: ['m'] }], { tokens: ['t'.repeat(16)] }, {}, () => t);
+    registry.heartbeat({ pool: 'cpu', url: 'http://w1:1', models: ['m'], uptimeMs: 800 });
+    const [w1] = pool.endpoints;
+    expect(w1?.startedAt).toBe(9200);
+    // Later heartbeats do not move it.
+    t = 10_300;
+    registry.heartbeat({ pool: 'cpu', url: 'http://w1:1', models: ['m'], uptimeMs: 1100 });
+    expect(w1?.startedAt).toBe(9200);
+    noteAdmitted(w1 as (typeof pool.endpoints)[number], 10_500);
+    expect(pool.startupMs).toBe(1300);
+    // Measured once: a readmission after an ejection is no start-up.
+    noteAdmitted(w1 as (typeof pool.endpoints)[number], 20_000);
+    expect(pool.startupMs).toBe(1300);
+    // A worker that says nothing of its uptime measures nothing.
+    registry.heartbeat({ pool: 'cpu', url: 'http://w2:1', models: ['m'] });
+    noteAdmitted(pool.endpoints[1] as (typeof pool.endpoints)[number], 30_000);
+    expect(pool.startupMs).toBe(1300);
   });
 
   it('checks the token in constant time and refuses what cannot join', () => {

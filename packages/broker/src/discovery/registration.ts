@@ -9,6 +9,8 @@ export interface Registering {
   url: string;
   models: string[];
   hardware?: string;
+  /** How long the worker's process has run, ms: the broker measures start-ups from it. */
+  uptimeMs?: number;
 }
 
 export interface EndpointRegistry {
@@ -71,13 +73,14 @@ export function createEndpointRegistry(
 
   const sharedFailed = (error: unknown) => events.onSharedError?.(error instanceof Error ? error : new Error(String(error)));
 
-  function join(pool: PoolState, url: string): void {
+  function join(pool: PoolState, url: string, uptimeMs?: number): void {
     const urls = seen.get(pool.name) ?? new Map<string, number>();
     seen.set(pool.name, urls);
     const known = urls.has(url) && pool.endpoints.some((e) => e.url === url);
     urls.set(url, now());
     if (!known) {
-      addEndpoint(pool, url, false);
+      const endpoint = addEndpoint(pool, url, false);
+      if (uptimeMs !== undefined && Number.isFinite(uptimeMs) && uptimeMs >= 0 && !endpoint.healthy) endpoint.startedAt = now() - uptimeMs;
       events.onJoin?.(pool, url);
     }
   }
@@ -108,7 +111,7 @@ export function createEndpointRegistry(
         });
       }
       const url = input.url.replace(/\/+$/, '');
-      join(pool, url);
+      join(pool, url, input.uptimeMs);
       shared?.announce(pool.name, url, ttlMs).catch(sharedFailed);
       return { heartbeatMs, ttlMs };
     },

@@ -1,6 +1,6 @@
 import { SplitflowError } from '@splitflow/contract';
 import type { FastifyInstance } from 'fastify';
-import type { EndpointRegistry } from '../discovery/registration.js';
+import type { EndpointRegistry, Registering } from '../discovery/registration.js';
 import { type RequestBody, wholeOf } from './request-body.js';
 
 const asObject = (body: unknown): Record<string, unknown> => {
@@ -18,7 +18,7 @@ const stringOf = (o: Record<string, unknown>, key: string): string => {
 };
 
 /**
- * `POST /v2/splitflow/endpoints` registers or heartbeats a worker (`{pool, url, models, hardware}`),
+ * `POST /v2/splitflow/endpoints` registers or heartbeats a worker (`{pool, url, models, hardware, uptimeMs}`),
  * `DELETE` with `{pool, url}` says it leaves. Authenticated with a registration token, not a tenant's key.
  */
 export function registerRegistrationRoutes(app: FastifyInstance, registry: EndpointRegistry): void {
@@ -28,8 +28,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, registry: Endpo
     const models = body.models;
     if (!Array.isArray(models) || !models.every((m) => typeof m === 'string'))
       throw new SplitflowError('INVALID_REQUEST', { message: 'models: expected an array of model ids' });
-    const input = { pool: stringOf(body, 'pool'), url: stringOf(body, 'url'), models: models as string[] };
-    return registry.heartbeat(typeof body.hardware === 'string' ? { ...input, hardware: body.hardware } : input);
+    const input: Registering = { pool: stringOf(body, 'pool'), url: stringOf(body, 'url'), models: models as string[] };
+    if (typeof body.hardware === 'string') input.hardware = body.hardware;
+    if (typeof body.uptimeMs === 'number' && Number.isFinite(body.uptimeMs) && body.uptimeMs >= 0) input.uptimeMs = body.uptimeMs;
+    return registry.heartbeat(input);
   });
   app.delete('/v2/splitflow/endpoints', async (request, reply) => {
     registry.authenticate(request.headers.authorization);

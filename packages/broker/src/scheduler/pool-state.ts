@@ -68,6 +68,11 @@ export interface EndpointState {
   loaded: ReadonlySet<string> | undefined;
   /** Per model, its first answers that tell of its own warm-up, not the pool's service: how many are left. */
   readonly warmUpLeft: Map<string, number>;
+  /**
+   * When its process started, on the broker's clock, where it said (a registering worker sends its
+   * uptime); NaN otherwise, and once it has been admitted (its start-up is then measured).
+   */
+  startedAt: number;
 }
 
 /** A reported queue depth older than this is ignored unless the scheduler says otherwise. */
@@ -147,6 +152,8 @@ export interface PoolState {
    * interactive work waits behind batch work there.
    */
   foreignEndpoints: number;
+  /** Time from an endpoint's process start to its admission, ms (EWMA of those measured; NaN until one is). */
+  startupMs: number;
   /** model -> what the pool has learned of its service (learned-service.ts). */
   readonly learned: Map<string, LearnedService>;
   /** model -> its work here. */
@@ -225,6 +232,7 @@ export function createPoolState(config: BrokerPool, freshnessMs = DEFAULT_FRESHN
     outstanding: 0,
     outstandingMs: 0,
     foreignEndpoints: 0,
+    startupMs: Number.NaN,
     learned: new Map(),
     byModel: new Map(),
   };
@@ -256,6 +264,7 @@ export function addEndpoint(pool: PoolState, url: string, healthy: boolean, kind
     consecutiveSuccesses: 0,
     loaded: undefined,
     warmUpLeft: new Map(),
+    startedAt: Number.NaN,
   };
   pool.endpoints.push(endpoint);
   if (kind !== 'worker') pool.foreignEndpoints++;

@@ -35,10 +35,12 @@ export function createRegistration(o: RegistrationOptions): Registration {
   let stopped = false;
 
   async function beat(): Promise<number> {
-    const res = await doFetch(endpoint, { method: 'POST', headers, body: JSON.stringify({ pool: o.pool, url: o.url, ...(await o.describe()) }) });
-    const body = (await res.json().catch(() => ({}))) as { heartbeatMs?: number };
-    if (!res.ok) throw SplitflowError.from(body, 'UPSTREAM_FAILED');
-    return body.heartbeatMs ?? 1000;
+    // The uptime lets the broker measure a start-up (process start to admitted) for its capacity plan.
+    const body = JSON.stringify({ pool: o.pool, url: o.url, ...(await o.describe()), uptimeMs: Math.round(performance.now()) });
+    const res = await doFetch(endpoint, { method: 'POST', headers, body });
+    const answer = (await res.json().catch(() => ({}))) as { heartbeatMs?: number };
+    if (!res.ok) throw SplitflowError.from(answer, 'UPSTREAM_FAILED');
+    return answer.heartbeatMs ?? 1000;
   }
 
   function schedule(ms: number): void {
