@@ -53,6 +53,12 @@ describe('the figure checker', () => {
     expect(readme('## Measured\n\nFrom `results/run/`:\n\n| a |\n|---|\n| 12,060 |\n')).toHaveLength(1);
   });
 
+  it("reads a named folder's files, its hand-written README not among them", () => {
+    writeFileSync(join(dir, 'apps/bench/results/run/README.md'), 'A person wrote 7.25 ms here.');
+    expect(readme('## Measured\n\n12,059 rows/s (`results/run/`)\n')).toEqual([]);
+    expect(readme('## Measured\n\n7.25 ms (`results/run/`)\n')).toHaveLength(1);
+  });
+
   it('flags figures under a measured heading that name no file, and files that do not exist', () => {
     expect(readme('## Measured\n\nThe broker adds 0.49 ms.\n')[0]?.message).toMatch(/name no results file/);
     expect(readme('## Usage\n\nTimeouts default to 2.5 s.\n')).toEqual([]);

@@ -107,10 +107,13 @@ export function numbersIn(text: string): number[] {
   return [...text.matchAll(/-?\d+(?:\.\d+)?(?:e[-+]?\d+)?/gi)].map((m) => Number(m[0]));
 }
 
+/** A folder's files, its hand-written READMEs left out: a figure must come from what a script wrote. */
 function filesUnder(path: string): string[] {
   if (!existsSync(path)) return [];
   if (!statSync(path).isDirectory()) return [path];
-  return readdirSync(path).flatMap((name) => filesUnder(join(path, name)));
+  return readdirSync(path)
+    .filter((name) => name !== 'README.md')
+    .flatMap((name) => filesUnder(join(path, name)));
 }
 
 /** The results paths a block names, resolved from the repository root. */
