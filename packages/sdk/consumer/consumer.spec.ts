@@ -3,7 +3,7 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } f
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, normalize, resolve } from 'node:path';
-import { expect, test } from '@playwright/test';
+import { expect, type Page, test } from '@playwright/test';
 import { freePort } from '@splitflow/test-fixtures/free-port';
 import { type Child, startCli } from '@splitflow/test-fixtures/processes';
 import * as ort from 'onnxruntime-node';
@@ -212,6 +212,21 @@ async function serveStatic(root: string): Promise<{ url: string; server: HttpSer
   return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/`, server };
 }
 
+/**
+ * The webpack and Next.js pages' check: the page at `url` ends `done`, cross-origin isolated, with
+ * `tiny` run in the SDK's Worker, equal to onnxruntime-node's logits.
+ */
+async function expectTinyInWorker(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await expect(page.locator('#app')).toHaveAttribute('data-state', /done|failed/, { timeout: 120_000 });
+  const text = (await page.locator('#app').textContent()) ?? '';
+  expect(await page.locator('#app').getAttribute('data-state'), text).toBe('done');
+  expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+  const local = JSON.parse(text) as Summary & { thread: string };
+  expect(local).toMatchObject({ where: 'local', backend: 'wasm', thread: 'worker' });
+  expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
+}
+
 test('the packed SDK in a webpack 5 app: tiny on the device, in the SDK Worker, runtimes in lazy chunks', async ({ page }) => {
   test.setTimeout(1_200_000);
   const wp = join(dir, 'webpack-app');
@@ -241,14 +256,7 @@ test('the packed SDK in a webpack 5 app: tiny on the device, in the SDK Worker, 
   try {
     const workers: string[] = [];
     page.on('worker', (w) => workers.push(w.url()));
-    await page.goto(url);
-    await expect(page.locator('#app')).toHaveAttribute('data-state', /done|failed/, { timeout: 120_000 });
-    const text = (await page.locator('#app').textContent()) ?? '';
-    expect(await page.locator('#app').getAttribute('data-state'), text).toBe('done');
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    const local = JSON.parse(text) as Summary & { thread: string };
-    expect(local).toMatchObject({ where: 'local', backend: 'wasm', thread: 'worker' });
-    expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
+    await expectTinyInWorker(page, url);
     expect(workers.some((u) => /splitflow-runtime.*\.js$/.test(u))).toBe(true);
   } finally {
     await new Promise<void>((done) => server.close(() => done()));
@@ -276,14 +284,7 @@ test('the packed SDK in a Next.js app (static export): tiny on the device, in th
 
   const { url, server } = await serveStatic(out);
   try {
-    await page.goto(url);
-    await expect(page.locator('#app')).toHaveAttribute('data-state', /done|failed/, { timeout: 120_000 });
-    const text = (await page.locator('#app').textContent()) ?? '';
-    expect(await page.locator('#app').getAttribute('data-state'), text).toBe('done');
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    const local = JSON.parse(text) as Summary & { thread: string };
-    expect(local).toMatchObject({ where: 'local', backend: 'wasm', thread: 'worker' });
-    expectClose(local.logits, await reference('tiny', 'features', FEATURES, [1, 64]));
+    await expectTinyInWorker(page, url);
   } finally {
     await new Promise<void>((done) => server.close(() => done()));
   }
