@@ -261,6 +261,10 @@ describe('broker: admission', () => {
     expect((await preflight('https://evil.example.com')).headers['access-control-allow-origin']).toBeUndefined();
     const simple = await infer(broker, request(), { ...auth, origin: 'https://app.example.com' });
     expect(simple.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    // The admitted origin may read the request's Resource Timing; another origin may not.
+    expect(simple.headers['timing-allow-origin']).toBe('https://app.example.com');
+    const other = await infer(broker, request(), { ...auth, origin: 'https://evil.example.com' });
+    expect(other.headers['timing-allow-origin']).toBeUndefined();
   });
 
   it('admits pages with an opaque origin (Origin: null) only when "null" is listed', async () => {

@@ -12,9 +12,11 @@
 //   probe         the device probe's GFLOPS over fresh page loads (its spread decides routing stability)
 // Run: node --conditions=source --import tsx apps/bench/src/sdk/first-result-bench.ts [--quick]
 // Needs `npm run models`.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildBroker, readCatalog } from '@splitflow/broker';
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '4' },
     runs: { type: 'string', default: '15' },
     probes: { type: 'string', default: '10' },
+    dwell: { type: 'string', default: '3000' },
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: `${root}apps/bench/results` },
   },
@@ -54,6 +57,10 @@ const loads = values.quick ? 1 : Number(values.loads);
 const rounds = values.quick ? 1 : Number(values.rounds);
 const runs = values.quick ? 5 : Number(values.runs);
 const probes = values.quick ? 3 : Number(values.probes);
+// How long a first visit stays open after its result, as a user reading it, before the reload.
+const dwellMs = Number(values.dwell);
+// The small request beside the model's: the browser's fixed cost per request apart from its upload.
+const SMALL_MODEL = 'tiny';
 const CHROMIUM_ARGS = ['--no-sandbox', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const log = (...a: unknown[]) => console.error('[first-result-bench]', ...a);
 const ms = (v: number) => round(v, 1);
@@ -92,9 +99,11 @@ await build({ configFile: config, logLevel: 'warn' });
 const server = await preview({ configFile: config, preview: { host: '127.0.0.1', port: 0, strictPort: false }, logLevel: 'warn' });
 const pageUrl = server.resolvedUrls?.local[0] as string;
 const origin = new URL(pageUrl).origin;
-const worker = await startWorker({ catalog: `${root}models/catalog.json`, models: [model], logLevel: false });
+const worker = await startWorker({ catalog: `${root}models/catalog.json`, models: [model, SMALL_MODEL], logLevel: false });
 const brokerConfig: BrokerConfig = {
-  pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: [model] }],
+  pools: [
+    { name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: [model, SMALL_MODEL] },
+  ],
   anonymous: { rateLimit: { requestsPerSecond: 10_000, burst: 10_000 }, maxConcurrency: 64 },
   cors: { origins: [origin] },
   jobs: { store: 'memory' },
@@ -124,6 +133,59 @@ function wasmCodeCacheBytes(profile: string): number {
     return 0;
   }
   return bytes;
+}
+
+/**
+ * One fresh profile's first visit and reload, with V8 printing every wasm function it compiles
+ * (`--trace-wasm-compilation-times`, on Chromium's stdout, so this Chromium is started here and
+ * driven over CDP): how many functions each load compiles with Liftoff (lazily, at their first call)
+ * and with TurboFan (the hot ones, the only code V8 puts in the code cache). Chromium's own caching
+ * settings; the tracing slows the loads, so their times are not reported.
+ */
+async function compileCounts(url: string) {
+  const profile = mkdtempSync(join(tmpdir(), 'splitflow-first-result-'));
+  const child = spawn(
+    '/usr/bin/chromium',
+    [...CHROMIUM_ARGS, '--headless', '--remote-debugging-port=0', `--user-data-dir=${profile}`, '--js-flags=--trace-wasm-compilation-times', 'about:blank'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const counts = { liftoff: 0, turbofan: 0 };
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    if (line.includes('using Liftoff')) counts.liftoff++;
+    else if (line.includes('using TurboFan')) counts.turbofan++;
+  });
+  const endpoint = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('Chromium did not open its DevTools endpoint')), 60_000);
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      const m = /DevTools listening on (ws:\/\/\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1] as string);
+      }
+    });
+  });
+  const cdp = await chromium.connectOverCDP(endpoint);
+  const visits: { state: string; liftoff: number; turbofan: number; wasmCacheKiB: number }[] = [];
+  try {
+    const page = await (cdp.contexts()[0] ?? (await cdp.newContext())).newPage();
+    await page.goto(url);
+    for (const state of ['first visit', 'after reload']) {
+      if (state === 'after reload') await page.reload();
+      await page.waitForFunction(() => window.firstResult !== undefined, undefined, { timeout: 120_000 });
+      if (state === 'first visit') await page.waitForTimeout(dwellMs);
+      // The trace's last lines may still be in the pipe.
+      await new Promise((r) => setTimeout(r, 500));
+      visits.push({ state, ...counts, wasmCacheKiB: round(wasmCodeCacheBytes(profile) / 1024, 0) });
+      counts.liftoff = 0;
+      counts.turbofan = 0;
+    }
+  } finally {
+    await cdp.close();
+    child.kill();
+    await new Promise((r) => child.once('exit', r));
+    rmSync(profile, { recursive: true, force: true });
+  }
+  return visits;
 }
 
 async function freshPage() {
@@ -161,7 +223,9 @@ try {
           if (state === 'after reload') await page.reload();
           await page.waitForFunction(() => window.firstResult !== undefined);
           const r = await page.evaluate(() => window.firstResult as NonNullable<typeof window.firstResult>);
-          // What the visit found in the profile's wasm code cache when it started is what the one before left.
+          // The first visit stays open with its client (and Worker) alive, past V8's caching timeout.
+          if (state === 'first visit') await page.waitForTimeout(dwellMs);
+          // What the profile's wasm code cache holds now is what the next load can use.
           const wasmCacheKiB = round(wasmCodeCacheBytes(profile) / 1024, 0);
           log('first-result', way, state, Math.round(r.resultAtMs), r.timings, 'wasm code cache KiB', wasmCacheKiB);
           data.push({ load: l, state, way, preload, wasmCacheKiB, ...r });
@@ -208,7 +272,7 @@ try {
       '',
     );
     md.push(
-      "Columns: download (files, or the Cache API), runtime (the Worker, onnxruntime-web and its wasm, from the start of the download, beside it), compile (the session), first run, and the bytes of compiled wasm in the profile's code cache once the result was in (0: Chromium kept none, so the next load compiles again).",
+      `Columns: download (files, or the Cache API), runtime (the Worker, onnxruntime-web and its wasm, from the start of the download, beside it), compile (the session), first run, and the bytes of compiled wasm in the profile's code cache after the visit (0: Chromium kept none, so the next load compiles again). Each first visit stays open ${dwellMs} ms after its result, its client and Worker alive, before the reload (V8 writes the cache only once no new optimised code has come for 2 s).`,
       '',
     );
     md.push(
@@ -233,19 +297,46 @@ try {
     );
   }
 
+  // What each load compiles: the reason a reload starts onnxruntime-web again.
+  {
+    const visits = await compileCounts(`${pageUrl}?first=${encodeURIComponent(model)}&preload=1`);
+    log('wasm functions compiled', visits);
+    report.wasmCompiles = { model, visits };
+    md.push(
+      `### wasm functions V8 compiled per load (${model}, preload; one fresh profile, V8's trace on)`,
+      '',
+      "Liftoff compiles a function at its first call; TurboFan recompiles the hot ones. Chromium's code cache holds TurboFan code only, so every function that start-up runs once is compiled again on every load.",
+      '',
+      table(
+        ['state', 'Liftoff (lazy) functions', 'TurboFan functions', 'wasm code cache KiB after'],
+        visits.map((v) => [v.state, v.liftoff, v.turbofan, v.wasmCacheKiB]),
+      ),
+      '',
+    );
+  }
+
   // The cloud path, side by side.
   {
-    const manifest = (await readCatalog(`${root}models/catalog.json`)).models.find((m) => m.id === model);
-    if (!manifest) throw new Error(`no model ${model}`);
-    const inputs: NamedTensor[] = manifest.inputs.map((spec) => {
-      const shape = spec.shape.map((d) => (typeof d === 'number' ? d : (manifest.dimBounds?.[d]?.min ?? 1)));
-      const n = shape.reduce((a, c) => a * c, 1);
-      return { name: spec.name, datatype: 'FP32', shape, data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01)) } as NamedTensor;
-    });
-    const nodeFetch = async (base: string) => {
+    const catalog = await readCatalog(`${root}models/catalog.json`);
+    const inputsOf = (id: string): NamedTensor[] => {
+      const manifest = catalog.models.find((m) => m.id === id);
+      if (!manifest) throw new Error(`no model ${id}`);
+      return manifest.inputs.map((spec) => {
+        const shape = spec.shape.map((d) => (typeof d === 'number' ? d : (manifest.dimBounds?.[d]?.min ?? 1)));
+        const n = shape.reduce((a, c) => a * c, 1);
+        return { name: spec.name, datatype: 'FP32', shape, data: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.01)) } as NamedTensor;
+      });
+    };
+    const inputs = inputsOf(model);
+    const smallInputs = inputsOf(SMALL_MODEL);
+    const requestBytes = (xs: NamedTensor[]) => {
+      const { body } = encodeInferRequest({ inputs: xs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
+      return typeof body === 'string' ? body.length : body.byteLength;
+    };
+    const nodeFetch = async (base: string, id = model, xs = inputs) => {
       const t = performance.now();
-      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
-      const response = await fetch(`${base}/v2/models/${model}/infer`, { method: 'POST', body: encoded.body as BodyInit, headers: encoded.headers });
+      const encoded = encodeInferRequest({ inputs: xs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
+      const response = await fetch(`${base}/v2/models/${id}/infer`, { method: 'POST', body: encoded.body as BodyInit, headers: encoded.headers });
       const bytes = new Uint8Array(await response.arrayBuffer());
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const info = readRouteInfo(decodeInferResponse(bytes, response.headers.get(BINARY_HEADER)).response.parameters);
@@ -266,6 +357,13 @@ try {
       paths[name].wall.push(...wall);
       paths[name].outside.push(...wall.map((w, i) => w - (server[i] ?? 0)));
     };
+    const addParts = (name: string, parts: Record<string, number[]>) => {
+      browserParts[name] ??= {};
+      for (const [k, v] of Object.entries(parts)) {
+        browserParts[name][k] ??= [];
+        browserParts[name][k].push(...v);
+      }
+    };
     for (let r = 0; r < rounds; r++) {
       log('cloud round', r);
       for (const [name, base] of [
@@ -274,18 +372,21 @@ try {
       ] as const) {
         const out = await page.evaluate(([m, url, n]) => window.bench.cloudRuns(m as string, url as string, n as number, 3), [model, base, runs] as const);
         add(name, out.wall, out.server);
-        browserParts[name] ??= {};
-        for (const [k, v] of Object.entries(out.parts)) {
-          browserParts[name][k] ??= [];
-          browserParts[name][k].push(...v);
-        }
+        addParts(name, out.parts);
       }
-      const raw = await page.evaluate(([m, url, n]) => window.bench.fetchRuns(m as string, url as string, n as number, 3), [model, brokerUrl, runs] as const);
-      add('browser fetch direct (CORS), no SDK, Blob body', raw.wall, raw.server);
+      for (const [name, id] of [
+        ['browser fetch direct (CORS), no SDK, Blob body', model],
+        [`browser fetch direct (CORS), no SDK, ${SMALL_MODEL}`, SMALL_MODEL],
+      ] as const) {
+        const raw = await page.evaluate(([m, url, n]) => window.bench.fetchRuns(m as string, url as string, n as number, 3), [id, brokerUrl, runs] as const);
+        add(name, raw.wall, raw.server);
+        addParts(name, raw.parts);
+      }
       for (const [name, run] of [
         ['Node fetch direct', () => nodeFetch(brokerUrl)],
         ['Node fetch via page proxy', () => nodeFetch(proxied)],
         ['Node SDK cloud client direct', nodeSdkRun],
+        [`Node fetch direct, ${SMALL_MODEL}`, () => nodeFetch(brokerUrl, SMALL_MODEL, smallInputs)],
       ] as const) {
         for (let i = 0; i < 3; i++) await run();
         const wall: number[] = [];
@@ -301,28 +402,47 @@ try {
     await context.close();
     const summary = Object.fromEntries(Object.entries(paths).map(([k, v]) => [k, { wall: summarize(v.wall), outside: summarize(v.outside) }]));
     const nodeOutside = summary['Node fetch direct']?.outside.p50 ?? Number.NaN;
+    const nodeSmallOutside = summary[`Node fetch direct, ${SMALL_MODEL}`]?.outside.p50 ?? Number.NaN;
     const partsSummary = Object.fromEntries(
       Object.entries(browserParts).map(([k, v]) => [k, Object.fromEntries(Object.entries(v).map(([p, xs]) => [p, summarize(xs).p50]))]),
     );
-    report.cloud = { model, rounds, runsPerRound: runs, summary, browserPartsP50: partsSummary };
+    const bytes = { [model]: requestBytes(inputs), [SMALL_MODEL]: requestBytes(smallInputs) };
+    report.cloud = { model, smallModel: SMALL_MODEL, requestBytes: bytes, rounds, runsPerRound: runs, summary, browserPartsP50: partsSummary };
     md.push(`## ${model} through the broker on loopback (${rounds} alternating rounds of ${runs} runs after 3 warm-up)`, '');
     md.push(
+      `Requests: ${model} ${bytes[model]} bytes (binary tensors), ${SMALL_MODEL} ${bytes[SMALL_MODEL]} bytes, the same for every client. The broker answers CORS with Access-Control-Max-Age 600 (one preflight per 10 minutes) and Timing-Allow-Origin, so the page's Resource Timing of a cross-origin request has its phases.`,
+      '',
       table(
-        ['client', 'wall p50 ms', 'wall p90 ms', 'outside the server p50 ms', 'outside, vs Node fetch direct p50 ms'],
-        Object.entries(summary).map(([k, v]) => [k, ms(v.wall.p50), ms(v.wall.p90), ms(v.outside.p50), ms(v.outside.p50 - nodeOutside)]),
+        ['client', 'wall p50 ms', 'wall p90 ms', 'outside the server p50 ms', 'outside, vs Node fetch direct (same request) p50 ms'],
+        Object.entries(summary).map(([k, v]) => [
+          k,
+          ms(v.wall.p50),
+          ms(v.wall.p90),
+          ms(v.outside.p50),
+          ms(v.outside.p50 - (k.endsWith(SMALL_MODEL) ? nodeSmallOutside : nodeOutside)),
+        ]),
       ),
       '',
-      "Where the browser's wall time goes (p50 of each part, Resource Timing of the infer request; the parts' medians need not add up):",
+      "Where the browser's wall time goes (p50 of each part, Resource Timing of the infer request; the parts' medians need not add up): before the fetch starts (SDK work, encoding), fetch start to request start (preflight cache, connection, the browser's queue), request start to first byte (the upload and the server), the response body, after it (decoding, SDK work).",
       '',
       table(
-        ['client', 'SDK routing ms', 'before the request ms', 'request start to first byte ms', 'response body ms', 'after the response ms'],
+        [
+          'client',
+          'SDK routing ms',
+          'before the fetch ms',
+          'fetch start to request start ms',
+          'request start to first byte ms',
+          'response body ms',
+          'after the response ms',
+        ],
         Object.entries(partsSummary).map(([k, v]) => [
           k,
-          ms(v.routeMs ?? 0),
-          ms(v.beforeRequest ?? 0),
-          ms(v.toFirstByte ?? 0),
-          ms(v.responseBody ?? 0),
-          ms(v.afterResponse ?? 0),
+          v.routeMs === undefined ? '' : ms(v.routeMs),
+          ms(v.beforeRequest ?? Number.NaN),
+          ms(v.connection ?? Number.NaN),
+          ms(v.toFirstByte ?? Number.NaN),
+          ms(v.responseBody ?? Number.NaN),
+          ms(v.afterResponse ?? Number.NaN),
         ]),
       ),
       '',

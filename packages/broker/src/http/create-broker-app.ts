@@ -60,6 +60,13 @@ export async function createBrokerApp(
       exposedHeaders: ['retry-after', 'x-request-id', BINARY_HEADER, 'splitflow-pool', 'splitflow-hardware', 'splitflow-attempts', 'location'],
       maxAge: 600,
     });
+    // The origins CORS admits may also read the requests' Resource Timing (connection, upload, first
+    // byte): without Timing-Allow-Origin a browser reports those phases as 0 for a cross-origin call.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      const allowed = reply.getHeader('access-control-allow-origin');
+      if (allowed !== undefined) reply.header('timing-allow-origin', allowed);
+      done(null, payload);
+    });
   }
 
   app.setErrorHandler((error, request, reply) => {

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { type ModelManifest, validateCatalog } from '@splitflow/contract';
 import * as ortNode from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { prefetchWasmBuild } from './onnx-web.js';
 import { createRuntimeHost } from './runtime-host.js';
 
 // The catalog's own ONNX models (built by `npm run models`) through onnxruntime-web's wasm backend in
@@ -41,5 +42,22 @@ describe('onnx-web adapter on catalog models', () => {
     expect(worst).toBeLessThan(1e-4);
     await session.release();
     await host.dispose();
+  });
+});
+
+describe('prefetchWasmBuild', () => {
+  const gpu = (adapter: { info?: { isFallbackAdapter?: boolean } } | null | Error) => ({
+    requestAdapter: () => (adapter instanceof Error ? Promise.reject(adapter) : Promise.resolve(adapter)),
+  });
+
+  it('fetches the wasm-only build where there is no WebGPU, no adapter, a failing one or a software one', async () => {
+    for (const g of [undefined, gpu(null), gpu(new Error('no GPU process')), gpu({ info: { isFallbackAdapter: true } })]) {
+      expect(await prefetchWasmBuild(g)).toBe(true);
+    }
+  });
+
+  it('leaves it where a hardware adapter may run WebGPU with the default build', async () => {
+    expect(await prefetchWasmBuild(gpu({ info: { isFallbackAdapter: false } }))).toBe(false);
+    expect(await prefetchWasmBuild(gpu({}))).toBe(false);
   });
 });

@@ -36,6 +36,21 @@ function loadOrt(backend: 'webgpu' | 'wasm', settings: RuntimeSettings): Promise
   return loaded.ort;
 }
 
+type GpuLike = { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> };
+
+/**
+ * Where this device has no WebGPU adapter, or only a software one (which the SDK leaves to wasm by
+ * default), onnx models run on the wasm-only build: fetches and parses its code, nothing more, so it is
+ * ready when `prepare` or a model asks. Its wasm starts in `loadOrt`, which alone knows the caller's
+ * `wasmPaths` and threads. Resolves whether it fetched.
+ */
+export async function prefetchWasmBuild(gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu): Promise<boolean> {
+  const adapter = await gpu?.requestAdapter().catch(() => null);
+  if (adapter && !adapter.info?.isFallbackAdapter) return false;
+  await import('onnxruntime-web/wasm');
+  return true;
+}
+
 /** An output as the Worker sends it back: the contract's mapping, its arrays made transferable. */
 function fromOrt(name: string, tensor: Ort.Tensor): NamedTensor {
   const out = fromOrtTensor(name, tensor);

@@ -24,3 +24,7 @@ const remote: RuntimeHost = {
 };
 
 expose(remote);
+
+// The wasm-only runtime's code loads while the page still loads the catalog and probes the device,
+// where that is the build a model will use (onnx-web.ts); a failure here is met again by `load`.
+void import('./onnx-web.js').then((m) => m.prefetchWasmBuild()).catch(() => undefined);
