@@ -139,8 +139,8 @@ function wasmCodeCacheBytes(profile: string): number {
  * One fresh profile's first visit and reload, with V8 printing every wasm function it compiles
  * (`--trace-wasm-compilation-times`, on Chromium's stdout, so this Chromium is started here and
  * driven over CDP): how many functions each load compiles with Liftoff (lazily, at their first call)
- * and with TurboFan (the hot ones, the only code V8 puts in the code cache). Chromium's own caching
- * settings; the tracing slows the loads, so their times are not reported.
+ * and with TurboFan (the hot ones, the only code V8 puts in the code cache), and when each result came.
+ * Chromium's own caching settings; the trace is a few thousand lines per load.
  */
 async function compileCounts(url: string) {
   const profile = mkdtempSync(join(tmpdir(), 'splitflow-first-result-'));
@@ -165,17 +165,24 @@ async function compileCounts(url: string) {
     });
   });
   const cdp = await chromium.connectOverCDP(endpoint);
-  const visits: { state: string; liftoff: number; turbofan: number; wasmCacheKiB: number }[] = [];
+  const visits: { state: string; liftoff: number; turbofan: number; wasmCacheKiB: number; resultAtMs: number; runtimeMs: number }[] = [];
   try {
     const page = await (cdp.contexts()[0] ?? (await cdp.newContext())).newPage();
     await page.goto(url);
     for (const state of ['first visit', 'after reload']) {
       if (state === 'after reload') await page.reload();
       await page.waitForFunction(() => window.firstResult !== undefined, undefined, { timeout: 120_000 });
+      const r = await page.evaluate(() => window.firstResult as NonNullable<typeof window.firstResult>);
       if (state === 'first visit') await page.waitForTimeout(dwellMs);
       // The trace's last lines may still be in the pipe.
       await new Promise((r) => setTimeout(r, 500));
-      visits.push({ state, ...counts, wasmCacheKiB: round(wasmCodeCacheBytes(profile) / 1024, 0) });
+      visits.push({
+        state,
+        ...counts,
+        wasmCacheKiB: round(wasmCodeCacheBytes(profile) / 1024, 0),
+        resultAtMs: ms(r.resultAtMs),
+        runtimeMs: ms((r.timings as { runtimeMs?: number }).runtimeMs ?? 0),
+      });
       counts.liftoff = 0;
       counts.turbofan = 0;
     }
@@ -183,7 +190,7 @@ async function compileCounts(url: string) {
     await cdp.close();
     child.kill();
     await new Promise((r) => child.once('exit', r));
-    rmSync(profile, { recursive: true, force: true });
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
   return visits;
 }
@@ -246,7 +253,7 @@ try {
           ]);
         }
         await context.close();
-        rmSync(profile, { recursive: true, force: true });
+        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
       }
     }
     const med = (state: string, way: number) => summarize(data.filter((d) => d.state === state && d.way === WAYS[way]?.name).map((d) => d.resultAtMs)).p50;
@@ -303,13 +310,13 @@ try {
     log('wasm functions compiled', visits);
     report.wasmCompiles = { model, visits };
     md.push(
-      `### wasm functions V8 compiled per load (${model}, preload; one fresh profile, V8's trace on)`,
+      `### wasm functions V8 compiled per load (${model}, preload; one fresh profile in a Chromium started without Playwright's launch flags, V8's trace on)`,
       '',
-      "Liftoff compiles a function at its first call; TurboFan recompiles the hot ones. Chromium's code cache holds TurboFan code only, so every function that start-up runs once is compiled again on every load.",
+      "Liftoff compiles a function at its first call; TurboFan recompiles the hot ones. Chromium's code cache holds TurboFan code only, so every function that start-up runs once is compiled again on a load, unless V8 still holds the module compiled by an earlier load in the same renderer process.",
       '',
       table(
-        ['state', 'Liftoff (lazy) functions', 'TurboFan functions', 'wasm code cache KiB after'],
-        visits.map((v) => [v.state, v.liftoff, v.turbofan, v.wasmCacheKiB]),
+        ['state', 'Liftoff (lazy) functions', 'TurboFan functions', 'wasm code cache KiB after', 'result at ms', 'runtime ms'],
+        visits.map((v) => [v.state, v.liftoff, v.turbofan, v.wasmCacheKiB, v.resultAtMs, v.runtimeMs]),
       ),
       '',
     );
@@ -366,22 +373,26 @@ try {
     };
     for (let r = 0; r < rounds; r++) {
       log('cloud round', r);
-      for (const [name, base] of [
-        ['browser SDK via page proxy', `/cloud/${brokerPort}`],
-        ['browser SDK direct (CORS)', brokerUrl],
-      ] as const) {
-        const out = await page.evaluate(([m, url, n]) => window.bench.cloudRuns(m as string, url as string, n as number, 3), [model, base, runs] as const);
-        add(name, out.wall, out.server);
-        addParts(name, out.parts);
-      }
-      for (const [name, id] of [
-        ['browser fetch direct (CORS), no SDK, Blob body', model],
-        [`browser fetch direct (CORS), no SDK, ${SMALL_MODEL}`, SMALL_MODEL],
-      ] as const) {
-        const raw = await page.evaluate(([m, url, n]) => window.bench.fetchRuns(m as string, url as string, n as number, 3), [id, brokerUrl, runs] as const);
-        add(name, raw.wall, raw.server);
-        addParts(name, raw.parts);
-      }
+      const proxiedSdk = await page.evaluate(([m, url, n]) => window.bench.cloudRuns(m as string, url as string, n as number, 3), [
+        model,
+        `/cloud/${brokerPort}`,
+        runs,
+      ] as const);
+      add('browser SDK via page proxy', proxiedSdk.wall, proxiedSdk.server);
+      addParts('browser SDK via page proxy', proxiedSdk.parts);
+      // The SDK and the page's own fetch take turns request by request: the pair is the fair comparison.
+      const pair = await page.evaluate(([m, url, n]) => window.bench.cloudPairs(m as string, url as string, n as number, 3), [model, brokerUrl, runs] as const);
+      add('browser SDK direct (CORS)', pair.sdk.wall, pair.sdk.server);
+      addParts('browser SDK direct (CORS)', pair.sdk.parts);
+      add('browser fetch direct (CORS), no SDK, Blob body', pair.fetch.wall, pair.fetch.server);
+      addParts('browser fetch direct (CORS), no SDK, Blob body', pair.fetch.parts);
+      const small = await page.evaluate(([m, url, n]) => window.bench.fetchRuns(m as string, url as string, n as number, 3), [
+        SMALL_MODEL,
+        brokerUrl,
+        runs,
+      ] as const);
+      add(`browser fetch direct (CORS), no SDK, ${SMALL_MODEL}`, small.wall, small.server);
+      addParts(`browser fetch direct (CORS), no SDK, ${SMALL_MODEL}`, small.parts);
       for (const [name, run] of [
         ['Node fetch direct', () => nodeFetch(brokerUrl)],
         ['Node fetch via page proxy', () => nodeFetch(proxied)],
@@ -409,6 +420,10 @@ try {
     const bytes = { [model]: requestBytes(inputs), [SMALL_MODEL]: requestBytes(smallInputs) };
     report.cloud = { model, smallModel: SMALL_MODEL, requestBytes: bytes, rounds, runsPerRound: runs, summary, browserPartsP50: partsSummary };
     md.push(`## ${model} through the broker on loopback (${rounds} alternating rounds of ${runs} runs after 3 warm-up)`, '');
+    md.push(
+      "In each round the browser SDK direct and the page's own fetch of the same request take turns request by request (each goes first every other time); the other clients run in blocks.",
+      '',
+    );
     md.push(
       `Requests: ${model} ${bytes[model]} bytes (binary tensors), ${SMALL_MODEL} ${bytes[SMALL_MODEL]} bytes, the same for every client. The broker answers CORS with Access-Control-Max-Age 600 (one preflight per 10 minutes) and Timing-Allow-Origin, so the page's Resource Timing of a cross-origin request has its phases.`,
       '',

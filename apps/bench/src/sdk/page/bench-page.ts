@@ -56,6 +56,48 @@ function once<T>(worker: Worker, message: unknown, transfer: Transferable[] = []
   });
 }
 
+/**
+ * One series of timed cloud requests (wall time, the server's reported queue and compute, the
+ * request's phases): through an SDK client, or with the page's own fetch. The page's fetch sends its
+ * body as a Blob: this Chromium uploads a typed array passed to fetch as is several times slower (a
+ * Request built from it and cloned, as ky does in the SDK, is not), so the row is the best a page gets.
+ */
+function cloudSeries(withSdk: boolean) {
+  const wall: number[] = [];
+  const server: number[] = [];
+  const routeMs: number[] = [];
+  const parts = emptyParts();
+  performance.setResourceTimingBufferSize(10_000);
+  const record = (t: number, end: number, serverMs: number, counted: boolean) => {
+    if (!counted) return;
+    wall.push(end - t);
+    server.push(serverMs);
+    recordParts(parts, '/infer', t, end);
+  };
+  return {
+    async sdk(client: SplitflowClient, model: string, inputs: Record<string, Tensor>, counted: boolean) {
+      performance.clearResourceTimings();
+      const t = performance.now();
+      const r = await client.infer(model, copy(inputs), { mode: 'cloud-only' });
+      const end = performance.now();
+      if (counted) routeMs.push(r.route.timings.routeMs);
+      record(t, end, (r.route.timings.queueMs ?? 0) + (r.route.timings.computeMs ?? 0), counted);
+    },
+    async fetch(broker: string, model: string, inputs: NamedTensor[], counted: boolean) {
+      performance.clearResourceTimings();
+      const t = performance.now();
+      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
+      const body = new Blob([encoded.body as Uint8Array<ArrayBuffer>]);
+      const response = await fetch(`${broker}/v2/models/${model}/infer`, { method: 'POST', body, headers: encoded.headers });
+      const bytes = new Uint8Array(await response.arrayBuffer());
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const info = readRouteInfo(decodeInferResponse(bytes, response.headers.get(BINARY_HEADER)).response.parameters);
+      record(t, performance.now(), ((info.queueUs ?? 0) + (info.computeUs ?? 0)) / 1000, counted);
+    },
+    result: () => ({ wall, server, parts: withSdk ? { ...parts, routeMs } : parts }),
+  };
+}
+
 const clients = new Map<string, SplitflowClient>();
 
 type Parts = Record<'beforeRequest' | 'connection' | 'toFirstByte' | 'responseBody' | 'afterResponse', number[]>;
@@ -225,56 +267,45 @@ const bench = {
   async cloudRuns(model: string, broker: string, n: number, warmup: number) {
     const inputs = inputsFor(await manifestOf(model));
     const client = await createClient({ ...base, broker, policy: { latencyBudgetMs: 20_000 } });
-    const wall: number[] = [];
-    const network: number[] = [];
-    const server: number[] = [];
-    const parts = emptyParts();
-    const routeMs: number[] = [];
-    performance.setResourceTimingBufferSize(10_000);
-    for (let i = 0; i < warmup + n; i++) {
-      performance.clearResourceTimings();
-      const t = performance.now();
-      const r = await client.infer(model, copy(inputs), { mode: 'cloud-only' });
-      const end = performance.now();
-      if (i < warmup) continue;
-      wall.push(end - t);
-      network.push(r.route.timings.networkMs ?? 0);
-      server.push((r.route.timings.queueMs ?? 0) + (r.route.timings.computeMs ?? 0));
-      routeMs.push(r.route.timings.routeMs);
-      recordParts(parts, '/infer', t, end);
-    }
+    const runs = cloudSeries(true);
+    for (let i = 0; i < warmup + n; i++) await runs.sdk(client, model, inputs, i >= warmup);
     await client.dispose();
-    return { wall, network, server, parts: { ...parts, routeMs } };
+    return runs.result();
   },
 
   /**
    * `n` cloud runs of `model` with the page's own fetch, no SDK: the request the Node client sends
    * (encoded per run, as the SDK does), so the browser's network path is measured apart from the SDK.
-   * The body goes as a Blob: this Chromium uploads a typed array passed to fetch as is several times
-   * slower (a Request built from it and cloned, as ky does, is not), and the row is the best a page gets.
    */
   async fetchRuns(model: string, broker: string, n: number, warmup: number) {
     const inputs = Object.entries(inputsFor(await manifestOf(model))).map(([name, t]) => ({ name, ...t }) as NamedTensor);
-    const wall: number[] = [];
-    const server: number[] = [];
-    const parts = emptyParts();
-    performance.setResourceTimingBufferSize(10_000);
+    const runs = cloudSeries(false);
+    for (let i = 0; i < warmup + n; i++) await runs.fetch(broker, model, inputs, i >= warmup);
+    return runs.result();
+  },
+
+  /**
+   * The SDK and the page's own fetch to the same `broker`, request by request, taking turns to go
+   * first: the two are compared under the same moment's load, not a block of each.
+   */
+  async cloudPairs(model: string, broker: string, n: number, warmup: number) {
+    const inputs = inputsFor(await manifestOf(model));
+    const named = Object.entries(inputs).map(([name, t]) => ({ name, ...t }) as NamedTensor);
+    const client = await createClient({ ...base, broker, policy: { latencyBudgetMs: 20_000 } });
+    const sdk = cloudSeries(true);
+    const own = cloudSeries(false);
     for (let i = 0; i < warmup + n; i++) {
-      performance.clearResourceTimings();
-      const t = performance.now();
-      const encoded = encodeInferRequest({ inputs, parameters: { [SPLITFLOW_PARAMS.deadlineMs]: 20_000 }, binary: 65536 });
-      const body = new Blob([encoded.body as Uint8Array<ArrayBuffer>]);
-      const response = await fetch(`${broker}/v2/models/${model}/infer`, { method: 'POST', body, headers: encoded.headers });
-      const bytes = new Uint8Array(await response.arrayBuffer());
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const info = readRouteInfo(decodeInferResponse(bytes, response.headers.get(BINARY_HEADER)).response.parameters);
-      const end = performance.now();
-      if (i < warmup) continue;
-      wall.push(end - t);
-      server.push(((info.queueUs ?? 0) + (info.computeUs ?? 0)) / 1000);
-      recordParts(parts, '/infer', t, end);
+      const counted = i >= warmup;
+      if (i % 2 === 0) {
+        await sdk.sdk(client, model, inputs, counted);
+        await own.fetch(broker, model, named, counted);
+      } else {
+        await own.fetch(broker, model, named, counted);
+        await sdk.sdk(client, model, inputs, counted);
+      }
     }
-    return { wall, server, parts };
+    await client.dispose();
+    return { sdk: sdk.result(), fetch: own.result() };
   },
 
   async dispose(id: string) {
