@@ -115,6 +115,15 @@ const brokerPort = new URL(brokerUrl).port;
 const proxied = `${origin}/cloud/${brokerPort}`;
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, headless: true });
 
+/** A closed browser may still be writing its profile's caches: retry, and leave the folder if it will not go. */
+function removeProfile(profile: string): void {
+  try {
+    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  } catch (error) {
+    log('left', profile, (error as Error).message);
+  }
+}
+
 /** Bytes of compiled wasm Chromium keeps in a profile (its code cache's entries, not its index). */
 function wasmCodeCacheBytes(profile: string): number {
   const dir = join(profile, 'Default', 'Code Cache', 'wasm');
@@ -190,7 +199,7 @@ async function compileCounts(url: string) {
     await cdp.close();
     child.kill();
     await new Promise((r) => child.once('exit', r));
-    rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    removeProfile(profile);
   }
   return visits;
 }
@@ -253,7 +262,7 @@ try {
           ]);
         }
         await context.close();
-        rmSync(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+        removeProfile(profile);
       }
     }
     const med = (state: string, way: number) => summarize(data.filter((d) => d.state === state && d.way === WAYS[way]?.name).map((d) => d.resultAtMs)).p50;
