@@ -3,7 +3,7 @@ import { measureBundle } from '../scripts/measure-bundle.js';
 
 /**
  * Size budget of the SDK's core: what an app downloads before any model runs (client, router,
- * probe, model store, cloud client, the contract's core, ky), gzipped. The runtimes (onnxruntime-web,
+ * probe, model store, cloud client, the contract's core), gzipped. The runtimes (onnxruntime-web,
  * tfjs), the Worker and its plumbing (comlink) load on first local use, and the schema validator
  * (TypeBox) only to explain an invalid catalog or policy: none of them counts. The issue's target is
  * 30 KB; the figure is in apps/bench/results/sdk-first-result.md.

@@ -3,6 +3,7 @@ import {
   codeForStatus,
   DEFAULT_BINARY_THRESHOLD,
   decodeInferResponse,
+  type EncodedBody,
   encodeInferRequest,
   isSplitflowError,
   type NamedTensor,
@@ -12,7 +13,6 @@ import {
   SPLITFLOW_PARAMS,
   SplitflowError,
 } from '@splitflow/contract/core';
-import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 
 export interface CloudClientOptions {
   /** Base URL of an OIP v2 server: the broker, or a worker alone. */
@@ -84,29 +84,29 @@ function retryAfterMs(response: Response): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
 }
 
-/** Turns whatever ky or fetch threw into a SplitflowError with a stable code. */
-async function toSplitflowError(error: unknown, attempts: number, signal: AbortSignal | undefined): Promise<SplitflowError> {
-  if (isSplitflowError(error)) return error;
-  if (error instanceof HTTPError) {
-    const { response } = error;
-    let body: unknown;
-    try {
-      const text = await response.text();
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
-    }
-    const base = SplitflowError.from(body ?? `HTTP ${response.status} ${response.statusText}`, codeForStatus(response.status));
-    const after = retryAfterMs(response);
-    return new SplitflowError(base.code, {
-      message: base.message,
-      details: { ...base.details, status: response.status, attempts },
-      retryAfterS: after === undefined ? undefined : after / 1000,
-    });
+/** A non-2xx answer as a SplitflowError: the server's own code and message when it sent them. */
+async function httpError(response: Response, attempts: number): Promise<SplitflowError> {
+  let body: unknown;
+  try {
+    const text = await response.text();
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
   }
+  const base = SplitflowError.from(body ?? `HTTP ${response.status} ${response.statusText}`, codeForStatus(response.status));
+  const after = retryAfterMs(response);
+  return new SplitflowError(base.code, {
+    message: base.message,
+    details: { ...base.details, status: response.status, attempts },
+    retryAfterS: after === undefined ? undefined : after / 1000,
+  });
+}
+
+/** Turns whatever fetch threw (or a SplitflowError already typed) into a SplitflowError with a stable code. */
+function toSplitflowError(error: unknown, attempts: number, signal: AbortSignal | undefined): SplitflowError {
+  if (isSplitflowError(error)) return error;
   if (signal?.aborted) return new SplitflowError('ABORTED', { message: 'the caller aborted the request', cause: error });
-  const name = (error as { name?: string } | undefined)?.name;
-  if (error instanceof TimeoutError || name === 'TimeoutError') {
+  if ((error as { name?: string } | undefined)?.name === 'TimeoutError') {
     return new SplitflowError('TIMEOUT', { message: 'the latency budget ran out before the cloud answered', details: { attempts }, cause: error });
   }
   return new SplitflowError('NETWORK', {
@@ -116,11 +116,27 @@ async function toSplitflowError(error: unknown, attempts: number, signal: AbortS
   });
 }
 
+/** Waits `ms`, or rejects as soon as `signal` aborts. */
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+
 /**
- * OIP v2 client on ky. Small tensors travel as JSON, large ones in the binary extension (the
+ * OIP v2 client on fetch. Small tensors travel as JSON, large ones in the binary extension (the
  * contract's codec). The latency budget bounds everything: it is the total timeout, retries on
  * 429/503 happen only when their wait (Retry-After, or jittered backoff) still fits, and the server
- * gets it as `splitflow.deadline_ms` so it can refuse early instead of queueing past it.
+ * gets it as `splitflow.deadline_ms` so it can refuse early instead of queueing past it. The retry
+ * loop is ours rather than a fetch wrapper's: each attempt re-encodes the request with the time
+ * left, and a wrapper (ky) was a sixth of the SDK's core bundle.
  */
 export function createCloudClient(options: CloudClientOptions): CloudClient {
   const url = options.url.replace(/\/+$/, '');
@@ -128,12 +144,20 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
   const maxRetries = options.maxRetries ?? 3;
   const backoffMs = options.backoffMs ?? 50;
   const now = options.now ?? (() => performance.now());
-  const http: KyInstance = ky.create({
-    prefixUrl: url,
-    headers: options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {},
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-    throwHttpErrors: true,
-  });
+  const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
+  /** One HTTP exchange; its signal bounds it (a timeout rejects as `TimeoutError`). */
+  const send = (path: string, signal: AbortSignal, body?: EncodedBody) =>
+    (options.fetch ?? fetch)(`${url}/${path}`, {
+      method: body ? 'POST' : 'GET',
+      body: body?.body as BodyInit | undefined,
+      headers: { ...auth, ...body?.headers },
+      signal,
+    });
+  /** A GET that any HTTP answer ends, bounded at 5 s and by the caller's signal. */
+  const get = (path: string, signal?: AbortSignal) => {
+    const bound = AbortSignal.timeout(5000);
+    return send(path, signal ? AbortSignal.any([signal, bound]) : bound);
+  };
 
   return {
     url,
@@ -150,80 +174,65 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
         if (o.requestId) parameters[SPLITFLOW_PARAMS.requestId] = o.requestId;
         return encodeInferRequest({ id: o.requestId, inputs, parameters, binary: o.binary ?? threshold });
       };
-      const encoded = encode(o.budgetMs);
+      let encoded = encode(o.budgetMs);
       const requestBytes = typeof encoded.body === 'string' ? encoded.body.length : encoded.body.byteLength;
       const budgetSignal = AbortSignal.timeout(Math.max(1, Math.ceil(o.budgetMs)));
       const signal = o.signal ? AbortSignal.any([o.signal, budgetSignal]) : budgetSignal;
       let attempts = 0;
       try {
-        const response = await http.post(`v2/models/${encodeURIComponent(model)}/infer`, {
-          body: encoded.body as BodyInit,
-          headers: encoded.headers,
-          signal,
-          timeout: Math.max(1, Math.ceil(o.budgetMs)),
-          retry: {
-            limit: maxRetries,
-            methods: ['post'],
-            statusCodes: RETRY_STATUS,
-            afterStatusCodes: RETRY_STATUS,
-            delay: (n) => backoffMs * 2 ** (n - 1),
-            jitter: true,
-            shouldRetry: ({ error }) => {
-              if (!(error instanceof HTTPError) || !RETRY_STATUS.includes(error.response.status)) return false;
-              // ky waits the Retry-After when given, else the jittered backoff (at most this much).
-              const wait = retryAfterMs(error.response) ?? backoffMs * 2 ** attempts;
-              // Retry only if the wait and a fresh round trip still fit the budget.
-              if (now() + wait >= deadline) return false;
-              return undefined;
-            },
-          },
-          hooks: {
-            beforeRequest: [() => void attempts++],
-            beforeRetry: [
-              ({ request }) => {
-                const again = encode(deadline - now());
-                const headers = new Headers(request.headers);
-                for (const [k, v] of Object.entries(again.headers)) headers.set(k, v);
-                return new Request(request, { body: again.body as BodyInit, headers });
-              },
-            ],
-          },
-        });
-        const headersMs = now() - started;
-        const bytes = new Uint8Array(await response.arrayBuffer());
-        const decoded = decodeInferResponse(bytes, response.headers.get(BINARY_HEADER));
-        return {
-          outputs: decoded.outputs,
-          info: readRouteInfo(decoded.response.parameters),
-          wallMs: now() - started,
-          headersMs,
-          attempts,
-          requestBytes,
-          responseBytes: bytes.byteLength,
-          binary: typeof encoded.body !== 'string',
-        };
+        for (;;) {
+          attempts++;
+          const response = await send(`v2/models/${encodeURIComponent(model)}/infer`, signal, encoded);
+          if (response.ok) {
+            const headersMs = now() - started;
+            const bytes = new Uint8Array(await response.arrayBuffer());
+            const decoded = decodeInferResponse(bytes, response.headers.get(BINARY_HEADER));
+            return {
+              outputs: decoded.outputs,
+              info: readRouteInfo(decoded.response.parameters),
+              wallMs: now() - started,
+              headersMs,
+              attempts,
+              requestBytes,
+              responseBytes: bytes.byteLength,
+              binary: typeof encoded.body !== 'string',
+            };
+          }
+          // The Retry-After when given, else full-jitter backoff; retried only while the wait and a
+          // fresh round trip still fit the budget.
+          const wait = retryAfterMs(response) ?? backoffMs * 2 ** (attempts - 1) * Math.random();
+          if (attempts > maxRetries || !RETRY_STATUS.includes(response.status) || now() + wait >= deadline) throw await httpError(response, attempts);
+          await response.body?.cancel();
+          await sleep(wait, signal);
+          encoded = encode(deadline - now());
+        }
       } catch (error) {
-        throw await toSplitflowError(error, attempts, o.signal);
+        throw toSplitflowError(error, attempts, o.signal);
       }
     },
     async ping(signal) {
       const started = performance.now();
       try {
-        await http.get('v2/health/ready', { signal, timeout: 5000, retry: 0, throwHttpErrors: false });
+        await (await get('v2/health/ready', signal)).body?.cancel();
       } catch (error) {
-        throw await toSplitflowError(error, 1, signal);
+        throw toSplitflowError(error, 1, signal);
       }
       return performance.now() - started;
     },
     async serves(model, signal) {
+      let failure: SplitflowError;
       try {
-        await http.get(`v2/models/${encodeURIComponent(model)}`, { signal, timeout: 5000, retry: 0 });
-        return true;
+        const response = await get(`v2/models/${encodeURIComponent(model)}`, signal);
+        if (response.ok) {
+          await response.body?.cancel();
+          return true;
+        }
+        failure = await httpError(response, 1);
       } catch (error) {
-        const failure = await toSplitflowError(error, 1, signal);
-        if (failure.code === 'MODEL_NOT_FOUND' || failure.code === 'NOT_FOUND') return false;
-        throw failure;
+        failure = toSplitflowError(error, 1, signal);
       }
+      if (failure.code === 'MODEL_NOT_FOUND' || failure.code === 'NOT_FOUND') return false;
+      throw failure;
     },
   };
 }
