@@ -9,13 +9,17 @@ import { ROOT } from './stack.js';
 // The WebView profile: examples/webview's page as an embedded WebView loads it (no COOP/COEP, served
 // from http://localhost like Capacitor's Android origin, a host-given memory budget), driven through its
 // bridge exactly as React Native's WebView does it (window.ReactNativeWebView + message events), in each engine.
-const BUDGET = 4 * 1024 ** 2;
+// At 2 MiB tiny (0.1 MiB) runs here, and neither vision-s (12.6 MiB) nor any of its cuts' heads (3.1 MiB
+// and more) fits: auto sends it whole to the cloud. At 7 MiB the heads of three cuts fit (3.1, 6.1 and
+// 6.6 MiB), the fourth (8.2 MiB) and the whole model do not: no-raw-input splits it at one that fits.
+const BUDGET = 2 * 1024 ** 2;
+const HEADS_FIT = 7 * 1024 ** 2;
 
 let server: ViteDevServer;
 let worker: RunningWorker;
 let pageUrl: string;
 test.beforeAll(async () => {
-  worker = await startWorker({ catalog: join(ROOT, 'models', 'catalog.json'), modelDir: join(ROOT, 'models', 'build') });
+  worker = await startWorker({ catalog: join(ROOT, 'models', 'catalog.json'), modelDir: join(ROOT, 'models', 'build'), tails: ['vision-s'] });
   server = await createServer({ configFile: join(ROOT, 'examples', 'webview', 'vite.config.ts'), logLevel: 'error', server: { host: '127.0.0.1', port: 0 } });
   await server.listen();
   const address = server.httpServer?.address();
@@ -34,7 +38,7 @@ interface Reply {
   [key: string]: unknown;
 }
 
-test('the WebView page runs a small model locally without isolation, and auto sends a model over the memory budget to the cloud, saying why', async ({
+test('the WebView page runs a small model locally without isolation, sends a model whose whole and heads are over the memory budget to the cloud, and splits it at a head that fits, saying why', async ({
   engine,
 }) => {
   const page = await engine.newPage();
@@ -80,21 +84,36 @@ test('the WebView page runs a small model locally without isolation, and auto se
   const vision = await reply({ id: 'vision' });
   const refused = await reply({ id: 'vision-local' });
   const bad = await reply({ type: 'error' });
+  // Deterministic for this budget: local is ruled out, and so is every cut (each head is sized on its own).
+  const cuts = ['stem-conv', 'maxpool', 'block6-dw-conv', 'block8-dw-conv'];
+  const cloudFirst =
+    vision.where === 'cloud' &&
+    cuts.every((c) => new RegExp(`split@${c} ruled out \\(head needs [\\d.]+ MiB, over this page's 2\\.0 MiB`).test(String(vision.reason)));
+
+  // The host gives more memory: the heads that fit make a split, the one that does not is ruled out.
+  await page.evaluate(() => void (window as unknown as { __inbox: unknown[] }).__inbox.splice(0));
+  await post({ ...configure, memoryBudgetBytes: HEADS_FIT });
+  await reply({ type: 'ready' });
+  await post({ type: 'infer', id: 'private', model: 'vision-s', privacy: 'no-raw-input' });
+  const split = await reply({ id: 'private' });
   recordCompat(engine.name, {
     webview:
-      tiny.where === 'local' && (vision.where === 'cloud' || vision.where === 'split')
-        ? `local tiny (${tiny.backend}), vision-s to ${vision.where} before its whole file downloads`
-        : `no: ${JSON.stringify([tiny, vision])}`,
+      tiny.where === 'local' && cloudFirst && split.where === 'split'
+        ? `local tiny (${tiny.backend}); vision-s to cloud at 2 MiB (no head fits), split at 7 MiB under no-raw-input (3 of 4 heads fit); its whole file never downloads`
+        : `no: ${JSON.stringify([tiny, vision, split])}`,
   });
   expect(tiny).toMatchObject({ type: 'result', where: 'local', backend: 'wasm' });
-  // The whole model is over the budget, so it never runs here; auto may still send it whole or split it
-  // (a head is not yet sized against the budget on its own: the whole model's file must stay undownloaded).
-  expect(vision).toMatchObject({ type: 'result' });
-  expect(['cloud', 'split']).toContain(vision.where);
-  expect(vision.reason).toMatch(/over this page's 4\.0 MiB memory budget/);
+  expect(vision).toMatchObject({ type: 'result', where: 'cloud' });
+  expect(vision.reason).toMatch(/cloud: local is ruled out \(model needs 12\.\d MiB, over this page's 2\.0 MiB memory budget\)/);
+  for (const cut of cuts)
+    expect(vision.reason).toMatch(new RegExp(`split@${cut} ruled out \\(head needs [\\d.]+ MiB, over this page's 2\\.0 MiB memory budget\\)`));
   expect(refused).toMatchObject({ type: 'error', code: 'LOCAL_UNAVAILABLE' });
   expect(String(refused.message)).toMatch(/memory budget/);
   expect(bad).toMatchObject({ code: 'INVALID_REQUEST' });
+  expect(split).toMatchObject({ type: 'result', where: 'split' });
+  expect(['stem-conv', 'maxpool', 'block6-dw-conv']).toContain(split.cut);
+  expect(split.reason).toMatch(/split: local and cloud are ruled out \(.*model needs 12\.\d MiB, over this page's 7\.0 MiB memory budget/);
+  expect(split.reason).toMatch(/split@block8-dw-conv ruled out \(head needs 8\.2 MiB, over this page's 7\.0 MiB memory budget\)/);
   // The whole vision-s file was never downloaded to the device (a split fetches only its head).
   expect(
     await page.evaluate(

@@ -35,7 +35,7 @@ export const COMPAT_ROWS = Object.freeze({
   integrity: 'field app: tampered model refused',
   download: 'field app: session export saved as a file',
   serviceWorkerOffline: 'field app with its origin unreachable (service worker)',
-  webview: 'WebView profile (no COOP/COEP, localhost origin, 4 MiB budget)',
+  webview: 'WebView profile (no COOP/COEP, localhost origin, memory budget)',
   fileOrigin: 'file: page (as shipped; with file access)',
   webviewHost: 'WebView host (examples/webview/host): app:// scheme, bridge, local + cloud run',
   webviewHostQuota: 'WebView host: 16 KiB origin quota while caching a model',

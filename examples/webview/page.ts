@@ -4,7 +4,8 @@ import { listen, send } from './bridge.js';
 import type { HostMessage, PlainTensor } from './protocol.js';
 
 // A plain SDK page as an embedded WebView loads it: no COOP/COEP (so no wasm threads), no Service
-// Worker, a memory budget from the host. Models that would not fit go to the cloud before any download.
+// Worker, a memory budget from the host. Models that would not fit go to the cloud before any download,
+// or are split where a cut's head fits.
 
 const status = document.getElementById('status') as HTMLElement;
 let client: Promise<SplitflowClient> | undefined;
@@ -60,13 +61,14 @@ async function handle(message: HostMessage): Promise<void> {
   const c = await client;
   const manifest = c.catalog.models.find((m) => m.id === message.model);
   const inputs = message.inputs ? Object.fromEntries(Object.entries(message.inputs).map(([k, v]) => [k, toTensor(v)])) : manifest ? seededInputs(manifest) : {};
-  const result = await c.infer(message.model, inputs, { mode: message.mode ?? 'auto' });
+  const result = await c.infer(message.model, inputs, { mode: message.mode ?? 'auto', ...(message.privacy ? { privacy: message.privacy } : {}) });
   const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, t]) => [k, Array.from(t.data as ArrayLike<number>, Number).slice(0, 64)]));
   status.textContent = `${message.model}: ${result.route.where} (${result.route.reason})`;
   send({
     type: 'result',
     id: message.id,
     where: result.route.where,
+    ...(result.route.split ? { cut: result.route.split.cut } : {}),
     reason: result.route.reason,
     backend: result.route.backend,
     thread: result.route.thread,

@@ -1,4 +1,4 @@
-import type { RoutingMode } from '@splitflow/sdk';
+import type { Privacy, RoutingMode } from '@splitflow/sdk';
 
 // The messages between the native host (React Native, Capacitor) and the page, as JSON strings: a
 // union keyed on `type`. Tensors travel as plain arrays; a host that sends no inputs gets a seeded input
@@ -19,7 +19,7 @@ export type HostMessage =
       memoryBudgetBytes?: number;
       wasmPaths?: string;
     }
-  | { type: 'infer'; id: string; model: string; inputs?: Record<string, PlainTensor>; mode?: RoutingMode };
+  | { type: 'infer'; id: string; model: string; inputs?: Record<string, PlainTensor>; mode?: RoutingMode; privacy?: Privacy };
 
 export type PageMessage =
   | {
@@ -34,7 +34,9 @@ export type PageMessage =
   | {
       type: 'result';
       id: string;
-      where: 'local' | 'cloud';
+      where: 'local' | 'cloud' | 'split';
+      /** The cut a split ran at: the head here, the tail in the pool. */
+      cut?: string;
       reason: string;
       backend?: string;
       thread?: 'worker' | 'main-thread';

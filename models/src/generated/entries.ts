@@ -145,6 +145,7 @@ export async function buildGenerated(model: GeneratedModel, ctx: BuildContext): 
         bytes: () => modelBytes(graph),
         measured,
         basis: model.basis,
+        activationBasis: model.activationBasis,
         reference: typicalDims(manifest),
         accuracyDims: { ...model.check, batch: 1 },
         feeds: (dims, seed) => feedsFor(manifest, dims, seed),

@@ -74,6 +74,7 @@ const PROFILE_TYPES: Record<string, Datatype> = {
   float: 'FP32',
   double: 'FP64',
   MLFloat16: 'FP16',
+  float16: 'FP16',
   int64_t: 'INT64',
   int64: 'INT64',
   int32: 'INT32',

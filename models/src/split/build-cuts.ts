@@ -12,10 +12,10 @@ import {
   type TensorSpec,
 } from '@splitflow/contract';
 import type { BuildContext } from '../catalog/entry.js';
-import type { Monomial } from '../cost/fit.js';
+import { fitTerms, type Monomial, maxTerms } from '../cost/fit.js';
 import type { NodeRecord } from '../cost/node-record.js';
 import { DTYPE_BYTES } from '../onnx/graph.js';
-import { decodeModelProto, encodeModelProto, type ModelProto } from '../onnx/proto.js';
+import { decodeModel, decodeModelProto, encodeModelProto, type ModelProto } from '../onnx/proto.js';
 import { emitFile } from '../real/copy-file.js';
 import type { Feed } from '../runtime/feeds.js';
 import { type NodeSession, type Outputs, openNode } from '../runtime/ort-node.js';
@@ -35,6 +35,8 @@ export interface CutSource {
   bytes: () => Uint8Array;
   measured: { dims: DimBinding; records: NodeRecord[] }[];
   basis: readonly Monomial[];
+  /** Basis of the activation-bytes fits, as the model's cost profile uses. @default basis */
+  activationBasis?: readonly Monomial[];
   /** Size the cuts are compared at (the catalog table's typical size). */
   reference: DimBinding;
   /** Size the encodings are measured at (small, so the build stays fast). */
@@ -176,6 +178,26 @@ async function measureEncodings(src: CutSource, head: Uint8Array, tails: Map<Cut
 
 const tailId = (model: string, cut: string, encoding: CutEncoding) => (encoding === 'fp32' ? `${model}.${cut}` : `${model}.${cut}.${encoding}`);
 
+/**
+ * The head's memory, counted as the whole model's is: its weights (initializers and constants of the
+ * head's graph), and the peak of its nodes' working sets (non-weight inputs plus outputs, each node
+ * fitted on its own, bounded by the termwise maximum). The encoding nodes each read and write a tensor
+ * of the cut's size in fp32 (and the 4-byte scale it is divided by), so they count twice the fp32
+ * bytes across.
+ */
+function headMemoryOf(src: CutSource, cut: CostedCut, headBytes: Uint8Array): NonNullable<CutPoint['headMemory']> {
+  const byName = src.measured.map((m) => ({ dims: m.dims, records: new Map(m.records.map((r) => [r.name, r])) }));
+  const perNode = src.view.compute.slice(0, cut.headNodes).map((node) =>
+    fitTerms(
+      byName.map((m) => ({ dims: m.dims, value: m.records.get(node.name)?.activationBytes ?? 0 })),
+      src.activationBasis ?? src.basis,
+    ),
+  );
+  const encodes = cut.cutTensors.some((t) => t.datatype === 'FP32');
+  const encode = [...cut.bytes.map((t) => ({ coefficient: t.coefficient * (encodes ? 2 : 1), dims: t.dims })), { coefficient: encodes ? 4 : 0, dims: {} }];
+  return { parameterBytes: decodeModel(headBytes).parameterBytes, activationBytes: maxTerms([...perNode, encode]) };
+}
+
 function parameterBytesOf(model: ModelProto): number {
   return (model.graph?.initializer ?? []).reduce((s, t) => s + (t.rawData?.length ?? 0), 0);
 }
@@ -259,6 +281,7 @@ export async function buildCuts(src: CutSource, ctx: BuildContext): Promise<Buil
       flopsBefore: cut.flopsBefore,
       flopsAfter: cut.flopsAfter,
       head: headFile,
+      headMemory: headMemoryOf(src, cut, headBytes),
       encodings: infos,
     });
   }

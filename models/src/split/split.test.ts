@@ -2,9 +2,11 @@
 // real: the head then the tail give the whole model's outputs.
 import { type CutPoint, type DimBinding, evalTerms, type ModelManifest } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
+import { countRecords } from '../cost/count.js';
+import { decodeModel } from '../onnx/proto.js';
 import { REAL_ONNX } from '../real/onnx-models.js';
 import type { Feed } from '../runtime/feeds.js';
-import { type Outputs, openNode } from '../runtime/ort-node.js';
+import { type Outputs, openNode, profileNode } from '../runtime/ort-node.js';
 import { feedsFor } from '../testing/model-feeds.js';
 import { loadCatalog, readBuilt } from '../testing/paths.js';
 import { ENCODING_TOLERANCE } from './build-cuts.js';
@@ -196,6 +198,22 @@ describe('every kept cut of the catalog, in onnxruntime-node', () => {
       }
     },
   );
+
+  // The head is sized on its own, as the whole model is: its weights, and a bound of the largest
+  // working set of one node, checked here against onnxruntime's profile of the head file itself.
+  it.each(cuts)('%s: the head memory is its own weights and a bound of its largest working set', async (_, model, cut) => {
+    const memory = cut.headMemory;
+    expect(memory).toBeDefined();
+    const bytes = readBuilt(cut.head.path);
+    expect(memory?.parameterBytes).toBe(decodeModel(bytes).parameterBytes);
+    // The head's weights are the model's first layers' (plus the encoders' four scalars).
+    expect(memory?.parameterBytes).toBeLessThanOrEqual(model.cost.parameterBytes + 16);
+    const feeds = REAL_ONNX.find((r) => r.id === model.id)?.accuracyFeeds?.(DIMS, 'head-memory') ?? feedsFor(model, DIMS, 'head-memory');
+    const peak = countRecords((await profileNode(bytes, feeds)).records).peakActivationBytes;
+    const bound = evalTerms(memory?.activationBytes ?? [], DIMS);
+    expect(bound).toBeGreaterThanOrEqual(peak);
+    expect(bound).toBeLessThanOrEqual(evalTerms(model.cost.activationBytes, DIMS) + 2 * evalTerms(cut.activationBytes, DIMS));
+  });
 
   it.each(cuts)('%s: the tail manifest costs what the cut says is after it', (_, model, cut) => {
     for (const e of cut.encodings.filter((x) => x.tail)) {

@@ -56,6 +56,7 @@ export function checkManifestSemantics(manifest: ModelManifest): ValidationIssue
       [`cutPoints[${i}].flopsBefore`, c.flopsBefore],
       [`cutPoints[${i}].flopsAfter`, c.flopsAfter],
       [`cutPoints[${i}].activationBytes`, c.activationBytes],
+      [`cutPoints[${i}].headMemory.activationBytes`, c.headMemory?.activationBytes ?? []],
     );
     if (!c.encodings.some((e) => e.encoding === 'fp32' && e.allowed && e.tail)) {
       issues.push({ path: `cutPoints[${i}].encodings`, message: 'expected an allowed fp32 encoding with its tail model' });

@@ -178,10 +178,11 @@ function check_CutPoint(value) {
     Array.isArray(value['flopsAfter']) &&
     ((array) => { for(const value of array) if(!((check_CostTerm(value)))) { return false }; return true; })(value['flopsAfter']) &&
     check_ModelFile(value['head']) &&
+    (value['headMemory'] !== undefined ? ((typeof value['headMemory'] === 'object' && value['headMemory'] !== null && !Array.isArray(value['headMemory'])) && Number.isInteger(value['headMemory']['parameterBytes']) && value['headMemory']['parameterBytes'] >= 0 && Array.isArray(value['headMemory']['activationBytes']) && ((array) => { for(const value of array) if(!((check_CostTerm(value)))) { return false }; return true; })(value['headMemory']['activationBytes']) && Object.getOwnPropertyNames(value['headMemory']).length === 2) : true) &&
     Array.isArray(value['encodings']) &&
     value['encodings'].length >= 1 &&
     ((array) => { for(const value of array) if(!((check_CutEncodingInfo(value)))) { return false }; return true; })(value['encodings']) &&
-    Object.getOwnPropertyNames(value).length === 7
+    Object.getOwnPropertyNames(value).every(key => ['name', 'tensors', 'activationBytes', 'flopsBefore', 'flopsAfter', 'head', 'headMemory', 'encodings'].includes(key))
   )
 }
 function check_CutEncodingInfo(value) {

@@ -124,6 +124,14 @@ export const CutPoint = Type.Object(
     flopsAfter: Type.Array(CostTerm),
     /** The head: the model's inputs to every encoding of the cut's tensors (fetch only the one you send). */
     head: ModelFile,
+    /**
+     * What the head holds while it runs, so a device sizes it on its own (a head may fit where the
+     * whole model does not): its weights, and the peak bytes of its intermediate tensors (its outputs in
+     * every encoding included) as a polynomial of the model's input dims. Absent: size it as the whole model.
+     */
+    headMemory: Type.Optional(
+      Type.Object({ parameterBytes: Type.Integer({ minimum: 0 }), activationBytes: Type.Array(CostTerm) }, { additionalProperties: false }),
+    ),
     encodings: Type.Array(CutEncodingInfo, { minItems: 1 }),
   },
   { $id: 'CutPoint', additionalProperties: false },

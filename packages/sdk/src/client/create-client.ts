@@ -27,8 +27,9 @@ import { within } from '../timing/within.js';
 import { type CloudOutcome, createCloudRoute } from './cloud-route.js';
 import { createEmitter } from './emitter.js';
 import { createLocalRoute, type InputHolder, type LocalOutcome, lazyExecutor } from './local-route.js';
+import { memoryMisfit } from './memory-fit.js';
 import { toNamed } from './named-inputs.js';
-import { HEAD_FAILED, runSplit, type SplitOutcome } from './split-run.js';
+import { HEAD_FAILED, headCost, runSplit, type SplitOutcome } from './split-run.js';
 import type { ClientEvents, ClientOptions, InferResult, PrefetchResult, Route, SplitflowClient } from './types.js';
 
 // Errors that the other route cannot cure: bad input fails there too, and a caller's abort or a
@@ -159,7 +160,14 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
       const heads = new Map<string, HeadPlan>();
       for (const cut of manifest.cutPoints ?? []) {
         const warm = local.hasHeadSession(headKey(manifest.id, cut.name));
-        heads.set(cut.name, { backend: plan.backend, sessionWarm: warm, missingBytes: warm ? 0 : await store.missingBytes([cut.head]) });
+        // Each head is sized on its own: it may fit where the whole model does not, or not.
+        const misfit = memoryMisfit(workOf({ cost: headCost(manifest, cut) }, dims).bytes, options.memoryBudgetBytes, plan.backends, 'head');
+        heads.set(cut.name, {
+          backend: plan.backend,
+          sessionWarm: warm,
+          missingBytes: warm ? 0 : await store.missingBytes([cut.head]),
+          ...(misfit ? { blocked: misfit } : {}),
+        });
       }
       const decision: RouteDecision = decideWithSplit(
         router,

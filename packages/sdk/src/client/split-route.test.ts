@@ -133,4 +133,32 @@ describe('the split route (head here, tail on a real worker)', () => {
       files.override(`/${head}`, undefined);
     }
   });
+
+  it('sizes each head against the memory budget on its own: a head that fits splits a model that does not, one that does not is no candidate', async () => {
+    // tiny at batch 3: the whole model needs 108.1 KiB (weights and activations), its head 35.5 KiB.
+    const reference = await createClient(options());
+    const fits = await createClient(options({ memoryBudgetBytes: 64 * 1024 }));
+    const tight = await createClient(options({ memoryBudgetBytes: 32 * 1024 }));
+    try {
+      const local = await reference.infer('tiny', { features: features() }, { mode: 'local-only' });
+      const split = await fits.infer('tiny', { features: features() }, { privacy: 'no-raw-input' });
+      expect(split.route.where).toBe('split');
+      expect(split.route.reason).toMatch(/model needs 0\.1 MiB, over this page's 0\.1 MiB memory budget/);
+      expect(split.route.estimates.split?.[0]?.blocked).toBeUndefined();
+      expectClose(split, local, 0.02 * Math.max(...Array.from(local.outputs.logits?.data as Float32Array, Math.abs)));
+      // Over the head's own need: no split, so no-raw-input has no route, and the error says why for each.
+      const refused = await tight.infer('tiny', { features: features() }, { privacy: 'no-raw-input' }).catch((e: unknown) => e);
+      expect(refused).toMatchObject({ code: 'LOCAL_UNAVAILABLE' });
+      expect(String((refused as Error).message)).toMatch(
+        new RegExp(`split@${cut()} ruled out \\(head needs 0\\.0 MiB, over this page's 0\\.0 MiB memory budget\\)`),
+      );
+      // Auto sends it whole to the cloud, and the split's row says why it was no candidate.
+      const cloud = await tight.infer('tiny', { features: features() });
+      expect(cloud.route.where).toBe('cloud');
+      expect(cloud.route.estimates.split?.[0]?.blocked).toMatch(/^head needs .* memory budget$/);
+      expect(cloud.route.reason).toContain(`split@${cut()} ruled out (head needs`);
+    } finally {
+      await Promise.all([reference.dispose(), fits.dispose(), tight.dispose()]);
+    }
+  });
 });

@@ -19,6 +19,12 @@ export interface SplitDeps {
   now(): number;
 }
 
+/** What a cut's head holds while it runs: as the manifest sizes it, else as much as the whole model. */
+export const headCost = (model: Pick<ModelManifest, 'cost'>, cut: CutPoint): ModelManifest['cost'] => ({
+  ...(cut.headMemory ?? model.cost),
+  flops: cut.flopsBefore,
+});
+
 /**
  * The head of a cut as a model the local runtime can load: the model's inputs to the wire tensors of
  * one encoding (the tail's inputs), so the runtime fetches only those.
@@ -34,7 +40,7 @@ export function headManifest(model: ModelManifest, cut: CutPoint, tail: ModelMan
     outputs: tail.inputs,
     ...(model.batchDim ? { batchDim: model.batchDim } : {}),
     ...(model.dimBounds ? { dimBounds: model.dimBounds } : {}),
-    cost: { flops: cut.flopsBefore, parameterBytes: cut.head.bytes, activationBytes: cut.activationBytes },
+    cost: headCost(model, cut),
   };
 }
 

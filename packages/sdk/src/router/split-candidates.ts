@@ -35,6 +35,8 @@ export interface SplitEstimate {
   tailSource: 'measured' | 'prior';
   /** Share of the model's FLOPs the device does. */
   deviceShare: number;
+  /** Why this cut is no candidate although its numbers are shown (its head does not fit in memory here). */
+  blocked?: string;
 }
 
 /** What the client knows about running one cut's head here. */
@@ -42,6 +44,8 @@ export interface HeadPlan {
   backend: string;
   missingBytes: number;
   sessionWarm: boolean;
+  /** Why the head cannot run here (memory), sized on its own: a head may fit where the whole model does not. */
+  blocked?: string;
 }
 
 export interface SplitInput {
@@ -81,7 +85,8 @@ export function wireBytes(cut: CutPoint, encoding: CutEncoding, dims: DimBinding
  * One estimate per cut: the head at this device's speed (its measured runs once it has run, else the
  * probe's prior), the cut tensors over the link (this tail's measured network time once it has run),
  * the tail at the pool's reported queue and compute (measured for this tail, else scaled from the
- * whole model's answers by FLOPs, else the cloud prior), fastest first.
+ * whole model's answers by FLOPs, else the cloud prior), fastest first. A cut whose head cannot run
+ * here keeps its row, marked `blocked`.
  */
 export function splitCandidates(input: SplitInput): SplitEstimate[] {
   const out: SplitEstimate[] = [];
@@ -119,6 +124,7 @@ export function splitCandidates(input: SplitInput): SplitEstimate[] {
       tailMs,
       tailSource: measuredTail === undefined ? 'prior' : 'measured',
       deviceShare: total > 0 ? before / total : 0,
+      ...(head.blocked ? { blocked: head.blocked } : {}),
     });
   }
   return out.sort((a, b) => a.totalMs - b.totalMs);
@@ -143,6 +149,7 @@ const kb = (bytes: number) => `${(bytes / 1024).toFixed(bytes < 10_240 ? 1 : 0)}
 
 /** One candidate as a person reads it. */
 export function describeSplit(s: SplitEstimate): string {
+  if (s.blocked) return `split@${s.cut} ruled out (${s.blocked})`;
   const setup = s.headSetupMs > 0 ? ` + setup ${ms(s.headSetupMs)}` : '';
   return `split@${s.cut} ${ms(s.totalMs)} (head ${ms(s.headMs)} ${s.headSource}${setup}, ${kb(s.uploadBytes)} ${s.encoding} up ${ms(s.networkMs)}, tail ${ms(s.queueMs + s.tailMs)} ${s.tailSource})`;
 }

@@ -24,38 +24,48 @@ export function decideWithSplit(
     configured: input.cloud.configured,
     online: input.device.network.online,
   });
-  const candidates = blocked
+  // Every cut's row is shown; those whose head cannot run here are no candidates.
+  const rows = blocked
     ? []
     : splitCandidates({ ...split, dims: input.dims, device: input.device, responseBytes: input.responseBytes, ...(encodings ? { encodings } : {}) });
+  const candidates = rows.filter((c) => !c.blocked);
+  const described = rows.map(describeSplit).join('; ');
   let base: RouteDecision | undefined;
   try {
     base = router.decide(input);
   } catch (error) {
     // Neither whole route is allowed; a split may still be (no-raw-input with a model too big to run here).
-    if (!isSplitflowError(error) || error.code === 'INVALID_REQUEST' || candidates.length === 0) throw error;
-    const best = candidates[0] as (typeof candidates)[number];
+    if (!isSplitflowError(error) || error.code === 'INVALID_REQUEST') throw error;
+    if (candidates.length === 0)
+      throw rows.length > 0 ? new SplitflowError(error.code, { message: `${error.message}; splits: ${described}`, details: error.details }) : error;
     return {
       where: 'split',
-      split: best,
-      reason: `split: local and cloud are ruled out (${error.message}); ${candidates.map(describeSplit).join('; ')}`,
+      split: candidates[0] as (typeof candidates)[number],
+      reason: `split: local and cloud are ruled out (${error.message}); ${described}`,
       mode: thresholds.mode,
       privacy: thresholds.privacy,
-      estimates: { budgetMs: thresholds.latencyBudgetMs, split: candidates },
+      estimates: { budgetMs: thresholds.latencyBudgetMs, split: rows },
     };
   }
-  const estimates = { ...base.estimates, ...(candidates.length > 0 ? { split: candidates } : {}) };
-  const splitBlocked = blocked ?? (candidates.length === 0 ? 'no cut has an allowed encoding whose tail is in the catalog' : undefined);
-  if (splitBlocked !== undefined || candidates.length === 0) return { ...base, estimates, splitBlocked };
+  const estimates = { ...base.estimates, ...(rows.length > 0 ? { split: rows } : {}) };
+  const splitBlocked =
+    blocked ??
+    (candidates.length === 0
+      ? rows.length > 0
+        ? `no cut's head can run here: ${described}`
+        : 'no cut has an allowed encoding whose tail is in the catalog'
+      : undefined);
+  if (splitBlocked !== undefined) return { ...base, estimates, splitBlocked, reason: rows.length > 0 ? `${base.reason}; splits: ${described}` : base.reason };
   const chosen = force === undefined ? undefined : force === true ? candidates[0] : candidates.find((c) => c.cut === force);
   if (force !== undefined && !chosen)
     throw new SplitflowError('INVALID_REQUEST', {
-      message: `model "${input.manifest.id}" has no usable cut "${force}"${encodings ? ` in ${encodings[force as string]}` : ''}; it has ${candidates.map((c) => `${c.cut} (${c.encoding})`).join(', ')}`,
+      message: `model "${input.manifest.id}" has no usable cut "${force}"${encodings ? ` in ${encodings[force as string]}` : ''}; it has ${rows.map((c) => (c.blocked ? `${c.cut} (${c.blocked})` : `${c.cut} (${c.encoding})`)).join(', ')}`,
     });
   const best = chosen ?? (candidates[0] as (typeof candidates)[number]);
   const local = base.localBlocked === undefined ? base.estimates.local?.totalMs : undefined;
   const cloud = base.cloudBlocked === undefined ? base.estimates.cloud?.totalMs : undefined;
   const numbers = [
-    ...candidates.map(describeSplit),
+    ...rows.map(describeSplit),
     local !== undefined ? `local ${ms(local)}` : `local ruled out (${base.localBlocked})`,
     cloud !== undefined ? `cloud ${ms(cloud)}` : `cloud ruled out (${base.cloudBlocked})`,
     `budget ${ms(thresholds.latencyBudgetMs)}`,
@@ -67,7 +77,7 @@ export function decideWithSplit(
   else if (thresholds.mode === 'prefer-local') take = !(local !== undefined && local <= budget) && best.totalMs < (cloud ?? Number.POSITIVE_INFINITY);
   else if (thresholds.mode === 'prefer-cloud') take = !(cloud !== undefined && cloud <= budget) && best.totalMs < (local ?? Number.POSITIVE_INFINITY);
   else take = best.totalMs < Math.min(local ?? Number.POSITIVE_INFINITY, cloud ?? Number.POSITIVE_INFINITY);
-  if (!take) return { ...base, estimates, reason: `${base.reason}; splits: ${candidates.map(describeSplit).join('; ')}` };
+  if (!take) return { ...base, estimates, reason: `${base.reason}; splits: ${described}` };
   return {
     where: 'split',
     split: best,
