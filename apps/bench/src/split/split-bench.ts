@@ -64,8 +64,8 @@ interface DeviceSpec {
   /** In a real Chromium page. */
   browser?: BrowserDeviceSpec;
   /**
-   * Models this device runs (default: all asked for). The pages leave out ocr-det, the costliest cell
-   * (seconds per route on 3G): the Node devices measure it, and the whole run stays within an hour here.
+   * Models this device runs (default: all asked for). The SwiftShader page leaves out the OCR models
+   * whose whole runs take seconds on the software GPU (ocr-rec, ocr-det), so the run stays within an hour here.
    */
   models?: string[];
 }
@@ -79,24 +79,21 @@ const DEVICES: Record<string, DeviceSpec> = {
   'chromium-wasm-1t': {
     label: 'Chromium (headless, Debian), the SDK in a page, onnxruntime-web wasm with 1 thread in its module Worker',
     browser: { worker: true, backends: ['wasm'], numThreads: 1 },
-    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
   },
   'chromium-wasm-2t': {
     label: 'Chromium, a cross-origin isolated page, onnxruntime-web wasm with 2 threads in its module Worker (both cores of this machine)',
     browser: { worker: true, backends: ['wasm'], numThreads: 2 },
-    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
   },
   'chromium-webgpu-swiftshader': {
     label: "Chromium with --enable-unsafe-webgpu: onnxruntime-web's WebGPU backend on SwiftShader, a software GPU on the CPU (a slow GPU, not a real one)",
     browser: { worker: true, backends: ['webgpu'], webgpu: true },
-    // Seconds per run of ocr-rec's whole model on the software GPU: left out to keep the run within an hour.
+    // Seconds per run of the OCR models' whole graphs on the software GPU: left out to keep the run within an hour.
     models: ['tiny', 'ocr-cls', 'vision-s'],
   },
   'chromium-slow-phone-cdp': {
     label:
       'EMULATION: Chromium with CDP CPU throttling 4x (the rate Lighthouse uses for a mid-tier phone), the runtime on the page main thread (CDP throttling does not reach Workers), wasm 1 thread',
     browser: { worker: false, backends: ['wasm'], numThreads: 1, cpuThrottle: 4 },
-    models: ['tiny', 'ocr-cls', 'ocr-rec', 'vision-s'],
   },
 };
 for (const d of devices) if (!DEVICES[d]) throw new Error(`unknown device "${d}"; known: ${Object.keys(DEVICES).join(', ')}`);

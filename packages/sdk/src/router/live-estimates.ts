@@ -28,7 +28,10 @@ export interface LiveEstimatesSnapshot {
  * Live estimates the router reads: this device's measured local latency per model (steady runs only),
  * compile and first-run time per model, the cloud's round trip (pings), the link's throughput and,
  * per model, the network time, queue and compute time its answers reported.
- * All are EWMAs (the contract's `ewma`) so a slow outlier moves them but does not own them.
+ * A route's own times (local compute, cloud compute, queue, network) are the median of its last few
+ * runs: on a busy device one run can take three times another, and a median is moved by no single
+ * one, slow or fast, where a mean follows whichever came last. The link's throughput, the round trip,
+ * compile and first-run times are EWMAs (the contract's `ewma`).
  */
 export interface LiveEstimates {
   /** A steady run: a session's runs after its first. */
@@ -67,8 +70,10 @@ export interface LiveEstimates {
 }
 
 export interface LiveEstimatesOptions {
-  /** Weight of the newest sample. @default 0.3 */
+  /** Weight of the newest sample in the EWMAs (throughput, round trip, compile and first run). @default 0.3 */
   alpha?: number;
+  /** Runs per route whose median is its time. @default 5 */
+  window?: number;
 }
 
 // Transfers shorter than this say more about latency than throughput.
@@ -79,25 +84,41 @@ const MIN_TRANSFER_BYTES = 64 * 1024;
 // the same size corrects it.
 const scale = (sample: Sample, flops: number) => (sample.flops > 0 ? sample.ms * (flops / sample.flops) : sample.ms);
 
+/** Median of a few numbers (the mean of the middle two for an even count); undefined for none. */
+export function median(values: readonly number[]): number | undefined {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : sorted.length ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2 : undefined;
+}
+
+interface CloudRuns {
+  runs: Sample[];
+  queue: number[];
+  network: number[];
+}
+
 export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEstimates {
   const alpha = options.alpha ?? 0.3;
-  const local = new Map<string, Sample>();
+  const window = options.window ?? 5;
+  const local = new Map<string, Sample[]>();
   const compile = new Map<string, number>();
   const firstRun = new Map<string, number>();
-  const cloud = new Map<string, Sample & { queueMs: number; networkMs?: number }>();
+  const cloud = new Map<string, CloudRuns>();
   let rtt: number | undefined;
   let mbps: number | undefined;
   let upMbps: number | undefined;
 
-  const update = (previous: Sample | undefined, flops: number, ms: number): Sample => {
-    // Bring the previous sample to the new size before averaging, so mixed sizes average in time per flop.
-    const prior = previous ? scale(previous, flops) : undefined;
-    return { ms: ewma(prior, ms, alpha), flops };
+  const keep = <T>(list: readonly T[] | undefined, value: T): T[] => [...(list ?? []), value].slice(-window);
+  // Each run is brought to the asked size before the median, so runs of mixed sizes compare in time per flop.
+  const timeAt = (runs: readonly Sample[] | undefined, flops: number) => median((runs ?? []).map((r) => scale(r, flops)));
+  const latest = (runs: readonly Sample[] | undefined) => {
+    const last = runs?.at(-1);
+    return last ? { ms: timeAt(runs, last.flops) as number, flops: last.flops } : undefined;
   };
 
   return {
     recordLocal(model, flops, computeMs) {
-      local.set(model, update(local.get(model), flops, computeMs));
+      local.set(model, keep(local.get(model), { ms: computeMs, flops }));
     },
     recordCompile(model, compileMs) {
       compile.set(model, ewma(compile.get(model), compileMs, alpha));
@@ -115,11 +136,10 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
     },
     recordCloud(model, flops, observed) {
       const previous = cloud.get(model);
-      const next = update(previous, flops, observed.computeMs);
       cloud.set(model, {
-        ...next,
-        queueMs: ewma(previous?.queueMs, observed.queueMs, alpha),
-        networkMs: ewma(previous?.networkMs, observed.networkMs, alpha),
+        runs: keep(previous?.runs, { ms: observed.computeMs, flops }),
+        queue: keep(previous?.queue, observed.queueMs),
+        network: keep(previous?.network, observed.networkMs),
       });
     },
     recordRtt(rttMs) {
@@ -129,29 +149,28 @@ export function createLiveEstimates(options: LiveEstimatesOptions = {}): LiveEst
       rtt = undefined;
       mbps = undefined;
       upMbps = undefined;
-      for (const [model, sample] of cloud) cloud.set(model, { ms: sample.ms, flops: sample.flops, queueMs: sample.queueMs });
+      for (const runs of cloud.values()) runs.network = [];
     },
-    localComputeMs(model, flops) {
-      const sample = local.get(model);
-      return sample ? scale(sample, flops) : undefined;
-    },
+    localComputeMs: (model, flops) => timeAt(local.get(model), flops),
     compileMs: (model) => compile.get(model),
     firstRunMs: (model) => firstRun.get(model),
     linkMbps: () => mbps,
     uplinkMbps: () => upMbps,
-    cloudComputeMs(model, flops) {
-      const sample = cloud.get(model);
-      return sample ? scale(sample, flops) : undefined;
-    },
-    cloudQueueMs: (model) => cloud.get(model)?.queueMs,
-    cloudNetworkMs: (model) => cloud.get(model)?.networkMs,
+    cloudComputeMs: (model, flops) => timeAt(cloud.get(model)?.runs, flops),
+    cloudQueueMs: (model) => median(cloud.get(model)?.queue ?? []),
+    cloudNetworkMs: (model) => median(cloud.get(model)?.network ?? []),
     rttMs: () => rtt,
     snapshot() {
       const localOut: LiveEstimatesSnapshot['local'] = {};
       for (const k of new Set([...local.keys(), ...compile.keys(), ...firstRun.keys()])) {
-        localOut[k] = { ...local.get(k), compileMs: compile.get(k), firstRunMs: firstRun.get(k) };
+        localOut[k] = { ...latest(local.get(k)), compileMs: compile.get(k), firstRunMs: firstRun.get(k) };
       }
-      return { local: localOut, cloud: Object.fromEntries(cloud), cloudRttMs: rtt, linkMbps: mbps, uplinkMbps: upMbps };
+      const cloudOut: LiveEstimatesSnapshot['cloud'] = {};
+      for (const [k, c] of cloud) {
+        const networkMs = median(c.network);
+        cloudOut[k] = { ...(latest(c.runs) as Sample), queueMs: median(c.queue) as number, ...(networkMs === undefined ? {} : { networkMs }) };
+      }
+      return { local: localOut, cloud: cloudOut, cloudRttMs: rtt, linkMbps: mbps, uplinkMbps: upMbps };
     },
   };
 }

@@ -4,8 +4,16 @@ import { describeLink, type LatencyRouter, ms, type RouteInput } from './latency
 import { describeSplit, type SplitInput, splitBlock, splitCandidates } from './split-candidates.js';
 
 /**
+ * How much faster than the better whole route a split's estimate must be for auto to take it. A split
+ * adds up three measured times (head, upload, tail), each as noisy as a whole route's, and a near-tie
+ * has little to win: taking the whole route then costs at most this share, while a split that the
+ * noise made look faster can cost far more (a busy device's run can take three times another).
+ */
+export const SPLIT_MARGIN = 0.1;
+
+/**
  * Local or cloud as the latency router decides, then every cut weighed against them: a split is taken
- * when it is the fastest allowed route (auto), or when the preferred route misses the budget and the
+ * when it is the fastest allowed route by `SPLIT_MARGIN` (auto), or when the preferred route misses the budget and the
  * split beats the other one (prefer-local, prefer-cloud). `local-only` never sends anything and
  * `cloud-only` never splits; `no-raw-input` rules the whole-model cloud route out, not the split.
  * The reason lists every candidate's numbers.
@@ -76,7 +84,7 @@ export function decideWithSplit(
   if (chosen) take = true;
   else if (thresholds.mode === 'prefer-local') take = !(local !== undefined && local <= budget) && best.totalMs < (cloud ?? Number.POSITIVE_INFINITY);
   else if (thresholds.mode === 'prefer-cloud') take = !(cloud !== undefined && cloud <= budget) && best.totalMs < (local ?? Number.POSITIVE_INFINITY);
-  else take = best.totalMs < Math.min(local ?? Number.POSITIVE_INFINITY, cloud ?? Number.POSITIVE_INFINITY);
+  else take = best.totalMs < (1 - SPLIT_MARGIN) * Math.min(local ?? Number.POSITIVE_INFINITY, cloud ?? Number.POSITIVE_INFINITY);
   if (!take) return { ...base, estimates, reason: `${base.reason}; splits: ${described}` };
   return {
     where: 'split',
