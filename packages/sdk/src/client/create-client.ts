@@ -200,7 +200,12 @@ export async function createClient(options: ClientOptions): Promise<SplitflowCli
           return runSplit(
             {
               manifest: (id) => loaded.manifest(id),
-              runLocal: async (m, h, f) => local.runLocal(m, await local.planLocal(m, routed), f, h, o.signal),
+              runLocal: async (m, h, f) => {
+                // A head or tail sized at the tensors it takes: one that does not fit this page never runs here.
+                const plan = await local.planLocal(m, routed, bindInputs(m, h.tensors));
+                if (!plan.runnable) throw new SplitflowError('LOCAL_UNAVAILABLE', { message: `${m.id}: ${plan.reason}` });
+                return local.runLocal(m, plan, f, h, o.signal);
+              },
               runCloud: (m, tensors, f) => runCloud(m, f, tensors, thresholds.latencyBudgetMs, o),
               now,
             },

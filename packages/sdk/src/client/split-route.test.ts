@@ -113,6 +113,22 @@ describe('the split route (head here, tail on a real worker)', () => {
     }
   });
 
+  it('does not finish a tail on the device that would not fit its memory budget: the pool failure stands, and says so', async () => {
+    // tiny's head needs 35.5 KiB at batch 3, its uint8 tail 75.6 KiB: a 64 KiB page runs the head only.
+    const client = await createClient(options({ broker: 'http://127.0.0.1:9', cloud: { maxRetries: 0 }, memoryBudgetBytes: 64 * 1024 }));
+    try {
+      const failed = await client.infer('tiny', { features: features() }, { split: cut() }).catch((e: unknown) => e);
+      expect(failed).toMatchObject({ code: 'NETWORK' });
+      expect(String((failed as Error).message)).toMatch(
+        new RegExp(
+          `the tail of tiny at ${cut()} failed in the pool \\(.*\\) and cannot finish here: tiny\\.${cut()}\\.uint8: model needs 0\\.1 MiB, over this page's 0\\.1 MiB memory budget`,
+        ),
+      );
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('sends the request whole to the cloud when the head fails, and not when privacy is no-raw-input', async () => {
     const head = catalog.models.find((m) => m.id === 'tiny')?.cutPoints?.[0]?.head.path as string;
     files.override(`/${head}`, new Uint8Array([1, 2, 3]));

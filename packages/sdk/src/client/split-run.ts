@@ -99,7 +99,16 @@ export async function runSplit(
   } catch (error) {
     const e = failure(error);
     if (e.code === 'ABORTED' || e.code === 'DISPOSED' || e.code === 'INVALID_TENSOR') throw e;
-    const local = await deps.runLocal(tail, { tensors: wire }, after);
+    let local: RunOutcome;
+    try {
+      local = await deps.runLocal(tail, { tensors: wire }, after);
+    } catch (here) {
+      throw new SplitflowError(e.code, {
+        message: `the tail of ${model.id} at ${cut.name} failed in the pool (${e.message}) and cannot finish here: ${failure(here).message}`,
+        details: { model: model.id, cut: cut.name },
+        cause: e,
+      });
+    }
     return {
       ...local,
       split: { ...split, tailWhere: 'local', tailFailed: { code: e.code, message: e.message }, tailLocalMs: local.timings.computeMs ?? 0 },
