@@ -147,8 +147,7 @@ export function createCloudClient(options: CloudClientOptions): CloudClient {
   const auth: Record<string, string> = options.apiKey ? { authorization: `Bearer ${options.apiKey}` } : {};
   /**
    * One HTTP exchange; its signal bounds it (a timeout rejects as `TimeoutError`). Bytes go as a Blob:
-   * Chromium uploads a typed array passed to fetch as is several times slower (30 ms more for
-   * vision-s's 602 KB on loopback, `apps/bench/results/sdk-first-result.md`).
+   * Chromium uploads a typed array passed to fetch as is several times slower.
    */
   const send = (path: string, signal: AbortSignal, body?: EncodedBody) =>
     (options.fetch ?? fetch)(`${url}/${path}`, {
