@@ -59,8 +59,8 @@ function once<T>(worker: Worker, message: unknown, transfer: Transferable[] = []
 /**
  * One series of timed cloud requests (wall time, the server's reported queue and compute, the
  * request's phases): through an SDK client, or with the page's own fetch. The page's fetch sends its
- * body as a Blob: this Chromium uploads a typed array passed to fetch as is several times slower (a
- * Request built from it and cloned, as ky does in the SDK, is not), so the row is the best a page gets.
+ * body as a Blob, as the SDK's cloud client does: this Chromium uploads a typed array passed to fetch
+ * as is several times slower, so the row is the best a page gets.
  */
 function cloudSeries(withSdk: boolean) {
   const wall: number[] = [];
