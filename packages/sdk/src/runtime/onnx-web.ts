@@ -36,7 +36,23 @@ function loadOrt(backend: 'webgpu' | 'wasm', settings: RuntimeSettings): Promise
   return loaded.ort;
 }
 
-type GpuLike = { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean } } | null> };
+type GpuLike = { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolean }; features?: Set<string> } | null> };
+const gpuOf = () => (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu;
+
+/**
+ * onnxruntime-web 1.30's WebGPU backend, on an adapter without shader-f16 (SwiftShader), gives zeros
+ * for every output of a graph that holds a float16 tensor, its fp32 outputs too, and no error (a
+ * cut's head holds one: its fp16 encoding's Cast). Such a session is refused, so the host runs the
+ * graph on its next backend; the graph's own inputs and outputs show the float16 tensors of the
+ * catalog's heads and fp16 tails.
+ */
+let noShaderF16: Promise<boolean> | undefined;
+const lacksShaderF16 = () => {
+  noShaderF16 ??= Promise.resolve(gpuOf()?.requestAdapter())
+    .then((a) => !a?.features?.has('shader-f16'))
+    .catch(() => true);
+  return noShaderF16;
+};
 
 /**
  * Where this device has no WebGPU adapter, or only a software one (which the SDK leaves to wasm by
@@ -44,7 +60,7 @@ type GpuLike = { requestAdapter(): Promise<{ info?: { isFallbackAdapter?: boolea
  * ready when `prepare` or a model asks. Its wasm starts in `loadOrt`, which alone knows the caller's
  * `wasmPaths` and threads. Resolves whether it fetched.
  */
-export async function prefetchWasmBuild(gpu = (globalThis.navigator as { gpu?: GpuLike } | undefined)?.gpu): Promise<boolean> {
+export async function prefetchWasmBuild(gpu = gpuOf()): Promise<boolean> {
   const adapter = await gpu?.requestAdapter().catch(() => null);
   if (adapter && !adapter.info?.isFallbackAdapter) return false;
   await import('onnxruntime-web/wasm');
@@ -92,6 +108,14 @@ export function createOnnxWebAdapter(): RuntimeAdapter {
         graphOptimizationLevel: 'all',
         ...(externalData.length > 0 ? { externalData } : {}),
       });
+      if (
+        backend === 'webgpu' &&
+        (await lacksShaderF16()) &&
+        [...session.inputMetadata, ...session.outputMetadata].some((m) => m.isTensor && m.type === 'float16')
+      ) {
+        await session.release();
+        throw new Error('WebGPU without shader-f16 gives wrong results for graphs with float16 tensors in onnxruntime-web');
+      }
       // The source's outputs, when they are a subset of the graph's, are all that is fetched: a cut's
       // head outputs every wire encoding and only the one sent is computed.
       const fetches = source.outputs.length > 0 && source.outputs.every((o) => session.outputNames.includes(o)) ? source.outputs : session.outputNames;
