@@ -226,6 +226,32 @@ describe('decideWithSplit', () => {
   });
 });
 
+/** ocr-rec at width 320 on a wasm device with every model warm and present, as the split bench runs it. */
+function decideOcrRec(o: { budgetMs: number; responseBytes: number; device: DeviceProfile; live: LiveEstimates; assumed: { rttMs: number; mbps: number } }) {
+  const rec = catalog.models.find((m) => m.id === 'ocr-rec') as ModelManifest;
+  return decideWithSplit(
+    createLatencyRouter({ estimates: o.live }),
+    {
+      manifest: rec,
+      thresholds: thresholds({ minDeviceGflops: 0, latencyBudgetMs: o.budgetMs }),
+      dims: { batch: 1, width: 320 },
+      requestBytes: 3 * 48 * 320 * 4,
+      responseBytes: o.responseBytes,
+      device: o.device,
+      local: { runnable: true, backend: 'wasm', modelBytes: 10.8e6, missingBytes: 0, sessionWarm: true },
+      cloud: { configured: true },
+    },
+    {
+      manifest: rec,
+      hasModel,
+      link: linkOf(o.device, o.live, o.assumed),
+      heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+      live: o.live,
+      cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+    },
+  );
+}
+
 describe('ocr-rec on a Wi-Fi link (the answer is 40 steps of 6625 scores, 1 MB)', () => {
   const rec = catalog.models.find((m) => m.id === 'ocr-rec') as ModelManifest;
   const dims = { batch: 1, width: 320 };
@@ -235,28 +261,7 @@ describe('ocr-rec on a Wi-Fi link (the answer is 40 steps of 6625 scores, 1 MB)'
   const decideRec = (responseBytes: number) => {
     const live = createLiveEstimates();
     live.recordRtt(4);
-    const router = createLatencyRouter({ estimates: live });
-    return decideWithSplit(
-      router,
-      {
-        manifest: rec,
-        thresholds: thresholds({ minDeviceGflops: 0, latencyBudgetMs: 60_000 }),
-        dims,
-        requestBytes: 3 * 48 * 320 * 4,
-        responseBytes,
-        device,
-        local: { runnable: true, backend: 'wasm', modelBytes: 10.8e6, missingBytes: 0, sessionWarm: true },
-        cloud: { configured: true },
-      },
-      {
-        manifest: rec,
-        hasModel,
-        link: linkOf(device, live, { rttMs: 100, mbps: 10 }),
-        heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
-        live,
-        cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
-      },
-    );
+    return decideOcrRec({ budgetMs: 60_000, responseBytes, device, live, assumed: { rttMs: 100, mbps: 10 } });
   };
 
   it('weighs the answer at its real size, so the cold choice stays local (one step made the split look 0.8 s faster)', () => {
@@ -285,27 +290,7 @@ describe('measured estimates on a busy device (the split bench: ocr-rec, chromiu
   const [cut, late] = [cutOf('conv2d-185'), cutOf('p2o-averagepool-1')];
   const device = { ...(DEVICES.laptop as DeviceProfile), network: NETWORKS['4g'] as NetworkInfo };
   const decideOn = (live: LiveEstimates) =>
-    decideWithSplit(
-      createLatencyRouter({ estimates: live }),
-      {
-        manifest: rec,
-        thresholds: thresholds({ minDeviceGflops: 0, latencyBudgetMs: 600_000 }),
-        dims,
-        requestBytes: 3 * 48 * 320 * 4,
-        responseBytes: responseBytes(rec, dims),
-        device,
-        local: { runnable: true, backend: 'wasm', modelBytes: 10.8e6, missingBytes: 0, sessionWarm: true },
-        cloud: { configured: true },
-      },
-      {
-        manifest: rec,
-        hasModel,
-        link: linkOf(device, live, { rttMs: 170, mbps: 9 }),
-        heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
-        live,
-        cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
-      },
-    );
+    decideOcrRec({ budgetMs: 600_000, responseBytes: responseBytes(rec, dims), device, live, assumed: { rttMs: 170, mbps: 9 } });
   const measured = (localRuns: number[]) => {
     const live = createLiveEstimates();
     live.recordRtt(185);

@@ -12,25 +12,15 @@ const layout: BatchLayout = { dim: 'batch', inputAxes: new Map([['x', 0]]), outp
 const rows = (values: number[]): NamedTensor[] => [{ name: 'x', datatype: 'FP32', shape: [values.length, 1], data: Float32Array.from(values) }];
 const values = (o: BatchOutcome) => Array.from((o.outputs[0] as NamedTensor).data as Float32Array);
 
-function setup(config: Partial<BatchingConfig>, options: { fail?: (x: Float32Array) => boolean; layout?: BatchLayout | null } = {}) {
-  const runs: number[][] = [];
+/** Runs that can be held at their start and released together. */
+function runGate() {
   const gates: (() => void)[] = [];
   let hold = false;
-  const queue = createBatchQueue({
-    model: 'm',
-    layout: options.layout === null ? undefined : (options.layout ?? layout),
-    config: { ...DEFAULT_BATCHING, ...config },
-    async run(inputs) {
-      const x = (inputs[0] as NamedTensor).data as Float32Array;
-      runs.push(Array.from(x));
-      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
-      if (options.fail?.(x)) throw new Error('bad row');
-      return [{ name: 'y', datatype: 'FP32', shape: (inputs[0] as NamedTensor).shape, data: x.map((v) => v * 10) }];
-    },
-  });
   return {
-    queue,
-    runs,
+    /** Awaited by a run as it starts: returns at once unless runs are held. */
+    pass: async () => {
+      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+    },
     holdRuns: () => {
       hold = true;
     },
@@ -41,12 +31,29 @@ function setup(config: Partial<BatchingConfig>, options: { fail?: (x: Float32Arr
   };
 }
 
+function setup(config: Partial<BatchingConfig>, options: { fail?: (x: Float32Array) => boolean; layout?: BatchLayout | null } = {}) {
+  const runs: number[][] = [];
+  const { pass, holdRuns, release } = runGate();
+  const queue = createBatchQueue({
+    model: 'm',
+    layout: options.layout === null ? undefined : (options.layout ?? layout),
+    config: { ...DEFAULT_BATCHING, ...config },
+    async run(inputs) {
+      const x = (inputs[0] as NamedTensor).data as Float32Array;
+      runs.push(Array.from(x));
+      await pass();
+      if (options.fail?.(x)) throw new Error('bad row');
+      return [{ name: 'y', datatype: 'FP32', shape: (inputs[0] as NamedTensor).shape, data: x.map((v) => v * 10) }];
+    },
+  });
+  return { queue, runs, holdRuns, release };
+}
+
 /** A queue on an injected clock whose every run takes `runMs()` of it; runs can be held at their start. */
 function clockedSetup(config: Partial<BatchingConfig>, runMs: () => number) {
   const clock = { t: 0 };
   const ran: number[] = [];
-  const gates: (() => void)[] = [];
-  let hold = false;
+  const { pass, holdRuns, release } = runGate();
   const queue = createBatchQueue({
     model: 'm',
     layout,
@@ -54,23 +61,12 @@ function clockedSetup(config: Partial<BatchingConfig>, runMs: () => number) {
     now: () => clock.t,
     async run(inputs) {
       ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
-      if (hold) await new Promise<void>((resolve) => gates.push(resolve));
+      await pass();
       clock.t += runMs();
       return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
     },
   });
-  return {
-    queue,
-    clock,
-    ran,
-    holdRuns: () => {
-      hold = true;
-    },
-    release: () => {
-      hold = false;
-      for (const g of gates.splice(0)) g();
-    },
-  };
+  return { queue, clock, ran, holdRuns, release };
 }
 
 describe('createBatchQueue', () => {
