@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { round } from '../worker/stats.js';
 import { breakEvenSlowdown, type Cell, choiceOf, headline, mergeReports, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
 
 // The bench's own logic on made-up samples (deterministic), and a smoke run of the real command on
@@ -35,7 +36,7 @@ describe('summariseCell', () => {
     expect(cell.auto).toMatchObject({ ms: 66, picks: { 'split@a/uint8': 3 }, vsOracle: 1.1, vsBestWhole: 0.66 });
     expect(cell.cold).toMatchObject({ choice: 'cloud', ms: 200, vsBestWhole: 2 });
     // The choice is judged by its route's median, apart from the noise of auto's own runs.
-    expect(choiceOf(cell)).toEqual({ route: 'split@a/uint8', ms: 60, vsOracle: 1, vsBestWhole: 0.6 });
+    expect(choiceOf(cell)).toEqual({ route: 'split@a/uint8', ms: 60, vsOracle: 1, vsBestWhole: 0.6, worst: { route: 'split@a/uint8', vsBestWhole: 0.6 } });
     const h = headline([cell, { ...cell, auto: { ...cell.auto, vsOracle: 1.2, vsBestWhole: 1.3 } } as Cell]);
     expect(h).toMatchObject({
       cells: 2,
@@ -47,6 +48,46 @@ describe('summariseCell', () => {
       coldWithin10: 0,
       coldWorseThanBestWholeBy20: 2,
     });
+  });
+});
+
+describe('choiceOf', () => {
+  // The split bench's ocr-rec cell on the throttled page over Wi-Fi: three near-equal routes, and auto
+  // took each once in three rounds.
+  const cell = summariseCell({
+    model: 'ocr-rec',
+    device: 'd',
+    network: 'wifi',
+    loadAverage1m: 1,
+    rounds: 3,
+    classCount: undefined,
+    failures: [],
+    samples: [
+      ...[720, 700, 760].map((ms) => sample('local', ms)),
+      ...[881, 860, 900].map((ms) => sample('cloud', ms)),
+      ...[736, 730, 750].map((ms) => sample('split@c/uint8', ms, 'split@c/uint8')),
+      sample('auto', 900, 'cloud'),
+      sample('auto', 740, 'split@c/uint8'),
+      sample('auto', 720, 'local'),
+    ],
+  });
+
+  it('judges every choice auto made, not only the one it made most often', () => {
+    const choice = choiceOf(cell);
+    // (881 + 736 + 720) / 3 over local's 720: what a caller could expect of auto here.
+    expect(choice.ms).toBeCloseTo((881 + 736 + 720) / 3, 1);
+    expect(choice.vsBestWhole).toBeCloseTo(1.082, 3);
+    // The slowest single choice is still shown: cloud, 22% over local.
+    expect(choice.worst).toEqual({ route: 'cloud', vsBestWhole: 1.224 });
+    expect(headline([cell])).toMatchObject({ choiceWithin10: 1, choiceWorseThanBestWholeBy20: 0, anyChoiceWorseThanBestWholeBy20: 1 });
+  });
+
+  it('weighs a choice by how often auto took it', () => {
+    const mostlyCloud = { ...cell, auto: { ...cell.auto, picks: { cloud: 3, local: 1 } } };
+    expect(choiceOf(mostlyCloud)).toMatchObject({ route: 'cloud', ms: round((3 * 881 + 720) / 4, 1) });
+    expect(headline([mostlyCloud]).choiceWorseThanBestWholeBy20).toBe(0);
+    const allCloud = { ...cell, auto: { ...cell.auto, picks: { cloud: 2 } } };
+    expect(headline([allCloud]).choiceWorseThanBestWholeBy20).toBe(1);
   });
 });
 
@@ -71,23 +112,24 @@ describe('breakEvenSlowdown', () => {
 });
 
 describe('mergeReports', () => {
+  const cell = summariseCell({
+    model: 'm',
+    device: 'a',
+    network: 'n',
+    loadAverage1m: 1,
+    rounds: 1,
+    classCount: undefined,
+    failures: [],
+    samples: [sample('local', 10), sample('cloud', 20), sample('auto', 11, 'local')],
+  });
+  const part = (device: string, date: string, minutes: number, load: number, networks = ['n']): SplitReportData => ({
+    machine: { date, name: 'vm', loadAverageBefore: [load, load, load], loadAverageAfter: [load, load, load], devicesRunAtOnce: 2 },
+    minutes,
+    setup: { rounds: 1, devices: { [device]: `${device} label` }, networks: {}, cloud: 'c', shaping: 's', caveat: 'k', inputs: {} },
+    cells: networks.map((network) => ({ ...cell, device, network, loadAverage1m: load })),
+  });
+
   it('joins runs of different devices: every cell, every device, each run with its own time and load', () => {
-    const cell = summariseCell({
-      model: 'm',
-      device: 'a',
-      network: 'n',
-      loadAverage1m: 1,
-      rounds: 1,
-      classCount: undefined,
-      failures: [],
-      samples: [sample('local', 10), sample('cloud', 20), sample('auto', 11, 'local')],
-    });
-    const part = (device: string, date: string, minutes: number, load: number): SplitReportData => ({
-      machine: { date, name: 'vm', loadAverageBefore: [load, load, load], loadAverageAfter: [load, load, load], devicesRunAtOnce: 2 },
-      minutes,
-      setup: { rounds: 1, devices: { [device]: `${device} label` }, networks: {}, cloud: 'c', shaping: 's', caveat: 'k', inputs: {} },
-      cells: [{ ...cell, device }],
-    });
     const merged = mergeReports([part('a', '2026-11-30T20:00:00Z', 30, 9), part('b', '2026-11-30T20:30:00Z', 40, 14)]);
     expect(merged.cells.map((c) => c.device)).toEqual(['a', 'b']);
     expect(merged.setup.devices).toEqual({ a: 'a label', b: 'b label' });
@@ -102,6 +144,28 @@ describe('mergeReports', () => {
     expect(md).toContain('finished 2026-11-30 20:30 UTC after 40 min, devices b (2 at once): load average (1, 5, 15 min) before [14,14,14]');
     // The second run began at 19:50, before the first ended at 20:00.
     expect(md).toContain('The runs overlapped in time');
+  });
+
+  it("keeps a later run's cell where two runs timed the same one, and drops a run with no cell left", () => {
+    const merged = mergeReports([
+      part('a', '2026-11-30T20:00:00Z', 30, 9, ['n', 'm']),
+      part('b', '2026-11-30T20:00:00Z', 30, 9),
+      part('b', '2026-12-01T02:00:00Z', 20, 1),
+      part('a', '2026-12-01T03:00:00Z', 10, 2, ['m']),
+    ]);
+    // Each cell once, in its first place, with the later run's numbers.
+    expect(merged.cells.map((c) => [c.device, c.network, c.loadAverage1m])).toEqual([
+      ['a', 'n', 9],
+      ['a', 'm', 2],
+      ['b', 'n', 1],
+    ]);
+    expect(merged.runs?.map((r) => [r.devices, r.date])).toEqual([
+      [['a'], '2026-11-30T20:00:00Z'],
+      [['b'], '2026-12-01T02:00:00Z'],
+      [['a'], '2026-12-01T03:00:00Z'],
+    ]);
+    expect(merged.minutes).toBe(60);
+    expect(merged.setup.devices).toEqual({ a: 'a label', b: 'b label' });
   });
 });
 

@@ -85,8 +85,10 @@ const DEVICES: Record<string, DeviceSpec> = {
     browser: { worker: true, backends: ['wasm'], numThreads: 2 },
   },
   'chromium-webgpu-swiftshader': {
-    label: "Chromium with --enable-unsafe-webgpu: onnxruntime-web's WebGPU backend on SwiftShader, a software GPU on the CPU (a slow GPU, not a real one)",
-    browser: { worker: true, backends: ['webgpu'], webgpu: true },
+    label:
+      "Chromium with --enable-unsafe-webgpu: onnxruntime-web's WebGPU backend on SwiftShader, a software GPU on the CPU (a slow GPU, not a real one); the heads run on wasm (1 thread), since SwiftShader lacks shader-f16 and every head holds a float16 tensor",
+    // wasm after webgpu: the SDK refuses a WebGPU session of a float16 graph on an adapter without shader-f16 (its outputs would be zeros).
+    browser: { worker: true, backends: ['webgpu', 'wasm'], numThreads: 1, webgpu: true },
     // Seconds per run of the OCR models' whole graphs on the software GPU: left out to keep the run within an hour.
     models: ['tiny', 'ocr-cls', 'vision-s'],
   },

@@ -281,9 +281,11 @@ describe('latency router with live estimates', () => {
     expect(slow.estimates.local?.source).toBe('measured');
     expect(slow.estimates.local?.computeMs).toBe(500);
     expect(slow.where).toBe('cloud');
+    live.recordLocal('tiny', flops, 500);
     // The estimate is the median of the last runs: one fast run among slow ones does not move it back.
     live.recordLocal('tiny', flops, 0.1);
     expect(router.decide(i).where).toBe('cloud');
+    // Of an even count the lower middle: as many fast runs as slow ones bring it back.
     live.recordLocal('tiny', flops, 0.1);
     expect(router.decide(i).estimates.local?.computeMs).toBe(0.1);
     expect(router.decide(i).where).toBe('local');

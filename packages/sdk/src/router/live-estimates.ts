@@ -30,7 +30,7 @@ export interface LiveEstimatesSnapshot {
  * per model, the network time, queue and compute time its answers reported.
  * A route's own times (local compute, cloud compute, queue, network) are the median of its last few
  * runs: on a busy device one run can take three times another, and a median is moved by no single
- * one, slow or fast, where a mean follows whichever came last. The link's throughput, the round trip,
+ * one, slow or fast, where a mean follows whichever came last (`median` says how an even count is read). The link's throughput, the round trip,
  * compile and first-run times are EWMAs (the contract's `ewma`).
  */
 export interface LiveEstimates {
@@ -84,11 +84,14 @@ const MIN_TRANSFER_BYTES = 64 * 1024;
 // the same size corrects it.
 const scale = (sample: Sample, flops: number) => (sample.flops > 0 ? sample.ms * (flops / sample.flops) : sample.ms);
 
-/** Median of a few numbers (the mean of the middle two for an even count); undefined for none. */
+/**
+ * Median of a few numbers, the lower of the middle two for an even count; undefined for none. A busy
+ * device's noise only ever slows a run (a stall, a core taken), so of two runs the faster one is the
+ * better guess of the next: the mean of the two would let one stall move the estimate by half of it.
+ */
 export function median(values: readonly number[]): number | undefined {
   const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : sorted.length ? ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2 : undefined;
+  return sorted[(sorted.length - 1) >> 1];
 }
 
 interface CloudRuns {
