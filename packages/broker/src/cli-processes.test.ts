@@ -5,6 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type { BrokerConfig } from '@splitflow/contract';
 import { OIP_PROTO_PATH, PROTO_LOADER_OPTIONS } from '@splitflow/oip-grpc';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { BROKER_CLI, startCli } from '@splitflow/test-fixtures/processes';
 import { type RunningRedis, startRedis } from '@splitflow/test-fixtures/redis-server';
@@ -29,7 +30,7 @@ afterAll(async () => {
 function configFile(jobs: BrokerConfig['jobs']): string {
   const config: BrokerConfig = {
     catalog: catalogPath,
-    pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['mlp'] }],
+    pools: [cpuPool(worker.url, ['mlp'])],
     anonymous: {},
     jobs,
     log: { level: 'error' },

@@ -2,6 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrokerConfig } from '@splitflow/contract';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { CATALOG_PATH } from '@splitflow/test-fixtures/catalog-models';
 import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,7 @@ beforeAll(async () => {
   ]);
   const config: BrokerConfig = {
     catalog: CATALOG_PATH,
-    pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['text-m'] }],
+    pools: [cpuPool(worker.url, ['text-m'])],
     anonymous: {},
     jobs: { store: 'memory' },
     log: { level: 'error' },

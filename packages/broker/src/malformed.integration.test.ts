@@ -1,3 +1,4 @@
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
 import { cleanRun, runFuzz, runOutcome, tinyReferenceOf } from '@splitflow/test-fixtures/fuzz-run';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
@@ -17,18 +18,7 @@ beforeAll(async () => {
   worker = await startWorker({ catalog: CATALOG_PATH, models: ['tiny'], intraOpThreads: 1 });
   broker = await buildBroker(
     {
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: worker.url }],
-          costPerHour: 1,
-          maxConcurrency: 4,
-          models: ['tiny'],
-          throughput: { gflops: 10, fixedOverheadMs: 1 },
-        },
-      ],
+      pools: [cpuPool(worker.url, ['tiny'], { costPerHour: 1, throughput: { gflops: 10, fixedOverheadMs: 1 } })],
       tenants: [{ id: 'acme', apiKeys: [KEY] }],
       jobs: { store: 'memory' },
       log: { level: 'silent' },

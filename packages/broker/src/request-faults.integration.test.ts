@@ -1,4 +1,5 @@
 import { type ModelCatalog, validateCatalog } from '@splitflow/contract';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { CATALOG_PATH, readCatalog } from '@splitflow/test-fixtures/catalog-models';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,18 +34,7 @@ async function stack(workerCatalog: ModelCatalog): Promise<{ broker: Broker; url
   workers.push(worker);
   const broker = await buildBroker(
     {
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: worker.url }],
-          costPerHour: 1,
-          maxConcurrency: 2,
-          models: ['tiny', 'text-m'],
-          throughput: { gflops: 10, fixedOverheadMs: 1 },
-        },
-      ],
+      pools: [cpuPool(worker.url, ['tiny', 'text-m'], { costPerHour: 1, maxConcurrency: 2, throughput: { gflops: 10, fixedOverheadMs: 1 } })],
       tenants: [{ id: 'acme', apiKeys: [KEY] }],
       jobs: { store: 'memory' },
       log: { level: 'silent' },

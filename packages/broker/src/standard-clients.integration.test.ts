@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { bytesFromStrings } from '@splitflow/contract';
 import { OIP_PROTO_PATH } from '@splitflow/oip-grpc';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { writeEchoCatalog } from '@splitflow/test-fixtures/echo-catalog';
 import { BROKER_CLI, type Child, startCli, WORKER_CLI } from '@splitflow/test-fixtures/processes';
 import { STANDARD_CLIENTS_SCRIPT } from '@splitflow/test-fixtures/standard-clients';
@@ -95,7 +96,7 @@ beforeAll(async () => {
   ]);
   const config = {
     catalog: echo.catalogPath,
-    pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['echo'] }],
+    pools: [cpuPool(worker.url, ['echo'])],
     tenants: [{ id: 'acme', apiKeys: [KEY] }],
     health: { intervalMs: 200 },
     jobs: { store: 'memory' },

@@ -1,3 +1,4 @@
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { type StalledServer, startStalledServer } from '@splitflow/test-fixtures/processes';
 import { describe, expect, it } from 'vitest';
@@ -11,18 +12,7 @@ async function brokerWith(stalled: StalledServer, limits: { maxTenantBytes?: num
   const { catalog } = await writeFixtureCatalog();
   const broker = await buildBroker(
     {
-      pools: [
-        {
-          name: 'cpu',
-          hardware: 'cpu',
-          protocol: 'oip-v2',
-          endpoints: [{ url: stalled.url }],
-          costPerHour: 1,
-          maxConcurrency: 8,
-          models: ['mlp'],
-          throughput: { gflops: 1, fixedOverheadMs: 1 },
-        },
-      ],
+      pools: [cpuPool(stalled.url, ['mlp'], { costPerHour: 1, maxConcurrency: 8, throughput: { gflops: 1, fixedOverheadMs: 1 } })],
       tenants: [{ id: 'acme', apiKeys: [KEY] }],
       jobs: { store: 'memory' },
       log: { level: 'silent' },

@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrokerConfig, type BrokerPool, decodeInferResponse, encodeInferRequest, isSplitflowError, type ModelCatalog } from '@splitflow/contract';
+import { type BrokerConfig, decodeInferResponse, encodeInferRequest, isSplitflowError, type ModelCatalog } from '@splitflow/contract';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { BROKER_CLI, type Child, startCli, startStalledServer } from '@splitflow/test-fixtures/processes';
 import { type RunningRedis, startRedis } from '@splitflow/test-fixtures/redis-server';
@@ -31,16 +32,7 @@ afterAll(async () => {
   await Promise.all([worker?.close(), redis?.close()]);
 });
 
-const pool = (url: string): BrokerPool => ({
-  name: 'cpu',
-  hardware: 'cpu',
-  protocol: 'oip-v2',
-  endpoints: [{ url }],
-  costPerHour: 0.1,
-  maxConcurrency: 4,
-  models: ['mlp', 'double'],
-  throughput: { gflops: 1, fixedOverheadMs: 0.05 },
-});
+const pool = (url: string) => cpuPool(url, ['mlp', 'double'], { throughput: { gflops: 1, fixedOverheadMs: 0.05 } });
 
 /** A broker config on the shared Redis, under a prefix of its own unless `prefix` joins another's. */
 function redisConfig(url: string, jobs: BrokerConfig['jobs'] = {}, over: Partial<BrokerConfig> = {}): BrokerConfig {

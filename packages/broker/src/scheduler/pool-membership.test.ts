@@ -1,8 +1,8 @@
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { describe, expect, it } from 'vitest';
 import { addEndpoint, createPoolState, modelLoad, removeEndpoint, setHealthy, setLoaded } from './pool-state.js';
 
-const pool = () =>
-  createPoolState({ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', costPerHour: 1, maxConcurrency: 2, models: ['m'], endpoints: [{ url: 'http://a:1/' }] });
+const pool = () => createPoolState(cpuPool('http://a:1/', ['m'], { costPerHour: 1, maxConcurrency: 2 }));
 
 describe('pool membership', () => {
   it('gives a joining endpoint a fresh index; one admitted later joins the healthy and warm sets', () => {
