@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { cpuPool } from './broker-pools.js';
 
 // Test and benchmark support: real processes and servers on loopback.
 
@@ -107,17 +108,7 @@ export async function startBrokerInFront(options: {
   const dir = mkdtempSync(join(tmpdir(), 'splitflow-broker-'));
   const config = {
     catalog: options.catalogPath,
-    pools: [
-      {
-        name: 'cpu',
-        hardware: 'cpu',
-        protocol: 'oip-v2',
-        endpoints: [{ url: options.workerUrl }],
-        costPerHour: 0.1,
-        maxConcurrency: options.maxConcurrency,
-        models: options.models,
-      },
-    ],
+    pools: [cpuPool(options.workerUrl, options.models, { maxConcurrency: options.maxConcurrency })],
     anonymous: {},
     jobs: { store: 'memory' },
     log: { level: 'warn' },

@@ -1,5 +1,6 @@
 import { type Broker, buildBroker } from '@splitflow/broker';
 import { type BrokerConfig, isSplitflowError, type Tensor } from '@splitflow/contract';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { type FixtureCatalog, writeFixtureCatalog } from '@splitflow/test-fixtures/fixture-catalog';
 import { createMemoryCacheStorage } from '@splitflow/test-fixtures/memory-cache';
 import { type StaticServer, startStaticServer } from '@splitflow/test-fixtures/static-server';
@@ -23,18 +24,7 @@ beforeAll(async () => {
   files = await startStaticServer(fixture.dir);
   worker = await startWorker({ catalog: fixture.catalogPath, modelDir: fixture.dir, intraOpThreads: 1 });
   const config: BrokerConfig = {
-    pools: [
-      {
-        name: 'cpu-pool',
-        hardware: 'cpu',
-        protocol: 'oip-v2',
-        endpoints: [{ url: worker.url }],
-        costPerHour: 0.1,
-        maxConcurrency: 4,
-        models: ['mlp', 'double'],
-        throughput: { gflops: 1, fixedOverheadMs: 0.05 },
-      },
-    ],
+    pools: [cpuPool(worker.url, ['mlp', 'double'], { name: 'cpu-pool', throughput: { gflops: 1, fixedOverheadMs: 0.05 } })],
     tenants: [
       { id: 'acme', apiKeys: [KEY], rateLimit: { requestsPerSecond: 20, burst: 2 } },
       { id: 'slow', apiKeys: [SLOW_KEY], rateLimit: { requestsPerSecond: 2, burst: 2 } },
