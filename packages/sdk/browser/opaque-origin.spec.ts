@@ -1,5 +1,6 @@
 import { expect, type Frame, test } from '@playwright/test';
 import { type Broker, buildBroker } from '@splitflow/broker';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { CHROMIUM_ARGS } from '../../../playwright.config.js';
 import { clientOptions, expectClose, type Fixture, makeFixture, ok, X } from './fixture.js';
@@ -24,7 +25,7 @@ test.beforeAll(async () => {
   worker = await startWorker({ catalog: fixture.catalogPath, modelDir: fixture.dir, logLevel: false });
   broker = await buildBroker(
     {
-      pools: [{ name: 'cpu', hardware: 'cpu', protocol: 'oip-v2', endpoints: [{ url: worker.url }], costPerHour: 0.1, maxConcurrency: 4, models: ['mlp'] }],
+      pools: [cpuPool(worker.url, ['mlp'])],
       anonymous: {},
       cors: { origins: ['null'] },
       jobs: { store: 'memory' },

@@ -1,6 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { type Broker, buildBroker } from '@splitflow/broker';
 import type { BrokerConfig } from '@splitflow/contract';
+import { cpuPool } from '@splitflow/test-fixtures/broker-pools';
 import { type RunningWorker, startWorker } from '@splitflow/worker';
 import { clientOptions as baseOptions, type Fixture, makeFixture, ok, open, X } from './fixture.js';
 import type { PlainTensor } from './page.js';
@@ -21,17 +22,7 @@ test.beforeAll(async () => {
   fixture = await makeFixture();
   worker = await startWorker({ catalog: fixture.catalogPath, modelDir: fixture.dir, intraOpThreads: 1 });
   const config: BrokerConfig = {
-    pools: [
-      {
-        name: 'cpu-pool',
-        hardware: 'cpu',
-        protocol: 'oip-v2',
-        endpoints: [{ url: worker.url }],
-        costPerHour: 0.1,
-        maxConcurrency: 4,
-        models: ['mlp'],
-      },
-    ],
+    pools: [cpuPool(worker.url, ['mlp'], { name: 'cpu-pool' })],
     anonymous: { rateLimit: { requestsPerSecond: 1000, burst: 1000 }, maxConcurrency: 64 },
     jobs: { store: 'memory' },
     log: { level: 'silent' },
