@@ -68,7 +68,8 @@ describe('registrations shared by broker replicas through Redis (real processes)
   it('a worker that heartbeats to one replica serves through the other, which lets it go when it leaves or dies', async () => {
     const first = await startWorker();
     const second = await startWorker();
-    await until(() => members(b).includes(first.url) && members(b).includes(second.url));
+    // Each replica marks a member healthy after its own probe: wait for both, then they agree exactly.
+    await until(() => [a, b].every((r) => members(r).includes(first.url) && members(r).includes(second.url)));
     expect(members(a).sort()).toEqual(members(b).sort());
     const answers = await Promise.all(Array.from({ length: 8 }, () => infer(bUrl)));
     expect(answers.map((r) => r.status)).toEqual(Array(8).fill(200));
