@@ -61,17 +61,19 @@ describe('split candidates', () => {
   it('estimates each cut in its smallest allowed encoding: head at device speed, bytes up, tail at pool speed', () => {
     const live = createLiveEstimates();
     const link = { rttMs: 70, mbps: 10 };
-    const c = splitCandidates({
-      manifest: vision,
-      hasModel,
-      dims: { batch: 1 },
-      responseBytes: 4000,
-      device: DEVICES.phone as DeviceProfile,
-      link,
-      heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
-      live,
-      cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
-    });
+    const candidates = () =>
+      splitCandidates({
+        manifest: vision,
+        hasModel,
+        dims: { batch: 1 },
+        responseBytes: 4000,
+        device: DEVICES.phone as DeviceProfile,
+        link,
+        heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
+        live,
+        cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
+      });
+    const c = candidates();
     expect(c.map((x) => x.cut).sort()).toEqual((vision.cutPoints ?? []).map((x) => x.name).sort());
     const maxpool = c.find((x) => x.cut === 'maxpool');
     expect(maxpool).toMatchObject({
@@ -85,17 +87,7 @@ describe('split candidates', () => {
     for (let i = 1; i < c.length; i++) expect(c[i]?.totalMs).toBeGreaterThanOrEqual(c[i - 1]?.totalMs ?? 0);
     // Measured runs replace the priors: a head measured at 1 s is taken as 1 s.
     live.recordLocal('vision-s/head:maxpool', 82_480_000, 1000);
-    const after = splitCandidates({
-      manifest: vision,
-      hasModel,
-      dims: { batch: 1 },
-      responseBytes: 4000,
-      device: DEVICES.phone as DeviceProfile,
-      link,
-      heads: () => ({ backend: 'wasm', sessionWarm: true, missingBytes: 0 }),
-      live,
-      cloudThroughput: { gflops: 100, fixedOverheadMs: 1 },
-    });
+    const after = candidates();
     const measured = after.find((x) => x.cut === 'maxpool');
     expect(measured?.headSource).toBe('measured');
     expect(measured?.headMs).toBeCloseTo((1000 * (vision.cutPoints?.find((x) => x.name === 'maxpool')?.flopsBefore[0]?.coefficient ?? 0)) / 82_480_000, 6);
