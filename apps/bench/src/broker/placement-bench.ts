@@ -108,6 +108,9 @@ const CLASSES: RequestClass[] = [
   { name: 'vision-s/b', model: 'vision-s', batch: 8, priority: 'batch', deadlineMs: 5000, weight: 10 },
 ];
 
+/** The worker's window of recent runs for its deadline test (packages/worker/src/batching/batch-queue.ts). */
+const WORKER_RUN_WINDOW = 32;
+
 interface Arrival {
   atMs: number;
   cls: number;
@@ -141,6 +144,8 @@ interface Target {
 interface Outcome {
   cls: number;
   status: number;
+  /** The error's code for a status other than 200 (the body's `code`), or `connection` where no answer came. */
+  failure?: string;
   latencyMs: number;
   costUsd: number;
   /** The worker's compute time for the run this answer was part of, ms. */
@@ -152,7 +157,9 @@ function targetFor(url: string, name: string, hardware: 'gpu' | 'cpu', pricePerH
   return { name, url, hardware, pricePerHour, pool: new Pool(url, { connections: 512, pipelining: 1 }), inFlight: 0 };
 }
 
-async function send(target: Target, model: string, request: EncodedRequest): Promise<{ status: number; parameters: Parameters }> {
+const seenFailures = new Set<string>();
+
+async function send(target: Target, model: string, request: EncodedRequest): Promise<{ status: number; parameters: Parameters; failure?: string }> {
   target.inFlight++;
   try {
     const res = await target.pool.request({
@@ -164,12 +171,21 @@ async function send(target: Target, model: string, request: EncodedRequest): Pro
       bodyTimeout: 60_000,
     });
     const bytes = new Uint8Array(await res.body.arrayBuffer());
-    if (res.statusCode !== 200) return { status: res.statusCode, parameters: {} };
+    if (res.statusCode !== 200) {
+      const text = new TextDecoder().decode(bytes);
+      const failure = `${res.statusCode} ${/"code"\s*:\s*"([A-Z_]+)"/.exec(text)?.[1] ?? 'no code'}`;
+      // The first answer of each kind is printed whole: a count says what, not why.
+      if (!seenFailures.has(failure)) {
+        seenFailures.add(failure);
+        console.error(`first ${failure} from ${target.name} (${model}): ${text.slice(0, 300)}`);
+      }
+      return { status: res.statusCode, parameters: {}, failure };
+    }
     const headerLength = res.headers[BINARY_HEADER];
     const { header } = splitBody(bytes, typeof headerLength === 'string' ? headerLength : undefined);
     return { status: 200, parameters: ((header as { parameters?: Parameters }).parameters ?? {}) as Parameters };
   } catch {
-    return { status: 0, parameters: {} };
+    return { status: 0, parameters: {}, failure: 'connection' };
   } finally {
     target.inFlight--;
   }
@@ -217,8 +233,22 @@ async function main(): Promise<void> {
     const workers = [gpuTarget, ...cpuTargets];
     const priceOf = new Map(workers.map((w) => [w.url, w]));
 
-    // Warm every session (the webgpu provider compiles its shaders on the first runs).
-    for (const w of workers) for (const [i, c] of classes.entries()) for (let k = 0; k < 3; k++) await send(w, c.model, requests[i] as EncodedRequest);
+    // Warm every session (the webgpu provider compiles its shaders on the first runs, one shape at a
+    // time), then fill each model's window of recent runs (a worker's deadline test leaves room for the
+    // slowest of its last 32) with warm single-row runs: a compile-time run left in it would have the
+    // worker refuse every tight-deadline request of that model, and a refused request runs nothing that
+    // could push it out.
+    const warmRun = async (w: Target, i: number) => {
+      const { failure } = await send(w, (classes[i] as RequestClass).model, requests[i] as EncodedRequest);
+      if (failure) console.error(`warm-up ${(classes[i] as RequestClass).name} at ${w.name}: ${failure}`);
+    };
+    for (const w of workers) {
+      for (const i of classes.keys()) for (let k = 0; k < 3; k++) await warmRun(w, i);
+      for (const model of models) {
+        const single = classes.findIndex((c) => c.model === model && c.batch === 1);
+        for (let k = 0; single >= 0 && k < WORKER_RUN_WINDOW; k++) await warmRun(w, single);
+      }
+    }
 
     const dir = mkdtempSync(join(tmpdir(), 'splitflow-placement-broker-'));
     const brokerConfig = {
@@ -294,7 +324,7 @@ async function main(): Promise<void> {
         const target = choose();
         const scheduled = start + a.atMs;
         pending.push(
-          send(target, cls.model, requests[a.cls] as EncodedRequest).then(({ status, parameters }) => {
+          send(target, cls.model, requests[a.cls] as EncodedRequest).then(({ status, parameters, failure }) => {
             const latencyMs = performance.now() - scheduled;
             const endpoint = (parameters[SPLITFLOW_PARAMS.endpoint] as string | undefined) ?? target.url;
             const worker = priceOf.get(endpoint);
@@ -303,7 +333,15 @@ async function main(): Promise<void> {
             const runRows = num(parameters, SPLITFLOW_PARAMS.batchSize) ?? (requests[a.cls] as EncodedRequest).rows;
             const share = Math.min(1, (requests[a.cls] as EncodedRequest).rows / Math.max(1, runRows));
             const costUsd = status === 200 && worker ? (worker.pricePerHour * (computeUs / 1000) * share) / 3.6e6 : 0;
-            outcomes.push({ cls: a.cls, status, latencyMs, costUsd, computeMs: computeUs / 1000, target: worker?.name ?? target.name });
+            outcomes.push({
+              cls: a.cls,
+              status,
+              ...(failure ? { failure } : {}),
+              latencyMs,
+              costUsd,
+              computeMs: computeUs / 1000,
+              target: worker?.name ?? target.name,
+            });
           }),
         );
       }
@@ -380,7 +418,11 @@ async function main(): Promise<void> {
           const answered = mine.filter((o) => o.status === 200);
           const lat = answered.map((o) => o.latencyMs).sort((a, b) => a - b);
           const where: Record<string, number> = {};
-          for (const o of mine) where[o.target] = (where[o.target] ?? 0) + 1;
+          const failures: Record<string, number> = {};
+          for (const o of mine) {
+            where[o.target] = (where[o.target] ?? 0) + 1;
+            if (o.failure) failures[o.failure] = (failures[o.failure] ?? 0) + 1;
+          }
           return {
             class: c.name,
             n: mine.length,
@@ -388,6 +430,8 @@ async function main(): Promise<void> {
             p50Ms: percentile(lat, 50),
             p99Ms: percentile(lat, 99),
             refused: mine.length - answered.length,
+            /** The unanswered requests by status and error code. */
+            failures,
             placed: where,
             /** Mean compute time of the runs that answered (the worker's compute_us), to see where busy cost comes from. */
             meanComputeMs: answered.reduce((s, o) => s + o.computeMs, 0) / Math.max(1, answered.length),
@@ -463,6 +507,7 @@ interface ClassRow {
   p50Ms: number;
   p99Ms: number;
   refused: number;
+  failures: Record<string, number>;
   placed: Record<string, number>;
   meanComputeMs: number;
   busyCostPer1k: number;
@@ -512,6 +557,10 @@ function markdownReport(date: string, runs: RateRun[], classes: RequestClass[], 
           r.perClass.map((c) => `${c.p50Ms.toFixed(1)}/${c.p99Ms.toFixed(1)} (${(c.slo * 100).toFixed(0)}%)`).join(' | ') +
           ' |',
       );
+    }
+    for (const r of run.report) {
+      const failed = r.perClass.filter((c) => c.refused > 0);
+      if (failed.length > 0) out.push('', `${r.policy} unanswered: ${failed.map((c) => `${c.class} ${JSON.stringify(c.failures)}`).join('; ')}.`);
     }
     for (const split of run.report.filter((r) => r.policy.startsWith('splitflow'))) {
       out.push('', `${split.policy} placement per class: ${split.perClass.map((c) => `${c.class} ${JSON.stringify(c.placed)}`).join('; ')}.`);
