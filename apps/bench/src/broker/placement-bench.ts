@@ -234,7 +234,7 @@ async function main(): Promise<void> {
     const priceOf = new Map(workers.map((w) => [w.url, w]));
 
     // Warm every session (the webgpu provider compiles its shaders on the first runs, one shape at a
-    // time), then fill each model's window of recent runs (a worker's deadline test leaves room for the
+    // time); before every policy, fill each model's window of recent runs (a worker's deadline test leaves room for the
     // slowest of its last 32) with warm single-row runs: a compile-time run left in it would have the
     // worker refuse every tight-deadline request of that model, and a refused request runs nothing that
     // could push it out.
@@ -242,13 +242,16 @@ async function main(): Promise<void> {
       const { failure } = await send(w, (classes[i] as RequestClass).model, requests[i] as EncodedRequest);
       if (failure) console.error(`warm-up ${(classes[i] as RequestClass).name} at ${w.name}: ${failure}`);
     };
-    for (const w of workers) {
-      for (const i of classes.keys()) for (let k = 0; k < 3; k++) await warmRun(w, i);
-      for (const model of models) {
-        const single = classes.findIndex((c) => c.model === model && c.batch === 1);
-        for (let k = 0; single >= 0 && k < WORKER_RUN_WINDOW; k++) await warmRun(w, single);
-      }
-    }
+    const fillRunWindows = () =>
+      Promise.all(
+        workers.map(async (w) => {
+          for (const model of models) {
+            const single = classes.findIndex((c) => c.model === model && c.batch === 1);
+            for (let k = 0; single >= 0 && k < WORKER_RUN_WINDOW; k++) await warmRun(w, single);
+          }
+        }),
+      );
+    for (const w of workers) for (const i of classes.keys()) for (let k = 0; k < 3; k++) await warmRun(w, i);
 
     const dir = mkdtempSync(join(tmpdir(), 'splitflow-placement-broker-'));
     const brokerConfig = {
@@ -396,6 +399,9 @@ async function main(): Promise<void> {
       const report: Row[] = [];
       console.error(`-- ${rate} req/s: ${measured.length} requests in ${durationS} s per policy`);
       for (const policy of policies) {
+        // Every policy starts from the same worker state: queues empty (settle) and each model's window
+        // of recent runs warm, not holding the slow runs of the policy before.
+        await fillRunWindows();
         await replay(policy, warm);
         const settledWarmS = await settle();
         const viaBrokers = brokersOf[policy];
