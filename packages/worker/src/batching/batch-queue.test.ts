@@ -49,8 +49,8 @@ function setup(config: Partial<BatchingConfig>, options: { fail?: (x: Float32Arr
   return { queue, runs, holdRuns, release };
 }
 
-/** A queue on an injected clock whose every run takes `runMs()` of it; runs can be held at their start. */
-function clockedSetup(config: Partial<BatchingConfig>, runMs: () => number) {
+/** A queue on an injected clock whose every run takes `runMs(rows)` of it; runs can be held at their start. */
+function clockedSetup(config: Partial<BatchingConfig>, runMs: (rows: number) => number) {
   const clock = { t: 0 };
   const ran: number[] = [];
   const { pass, holdRuns, release } = runGate();
@@ -62,7 +62,7 @@ function clockedSetup(config: Partial<BatchingConfig>, runMs: () => number) {
     async run(inputs) {
       ran.push(((inputs[0] as NamedTensor).data as Float32Array)[0] as number);
       await pass();
-      clock.t += runMs();
+      clock.t += runMs((inputs[0] as NamedTensor).shape[0] as number);
       return [{ ...(inputs[0] as NamedTensor), name: 'y' }];
     },
   });
@@ -248,6 +248,58 @@ describe('createBatchQueue', () => {
     release();
     await running;
     await admitted;
+  });
+
+  it("counts an interactive request's own run and the interactive runs ahead at their class's tail, not at a batch run's", async () => {
+    // One-row interactive runs take 20 ms, eight-row batch runs 400 ms: warmed so both classes have a tail.
+    const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, (n) => (n >= 8 ? 400 : 20));
+    for (let i = 0; i < 10; i++) await queue.submit(rows([i]), 'interactive');
+    for (let i = 0; i < 10; i++) await queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
+    holdRuns();
+    const running = queue.submit(rows([1]), 'interactive');
+    const queuedBatch = queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
+    // The run in progress (20 ms) and its own (20 ms); the batch request waits behind it: admitted.
+    const admitted = queue.submit(rows([2]), 'interactive', 100);
+    // A batch request with the same deadline waits for the interactive one and the 400 ms batch run: refused.
+    const batchRefused = await queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch', 100).catch((e: unknown) => e);
+    expect(isSplitflowError(batchRefused, 'DEADLINE_UNMEETABLE')).toBe(true);
+    release();
+    await Promise.all([running, queuedBatch, admitted]);
+  });
+
+  it('counts a batch run in progress against an interactive deadline: a run is not preempted', async () => {
+    const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, (n) => (n >= 8 ? 400 : 20));
+    for (let i = 0; i < 10; i++) await queue.submit(rows([i]), 'interactive');
+    for (let i = 0; i < 10; i++) await queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
+    holdRuns();
+    const batchRun = queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
+    // 400 ms of the batch run, then its own 20 ms.
+    const refused = await queue.submit(rows([1]), 'interactive', 300).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'DEADLINE_UNMEETABLE')).toBe(true);
+    const admitted = queue.submit(rows([2]), 'interactive', 500);
+    release();
+    await Promise.all([batchRun, admitted]);
+  });
+
+  it("leaves a run of a shape not seen before out of the deadline's tail: it pays one-time work", async () => {
+    // Two-row runs take 1 s the first time (kernels built for the shape), as do later ones here.
+    const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, (n) => (n === 2 ? 1000 : 20));
+    for (let i = 0; i < 10; i++) await queue.submit(rows([i]), 'interactive');
+    await queue.submit(rows([1, 2]), 'interactive');
+    // The first two-row run is left out: 20 ms in progress and 20 ms of its own fit 100 ms.
+    holdRuns();
+    let running = queue.submit(rows([1]), 'interactive');
+    const admitted = queue.submit(rows([2]), 'interactive', 100);
+    release();
+    await Promise.all([running, admitted]);
+    // A second two-row run of 1 s is a real run time of this queue, and counts.
+    await queue.submit(rows([3, 4]), 'interactive');
+    holdRuns();
+    running = queue.submit(rows([1]), 'interactive');
+    const refused = await queue.submit(rows([2]), 'interactive', 100).catch((e: unknown) => e);
+    expect(isSplitflowError(refused, 'DEADLINE_UNMEETABLE')).toBe(true);
+    release();
+    await running;
   });
 
   it('reruns a failed merged batch request by request, so one bad request fails alone', async () => {

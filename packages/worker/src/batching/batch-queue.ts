@@ -69,6 +69,34 @@ interface Pending {
 
 /** Runs the deadline's run-time tail is taken over. */
 const RUN_WINDOW = 32;
+/** Run shapes remembered as seen; past this many the memory starts again. */
+const MAX_SHAPES = 1024;
+
+/** The last runs of one class: their mean and their slowest, which a deadline must leave room for. */
+interface RunWindow {
+  ewmaMs: number;
+  recent: Float64Array;
+  seen: number;
+}
+
+const newWindow = (): RunWindow => ({ ewmaMs: 1, recent: new Float64Array(RUN_WINDOW), seen: 0 });
+
+function record(w: RunWindow, ms: number): void {
+  w.ewmaMs = w.seen === 0 ? ms : 0.8 * w.ewmaMs + 0.2 * ms;
+  w.recent[w.seen++ % RUN_WINDOW] = ms;
+}
+
+/**
+ * The slowest of the recent runs (never under the mean): what a deadline must leave room for. Not a
+ * 90th percentile: admitted requests are to finish in time 99 times in 100, and one run in ten
+ * slower than the estimate missed that (text-m at 3x capacity, 2-core VM).
+ */
+function tailOf(w: RunWindow): number {
+  const n = Math.min(w.seen, RUN_WINDOW);
+  let slowest = w.ewmaMs;
+  for (let i = 0; i < n; i++) if ((w.recent[i] as number) > slowest) slowest = w.recent[i] as number;
+  return slowest;
+}
 
 const micros = (fromMs: number, toMs: number) => Math.max(0, Math.round((toMs - fromMs) * 1000));
 
@@ -94,20 +122,20 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
   // 1 ms so the first estimate is not zero.
   let runMsEwma = 1;
   let requestsPerRunEwma = 1;
-  // The last runs' times: deadlines are met or missed by the slow runs, not the mean one.
-  const recentRuns = new Float64Array(RUN_WINDOW);
-  let runsSeen = 0;
-  /**
-   * The slowest of the recent runs (never under the mean): what a deadline must leave room for. Not a
-   * 90th percentile: admitted requests are to finish in time 99 times in 100, and one run in ten
-   * slower than the estimate missed that (text-m at 3x capacity, 2-core VM).
-   */
-  function runTailMs(): number {
-    const n = Math.min(runsSeen, RUN_WINDOW);
-    let slowest = runMsEwma;
-    for (let i = 0; i < n; i++) if ((recentRuns[i] as number) > slowest) slowest = recentRuns[i] as number;
-    return slowest;
-  }
+  // The last runs' times by the class of their head: deadlines are met or missed by the slow runs, not
+  // the mean one, and an interactive request's own run is one of its class, not an 8-row batch run.
+  const windows: Record<RunPriority, RunWindow> = { interactive: newWindow(), batch: newWindow() };
+  /** A class's run at its recent tail; the other class's until one of its own has run. */
+  const runTailMs = (priority: RunPriority): number => {
+    const own = windows[priority];
+    return own.seen > 0 ? tailOf(own) : Math.max(tailOf(windows.interactive), tailOf(windows.batch));
+  };
+  // A run of a shape not seen before pays one-time work (kernels or shaders built for it, memory
+  // planned): its time says nothing of the next run's, and kept in the window it would refuse
+  // deadlines for the next 32 runs.
+  const shapesSeen = new Set<string>();
+  // Runs in progress, by the class of their head.
+  const busy: Record<RunPriority, number> = { interactive: 0, batch: 0 };
   const gate = options.batchGate;
   let waitingForGate = false;
 
@@ -124,9 +152,9 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
    * left before it): their answer would come too late to matter, and the run is better spent on others.
    */
   function dropExpired(now: number): void {
-    const runMs = queue.length > 0 ? runTailMs() : 0;
     for (let i = 0; i < queue.length; ) {
       const p = queue[i] as Pending;
+      const runMs = runTailMs(p.priority);
       if (p.expiresAt < now + runMs) {
         queue.splice(i, 1);
         p.reject(
@@ -224,11 +252,18 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     running++;
     const start = clock();
     const rows = layout ? batch.reduce((n, p) => n + p.rows, 0) : 1;
+    const head = batch[0] as Pending;
+    busy[head.priority]++;
+    const shape = `${head.key}|${rows + paddingFor(rows)}`;
     try {
       const results = await runOne(batch);
       const end = clock();
       runMsEwma = 0.8 * runMsEwma + 0.2 * (end - start);
-      recentRuns[runsSeen++ % RUN_WINDOW] = end - start;
+      if (shapesSeen.has(shape)) record(windows[head.priority], end - start);
+      else {
+        if (shapesSeen.size >= MAX_SHAPES) shapesSeen.clear();
+        shapesSeen.add(shape);
+      }
       requestsPerRunEwma = 0.8 * requestsPerRunEwma + 0.2 * batch.length;
       options.onBatch?.({ rows, requests: batch.length, computeUs: micros(start, end) });
       batch.forEach((p, i) => {
@@ -257,9 +292,20 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       }
     } finally {
       running--;
+      busy[head.priority]--;
       if (gated) gate?.release();
       pump();
     }
+  }
+
+  /** Queue and run time a request of `priority` queued now would take, each run at its class's tail. */
+  function expectedFinishMs(priority: RunPriority): number {
+    const ahead = { interactive: 0, batch: 0 };
+    for (const p of queue) if (priority === 'batch' || p.priority === 'interactive') ahead[p.priority]++;
+    const runsOf = (n: number) => Math.ceil(n / Math.max(1, requestsPerRunEwma));
+    const aheadMs = (runsOf(ahead.interactive) * runTailMs('interactive') + runsOf(ahead.batch) * runTailMs('batch')) / config.instances;
+    const busyMs = running >= config.instances ? (busy.interactive * runTailMs('interactive') + busy.batch * runTailMs('batch')) / config.instances : 0;
+    return aheadMs + busyMs + runTailMs(priority);
   }
 
   return {
@@ -281,11 +327,11 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
       }
       // Waiting plus its own run past the deadline: refused now, while the client can still go elsewhere.
       // Busy instances finish their runs first (half a run left on average; a whole one counted, to be safe).
-      // Against a deadline every run is counted at the recent tail: when runs slow down (cores taken by
-      // other work) they slow down together, so the mean of the runs ahead says too little.
-      const runMs = deadlineMs === undefined ? runMsEwma : runTailMs();
-      const aheadMs = (Math.ceil(queue.length / Math.max(1, requestsPerRunEwma)) * runMs) / config.instances;
-      const finishMs = aheadMs + (running >= config.instances ? runMs / config.instances : 0) + runMs;
+      // Against a deadline every run is counted at its class's recent tail: when runs slow down (cores
+      // taken by other work) they slow down together, so the mean of the runs ahead says too little.
+      // An interactive request waits only for the interactive requests queued (batch ones queue behind
+      // it) and for the runs in progress, whichever their class.
+      const finishMs = deadlineMs === undefined ? 0 : expectedFinishMs(priority);
       if (deadlineMs !== undefined && (running >= config.instances || queue.length > 0) && finishMs > deadlineMs) {
         return Promise.reject(
           new SplitflowError('DEADLINE_UNMEETABLE', {
