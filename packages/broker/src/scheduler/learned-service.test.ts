@@ -75,4 +75,25 @@ describe('what a pool learns of a model (LearnedService)', () => {
     expect(learned.serviceTail(1)).toBeCloseTo(1.5, 12);
     expect(learned.spreadMs(1, 10, 100, 1, 1000)).toBeCloseTo(15, 12);
   });
+
+  it('ages each overshoot by its own time: an on-time answer after a burst leaves the burst decayed, a late one counts in full', () => {
+    const learned = new LearnedService();
+    for (let i = 0; i < 4; i++) learned.observeFinish(0, 10, 90, 0, 1000); // a burst: 80 ms late
+    expect(learned.spreadMs(0, 2, 0, 1, 1000)).toBe(80);
+    expect(learned.spreadMs(0, 2, 5000, 1, 1000)).toBeCloseTo(2.5, 12);
+    // Five half-lives on, one answer on time: the tail is the burst's, decayed, not lifted to 80 again.
+    learned.observeFinish(0, 10, 10, 5000, 1000);
+    expect(learned.finishTail(0)).toBeCloseTo(2.5, 12);
+    expect(learned.spreadMs(0, 2, 5000, 1, 1000)).toBeCloseTo(2.5, 12);
+    expect(learned.spreadMs(0, 2, 6000, 1, 1000)).toBeCloseTo(1.25, 12);
+    // Two answers late now count at their full height.
+    learned.observeFinish(0, 10, 40, 6000, 1000);
+    learned.observeFinish(0, 10, 40, 6000, 1000);
+    expect(learned.spreadMs(0, 2, 6000, 1, 1000)).toBe(30);
+    // The service tail ages the same way.
+    learned.observeService(1, 10, 10, 0, 0);
+    for (let i = 0; i < 3; i++) learned.observeService(1, 10, 50, 0, 0, 1000); // 4x the ratio over
+    learned.observeService(1, 10, 10, 0, 2000, 1000);
+    expect(learned.serviceTail(1)).toBeCloseTo(1, 12);
+  });
 });

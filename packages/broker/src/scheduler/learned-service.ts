@@ -32,6 +32,10 @@ const scratch = new Float64Array(TAIL_WINDOW);
  * - finish tail: the same of max(0, observed latency - predicted finish), in ms, since that is mostly
  *   queueing error, which depends on the load, not the request's size;
  * - when either was last updated (for the decay in `spreadMs`).
+ * Each overshoot in a ring halves every half-life after it was seen, and the tail is taken over those
+ * decayed values: a new answer that is on time lowers the tail or leaves it, never lifts the old
+ * overshoots back to full height. Otherwise each rare answer of a model that a burst left with a high
+ * tail would restart that tail's decay, and the model would stay refused long after the burst.
  * A deadline is met or missed by the tail, not the mean, and only overshoot counts: finishing early
  * never misses one. A percentile of a window, not a variance: with an EWMA of squared overshoot one
  * answer 51 ms late (a GC pause, one batch run ahead) puts a 60 ms deadline's tail past it and sends
@@ -41,6 +45,8 @@ const scratch = new Float64Array(TAIL_WINDOW);
 export class LearnedService {
   private readonly slots = new Float64Array(SLOTS).fill(Number.NaN);
   private readonly rings = new Float64Array(RINGS * TAIL_WINDOW);
+  /** When each ring value was seen (NaN: never ages). */
+  private readonly ringAt = new Float64Array(RINGS * TAIL_WINDOW);
   /** Per ring: next place to write. */
   private readonly next = new Uint8Array(RINGS);
   /** Per ring: values held (up to the window). */
@@ -81,40 +87,51 @@ export class LearnedService {
     return age > 0 ? scale * tail * 2 ** (-age / halfLifeMs) : scale * tail;
   }
 
-  /** Folds one measured compute time of work seeded at `seed` into the ratio and the service tail. */
-  observeService(bucket: number, seed: number, measuredMs: number, alpha: number, t: number): void {
+  /**
+   * Folds one measured compute time of work seeded at `seed` into the ratio and the service tail; the
+   * tail's older overshoots count halved every `halfLifeMs` of their age (never, by default).
+   */
+  observeService(bucket: number, seed: number, measuredMs: number, alpha: number, t: number, halfLifeMs = Number.POSITIVE_INFINITY): void {
     const previous = this.slots[RATIO + bucket] as number;
     const ratio = measuredMs / seed;
     if (!Number.isNaN(previous)) {
       // The first measurement's error is the prior's, not dispersion: tails start from the second.
-      this.slots[SERVICE_TAIL + bucket] = this.push(SERVICE_RING + bucket, Math.max(0, ratio - previous));
+      this.slots[SERVICE_TAIL + bucket] = this.push(SERVICE_RING + bucket, Math.max(0, ratio - previous), t, halfLifeMs);
       if (!Number.isNaN(t)) this.slots[UPDATED_AT + bucket] = t;
     }
     this.slots[RATIO + bucket] = ewma(Number.isNaN(previous) ? undefined : previous, ratio, alpha);
   }
 
-  /** Folds one observed end-to-end latency (queueing included) against the finish the decision predicted. */
-  observeFinish(bucket: number, predictedMs: number, observedMs: number, t: number): void {
-    this.slots[FINISH_TAIL + bucket] = this.push(FINISH_RING + bucket, Math.max(0, observedMs - predictedMs));
+  /** Folds one observed end-to-end latency (queueing included) against the finish the decision predicted; ages as `observeService`. */
+  observeFinish(bucket: number, predictedMs: number, observedMs: number, t: number, halfLifeMs = Number.POSITIVE_INFINITY): void {
+    this.slots[FINISH_TAIL + bucket] = this.push(FINISH_RING + bucket, Math.max(0, observedMs - predictedMs), t, halfLifeMs);
     this.slots[UPDATED_AT + bucket] = t;
   }
 
-  /** Adds `value` to a ring and returns the ring's tail. */
-  private push(ring: number, value: number): number {
+  /** Adds `value`, seen at `t`, to a ring and returns the ring's tail at `t`. */
+  private push(ring: number, value: number, t: number, halfLifeMs: number): number {
     const at = this.next[ring] as number;
     this.rings[ring * TAIL_WINDOW + at] = value;
+    this.ringAt[ring * TAIL_WINDOW + at] = t;
     this.next[ring] = (at + 1) % TAIL_WINDOW;
     if ((this.held[ring] as number) < TAIL_WINDOW) this.held[ring] = (this.held[ring] as number) + 1;
-    return this.ringTail(ring);
+    return this.ringTail(ring, t, halfLifeMs);
   }
 
-  /** About the 90th percentile of the ring's values: the k-th largest, k = max(2, ceil(n / 10)); 0 under two values. */
-  private ringTail(ring: number): number {
+  /**
+   * About the 90th percentile of the ring's values at `t`, each halved every `halfLifeMs` of its age:
+   * the k-th largest, k = max(2, ceil(n / 10)); 0 under two values.
+   */
+  private ringTail(ring: number, t: number, halfLifeMs: number): number {
     const n = this.held[ring] as number;
     if (n < 2) return 0;
     const k = Math.max(2, Math.ceil(n / 10));
     const base = ring * TAIL_WINDOW;
-    for (let i = 0; i < n; i++) scratch[i] = this.rings[base + i] as number;
+    for (let i = 0; i < n; i++) {
+      const age = t - (this.ringAt[base + i] as number);
+      // An unknown time (NaN) or none passed ages nothing; the half-life's default (Infinity) neither.
+      scratch[i] = age > 0 ? (this.rings[base + i] as number) * 2 ** (-age / halfLifeMs) : (this.rings[base + i] as number);
+    }
     // Partial selection: move the k largest to the front (n <= 32, k <= 4).
     for (let i = 0; i < k; i++) {
       let max = i;

@@ -49,11 +49,12 @@ export function usableIn(set: EndpointSet<EndpointState>, exclude: ReadonlySet<E
  * workers, so only the model's own requests count (others' runs slow its service, which is learned).
  * The load is the larger of what this broker has in flight and what the endpoints reported lately, so
  * work from other brokers or clients counts too: the model's own queue where the endpoint reports it
- * (our worker does), else its total counted as this model's (the worst case: such a report does not
- * say whose). The new request starts after `load - slots + 1` of the requests ahead finish, each
- * taking their mean service time. They leave `slots` at a time, or `requestsPerRun` per endpoint where
- * the endpoints merge more than that into one run; not both multiplied: a worker that merges the
- * requests in its slots into one run serves them at once, which is what `requestsPerRun` measures
+ * (our worker does; with no fresh report of the model, only this broker's requests count there), else
+ * its total counted as this model's (the worst case: such a report does not say whose). The new
+ * request starts after `load - slots + 1` of the requests ahead finish, each taking their mean service
+ * time. They leave `slots` at a time, or `requestsPerRun` per endpoint where the endpoints merge more
+ * than that into one run; not both multiplied: a worker that merges the requests in its slots into one
+ * run serves them at once, which is what `requestsPerRun` measures
  * (dividing by both makes the wait too short, and admits hard deadlines that cannot be met).
  * The new request's own size says nothing about when it starts. The reports are kept summed as they
  * come (fresh-reports.ts), so this costs the same for a pool of two endpoints or of a thousand.

@@ -142,7 +142,10 @@ export interface PoolState {
   healthyCount: number;
   /** The healthy endpoints, drawn from at random by the endpoint choice. */
   readonly healthy: EndpointSet<EndpointState>;
-  /** Total queue depths the endpoints reported lately (other clients' work included). */
+  /**
+   * Total queue depths reported lately by endpoints that do not say each model's own (other clients'
+   * work included): what stands in for a model's queue there.
+   */
   readonly reports: FreshReports;
   readonly freshnessMs: number;
   outstanding: number;

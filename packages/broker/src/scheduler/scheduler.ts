@@ -219,18 +219,23 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
       load.lastDoneAt = t;
     }
     const joining = warmingUp(d, model);
-    if (observation.computeMs !== undefined && !joining) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t);
+    if (observation.computeMs !== undefined && !joining) learn(d.pool, model, batch, d.seedMs, observation.computeMs, undefined, t, ctx.spreadHalfLifeMs);
     // The load's own time is learned apart; the finish tail is the error left once it is counted.
     if (observation.latencyMs !== undefined && !joining)
-      learnFinish(d.pool, model, batch, d.expectedMs - d.coldLoadMs, observation.latencyMs - (observation.loadMs ?? 0), t);
+      learnFinish(d.pool, model, batch, d.expectedMs - d.coldLoadMs, observation.latencyMs - (observation.loadMs ?? 0), t, ctx.spreadHalfLifeMs);
     if (observation.loadMs !== undefined) learnLoad(load, observation.loadMs);
     if (observation.loadedModels !== undefined) setLoaded(d.endpoint, observation.loadedModels);
     if (observation.queueDepth !== undefined) {
       d.endpoint.reportedDepth = observation.queueDepth;
       d.endpoint.reportedAt = t;
-      if (d.endpoint.healthy) d.pool.reports.report(d.endpoint.index, observation.queueDepth, t);
     }
-    if (observation.modelQueueDepth !== undefined && d.endpoint.healthy) load.reports.report(d.endpoint.index, observation.modelQueueDepth, t);
+    // An endpoint that says each model's queue (our worker) is never counted by its total: other models'
+    // queues are not ahead of a request there, and the total, kept fresh by their answers, would stand
+    // in for a model whose own report lapsed while it was refused, and keep it refused.
+    if (observation.modelQueueDepth !== undefined) {
+      d.pool.reports.forget(d.endpoint.index);
+      if (d.endpoint.healthy) load.reports.report(d.endpoint.index, observation.modelQueueDepth, t);
+    } else if (observation.queueDepth !== undefined && d.endpoint.healthy) d.pool.reports.report(d.endpoint.index, observation.queueDepth, t);
   }
 
   return { pools, poolsFor: (model) => byModel.get(model) ?? none, decide, begin, end };

@@ -23,14 +23,31 @@ function learnedFor(pool: PoolState, model: string): LearnedService {
   return learned;
 }
 
-/** Folds one measured compute time into the pool's learned ratio and its tail. */
-export function learn(pool: PoolState, model: string, batch: number, seed: number, measuredMs: number, alpha = 0.2, t = Number.NaN): void {
+/** Folds one measured compute time into the pool's learned ratio and its tail (older overshoots halved every `halfLifeMs` of their age). */
+export function learn(
+  pool: PoolState,
+  model: string,
+  batch: number,
+  seed: number,
+  measuredMs: number,
+  alpha = 0.2,
+  t = Number.NaN,
+  halfLifeMs = DEFAULT_SPREAD_HALF_LIFE_MS,
+): void {
   if (!(seed > 0) || !Number.isFinite(measuredMs) || measuredMs < 0) return;
-  learnedFor(pool, model).observeService(batchBucket(batch), seed, measuredMs, alpha, t);
+  learnedFor(pool, model).observeService(batchBucket(batch), seed, measuredMs, alpha, t, halfLifeMs);
 }
 
 /** Folds one observed end-to-end latency (queueing included) against the finish the decision predicted. */
-export function learnFinish(pool: PoolState, model: string, batch: number, predictedMs: number, observedMs: number, t: number): void {
+export function learnFinish(
+  pool: PoolState,
+  model: string,
+  batch: number,
+  predictedMs: number,
+  observedMs: number,
+  t: number,
+  halfLifeMs = DEFAULT_SPREAD_HALF_LIFE_MS,
+): void {
   if (!Number.isFinite(observedMs) || observedMs < 0 || !Number.isFinite(predictedMs)) return;
-  learnedFor(pool, model).observeFinish(batchBucket(batch), predictedMs, observedMs, t);
+  learnedFor(pool, model).observeFinish(batchBucket(batch), predictedMs, observedMs, t, halfLifeMs);
 }
