@@ -107,9 +107,11 @@ export interface ModelLoad {
   /** Learned time to load the model at an endpoint of the pool, ms (EWMA; NaN until measured). */
   loadMs: number;
   /**
-   * Measured time between successful answers of the model while more of its requests were in flight
-   * (EWMA, ms; NaN until measured): the pool's real drain rate for it, whatever its instances, merged
-   * runs or other clients' work make of the configured slots.
+   * Measured time between successful answers of the model while more of its requests were in flight,
+   * times this broker's share of the model's queue the endpoint reported then (other clients' requests
+   * were served between ours) (EWMA, ms; NaN until measured): the pool's real drain rate for it, per
+   * request of any client, whatever its instances, merged runs or other clients' work make of the
+   * configured slots.
    */
   drainMs: number;
   /** Busy intervals folded into `drainMs`. */

@@ -208,11 +208,15 @@ export function createScheduler(configs: readonly BrokerPool[], options: Schedul
     const t = now();
     // A busy interval: others were in flight at this answer, and since the last one (or since the
     // model got work, if it was idle then). Idle time between answers says nothing of the drain rate.
+    // Other clients' requests of the model are served between ours: where the endpoint says the
+    // model's queue, ours were about our share of it, and the pool served the rest in the same time.
     if (observation.computeMs !== undefined || observation.latencyMs !== undefined) {
       if (load.outstanding > 0) {
         const interval = t - Math.max(load.lastDoneAt, load.busySince);
+        const queued = observation.modelQueueDepth;
+        const share = queued === undefined || queued <= load.outstanding ? 1 : load.outstanding / queued;
         if (interval >= 0 && Number.isFinite(interval)) {
-          load.drainMs = ewma(Number.isNaN(load.drainMs) ? undefined : load.drainMs, interval, DRAIN_ALPHA);
+          load.drainMs = ewma(Number.isNaN(load.drainMs) ? undefined : load.drainMs, interval * share, DRAIN_ALPHA);
           load.drainSamples++;
         }
       }
