@@ -19,6 +19,9 @@ const RINGS = 2 * BATCH_BUCKETS;
 
 const scratch = new Float64Array(TAIL_WINDOW);
 
+/** Half-lives a ring's reference time may fall behind before its values are rescaled to a newer one. */
+const RESCALE_AFTER = 64;
+
 /**
  * What a pool has learned of one model's service, per batch bucket; the one owner of its layout.
  *
@@ -44,9 +47,13 @@ const scratch = new Float64Array(TAIL_WINDOW);
  */
 export class LearnedService {
   private readonly slots = new Float64Array(SLOTS).fill(Number.NaN);
+  /**
+   * Each value is kept as seen at its ring's reference time: times 2^(age there / half-life). All age
+   * alike, so their order holds, and the tail at `t` is the k-th largest scaled once to `t`.
+   */
   private readonly rings = new Float64Array(RINGS * TAIL_WINDOW);
-  /** When each ring value was seen (NaN: never ages). */
-  private readonly ringAt = new Float64Array(RINGS * TAIL_WINDOW);
+  /** Per ring: the time its values are kept at (NaN until a value with a time came). */
+  private readonly ringRef = new Float64Array(RINGS).fill(Number.NaN);
   /** Per ring: next place to write. */
   private readonly next = new Uint8Array(RINGS);
   /** Per ring: values held (up to the window). */
@@ -110,28 +117,35 @@ export class LearnedService {
 
   /** Adds `value`, seen at `t`, to a ring and returns the ring's tail at `t`. */
   private push(ring: number, value: number, t: number, halfLifeMs: number): number {
+    const base = ring * TAIL_WINDOW;
+    // Half-lives from the reference time to `t`; an unknown time or an endless half-life ages nothing.
+    let shift = 0;
+    if (Number.isFinite(t) && halfLifeMs < Number.POSITIVE_INFINITY) {
+      const ref = this.ringRef[ring] as number;
+      if (Number.isNaN(ref)) this.ringRef[ring] = t;
+      else shift = (t - ref) / halfLifeMs;
+      if (shift > RESCALE_AFTER) {
+        const down = 2 ** -shift;
+        for (let i = 0; i < TAIL_WINDOW; i++) this.rings[base + i] = (this.rings[base + i] as number) * down;
+        this.ringRef[ring] = t;
+        shift = 0;
+      }
+    }
+    const scale = shift === 0 ? 1 : 2 ** shift;
     const at = this.next[ring] as number;
-    this.rings[ring * TAIL_WINDOW + at] = value;
-    this.ringAt[ring * TAIL_WINDOW + at] = t;
+    this.rings[base + at] = value * scale;
     this.next[ring] = (at + 1) % TAIL_WINDOW;
     if ((this.held[ring] as number) < TAIL_WINDOW) this.held[ring] = (this.held[ring] as number) + 1;
-    return this.ringTail(ring, t, halfLifeMs);
+    return this.ringTail(ring) / scale;
   }
 
-  /**
-   * About the 90th percentile of the ring's values at `t`, each halved every `halfLifeMs` of its age:
-   * the k-th largest, k = max(2, ceil(n / 10)); 0 under two values.
-   */
-  private ringTail(ring: number, t: number, halfLifeMs: number): number {
+  /** About the 90th percentile of the ring's values (at its reference time): the k-th largest, k = max(2, ceil(n / 10)); 0 under two values. */
+  private ringTail(ring: number): number {
     const n = this.held[ring] as number;
     if (n < 2) return 0;
     const k = Math.max(2, Math.ceil(n / 10));
     const base = ring * TAIL_WINDOW;
-    for (let i = 0; i < n; i++) {
-      const age = t - (this.ringAt[base + i] as number);
-      // An unknown time (NaN) or none passed ages nothing; the half-life's default (Infinity) neither.
-      scratch[i] = age > 0 ? (this.rings[base + i] as number) * 2 ** (-age / halfLifeMs) : (this.rings[base + i] as number);
-    }
+    for (let i = 0; i < n; i++) scratch[i] = this.rings[base + i] as number;
     // Partial selection: move the k largest to the front (n <= 32, k <= 4).
     for (let i = 0; i < k; i++) {
       let max = i;
