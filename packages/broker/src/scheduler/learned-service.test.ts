@@ -95,5 +95,13 @@ describe('what a pool learns of a model (LearnedService)', () => {
     for (let i = 0; i < 3; i++) learned.observeService(1, 10, 50, 0, 0, 1000); // 4x the ratio over
     learned.observeService(1, 10, 10, 0, 2000, 1000);
     expect(learned.serviceTail(1)).toBeCloseTo(1, 12);
+    // A hundred half-lives on (past the point where kept values are rescaled), the old ones count nothing.
+    const long = new LearnedService();
+    for (let i = 0; i < 3; i++) long.observeFinish(2, 10, 50, 0, 1000);
+    long.observeFinish(2, 10, 30, 100_000, 1000);
+    expect(long.finishTail(2)).toBeCloseTo(0, 12);
+    long.observeFinish(2, 10, 30, 100_000, 1000);
+    expect(long.finishTail(2)).toBe(20);
+    expect(long.spreadMs(2, 1, 101_000, 1, 1000)).toBeCloseTo(10, 12);
   });
 });
