@@ -4,31 +4,39 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { round } from '../worker/stats.js';
-import { breakEvenSlowdown, type Cell, choiceOf, headline, mergeReports, renderSplitReport, type SplitReportData, summariseCell } from './split-report.js';
+import {
+  breakEvenSlowdown,
+  type Cell,
+  type CellInput,
+  choiceOf,
+  headline,
+  mergeReports,
+  type RouteSample,
+  renderSplitReport,
+  type SplitReportData,
+  summariseCell,
+} from './split-report.js';
 
 // The bench's own logic on made-up samples (deterministic), and a smoke run of the real command on
 // `tiny` over one shaped network: every route answers, and every allowed encoding holds its tolerance.
 
 const sample = (route: string, ms: number, took = route, upBytes = 0) => ({ route, round: 0, ms, upBytes, downBytes: 0, took });
 
+/** A cell of made-up samples: model `m` on device `d` over network `n`, one round, unless `given` says otherwise. */
+const cellOf = (samples: RouteSample[], given: Partial<CellInput> = {}) =>
+  summariseCell({ model: 'm', device: 'd', network: 'n', loadAverage1m: 1, rounds: 1, classCount: undefined, failures: [], samples, ...given });
+
 describe('summariseCell', () => {
   it('finds the oracle among the fixed routes and judges auto against it and the better whole route', () => {
-    const cell = summariseCell({
-      model: 'm',
-      device: 'd',
-      network: 'n',
-      loadAverage1m: 1,
-      rounds: 3,
-      classCount: undefined,
-      failures: [],
-      coldChoice: 'cloud',
-      samples: [
+    const cell = cellOf(
+      [
         ...[100, 110, 90].map((ms) => sample('local', ms)),
         ...[200, 210, 190].map((ms) => sample('cloud', ms, 'cloud', 1000)),
         ...[60, 70, 50].map((ms) => sample('split@a/uint8', ms, 'split@a/uint8', 100)),
         ...[66, 64, 80].map((ms) => sample('auto', ms, 'split@a/uint8')),
       ],
-    });
+      { rounds: 3, coldChoice: 'cloud' },
+    );
     expect(cell.oracle).toEqual({ route: 'split@a/uint8', ms: 60 });
     expect(cell.bestWhole).toEqual({ route: 'local', ms: 100 });
     expect(cell.splitWins).toBe(true);
@@ -54,15 +62,8 @@ describe('summariseCell', () => {
 describe('choiceOf', () => {
   // The split bench's ocr-rec cell on the throttled page over Wi-Fi: three near-equal routes, and auto
   // took each once in three rounds.
-  const cell = summariseCell({
-    model: 'ocr-rec',
-    device: 'd',
-    network: 'wifi',
-    loadAverage1m: 1,
-    rounds: 3,
-    classCount: undefined,
-    failures: [],
-    samples: [
+  const cell = cellOf(
+    [
       ...[720, 700, 760].map((ms) => sample('local', ms)),
       ...[881, 860, 900].map((ms) => sample('cloud', ms)),
       ...[736, 730, 750].map((ms) => sample('split@c/uint8', ms, 'split@c/uint8')),
@@ -70,7 +71,8 @@ describe('choiceOf', () => {
       sample('auto', 740, 'split@c/uint8'),
       sample('auto', 720, 'local'),
     ],
-  });
+    { model: 'ocr-rec', network: 'wifi', rounds: 3 },
+  );
 
   it('judges every choice auto made, not only the one it made most often', () => {
     const choice = choiceOf(cell);
@@ -93,16 +95,7 @@ describe('choiceOf', () => {
 
 describe('breakEvenSlowdown', () => {
   it('is the device slowdown at which the split beats all-local: the head and the model slow down, the link and the tail do not', () => {
-    const cell = summariseCell({
-      model: 'm',
-      device: 'd',
-      network: 'n',
-      loadAverage1m: 1,
-      rounds: 1,
-      classCount: undefined,
-      failures: [],
-      samples: [sample('local', 100), sample('cloud', 500), sample('split@a/uint8', 160, 'split@a/uint8', 100), sample('auto', 100, 'local')],
-    });
+    const cell = cellOf([sample('local', 100), sample('cloud', 500), sample('split@a/uint8', 160, 'split@a/uint8', 100), sample('auto', 100, 'local')]);
     // Head 20 ms (20% of the FLOPs): 4x slower, local 400 ms against 80 + 140 = 220 ms; at 1.75x both take 175 ms.
     expect(breakEvenSlowdown(cell, { a: 0.2 })).toEqual({ route: 'split@a/uint8', slowdown: 140 / 80 });
     // A cut after all the work never wins by a slower device; no shares, no projection.
@@ -112,16 +105,7 @@ describe('breakEvenSlowdown', () => {
 });
 
 describe('mergeReports', () => {
-  const cell = summariseCell({
-    model: 'm',
-    device: 'a',
-    network: 'n',
-    loadAverage1m: 1,
-    rounds: 1,
-    classCount: undefined,
-    failures: [],
-    samples: [sample('local', 10), sample('cloud', 20), sample('auto', 11, 'local')],
-  });
+  const cell = cellOf([sample('local', 10), sample('cloud', 20), sample('auto', 11, 'local')], { device: 'a' });
   const part = (device: string, date: string, minutes: number, load: number, networks = ['n']): SplitReportData => ({
     machine: { date, name: 'vm', loadAverageBefore: [load, load, load], loadAverageAfter: [load, load, load], devicesRunAtOnce: 2 },
     minutes,

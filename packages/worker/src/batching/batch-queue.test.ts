@@ -2,7 +2,7 @@ import { isSplitflowError, type NamedTensor } from '@splitflow/contract';
 import { describe, expect, it } from 'vitest';
 import { type BatchingConfig, DEFAULT_BATCHING } from '../config.js';
 import type { BatchLayout } from './batch-layout.js';
-import { type BatchOutcome, createBatchQueue } from './batch-queue.js';
+import { type BatchOutcome, type BatchQueue, createBatchQueue } from './batch-queue.js';
 import { createRunGate } from './run-gate.js';
 
 // The queue against a pure function model (y = 10 x per row): the run seam is exercised for real by
@@ -67,6 +67,12 @@ function clockedSetup(config: Partial<BatchingConfig>, runMs: (rows: number) => 
     },
   });
   return { queue, clock, ran, holdRuns, release };
+}
+
+/** Ten one-row interactive runs and ten eight-row batch runs: both classes have a run-time tail. */
+async function warmBothClasses(queue: BatchQueue): Promise<void> {
+  for (let i = 0; i < 10; i++) await queue.submit(rows([i]), 'interactive');
+  for (let i = 0; i < 10; i++) await queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
 }
 
 describe('createBatchQueue', () => {
@@ -253,8 +259,7 @@ describe('createBatchQueue', () => {
   it("counts an interactive request's own run and the interactive runs ahead at their class's tail, not at a batch run's", async () => {
     // One-row interactive runs take 20 ms, eight-row batch runs 400 ms: warmed so both classes have a tail.
     const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, (n) => (n >= 8 ? 400 : 20));
-    for (let i = 0; i < 10; i++) await queue.submit(rows([i]), 'interactive');
-    for (let i = 0; i < 10; i++) await queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
+    await warmBothClasses(queue);
     holdRuns();
     const running = queue.submit(rows([1]), 'interactive');
     const queuedBatch = queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
@@ -269,8 +274,7 @@ describe('createBatchQueue', () => {
 
   it('counts a batch run in progress against an interactive deadline: a run is not preempted', async () => {
     const { queue, holdRuns, release } = clockedSetup({ maxQueueWaitMs: 0 }, (n) => (n >= 8 ? 400 : 20));
-    for (let i = 0; i < 10; i++) await queue.submit(rows([i]), 'interactive');
-    for (let i = 0; i < 10; i++) await queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
+    await warmBothClasses(queue);
     holdRuns();
     const batchRun = queue.submit(rows([0, 1, 2, 3, 4, 5, 6, 7]), 'batch');
     // 400 ms of the batch run, then its own 20 ms.

@@ -229,9 +229,9 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     return bucket === undefined ? 0 : bucket - rows;
   }
 
-  async function runOne(batch: Pending[]): Promise<NamedTensor[][]> {
+  /** One run of `batch`, padded with `padding` rows (`paddingFor` its rows). */
+  async function runOne(batch: Pending[], padding: number): Promise<NamedTensor[][]> {
     const rows = batch.map((p) => p.rows);
-    const padding = paddingFor(rows.reduce((a, b) => a + b, 0));
     if (batch.length === 1 && padding === 0) return [await run((batch[0] as Pending).inputs)];
     const l = layout as BatchLayout;
     const first = batch[0] as Pending;
@@ -254,9 +254,10 @@ export function createBatchQueue(options: BatchQueueOptions): BatchQueue {
     const rows = layout ? batch.reduce((n, p) => n + p.rows, 0) : 1;
     const head = batch[0] as Pending;
     busy[head.priority]++;
-    const shape = `${head.key}|${rows + paddingFor(rows)}`;
+    const padding = paddingFor(rows);
+    const shape = `${head.key}|${rows + padding}`;
     try {
-      const results = await runOne(batch);
+      const results = await runOne(batch, padding);
       const end = clock();
       runMsEwma = 0.8 * runMsEwma + 0.2 * (end - start);
       if (shapesSeen.has(shape)) record(windows[head.priority], end - start);
